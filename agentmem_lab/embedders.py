@@ -1,0 +1,281 @@
+"""Embedders behind one interface: ``dim``, ``embed(text)``, ``embed_batch(texts)``.
+
+Registered names:
+- ``hash``: deterministic feature hashing, no model, offline. Isolates what the stores cost.
+- ``fastembed:NAME``: fastembed's TextEmbedding by model name (downloaded by fastembed
+  where a model hub is reachable) or by the path of a local model directory.
+- ``minilm``: all-MiniLM-L6-v2 built offline by ``agentmem-lab models install minilm``.
+- ``simulated``: sleeps the seed's embedding latencies (the simulated profile).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import zlib
+from abc import ABC, abstractmethod
+from bisect import bisect_left
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+import numpy as np
+import numpy.typing as npt
+
+from .errors import EmbedderError, MissingDependencyError
+from .registry import Registry
+
+Vectors = npt.NDArray[np.float32]
+
+#: The dimension of every default model in the seed (MiniLM, e5-small, bge-small).
+DEFAULT_DIM = 384
+
+
+def check_vectors(name: str, vectors: Any, n: int, dim: int) -> Vectors:
+    """The embedder's output as an (n, dim) float32 array, or an EmbedderError saying why not."""
+    array = np.asarray(vectors, dtype=np.float32)
+    if array.shape != (n, dim):
+        raise EmbedderError(
+            f"embedder {name!r} returned shape {array.shape}, expected ({n}, {dim})"
+        )
+    finite = np.isfinite(array).all(axis=1)
+    if not finite.all():
+        bad = int(np.flatnonzero(~finite)[0])
+        raise EmbedderError(f"embedder {name!r} returned NaN or infinite values for text {bad}")
+    return array
+
+
+class Embedder(ABC):
+    """Base class: subclasses implement ``encode``; the async methods check its output.
+
+    ``offload`` runs ``encode`` in a worker thread (for models that release the GIL, so
+    that concurrent clients overlap); fast pure-Python embedders run inline.
+    """
+
+    name: str = "embedder"
+    dim: int = DEFAULT_DIM
+    offload: bool = False
+
+    @abstractmethod
+    def encode(self, texts: Sequence[str]) -> Vectors:
+        """Embed texts synchronously, one row per text."""
+
+    async def embed(self, text: str) -> Vectors:
+        """One text's vector, shape (dim,)."""
+        vectors = await self.embed_batch([text])
+        row: Vectors = vectors[0]
+        return row
+
+    async def embed_batch(self, texts: Sequence[str]) -> Vectors:
+        """All texts' vectors in one call, shape (len(texts), dim)."""
+        if self.offload:
+            raw = await asyncio.to_thread(self.encode, texts)
+        else:
+            raw = self.encode(texts)
+        return check_vectors(self.name, raw, len(texts), self.dim)
+
+    def settings(self) -> dict[str, Any]:
+        """Every knob of this embedder, recorded with each result."""
+        return {"name": self.name, "dim": self.dim}
+
+    def close(self) -> None:
+        """Release resources (models, sessions). Idempotent."""
+
+
+_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff"
+_TOKEN = re.compile(rf"[{_CJK}]|[^\W{_CJK}]+|[^\w\s]")
+
+
+class HashEmbedder(Embedder):
+    """Signed feature hashing of word unigrams and bigrams (CJK: characters), L2-normalized.
+
+    Deterministic across processes (CRC32, not Python's salted ``hash``), no model,
+    ~10^5 texts/s: it measures what the stores cost, not what a model costs.
+    """
+
+    name = "hash"
+
+    def __init__(self, dim: int = DEFAULT_DIM) -> None:
+        if dim < 8:
+            raise ValueError(f"hash embedder dimension must be >= 8, got {dim}")
+        self.dim = dim
+
+    def _features(self, text: str) -> list[int]:
+        tokens = _TOKEN.findall(text.lower())
+        if not tokens:
+            tokens = [text]
+        feats = tokens + [a + "\x1f" + b for a, b in zip(tokens, tokens[1:])]
+        crc = zlib.crc32
+        return [crc(t.encode("utf-8", "surrogatepass")) for t in feats]
+
+    def encode(self, texts: Sequence[str]) -> Vectors:
+        n, dim = len(texts), self.dim
+        rows: list[int] = []
+        hashes: list[int] = []
+        for i, text in enumerate(texts):
+            hs = self._features(text)
+            hashes.extend(hs)
+            rows.extend([i] * len(hs))
+        h = np.asarray(hashes, dtype=np.uint64)
+        cols = (h % dim).astype(np.int64)
+        signs = np.where((h >> np.uint64(31)) & np.uint64(1), -1.0, 1.0)
+        flat = np.asarray(rows, dtype=np.int64) * dim + cols
+        out = np.bincount(flat, weights=signs, minlength=n * dim).reshape(n, dim)
+        norms = np.linalg.norm(out, axis=1, keepdims=True)
+        # Features that cancel exactly (a zero vector) fall back to one basis vector.
+        zero = norms[:, 0] == 0
+        if zero.any():
+            out[zero, 0] = 1.0
+            norms[zero] = 1.0
+        unit: Vectors = (out / norms).astype(np.float32)
+        return unit
+
+    def settings(self) -> dict[str, Any]:
+        return {"name": self.name, "dim": self.dim, "features": "word 1-2 grams, CJK chars, crc32"}
+
+
+class FastembedEmbedder(Embedder):
+    """fastembed's TextEmbedding. The model loads lazily, on first use.
+
+    ``model_dir`` loads a local model directory (offline) instead of a hub download;
+    ``batch_size`` is fastembed's own batching inside ``embed_batch``.
+    """
+
+    offload = True  # onnxruntime releases the GIL
+
+    def __init__(self, model_name: str, *, model_dir: str | Path | None = None,
+                 dim: int | None = None, threads: int | None = None,
+                 batch_size: int = 256, label: str | None = None,
+                 register: Callable[[], None] | None = None) -> None:
+        self.model_name = model_name
+        self.model_dir = str(model_dir) if model_dir is not None else None
+        self.threads = threads
+        self.batch_size = batch_size
+        self.name = label or f"fastembed:{model_name}"
+        self._register = register
+        self._model: Any = None
+        if dim is not None:
+            self.dim = dim
+        else:
+            self.dim = self._load().embedding_size
+
+    def _load(self) -> Any:
+        if self._model is None:
+            try:
+                from fastembed import TextEmbedding
+            except ImportError:
+                raise MissingDependencyError(
+                    "fastembed", "pip install 'agentmem-lab[fastembed]'"
+                ) from None
+            if self._register is not None:
+                self._register()
+            kwargs: dict[str, Any] = {}
+            if self.model_dir is not None:
+                kwargs["specific_model_path"] = self.model_dir
+            try:
+                self._model = TextEmbedding(self.model_name, threads=self.threads, **kwargs)
+            except Exception as exc:  # fastembed raises bare exceptions on missing models
+                raise EmbedderError(
+                    f"fastembed could not load {self.model_name!r}: {str(exc).splitlines()[0]}"
+                ) from exc
+        return self._model
+
+    def encode(self, texts: Sequence[str]) -> Vectors:
+        model = self._load()
+        rows = list(model.embed(list(texts), batch_size=self.batch_size))
+        if not rows:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return np.asarray(np.stack(rows), dtype=np.float32)
+
+    def settings(self) -> dict[str, Any]:
+        return {"name": self.name, "dim": self.dim, "model": self.model_name,
+                "model_dir": self.model_dir, "onnx_threads": self.threads,
+                "fastembed_batch_size": self.batch_size}
+
+    def close(self) -> None:
+        self._model = None
+
+
+# The seed's assumed embedding latency: 1 text 5 ms, 10 texts 10 ms, 100 texts 50 ms,
+# 1,000 texts ~590 ms. Linear in between, and beyond 1,000 at the last segment's slope.
+SEED_EMBED_POINTS: tuple[tuple[int, float], ...] = ((1, 5.0), (10, 10.0), (100, 50.0), (1000, 590.0))
+
+
+def seed_embed_latency_ms(n: int) -> float:
+    """The seed's latency model for embedding ``n`` texts in one call, in ms."""
+    if n <= 0:
+        return 0.0
+    xs = [p[0] for p in SEED_EMBED_POINTS]
+    i = bisect_left(xs, n)
+    if i < len(xs) and xs[i] == n:
+        return SEED_EMBED_POINTS[i][1]
+    if i == 0:
+        return SEED_EMBED_POINTS[0][1]
+    if i == len(xs):
+        (x0, y0), (x1, y1) = SEED_EMBED_POINTS[-2], SEED_EMBED_POINTS[-1]
+    else:
+        (x0, y0), (x1, y1) = SEED_EMBED_POINTS[i - 1], SEED_EMBED_POINTS[i]
+    return y0 + (y1 - y0) * (n - x0) / (x1 - x0)
+
+
+class SimulatedEmbedder(Embedder):
+    """Sleeps the seed's embedding latency instead of working; returns unit vectors."""
+
+    name = "simulated"
+
+    def encode(self, texts: Sequence[str]) -> Vectors:
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        out[:, 0] = 1.0
+        return out
+
+    async def embed_batch(self, texts: Sequence[str]) -> Vectors:
+        await asyncio.sleep(seed_embed_latency_ms(len(texts)) / 1000.0)
+        return self.encode(texts)
+
+    def settings(self) -> dict[str, Any]:
+        return {"name": self.name, "dim": self.dim,
+                "latency_model_ms": {str(n): ms for n, ms in SEED_EMBED_POINTS}}
+
+
+EmbedderFactory = Callable[[str, dict[str, Any]], Embedder]
+EMBEDDERS: Registry[EmbedderFactory] = Registry("embedder", "--embedder")
+
+
+@EMBEDDERS.register("hash")
+def _hash(name: str, options: dict[str, Any]) -> Embedder:
+    return HashEmbedder(dim=int(options.get("dim", DEFAULT_DIM)))
+
+
+@EMBEDDERS.register("fastembed:")
+def _fastembed(name: str, options: dict[str, Any]) -> Embedder:
+    target = name.split(":", 1)[1]
+    if Path(target).is_dir():
+        from .models import local_model_embedder
+
+        embedder: Embedder = local_model_embedder(Path(target),
+                                                  threads=options.get("onnx_threads"), label=name)
+        return embedder
+    return FastembedEmbedder(target, threads=options.get("onnx_threads"), label=name)
+
+
+@EMBEDDERS.register("minilm")
+def _minilm(name: str, options: dict[str, Any]) -> Embedder:
+    from .models import MINILM, installed_model_dir, local_model_embedder
+
+    embedder: Embedder = local_model_embedder(installed_model_dir(MINILM),
+                                              threads=options.get("onnx_threads"), label="minilm")
+    return embedder
+
+
+@EMBEDDERS.register("simulated")
+def _simulated(name: str, options: dict[str, Any]) -> Embedder:
+    return SimulatedEmbedder()
+
+
+def get_embedder(name: str, **options: Any) -> Embedder:
+    """Build the embedder registered under ``name`` (see the module docstring)."""
+    return EMBEDDERS.get(name)(name, options)
+
+
+def check_embedder_name(name: str) -> None:
+    """Raise UnknownNameError for a name no embedder answers to, without loading anything."""
+    EMBEDDERS.get(name)

@@ -1,0 +1,100 @@
+"""One exception hierarchy for the whole library.
+
+Argument checks raise ``ValueError`` subclasses that state the rule; failures
+carry named fields and a readable ``__str__`` that says what to do.
+"""
+
+from __future__ import annotations
+
+
+class AgentMemLabError(Exception):
+    """Base class of every error the library raises on purpose."""
+
+
+class ConfigError(AgentMemLabError, ValueError):
+    """A setting or argument breaks a rule. ``option`` names it (e.g. ``--batch-size``)."""
+
+    def __init__(self, option: str, message: str) -> None:
+        self.option = option
+        self.message = message
+        super().__init__(f"{option}: {message}")
+
+
+class UnknownNameError(ConfigError):
+    """A registry was asked for a name it does not hold."""
+
+    def __init__(self, kind: str, name: str, known: list[str], option: str | None = None) -> None:
+        self.kind = kind
+        self.name = name
+        self.known = known
+        super().__init__(
+            option or kind,
+            f"no {kind} named {name!r}; known: {', '.join(known)}",
+        )
+
+
+class InvalidItemError(AgentMemLabError, ValueError):
+    """A memory item cannot be stored as given (empty content, bad metadata, ...)."""
+
+
+class CorpusError(ConfigError):
+    """A corpus file is missing or malformed. ``line`` is 1-based, or None for the file."""
+
+    def __init__(self, path: str, line: int | None, message: str) -> None:
+        self.path = path
+        self.line = line
+        where = f"{path}:{line}" if line is not None else path
+        super().__init__("--corpus", f"{where}: {message}")
+
+
+class EmbedderError(AgentMemLabError):
+    """The embedder failed or returned vectors that cannot be stored."""
+
+
+class StoreWriteError(AgentMemLabError):
+    """A store refused a write. The item is not acknowledged and is undone elsewhere."""
+
+    def __init__(self, store: str, message: str) -> None:
+        self.store = store
+        self.message = message
+        super().__init__(f"{store} store: {message}")
+
+
+class InjectedFault(StoreWriteError):
+    """A write failed on purpose, by fault injection (``--fail-rate``)."""
+
+    def __init__(self, store: str) -> None:
+        super().__init__(store, "injected fault")
+
+
+class MissingDependencyError(AgentMemLabError, ImportError):
+    """An optional backend is not installed; the message gives the command that installs it."""
+
+    def __init__(self, what: str, install: str) -> None:
+        self.what = what
+        self.install = install
+        super().__init__(f"{what} is not installed; install it with: {install}")
+
+
+class ModelNotInstalledError(AgentMemLabError):
+    """A local model was asked for before it was built."""
+
+    def __init__(self, name: str, path: str) -> None:
+        self.name = name
+        self.path = path
+        super().__init__(
+            f"model {name!r} is not installed at {path}; "
+            f"run: agentmem-lab models install {name}"
+        )
+
+
+class ResultError(AgentMemLabError, ValueError):
+    """A result document is malformed or of an unknown schema version."""
+
+
+class SweepError(AgentMemLabError):
+    """One or more configurations of a sweep failed; ``failed`` names them."""
+
+    def __init__(self, failed: list[str]) -> None:
+        self.failed = failed
+        super().__init__(f"{len(failed)} configuration(s) failed: {', '.join(failed)}")

@@ -1,0 +1,205 @@
+"""The write modes, found by name. Each writes one ``add`` call of one or more items.
+
+- ``sequential``: per item, embed, then core, vector and history one after another
+  (the seed's baseline ``add_memory``);
+- ``parallel``: per item, embed, then the three writes concurrently (the seed's Task 1.1);
+- ``batch``: one ``embed_batch`` for all items, then every item's three writes
+  concurrently (the seed's Task 1.2, as it describes it);
+- ``bulk``: one ``embed_batch``, then one bulk write per store, the stores concurrently.
+
+An item is acknowledged only when all three of its writes succeeded; whatever the other
+stores wrote for a failed item is undone before the call returns.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from typing import Any, Awaitable, Sequence, TypeVar
+
+import numpy as np
+import numpy.typing as npt
+
+from .embedders import Embedder
+from .errors import StoreWriteError
+from .records import MemoryItem
+from .registry import Registry
+from .stores import Store, StoreSet
+
+T = TypeVar("T")
+STAGES = ("embed", "core", "vector", "history")
+
+
+class StageClock:
+    """Per call, the span (first start, last end) of each stage, in perf_counter seconds.
+
+    In concurrent modes stages overlap, so their spans can add up to more than the call.
+    """
+
+    __slots__ = ("spans",)
+
+    def __init__(self) -> None:
+        self.spans: dict[str, list[float]] = {}
+
+    async def timed(self, stage: str, aw: Awaitable[T]) -> T:
+        t0 = time.perf_counter()
+        try:
+            return await aw
+        finally:
+            t1 = time.perf_counter()
+            span = self.spans.get(stage)
+            if span is None:
+                self.spans[stage] = [t0, t1]
+            else:
+                if t0 < span[0]:
+                    span[0] = t0
+                if t1 > span[1]:
+                    span[1] = t1
+
+    def durations_s(self) -> dict[str, float]:
+        return {stage: s[1] - s[0] for stage, s in self.spans.items()}
+
+
+@dataclass
+class CallOutcome:
+    """What one ``add`` call did: keys acknowledged, keys failed, stage spans."""
+
+    acked: list[int] = field(default_factory=list)
+    failed: list[int] = field(default_factory=list)
+    stages_s: dict[str, float] = field(default_factory=dict)
+
+
+class Mode(ABC):
+    """A write mode. ``add`` owns the clock and the outcome; subclasses write ``_add``."""
+
+    name: str = "mode"
+
+    def __init__(self, embedder: Embedder, stores: StoreSet) -> None:
+        self.embedder = embedder
+        self.stores = stores
+
+    async def add(self, items: Sequence[MemoryItem]) -> CallOutcome:
+        clock = StageClock()
+        outcome = CallOutcome()
+        await self._add(items, clock, outcome)
+        outcome.stages_s = clock.durations_s()
+        return outcome
+
+    @abstractmethod
+    async def _add(self, items: Sequence[MemoryItem], clock: StageClock,
+                   outcome: CallOutcome) -> None:
+        """Write the items, appending each key to ``outcome.acked`` or ``outcome.failed``."""
+
+    async def _undo(self, clock: StageClock, item: MemoryItem, written: Sequence[Store]) -> None:
+        for store in written:
+            await clock.timed(store.name, store.delete_many([item.key]))
+
+    async def _write_concurrently(self, item: MemoryItem, vector: npt.NDArray[np.float32],
+                                  clock: StageClock, outcome: CallOutcome) -> None:
+        """The three writes of one item at once; acknowledge or undo."""
+        stores = tuple(self.stores)
+        results = await asyncio.gather(
+            *(clock.timed(s.name, s.write(item, vector)) for s in stores),
+            return_exceptions=True,
+        )
+        written = [s for s, r in zip(stores, results) if r is None]
+        errors = [r for r in results if isinstance(r, BaseException)]
+        if not errors:
+            outcome.acked.append(item.key)
+            return
+        await self._undo(clock, item, written)
+        outcome.failed.append(item.key)
+        for e in errors:
+            if not isinstance(e, StoreWriteError):
+                raise e
+
+
+MODES: Registry[type[Mode]] = Registry("mode", "--mode")
+
+
+@MODES.register("sequential")
+class SequentialMode(Mode):
+    """embed, core, vector, history: one after another, item after item."""
+
+    name = "sequential"
+
+    async def _add(self, items: Sequence[MemoryItem], clock: StageClock,
+                   outcome: CallOutcome) -> None:
+        for item in items:
+            vector = await clock.timed("embed", self.embedder.embed(item.content))
+            written: list[Store] = []
+            try:
+                for store in self.stores:
+                    await clock.timed(store.name, store.write(item, vector))
+                    written.append(store)
+            except StoreWriteError:
+                await self._undo(clock, item, written)
+                outcome.failed.append(item.key)
+            else:
+                outcome.acked.append(item.key)
+
+
+@MODES.register("parallel")
+class ParallelMode(Mode):
+    """Per item: embed, then the three writes concurrently (``tokio::join!``)."""
+
+    name = "parallel"
+
+    async def _add(self, items: Sequence[MemoryItem], clock: StageClock,
+                   outcome: CallOutcome) -> None:
+        for item in items:
+            vector = await clock.timed("embed", self.embedder.embed(item.content))
+            await self._write_concurrently(item, vector, clock, outcome)
+
+
+@MODES.register("batch")
+class BatchMode(Mode):
+    """One embed_batch, then every item's three writes concurrently (``join_all``)."""
+
+    name = "batch"
+
+    async def _add(self, items: Sequence[MemoryItem], clock: StageClock,
+                   outcome: CallOutcome) -> None:
+        vectors = await clock.timed("embed", self.embedder.embed_batch([i.content for i in items]))
+        await asyncio.gather(*(self._write_concurrently(item, vectors[n], clock, outcome)
+                               for n, item in enumerate(items)))
+
+
+@MODES.register("bulk")
+class BulkMode(Mode):
+    """One embed_batch, then one bulk write per store, the three stores concurrently."""
+
+    name = "bulk"
+
+    async def _add(self, items: Sequence[MemoryItem], clock: StageClock,
+                   outcome: CallOutcome) -> None:
+        vectors = await clock.timed("embed", self.embedder.embed_batch([i.content for i in items]))
+        stores = tuple(self.stores)
+        results: list[Any] = await asyncio.gather(
+            *(clock.timed(s.name, s.write_many(items, vectors)) for s in stores),
+            return_exceptions=True,
+        )
+        all_keys = {i.key for i in items}
+        failed: set[int] = set()
+        unwritten: dict[str, set[int]] = {}
+        for store, result in zip(stores, results):
+            if isinstance(result, StoreWriteError):
+                unwritten[store.name] = all_keys
+            elif isinstance(result, BaseException):
+                raise result
+            else:
+                unwritten[store.name] = set(result)
+            failed |= unwritten[store.name]
+        if failed:
+            for store in stores:
+                undo = sorted(failed - unwritten[store.name])
+                if undo:
+                    await clock.timed(store.name, store.delete_many(undo))
+        for item in items:
+            (outcome.failed if item.key in failed else outcome.acked).append(item.key)
+
+
+def get_mode(name: str) -> type[Mode]:
+    return MODES.get(name)

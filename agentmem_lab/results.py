@@ -1,0 +1,196 @@
+"""Results: one immutable, validated, versioned JSON document per run.
+
+Loadable into a tidy pandas DataFrame (one row per run, nested fields flattened with
+dots: ``latency_ms.p50``) and a long frame of raw samples.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import tempfile
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Any, Iterable
+
+from .errors import ResultError
+
+# Bump, with a note, whenever the shape changes.
+# 1: first version.
+SCHEMA_VERSION = 1
+
+_SUMMARY_KEYS = ("p50", "p95", "p99", "mean")
+_STAGE_KEYS = ("embed", "core", "vector", "history")
+_INTEGRITY_KEYS = ("acknowledged", "failed", "core", "vector", "history", "lost", "orphans",
+                   "self_recall_at_1")
+
+
+def _require_keys(name: str, value: Any, keys: Iterable[str]) -> None:
+    if not isinstance(value, dict):
+        raise ResultError(f"{name} must be an object")
+    missing = [k for k in keys if k not in value]
+    if missing:
+        raise ResultError(f"{name} lacks {', '.join(missing)}")
+
+
+@dataclass(frozen=True)
+class Result:
+    """The measurement of one run. Validated on construction; see ``to_dict``."""
+
+    mode: str
+    batch_size: int
+    items: int
+    concurrency: int
+    repeats: int
+    warmup: int
+    seed: int
+    embedder: str
+    profile: str
+    settings: dict[str, Any]
+    environment: dict[str, Any]
+    started_at: str
+    wall_s: float
+    throughput_ops_s: float
+    latency_ms: dict[str, float]
+    item_latency_ms: dict[str, float]
+    stages_ms: dict[str, float]
+    integrity: dict[str, Any]
+    samples_ms: list[float]
+    repeat_throughput_ops_s: list[float] = field(default_factory=list)
+    search: dict[str, Any] | None = None
+    corpus: str | None = None
+    label: str | None = None
+    schema_version: int = SCHEMA_VERSION
+
+    def __post_init__(self) -> None:
+        if self.schema_version != SCHEMA_VERSION:
+            raise ResultError(f"schema_version {self.schema_version} is not {SCHEMA_VERSION}; "
+                              "re-run the benchmark with this version of agentmem-lab")
+        for name in ("batch_size", "items", "concurrency", "repeats"):
+            v = getattr(self, name)
+            if not isinstance(v, int) or isinstance(v, bool) or v < 1:
+                raise ResultError(f"{name} must be a positive integer, got {v!r}")
+        if not isinstance(self.warmup, int) or self.warmup < 0:
+            raise ResultError(f"warmup must be a non-negative integer, got {self.warmup!r}")
+        for name in ("wall_s", "throughput_ops_s"):
+            v = getattr(self, name)
+            if not isinstance(v, (int, float)) or not math.isfinite(v) or v < 0:
+                raise ResultError(f"{name} must be a finite number >= 0, got {v!r}")
+        _require_keys("latency_ms", self.latency_ms, _SUMMARY_KEYS)
+        _require_keys("item_latency_ms", self.item_latency_ms, _SUMMARY_KEYS)
+        _require_keys("stages_ms", self.stages_ms, _STAGE_KEYS)
+        _require_keys("integrity", self.integrity, _INTEGRITY_KEYS)
+        if not isinstance(self.samples_ms, list) or not self.samples_ms:
+            raise ResultError("samples_ms must be a non-empty list")
+
+    @property
+    def name(self) -> str:
+        """A short name of the configuration, e.g. ``bulk-b1000-c1-hash-real``."""
+        return self.label or config_name(self.mode, self.batch_size, self.concurrency,
+                                         self.embedder, self.profile)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "Result":
+        if not isinstance(data, dict):
+            raise ResultError("a result must be a JSON object")
+        version = data.get("schema_version")
+        if version != SCHEMA_VERSION:
+            raise ResultError(f"schema_version {version!r} is not {SCHEMA_VERSION}; "
+                              "re-run the benchmark with this version of agentmem-lab")
+        known = {f.name for f in fields(cls)}
+        missing = [f.name for f in fields(cls)
+                   if f.name not in data and f.default is not None and f.name not in
+                   ("repeat_throughput_ops_s", "search", "corpus", "label", "schema_version")]
+        if missing:
+            raise ResultError(f"result lacks {', '.join(missing)}")
+        try:
+            return cls(**{k: v for k, v in data.items() if k in known})
+        except TypeError as exc:
+            raise ResultError(str(exc)) from None
+
+    def dump(self, path: str | Path) -> None:
+        """Write atomically: a temporary file in the same folder, fsync, then rename."""
+        write_json_atomic(path, self.to_dict())
+
+    @classmethod
+    def load(cls, path: str | Path) -> "Result":
+        try:
+            with open(path, encoding="utf-8") as f:
+                data = json.load(f)
+        except json.JSONDecodeError as exc:
+            raise ResultError(f"{path}: not JSON ({exc.msg} at line {exc.lineno})") from None
+        try:
+            return cls.from_dict(data)
+        except ResultError as exc:
+            raise ResultError(f"{path}: {exc}") from None
+
+
+def config_name(mode: str, batch_size: int, concurrency: int, embedder: str, profile: str) -> str:
+    safe = embedder.replace("/", "_").replace(":", "-")
+    return f"{mode}-b{batch_size}-c{concurrency}-{safe}-{profile}"
+
+
+def write_json_atomic(path: str | Path, data: Any) -> None:
+    """Write JSON so that a reader sees the old file or the new one, never half of one."""
+    p = Path(path)
+    p.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".tmp", dir=p.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            json.dump(data, f, indent=2, ensure_ascii=False, allow_nan=False)
+            f.write("\n")
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, p)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def _flatten(prefix: str, value: Any, out: dict[str, Any]) -> None:
+    if isinstance(value, dict):
+        for k, v in value.items():
+            _flatten(f"{prefix}.{k}" if prefix else str(k), v, out)
+    else:
+        out[prefix] = value
+
+
+def to_frame(results: Iterable[Result]) -> Any:
+    """One row per result; nested fields flattened (``latency_ms.p50``); samples left out."""
+    import pandas as pd
+
+    rows = []
+    for r in results:
+        d = r.to_dict()
+        d.pop("samples_ms")
+        d.pop("repeat_throughput_ops_s")
+        d.pop("environment")
+        row: dict[str, Any] = {"name": r.name}
+        _flatten("", d, row)
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def samples_frame(results: Iterable[Result]) -> Any:
+    """Long format: one row per measured call (name, mode, batch_size, ..., latency_ms)."""
+    import pandas as pd
+
+    rows = []
+    for r in results:
+        for i, s in enumerate(r.samples_ms):
+            rows.append({"name": r.name, "mode": r.mode, "batch_size": r.batch_size,
+                         "concurrency": r.concurrency, "embedder": r.embedder,
+                         "profile": r.profile, "call": i, "latency_ms": s})
+    return pd.DataFrame(rows)
+
+
+def find_results(directory: str | Path) -> list[Path]:
+    """Every result.json below a directory, sorted."""
+    return sorted(Path(directory).rglob("result.json"))

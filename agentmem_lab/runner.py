@@ -1,0 +1,290 @@
+"""The runner: drives a mode over real or simulated stores and measures it.
+
+A straight sequence of small steps: check the configuration, make the items, warm up on
+scratch stores, run the measured calls (split into repeats) with C concurrent clients in
+one event loop, check integrity and search, and write result.json atomically.
+
+Figures: a call's latency runs from the moment its client starts it until it returns
+(closed-loop clients: a client starts its next call when the last one returns, so no
+call waits on a schedule). Item latency is the call latency divided by the items in the
+call. Throughput is acknowledged items divided by measured wall seconds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import os
+import shutil
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Callable, Iterator, Sequence
+
+from . import environment
+from .corpus import generate_lines, load_lines, make_items
+from .embedders import Embedder, SimulatedEmbedder, check_embedder_name, get_embedder
+from .errors import ConfigError
+from .integrity import integrity_counts, search_figures, self_recall_at_1, store_keys
+from .modes import STAGES, Mode, get_mode
+from .records import MemoryItem
+from .registry import Registry
+from .results import Result
+from .stats import summarize
+from .stores import StoreSet, StoreSettings, real_stores, simulated_stores
+
+
+@dataclass(frozen=True)
+class Profile:
+    """How a run gets its embedder and stores: real components, or the seed's model."""
+
+    name: str
+    description: str
+    embedder: Callable[["RunConfig"], Embedder]
+    stores: Callable[["RunConfig", Path, int], StoreSet]
+
+
+PROFILES: Registry[Profile] = Registry("profile", "--profile")
+PROFILES.register("real")(Profile(
+    "real", "real embedder and real embedded stores (aiosqlite, usearch)",
+    lambda c: get_embedder(c.embedder, onnx_threads=c.onnx_threads),
+    lambda c, d, ndim: real_stores(d, c.stores, ndim),
+))
+PROFILES.register("simulated")(Profile(
+    "simulated", "the seed's latency model: embedder and stores sleep its assumed latencies",
+    lambda c: SimulatedEmbedder(),
+    lambda c, d, ndim: simulated_stores(),
+))
+
+
+def _positive_int(option: str, value: object, minimum: int = 1) -> None:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ConfigError(option, f"must be an integer, got {value!r}")
+    if value < minimum:
+        raise ConfigError(option, f"must be >= {minimum}, got {value}")
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """Every setting of one run. Checked on construction; errors name the CLI option."""
+
+    mode: str
+    batch_size: int
+    items: int
+    concurrency: int = 1
+    embedder: str = "hash"
+    profile: str = "real"
+    repeats: int = 1
+    warmup: int = 1
+    seed: int = 0
+    corpus: str | None = None
+    stores: StoreSettings = field(default_factory=StoreSettings)
+    onnx_threads: int | None = None
+    search_queries: int = 100
+    label: str | None = None
+
+    def __post_init__(self) -> None:
+        get_mode(self.mode)
+        PROFILES.get(self.profile)
+        if not isinstance(self.embedder, str):
+            raise ConfigError("--embedder", f"must be a name, got {self.embedder!r}")
+        check_embedder_name(self.embedder)
+        if self.profile == "real" and self.embedder == "minilm":
+            from .errors import ModelNotInstalledError
+            from .models import MINILM, installed_model_dir
+
+            try:
+                installed_model_dir(MINILM)
+            except ModelNotInstalledError as exc:
+                raise ConfigError("--embedder", str(exc)) from None
+        _positive_int("--batch-size", self.batch_size)
+        _positive_int("--items", self.items)
+        _positive_int("--concurrency", self.concurrency)
+        _positive_int("--repeats", self.repeats)
+        _positive_int("--warmup", self.warmup, minimum=0)
+        _positive_int("--seed", self.seed, minimum=0)
+        _positive_int("--search-queries", self.search_queries, minimum=0)
+        if self.onnx_threads is not None:
+            _positive_int("--onnx-threads", self.onnx_threads)
+        if self.items < self.batch_size:
+            raise ConfigError("--items", f"must be at least --batch-size ({self.batch_size}), "
+                                         f"got {self.items}")
+        if self.calls < self.repeats:
+            raise ConfigError("--repeats", f"must be at most the number of calls "
+                                           f"({self.calls} = ceil(items / batch size)), got {self.repeats}")
+        if self.corpus is not None:
+            load_lines(self.corpus)  # a one-line CorpusError naming the line, before any work
+
+    @property
+    def calls(self) -> int:
+        return math.ceil(self.items / self.batch_size)
+
+    @property
+    def embedder_label(self) -> str:
+        return "simulated" if self.profile == "simulated" else self.embedder
+
+    def to_settings(self) -> dict[str, Any]:
+        return {"stores": self.stores.to_dict(), "onnx_threads": self.onnx_threads,
+                "search_queries": self.search_queries, "corpus": self.corpus}
+
+
+@dataclass
+class CallRecord:
+    latency_s: float
+    items: int
+    acked: list[int]
+    failed: list[int]
+    stages_s: dict[str, float]
+
+
+def _chunks(items: Sequence[MemoryItem], size: int) -> list[Sequence[MemoryItem]]:
+    return [items[i:i + size] for i in range(0, len(items), size)]
+
+
+def _split(calls: list[Sequence[MemoryItem]], parts: int) -> list[list[Sequence[MemoryItem]]]:
+    base, extra = divmod(len(calls), parts)
+    out, start = [], 0
+    for p in range(parts):
+        n = base + (1 if p < extra else 0)
+        out.append(calls[start:start + n])
+        start += n
+    return out
+
+
+async def drive(mode: Mode, calls: Sequence[Sequence[MemoryItem]],
+                concurrency: int) -> tuple[list[CallRecord], float]:
+    """Run the calls with ``concurrency`` closed-loop clients; returns records and wall seconds."""
+    it: Iterator[Sequence[MemoryItem]] = iter(calls)
+    records: list[CallRecord] = []
+    clock = time.perf_counter
+
+    async def client() -> None:
+        for batch in it:  # clients share one iterator: each call is taken once
+            t0 = clock()
+            outcome = await mode.add(batch)
+            records.append(CallRecord(clock() - t0, len(batch), outcome.acked,
+                                      outcome.failed, outcome.stages_s))
+
+    t_start = clock()
+    await asyncio.gather(*(client() for _ in range(min(concurrency, len(calls)))))
+    return records, clock() - t_start
+
+
+def prepare_out_dir(out: str | Path) -> Path:
+    """Create ``out`` or fail with a one-line error naming --out."""
+    p = Path(out)
+    if p.exists() and not p.is_dir():
+        raise ConfigError("--out", f"{p} is an existing file, not a directory")
+    try:
+        p.mkdir(parents=True, exist_ok=True)
+        probe = p / ".write-probe"
+        probe.write_text("")
+        probe.unlink()
+    except OSError as exc:
+        raise ConfigError("--out", f"cannot write to {p}: {exc.strerror or exc}") from None
+    return p
+
+
+async def _measure(config: RunConfig, embedder: Embedder, warm: Sequence[MemoryItem],
+                   items: Sequence[MemoryItem], out: Path) -> dict[str, Any]:
+    profile = PROFILES.get(config.profile)
+    mode_cls = get_mode(config.mode)
+    if warm:
+        warm_dir = out / "stores-warmup"
+        shutil.rmtree(warm_dir, ignore_errors=True)
+        async with profile.stores(config, warm_dir, embedder.dim) as stores:
+            await drive(mode_cls(embedder, stores), _chunks(warm, config.batch_size),
+                        config.concurrency)
+        shutil.rmtree(warm_dir, ignore_errors=True)
+    stores_dir = out / "stores"
+    shutil.rmtree(stores_dir, ignore_errors=True)
+    stores = profile.stores(config, stores_dir, embedder.dim)
+    await stores.open()
+    try:
+        mode = mode_cls(embedder, stores)
+        records: list[CallRecord] = []
+        repeat_tput: list[float] = []
+        wall = 0.0
+        for group in _split(_chunks(items, config.batch_size), config.repeats):
+            recs, seconds = await drive(mode, group, config.concurrency)
+            records += recs
+            wall += seconds
+            repeat_tput.append(sum(len(r.acked) for r in recs) / seconds if seconds > 0 else 0.0)
+        acked = {k for r in records for k in r.acked}
+        failed = sum(len(r.failed) for r in records)
+        integrity: dict[str, Any] = integrity_counts(await store_keys(stores), acked, failed)
+        stored = [i for i in items if i.key in acked]
+        integrity["self_recall_at_1"] = await self_recall_at_1(stores, embedder, stored,
+                                                               seed=config.seed)
+        queries = [line.content for line in generate_lines(config.search_queries,
+                                                            seed=config.seed + 1_000_003)]
+        search = await search_figures(stores, embedder, stored, queries)
+    finally:
+        await stores.close()
+    return {"records": records, "wall": wall, "repeat_tput": repeat_tput,
+            "integrity": integrity, "search": search, "acked": len(acked),
+            "store_settings": stores.settings()}
+
+
+def run(config: RunConfig, out: str | Path) -> Result:
+    """Run one configuration and write ``out/result.json``; returns the result."""
+    out_dir = prepare_out_dir(out)
+    started_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    warm_n = config.warmup * config.batch_size
+    everything = make_items(warm_n + config.items, seed=config.seed, corpus=config.corpus)
+    warm, items = everything[:warm_n], everything[warm_n:]
+    profile = PROFILES.get(config.profile)
+    embedder = profile.embedder(config)
+    try:
+        m = asyncio.run(_measure(config, embedder, warm, items, out_dir))
+        embedder_settings = embedder.settings()
+    finally:
+        embedder.close()
+    records: list[CallRecord] = m["records"]
+    call_ms = [r.latency_s * 1000.0 for r in records]
+    item_ms = [r.latency_s * 1000.0 / r.items for r in records]
+    stages_ms = {s: sum(r.stages_s.get(s, 0.0) for r in records) * 1000.0 / len(records)
+                 for s in STAGES}
+
+    def summary(xs: list[float]) -> dict[str, float]:
+        s = summarize(xs)
+        return {k: s[k] for k in ("p50", "p95", "p99", "mean", "min", "max")}
+
+    settings = config.to_settings()
+    settings.update({
+        "profile": profile.description,
+        "embedder": embedder_settings,
+        "store_details": m["store_settings"],
+        "latency": "closed-loop clients; a call's latency runs from its start to its return",
+        "item_latency": "call latency / items in the call",
+        "stages": "mean per call of each stage's span (first start to last end); "
+                  "stages overlap in concurrent modes",
+        "pid": os.getpid(),
+    })
+    result = Result(
+        mode=config.mode, batch_size=config.batch_size, items=config.items,
+        concurrency=config.concurrency, repeats=config.repeats, warmup=config.warmup,
+        seed=config.seed, embedder=config.embedder_label, profile=config.profile,
+        corpus=config.corpus, label=config.label,
+        settings=settings, environment=environment.capture(), started_at=started_at,
+        wall_s=m["wall"], throughput_ops_s=m["acked"] / m["wall"] if m["wall"] > 0 else 0.0,
+        latency_ms=summary(call_ms), item_latency_ms=summary(item_ms), stages_ms=stages_ms,
+        integrity=m["integrity"], samples_ms=call_ms, repeat_throughput_ops_s=m["repeat_tput"],
+        search=m["search"],
+    )
+    result.dump(out_dir / "result.json")
+    return result
+
+
+def summary_line(r: Result) -> str:
+    """A one-line summary of a result, for the CLI."""
+    i = r.integrity
+    recall = "n/a" if i["self_recall_at_1"] is None else f"{i['self_recall_at_1']:.3f}"
+    search = ""
+    if r.search:
+        search = f" search p50 {r.search['p50_ms']:.3f} ms recall@10 {r.search['recall_at_10']:.3f}"
+    return (f"{r.name}: {r.throughput_ops_s:,.0f} ops/s, call p50 {r.latency_ms['p50']:.3f} ms "
+            f"p99 {r.latency_ms['p99']:.3f} ms, acknowledged {i['acknowledged']}/{r.items} "
+            f"failed {i['failed']} lost {i['lost']} orphans {i['orphans']} "
+            f"self-recall {recall}{search}")

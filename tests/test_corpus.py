@@ -1,0 +1,72 @@
+import json
+
+import pytest
+
+from agentmem_lab.corpus import generate_lines, load_lines, make_items, write_sample
+from agentmem_lab.errors import ConfigError, CorpusError
+from conftest import data_path
+
+
+def test_generator_is_seeded_and_distinct():
+    a = [x.content for x in generate_lines(5000, seed=3)]
+    b = [x.content for x in generate_lines(5000, seed=3)]
+    assert a == b
+    assert len(set(a)) == 5000
+    assert a != [x.content for x in generate_lines(5000, seed=4)]
+
+
+def test_generator_covers_languages_and_categories():
+    lines = list(generate_lines(2000, seed=0))
+    assert {x.metadata["lang"] for x in lines} == {"en", "zh"}
+    assert {x.metadata["category"] for x in lines} == {"preference", "fact", "event", "task"}
+
+
+def test_items_have_distinct_ids_and_offsets_line_up():
+    items = make_items(300, seed=1)
+    assert len({i.id for i in items}) == 300
+    assert make_items(100, seed=1, offset=200) == items[200:]
+
+
+def test_sample_in_data_matches_the_generator(tmp_path):
+    out = tmp_path / "sample.jsonl"
+    write_sample(out)
+    assert out.read_text(encoding="utf-8") == data_path("corpus_sample.jsonl").read_text(encoding="utf-8")
+
+
+def test_corpus_file_is_cycled_with_distinct_ids(tmp_path):
+    p = tmp_path / "c.jsonl"
+    p.write_text('{"content": "a"}\n\n{"content": "b", "metadata": {"k": 1}}\n', encoding="utf-8")
+    items = make_items(5, corpus=p)
+    assert [i.content for i in items] == ["a", "b", "a", "b", "a"]
+    assert len({i.id for i in items}) == 5
+
+
+@pytest.mark.parametrize("body, where", [
+    ('{"content": "ok"}\nnot json\n', ":2: not JSON"),
+    ('{"content": "ok"}\n[1, 2]\n', ":2: expected an object"),
+    ('{"content": 5}\n', ":1: \"content\" must be a string"),
+    ('{"content": "ok", "metadata": 3}\n', ":1: \"metadata\" must be an object"),
+    ('{"content": "   "}\n', ":1: content is empty"),
+    ('{"content": "a\\u0000b"}\n', ":1: content contains a NUL"),
+    ('\n\n', "holds no memories"),
+])
+def test_bad_corpus_lines_are_named(tmp_path, body, where):
+    p = tmp_path / "bad.jsonl"
+    p.write_text(body, encoding="utf-8")
+    with pytest.raises(CorpusError, match=where.replace("(", r"\(")) as info:
+        load_lines(p)
+    assert isinstance(info.value, ConfigError) and info.value.option == "--corpus"
+
+
+def test_missing_and_binary_corpus(tmp_path):
+    with pytest.raises(CorpusError, match="no such file"):
+        load_lines(tmp_path / "nope.jsonl")
+    p = tmp_path / "bin.jsonl"
+    p.write_bytes(b"\xff\xfe\x00")
+    with pytest.raises(CorpusError, match="not UTF-8"):
+        load_lines(p)
+
+
+def test_sample_lines_are_json_with_content():
+    for raw in data_path("corpus_sample.jsonl").read_text(encoding="utf-8").splitlines():
+        assert json.loads(raw)["content"].strip()

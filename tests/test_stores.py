@@ -1,0 +1,137 @@
+import sqlite3
+
+import numpy as np
+import pytest
+
+from agentmem_lab.embedders import HashEmbedder
+from agentmem_lab.errors import ConfigError, StoreWriteError
+from agentmem_lab.stores import (CoreStore, HistoryStore, StoreSettings, VectorStore,
+                                 real_stores, simulated_stores)
+from conftest import arun
+
+EMB = HashEmbedder()
+
+
+def _vecs(items):
+    return EMB.encode([i.content for i in items])
+
+
+def test_settings_are_checked():
+    with pytest.raises(ConfigError, match="--usearch-dtype"):
+        StoreSettings(usearch_dtype="f64")
+    with pytest.raises(ConfigError, match="--sqlite-synchronous"):
+        StoreSettings(sqlite_synchronous="sometimes")
+    with pytest.raises(ConfigError, match="--usearch-connectivity"):
+        StoreSettings(usearch_connectivity=1)
+    assert StoreSettings(sqlite_synchronous="full").sqlite_synchronous == "FULL"
+
+
+@pytest.mark.parametrize("cls", [CoreStore, HistoryStore])
+def test_sqlite_single_bulk_delete_and_reopen(tmp_path, items, cls):
+    async def go():
+        s = cls(tmp_path, StoreSettings())
+        await s.open()
+        await s.write(items[0], None)
+        assert await s.write_many(items[1:10], None) == set()
+        await s.delete_many([items[1].key])
+        keys = await s.keys()
+        await s.close()
+        await s.close()  # idempotent
+        s2 = cls(tmp_path, StoreSettings())
+        await s2.open()
+        again = await s2.keys()
+        await s2.close()
+        return keys, again
+
+    keys, again = arun(go())
+    expected = {i.key for i in items[:10]} - {items[1].key}
+    assert keys == again == expected
+    db = sqlite3.connect(tmp_path / cls.filename)
+    assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_bulk_write_is_atomic_on_failure(tmp_path, items):
+    async def go():
+        s = CoreStore(tmp_path, StoreSettings())
+        await s.open()
+        await s.write(items[5], None)
+        with pytest.raises(StoreWriteError, match="IntegrityError"):
+            await s.write_many(items[:10], None)  # items[5] is a duplicate id
+        keys = await s.keys()
+        await s.close()
+        return keys
+
+    assert arun(go()) == {items[5].key}
+
+
+def test_core_row_keeps_every_field(tmp_path, items):
+    item = items[0]
+
+    async def go():
+        s = CoreStore(tmp_path, StoreSettings())
+        await s.open()
+        await s.write(item, None)
+        await s.close()
+
+    arun(go())
+    row = sqlite3.connect(tmp_path / "core.db").execute("SELECT * FROM persona_blocks").fetchone()
+    assert row == (item.id, item.key, item.agent_id, item.user_id, item.memory_type,
+                   item.content, item.content_hash, item.metadata_json, item.created_at)
+
+
+def test_vector_store_writes_searches_saves_and_reloads(tmp_path, items):
+    vecs = _vecs(items)
+
+    async def go():
+        s = VectorStore(tmp_path, StoreSettings(), 384)
+        await s.open()
+        await s.write(items[0], vecs[0])
+        await s.write_many(items[1:], vecs[1:])
+        with pytest.raises(StoreWriteError, match="already stored"):
+            await s.write_many(items[3:5], vecs[3:5])
+        with pytest.raises(StoreWriteError):
+            await s.write(items[0], vecs[0])
+        keys, _ = await s.search(vecs[7:8], 1)
+        await s.delete_many([items[2].key])
+        await s.close()
+        s2 = VectorStore(tmp_path, StoreSettings(), 384)
+        await s2.open()
+        again = await s2.keys()
+        await s2.close()
+        return int(keys[0][0]), again
+
+    top, again = arun(go())
+    assert top == items[7].key
+    assert again == {i.key for i in items} - {items[2].key}
+    assert (tmp_path / "vectors.usearch").exists()
+
+
+def test_store_set_opens_all_three_in_one_directory(tmp_path, items):
+    async def go():
+        async with real_stores(tmp_path, StoreSettings(), 384) as stores:
+            for s in stores:
+                await s.write(items[0], _vecs(items[:1])[0])
+            return [s.name for s in stores], stores.settings()
+
+    names, settings = arun(go())
+    assert names == ["core", "vector", "history"]
+    assert settings["vector"]["dtype"] == "i8"
+    assert {p.name for p in tmp_path.iterdir()} >= {"core.db", "history.db", "vectors.usearch"}
+
+
+def test_simulated_stores_keep_keys(items):
+    async def go():
+        stores = simulated_stores()
+        await stores.core.write(items[0], None)
+        await stores.core.write_many(items[1:3], None)
+        await stores.core.delete_many([items[1].key])
+        return await stores.core.keys()
+
+    assert arun(go()) == {items[0].key, items[2].key}
+
+
+def test_writes_before_open_fail_clearly(tmp_path, items):
+    with pytest.raises(StoreWriteError, match="not open"):
+        arun(CoreStore(tmp_path, StoreSettings()).write(items[0], None))
+    with pytest.raises(StoreWriteError, match="not open"):
+        arun(VectorStore(tmp_path, StoreSettings(), 384).write(items[0], np.zeros(384)))
