@@ -159,10 +159,69 @@ def _cmd_models(args: argparse.Namespace) -> int:
     return 0
 
 
+def _add_sweep_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--config", metavar="FILE", default=None,
+                   help="the grid (default data/sweep.toml): modes and batch sizes, concurrency "
+                        "levels, and groups of profile, embedder and items")
+    p.add_argument("--quick", action="store_true",
+                   help="the same grid with the fewest items and repeats that give every figure "
+                        "(a smoke test)")
+    p.add_argument("--out", metavar="DIR", default=None,
+                   help="the sweep folder; started again with the same DIR, a sweep skips "
+                        "configurations already complete (default: reports/<timestamp>/, and "
+                        "reports/latest points at it)")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+
+def _cmd_sweep(args: argparse.Namespace) -> int:
+    from .sweep import run_sweep
+
+    outcome = run_sweep(args.config, quick=args.quick, out=args.out,
+                        progress=not args.no_progress)
+    print(f"ran {len(outcome.ran)}, skipped {len(outcome.skipped)} (already complete), "
+          f"failed {len(outcome.failed)}")
+    for name in outcome.failed:
+        print(f"FAILED {name}: see {outcome.out / 'configs' / name / 'error.json'}")
+    print(f"report: {outcome.index}")
+    return 1 if outcome.failed else 0
+
+
+def _add_check_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("dir", metavar="DIR", help="a sweep folder (or any folder of result.json files)")
+    p.add_argument("--targets", metavar="FILE", default=None,
+                   help="the targets (default data/targets.toml)")
+
+
+def _cmd_check(args: argparse.Namespace) -> int:
+    from . import report, targets
+
+    if not Path(args.dir).is_dir():
+        raise ConfigError("DIR", f"{args.dir} is not a directory")
+    sweep = report.load(args.dir)
+    if not sweep.results:
+        raise ConfigError("DIR", f"no result.json below {args.dir}")
+    catalogue = targets.load(args.targets)
+    verdicts = targets.evaluate(catalogue, sweep.results)
+    for line in targets.format_table(catalogue, verdicts):
+        print(line)
+    failures = targets.gate_failures(catalogue, verdicts)
+    group = targets.gate_group(catalogue)
+    if failures:
+        for v in failures:
+            print(f"GATE MISSED: {v.target.id} in {group}: {v.status}")
+        return 1
+    print(f"gate: every gating target met in {group}")
+    return 0
+
+
 COMMANDS: list[tuple[str, str, Callable[[argparse.ArgumentParser], None],
                      Callable[[argparse.Namespace], int]]] = [
     ("run", "run one configuration of the write path and measure it",
      _add_run_options, _cmd_run),
+    ("sweep", "run the benchmark notebook over a grid under papermill, then the HTML report",
+     _add_sweep_options, _cmd_sweep),
+    ("check", "print the phase-target table of a sweep; exit 1 if a gating target was missed",
+     _add_check_options, _cmd_check),
     ("models", "build local embedding models offline (models install minilm)",
      _add_models_options, _cmd_models),
 ]

@@ -43,7 +43,7 @@ def integrity_counts(keys: dict[str, set[int]], acked: set[int], failed: int) ->
 
 
 async def self_recall_at_1(stores: StoreSet, embedder: Embedder, items: Sequence[MemoryItem],
-                           sample: int = 100, seed: int = 0) -> float | None:
+                           sample: int = 1000, seed: int = 0) -> float | None:
     """Share of a sample of stored items whose own text finds them at rank 1 (tie-aware).
 
     None when the vector store cannot search (simulated profile) or nothing is stored.

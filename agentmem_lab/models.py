@@ -24,6 +24,7 @@ import numpy as np
 
 from .embedders import FastembedEmbedder
 from .errors import AgentMemLabError, MissingDependencyError, ModelNotInstalledError
+from .paths import repo_root
 
 #: Bump when the converter's output changes: an installed model of another version is rebuilt.
 CONVERTER_VERSION = 1
@@ -81,8 +82,8 @@ def models_dir() -> Path:
     env = os.environ.get("AGENTMEM_LAB_MODELS")
     if env:
         return Path(env)
-    repo = Path(__file__).resolve().parent.parent
-    if (repo / "pyproject.toml").exists() and (repo / "data").is_dir():
+    repo = repo_root()
+    if repo is not None:
         return repo / "data" / "models"
     return Path.home() / ".cache" / "agentmem-lab" / "models"
 

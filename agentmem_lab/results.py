@@ -131,7 +131,8 @@ class Result:
 
 def config_name(mode: str, batch_size: int, concurrency: int, embedder: str, profile: str) -> str:
     safe = embedder.replace("/", "_").replace(":", "-")
-    return f"{mode}-b{batch_size}-c{concurrency}-{safe}-{profile}"
+    suffix = "" if profile in ("real", embedder) else f"-{profile}"
+    return f"{mode}-b{batch_size}-c{concurrency}-{safe}{suffix}"
 
 
 def write_json_atomic(path: str | Path, data: Any) -> None:

@@ -20,7 +20,8 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Callable, Coroutine, Iterator, Sequence, TypeVar
 
 from . import environment
 from .corpus import generate_lines, load_lines, make_items
@@ -33,6 +34,8 @@ from .registry import Registry
 from .results import Result
 from .stats import summarize
 from .stores import StoreSet, StoreSettings, real_stores, simulated_stores
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -227,6 +230,17 @@ async def _measure(config: RunConfig, embedder: Embedder, warm: Sequence[MemoryI
             "store_settings": stores.settings()}
 
 
+def run_in_own_loop(coro: Coroutine[Any, Any, T]) -> T:
+    """Run a coroutine in a fresh event loop. Inside a running loop (a Jupyter kernel),
+    the fresh loop runs on its own thread: all timing still happens inside one loop."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coro)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="agentmem-lab-loop") as pool:
+        return pool.submit(asyncio.run, coro).result()
+
+
 def run(config: RunConfig, out: str | Path) -> Result:
     """Run one configuration and write ``out/result.json``; returns the result."""
     out_dir = prepare_out_dir(out)
@@ -237,7 +251,7 @@ def run(config: RunConfig, out: str | Path) -> Result:
     profile = PROFILES.get(config.profile)
     embedder = profile.embedder(config)
     try:
-        m = asyncio.run(_measure(config, embedder, warm, items, out_dir))
+        m = run_in_own_loop(_measure(config, embedder, warm, items, out_dir))
         embedder_settings = embedder.settings()
     finally:
         embedder.close()

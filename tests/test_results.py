@@ -29,7 +29,7 @@ def test_json_round_trip(tmp_path):
     r = make()
     r.dump(tmp_path / "result.json")
     assert Result.load(tmp_path / "result.json") == r
-    assert r.name == "bulk-b10-c1-hash-real"
+    assert r.name == "bulk-b10-c1-hash"
 
 
 def test_pandas_frames():

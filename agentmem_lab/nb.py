@@ -1,0 +1,155 @@
+"""What the notebooks call: parameters in, a validated run, figures out.
+
+Papermill parameters arrive as Python values (``-p``) or strings (``-r``/``-y``): an
+integer written as a string of digits is accepted; anything else of the wrong type
+stops with one line naming the parameter.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from .errors import ConfigError
+from .results import Result, config_name
+from .runner import RunConfig, run
+from .stores import StoreSettings
+
+_INT_PARAMS = ("batch_size", "items", "concurrency", "repeats", "warmup", "seed", "search_queries",
+               "usearch_connectivity", "usearch_expansion_add", "usearch_expansion_search",
+               "usearch_threads")
+_STR_PARAMS = ("mode", "embedder", "profile", "sqlite_synchronous", "usearch_dtype")
+
+
+def _as_int(name: str, value: Any) -> int:
+    if isinstance(value, bool):
+        raise ConfigError(name, f"must be an integer, got {value!r}")
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        return int(value.strip())
+    raise ConfigError(name, f"must be an integer, got {value!r} ({type(value).__name__})")
+
+
+def config_from_parameters(*, mode: Any, batch_size: Any, items: Any, concurrency: Any = 1,
+                           embedder: Any = "hash", profile: Any = "real", repeats: Any = 1,
+                           warmup: Any = 1, seed: Any = 0, corpus: Any = None,
+                           search_queries: Any = 100, onnx_threads: Any = None,
+                           sqlite_synchronous: Any = "NORMAL", usearch_dtype: Any = "i8",
+                           usearch_connectivity: Any = 16, usearch_expansion_add: Any = 64,
+                           usearch_expansion_search: Any = 64, usearch_threads: Any = 0,
+                           label: Any = None) -> RunConfig:
+    """A RunConfig from notebook parameters, with a one-line error for a wrong type."""
+    values = dict(locals())
+    ints = {k: _as_int(k, values[k]) for k in _INT_PARAMS}
+    for k in _STR_PARAMS:
+        if not isinstance(values[k], str):
+            raise ConfigError(k, f"must be a string, got {values[k]!r}")
+    threads = None if onnx_threads in (None, "", 0) else _as_int("onnx_threads", onnx_threads)
+    stores = StoreSettings(sqlite_synchronous=sqlite_synchronous, usearch_dtype=usearch_dtype,
+                           usearch_connectivity=ints["usearch_connectivity"],
+                           usearch_expansion_add=ints["usearch_expansion_add"],
+                           usearch_expansion_search=ints["usearch_expansion_search"],
+                           usearch_threads=ints["usearch_threads"])
+    return RunConfig(mode=mode, batch_size=ints["batch_size"], items=ints["items"],
+                     concurrency=ints["concurrency"], embedder=embedder, profile=profile,
+                     repeats=ints["repeats"], warmup=ints["warmup"], seed=ints["seed"],
+                     corpus=corpus or None, stores=stores, onnx_threads=threads,
+                     search_queries=ints["search_queries"], label=label or None)
+
+
+def default_out(config: RunConfig) -> Path:
+    """Where a notebook run writes when ``out`` is empty: reports/notebook-runs/<name>/
+    of the checkout, else a temporary folder."""
+    from .paths import repo_root
+
+    name = config.label or config_name(config.mode, config.batch_size, config.concurrency,
+                                       config.embedder_label, config.profile)
+    root = repo_root()
+    if root is not None and os.access(root, os.W_OK):
+        return root / "reports" / "notebook-runs" / name
+    return Path(tempfile.mkdtemp(prefix=f"agentmem-lab-{name}-"))
+
+
+def run_notebook(out: str = "", **parameters: Any) -> Result:
+    """Run one configuration from notebook parameters; writes out/result.json."""
+    config = config_from_parameters(**parameters)
+    return run(config, Path(out) if out else default_out(config))
+
+
+def samples_figure(result: Result) -> Any:
+    """The run's latency distribution: histogram and empirical CDF of per-call latency."""
+    from .report import _plt
+
+    plt = _plt()
+    import numpy as np
+
+    xs = np.sort(np.asarray(result.samples_ms))
+    fig, (a, b) = plt.subplots(1, 2, figsize=(12, 3.8))
+    a.hist(xs, bins=min(60, max(5, len(xs) // 5)), color="#1f77b4")
+    for q, style in (("p50", "-"), ("p95", "--"), ("p99", ":")):
+        a.axvline(result.latency_ms[q], color="black", linestyle=style, label=f"{q} {result.latency_ms[q]:.3f} ms")
+    a.set_xlabel("call latency (ms)")
+    a.set_ylabel("calls")
+    a.legend(fontsize=8)
+    a.set_title(f"{result.name}: {len(xs)} calls")
+    b.plot(xs, np.arange(1, len(xs) + 1) / len(xs), drawstyle="steps-post")
+    b.set_xscale("log")
+    b.set_xlabel("call latency (ms)")
+    b.set_ylabel("share of calls at or below")
+    b.grid(True, alpha=0.3)
+    fig.tight_layout()
+    return fig
+
+
+def stages_figure(result: Result) -> Any:
+    """The run's mean stage spans per call beside the mean call latency."""
+    from .report import _plt
+
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(7, 3.2))
+    stages = ["embed", "core", "vector", "history"]
+    ax.barh(stages, [result.stages_ms[s] for s in stages], color="#ff7f0e")
+    ax.axvline(result.latency_ms["mean"], color="black", linestyle="--", label="call (mean)")
+    ax.set_xlabel("ms per call (span of each stage; concurrent stages overlap)")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def summary_table(result: Result) -> Any:
+    import pandas as pd
+
+    from .report import results_table
+
+    df: pd.DataFrame = results_table([result]).T
+    df.columns = ["value"]
+    return df
+
+
+def sweep_results(results_dir: str = "") -> Any:
+    """The results a report shows. ``results_dir`` empty: reports/latest of the checkout
+    when it exists; otherwise a small sample measured now, in-process (and said so)."""
+    from .paths import repo_root
+    from .report import load
+
+    if results_dir:
+        if not Path(results_dir).is_dir():
+            raise ConfigError("results_dir", f"{results_dir} is not a directory")
+        return load(results_dir)
+    root = repo_root()
+    latest = root / "reports" / "latest" if root is not None else None
+    if latest is not None and latest.is_dir() and any(latest.glob("configs/*/result.json")):
+        return load(latest)
+    sample = Path(tempfile.mkdtemp(prefix="agentmem-lab-sample-"))
+    for mode, b, profile, n in (("sequential", 1, "real", 200), ("parallel", 1, "real", 200),
+                                ("batch", 10, "real", 500), ("bulk", 10, "real", 500),
+                                ("bulk", 100, "real", 2000), ("sequential", 1, "simulated", 20),
+                                ("parallel", 1, "simulated", 20), ("batch", 10, "simulated", 50)):
+        config = RunConfig(mode=mode, batch_size=b, items=n, profile=profile, search_queries=20)
+        run(config, sample / "configs" / config_name(mode, b, 1, config.embedder_label, profile))
+    loaded = load(sample)
+    loaded.sample = True
+    return loaded

@@ -1,0 +1,36 @@
+"""Where the checkout's folders are: data/, notebooks/, reports/.
+
+agentmem-lab is used from a checkout (``make setup`` installs it editable); the data,
+notebooks and reports live beside the package.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .errors import ConfigError
+
+
+def repo_root() -> Path | None:
+    root = Path(__file__).resolve().parent.parent
+    return root if (root / "pyproject.toml").is_file() else None
+
+
+def _under_root(*parts: str) -> Path:
+    root = repo_root()
+    if root is None:
+        raise ConfigError(parts[0], "not found: agentmem-lab runs from a checkout of its "
+                                    "repository (see README.md)")
+    return root.joinpath(*parts)
+
+
+def data_file(name: str) -> Path:
+    return _under_root("data", name)
+
+
+def notebook(name: str) -> Path:
+    return _under_root("notebooks", name)
+
+
+def reports_dir() -> Path:
+    return _under_root("reports")

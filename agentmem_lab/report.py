@@ -1,0 +1,327 @@
+"""The report's pieces: figures and tables built from result files only.
+
+Renderers return matplotlib figures or pandas DataFrames; report.ipynb displays them and
+the sweep exports the executed notebook to HTML. Nothing here prints or writes files.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Sequence
+
+from . import targets as targets_mod
+from .results import Result, find_results
+
+MODE_ORDER = ("sequential", "parallel", "batch", "bulk")
+MODE_COLORS = {"sequential": "#7f7f7f", "parallel": "#9467bd", "batch": "#d62728", "bulk": "#1f77b4"}
+
+
+@dataclass
+class SweepResults:
+    """Everything a report reads: results, failed configurations, where they came from."""
+
+    directory: Path
+    results: list[Result]
+    failures: list[dict[str, Any]] = field(default_factory=list)
+    bad_files: list[str] = field(default_factory=list)
+    sample: bool = False  # a small sample measured on the spot, not a sweep's results
+
+
+def load(directory: str | Path) -> SweepResults:
+    """Every result.json and error.json below ``directory``. A result that does not load is
+    listed in ``bad_files``, never silently dropped."""
+    from .errors import ResultError
+
+    d = Path(directory)
+    results, bad = [], []
+    for p in find_results(d):
+        try:
+            results.append(Result.load(p))
+        except ResultError as exc:
+            bad.append(str(exc))
+    failures = []
+    for p in sorted(d.rglob("error.json")):
+        try:
+            failures.append(json.loads(p.read_text(encoding="utf-8")))
+        except (OSError, ValueError):
+            bad.append(f"{p}: unreadable error record")
+    results.sort(key=lambda r: (r.profile, r.embedder, MODE_ORDER.index(r.mode)
+                                if r.mode in MODE_ORDER else 9, r.batch_size, r.concurrency))
+    return SweepResults(d, results, failures, bad)
+
+
+def _plt() -> Any:
+    import matplotlib
+
+    if matplotlib.get_backend().lower() not in ("module://matplotlib_inline.backend_inline",):
+        matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _series_label(r: Result) -> str:
+    return f"{r.mode} · {r.embedder} · c{r.concurrency}"
+
+
+def throughput_figure(results: Sequence[Result]) -> Any:
+    """Throughput against batch size (log-log), one line per mode, embedder and concurrency;
+    sequential and parallel (batch 1) as horizontal reference levels. One panel per profile."""
+    plt = _plt()
+    profiles = sorted({r.profile for r in results}) or ["real"]
+    fig, axes = plt.subplots(1, len(profiles), figsize=(6.5 * len(profiles), 4.8), squeeze=False)
+    for ax, profile in zip(axes[0], profiles):
+        rs = [r for r in results if r.profile == profile]
+        series: dict[tuple[str, str, int], list[Result]] = {}
+        for r in rs:
+            series.setdefault((r.mode, r.embedder, r.concurrency), []).append(r)
+        for (mode, embedder, conc), group in sorted(series.items()):
+            group.sort(key=lambda r: r.batch_size)
+            style = "-" if conc == 1 else "--"
+            color = MODE_COLORS.get(mode, None)
+            marker = "o" if embedder in ("hash", "simulated") else "s"
+            if mode in ("sequential", "parallel"):
+                y = max(r.throughput_ops_s for r in group)
+                ax.axhline(y, color=color, linestyle=":" if conc == 1 else "-.", linewidth=1,
+                           label=f"{mode} · {embedder} · c{conc} (level)")
+            else:
+                ax.plot([r.batch_size for r in group], [r.throughput_ops_s for r in group],
+                        style, marker=marker, color=color, label=f"{mode} · {embedder} · c{conc}")
+        ax.axhline(10_000, color="black", linewidth=0.8, alpha=0.4)
+        ax.text(1, 10_000, " seed goal 10,000 ops/s", va="bottom", fontsize=8, alpha=0.6)
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlabel("batch size (items per add call)")
+        ax.set_ylabel("throughput (acknowledged items / s)")
+        ax.set_title(f"throughput, {profile} profile")
+        ax.grid(True, which="both", alpha=0.3)
+        ax.legend(fontsize=7, loc="best")
+    fig.tight_layout()
+    return fig
+
+
+def latency_figure(results: Sequence[Result]) -> Any:
+    """p50, p95 and p99 latency per call and per item against batch size (concurrency 1)."""
+    plt = _plt()
+    fig, axes = plt.subplots(1, 2, figsize=(13, 4.8))
+    rs = [r for r in results if r.concurrency == 1]
+    series: dict[tuple[str, str, str], list[Result]] = {}
+    for r in rs:
+        series.setdefault((r.profile, r.mode, r.embedder), []).append(r)
+    for ax, field_name, title in ((axes[0], "latency_ms", "per call"),
+                                  (axes[1], "item_latency_ms", "per item (call / items)")):
+        for (profile, mode, embedder), group in sorted(series.items()):
+            group.sort(key=lambda r: r.batch_size)
+            xs = [r.batch_size for r in group]
+            color = MODE_COLORS.get(mode)
+            style = "-" if profile == "real" else ":"
+            label = f"{mode} · {embedder}" + ("" if embedder == profile else f" · {profile}")
+            ax.plot(xs, [getattr(r, field_name)["p50"] for r in group], style, marker="o",
+                    color=color, label=label)
+            ax.fill_between(xs, [getattr(r, field_name)["p50"] for r in group],
+                            [getattr(r, field_name)["p99"] for r in group], color=color, alpha=0.12)
+            ax.plot(xs, [getattr(r, field_name)["p95"] for r in group], style, marker="^",
+                    color=color, alpha=0.5, markersize=4)
+            ax.plot(xs, [getattr(r, field_name)["p99"] for r in group], style, marker="v",
+                    color=color, alpha=0.5, markersize=4)
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlabel("batch size")
+        ax.set_ylabel("latency (ms): p50 ●, p95 ▲, p99 ▼")
+        ax.set_title(f"latency {title}, concurrency 1")
+        ax.grid(True, which="both", alpha=0.3)
+    axes[0].legend(fontsize=7)
+    fig.tight_layout()
+    return fig
+
+
+def stage_figure(results: Sequence[Result]) -> Any:
+    """Where the time goes: each stage's mean span per call (concurrency 1), by configuration."""
+    plt = _plt()
+    rs = [r for r in results if r.concurrency == 1]
+    profiles = sorted({r.profile for r in rs}) or ["real"]
+    fig, axes = plt.subplots(len(profiles), 1, figsize=(13, 3.6 * len(profiles)), squeeze=False)
+    colors = {"embed": "#2ca02c", "core": "#ff7f0e", "vector": "#1f77b4", "history": "#8c564b"}
+    for ax, profile in zip(axes[:, 0], profiles):
+        group = [r for r in rs if r.profile == profile]
+        labels = [f"{r.mode}\nb{r.batch_size}\n{r.embedder}" for r in group]
+        width = 0.2
+        for k, stage in enumerate(("embed", "core", "vector", "history")):
+            ax.bar([i + (k - 1.5) * width for i in range(len(group))],
+                   [r.stages_ms[stage] for r in group], width, label=stage, color=colors[stage])
+        ax.plot(range(len(group)), [r.latency_ms["mean"] for r in group], "k_", markersize=14,
+                label="call (mean)")
+        ax.set_xticks(range(len(group)))
+        ax.set_xticklabels(labels, fontsize=6)
+        ax.set_yscale("log")
+        ax.set_ylabel("ms per call")
+        ax.set_title(f"stage spans per call, {profile} profile (stages overlap in concurrent modes)")
+        ax.legend(fontsize=7, ncol=5)
+        ax.grid(True, axis="y", alpha=0.3)
+    fig.tight_layout()
+    return fig
+
+
+def frontier_figure(results: Sequence[Result]) -> Any:
+    """Write throughput against search recall@10, one point per real configuration."""
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(6.5, 4.5))
+    for r in results:
+        if r.profile != "real" or not r.search:
+            continue
+        ax.scatter(r.search["recall_at_10"], r.throughput_ops_s, color=MODE_COLORS.get(r.mode),
+                   s=14 + 4 * (r.batch_size ** 0.5))
+    ax.set_yscale("log")
+    ax.set_xlabel("search recall@10 (tie-aware, against exact search)")
+    ax.set_ylabel("write throughput (ops/s)")
+    ax.set_title("speed beside recall (marker size ~ batch size)")
+    ax.grid(True, alpha=0.3)
+    fig.tight_layout()
+    return fig
+
+
+def results_table(results: Sequence[Result]) -> Any:
+    """One row per configuration: throughput, latency, integrity, search."""
+    import pandas as pd
+
+    rows = []
+    for r in results:
+        i, s = r.integrity, r.search or {}
+        rows.append({
+            "configuration": r.name, "profile": r.profile, "embedder": r.embedder,
+            "mode": r.mode, "batch": r.batch_size, "concurrency": r.concurrency,
+            "items": r.items, "throughput ops/s": round(r.throughput_ops_s, 1),
+            "call p50 ms": round(r.latency_ms["p50"], 3), "call p99 ms": round(r.latency_ms["p99"], 3),
+            "item p50 ms": round(r.item_latency_ms["p50"], 4),
+            "acknowledged": i["acknowledged"], "failed": i["failed"], "lost": i["lost"],
+            "orphans": i["orphans"], "self-recall@1": i["self_recall_at_1"],
+            "search p50 ms": s.get("p50_ms"), "search p99 ms": s.get("p99_ms"),
+            "recall@10": s.get("recall_at_10"),
+        })
+    return pd.DataFrame(rows)
+
+
+def speedup_table(results: Sequence[Result]) -> Any:
+    """Throughput over sequential batch 1 of the same profile, embedder and concurrency."""
+    import pandas as pd
+
+    base = {(r.profile, r.embedder, r.concurrency): r.throughput_ops_s
+            for r in results if r.mode == "sequential" and r.batch_size == 1}
+    rows = []
+    for r in results:
+        b = base.get((r.profile, r.embedder, r.concurrency))
+        rows.append({"configuration": r.name, "throughput ops/s": round(r.throughput_ops_s, 1),
+                     "sequential-1 ops/s": None if b is None else round(b, 1),
+                     "speedup": None if not b else round(r.throughput_ops_s / b, 2)})
+    return pd.DataFrame(rows)
+
+
+def target_table(catalogue: targets_mod.Catalogue, results: Sequence[Result]) -> Any:
+    """The phase-target table: each claim beside (a) the seed's model measured under the
+    simulated profile and (b) each real measurement, with verdict and measured / target."""
+    import pandas as pd
+
+    verdicts = targets_mod.evaluate(catalogue, results)
+    groups = targets_mod.groups(results)
+    by = {(v.target.id, v.group): v for v in verdicts}
+    rows = []
+    for t in catalogue.targets:
+        row: dict[str, Any] = {"target": t.id, "claim (seed, predicted)": t.claim,
+                               "seed line": t.seed_line,
+                               "metric": ("throughput ops/s" if t.metric == "throughput_ops_s"
+                                          else "call p50 ms"),
+                               "target value": t.target, "gate": "yes" if t.gate else ""}
+        for g in groups:
+            v = by.get((t.id, g))
+            label = "seed model (simulated)" if g == "simulated" else f"measured {g}"
+            if v is None or v.measured is None:
+                row[label] = "no measurement"
+            else:
+                row[label] = f"{v.measured:,.1f} ({v.ratio:.2f}x) {v.status}"
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def seed_consistency_table(catalogue: targets_mod.Catalogue) -> Any:
+    """The seed's own table: claimed throughput beside what its own latency implies."""
+    import pandas as pd
+
+    return pd.DataFrame([{
+        "seed row": c.row, "items": c.items, "latency ms (claimed)": c.latency_ms,
+        "throughput ops/s (claimed)": c.throughput_ops_s,
+        "items / latency (implied)": round(c.implied_ops_s, 1),
+        "consistent": "yes" if c.consistent else
+        f"NO: claims {c.throughput_ops_s / c.implied_ops_s:.1f}x what its latency implies",
+    } for c in catalogue.seed_claims])
+
+
+def environment_table(results: Sequence[Result]) -> Any:
+    """The machines and settings the results were measured with (distinct values)."""
+    import pandas as pd
+
+    rows: dict[str, set[str]] = {}
+    for r in results:
+        env = dict(r.environment)
+        packages = env.pop("packages", {})
+        for k, v in env.items():
+            rows.setdefault(k, set()).add(str(v))
+        for k, v in packages.items():
+            rows.setdefault(f"package {k}", set()).add(str(v))
+        for k, v in r.settings.get("stores", {}).items():
+            rows.setdefault(f"setting {k}", set()).add(str(v))
+        emb = r.settings.get("embedder", {})
+        rows.setdefault(f"embedder {r.embedder}", set()).add(
+            ", ".join(f"{k}={v}" for k, v in emb.items() if k not in ("name",)))
+        rows.setdefault("repeats / warmup / seed", set()).add(f"{r.repeats} / {r.warmup} / {r.seed}")
+    return pd.DataFrame([{"what": k, "value": "; ".join(sorted(v))} for k, v in sorted(rows.items())])
+
+
+def failures_table(sweep: SweepResults) -> Any:
+    import pandas as pd
+
+    rows = [{"configuration": f.get("name", "?"), "error": f.get("error", "?"),
+             "notebook": f.get("notebook", "")} for f in sweep.failures]
+    rows += [{"configuration": "(unreadable result)", "error": b, "notebook": ""}
+             for b in sweep.bad_files]
+    return pd.DataFrame(rows, columns=["configuration", "error", "notebook"])
+
+
+def header_html(sweep: SweepResults) -> str:
+    """What the report shows and where it comes from, escaped."""
+    from datetime import datetime, timezone
+
+    configs = len(sweep.results)
+    source = ("a small sample measured just now (no sweep folder was given and reports/latest "
+              "does not exist): run `make report` for the full sweep" if sweep.sample
+              else f"the results in {sweep.directory}")
+    failed = len(sweep.failures) + len(sweep.bad_files)
+    status = (f'<p style="color:#b00"><b>{failed} configuration(s) failed</b>: see the '
+              "section Failed configurations below.</p>" if failed
+              else "<p>Every configuration completed.</p>")
+    return (f"<p>Report generated {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC from "
+            f"{html.escape(source)}: {configs} configuration(s).</p>{status}"
+            "<p>Every figure below is <b>measured</b> by agentmem-lab in the runs shown. The "
+            "seed's figures are <b>predictions</b> (\"theoretical performance analysis\") and are "
+            "labelled so. The <i>simulated</i> profile measures the seed's own latency model "
+            "(sleeps of its assumed latencies); the <i>real</i> profile measures real stores.</p>")
+
+
+def notebook_links_html(sweep: SweepResults) -> str:
+    """Links to each configuration's executed notebook (HTML export), relative to index.html."""
+    items = []
+    for p in sorted(sweep.directory.glob("configs/*/benchmark.html")):
+        rel = p.relative_to(sweep.directory).as_posix()
+        items.append(f'<li><a href="{html.escape(rel, quote=True)}">'
+                     f"{html.escape(p.parent.name)}</a></li>")
+    if not items:
+        return "<p>No executed configuration notebooks found.</p>"
+    return "<ul>" + "".join(items) + "</ul>"
+
+
+def table_html(df: Any) -> str:
+    """A DataFrame as an HTML table, every cell escaped."""
+    out: str = df.to_html(index=False, escape=True, na_rep="", border=0, classes="am-table")
+    return out

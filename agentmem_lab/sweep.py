@@ -1,0 +1,220 @@
+"""The sweep: benchmark.ipynb once per configuration under papermill, then report.ipynb,
+then HTML. Resumable, and a failed configuration is recorded and shown, never fatal.
+
+Layout of a sweep folder:
+    sweep.json                 the plan (configurations and their parameters)
+    configs/<name>/            benchmark.ipynb (executed), benchmark.html, result.json,
+                               stores/, or error.json when the configuration failed
+    report.ipynb, index.html   the report
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Callable
+
+from .errors import ConfigError, MissingDependencyError, ResultError
+from .paths import data_file, notebook, reports_dir
+from .results import Result, config_name, write_json_atomic
+from .runner import RunConfig
+from .stores import StoreSettings
+
+_DEFAULT_STORES = StoreSettings()
+
+
+@dataclass(frozen=True)
+class Planned:
+    """One configuration of a sweep: its name and the notebook parameters."""
+
+    name: str
+    parameters: dict[str, Any]
+
+
+def _stores_tag(stores: dict[str, Any]) -> str:
+    short = {"usearch_dtype": "", "usearch_connectivity": "m", "usearch_expansion_add": "ea",
+             "usearch_expansion_search": "es", "usearch_threads": "t", "sqlite_synchronous": "sync"}
+    return "".join(f"-{short.get(k, k)}{v}" for k, v in sorted(stores.items()))
+
+
+def plan(grid: str | Path | None = None, quick: bool = False) -> list[Planned]:
+    """The configurations of a grid file (default data/sweep.toml)."""
+    path = Path(grid) if grid is not None else data_file("sweep.toml")
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError("--config", f"{path}: no such file") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError("--config", f"{path}: not TOML ({exc})") from None
+    try:
+        modes: dict[str, list[int]] = data["modes"]
+        groups: list[dict[str, Any]] = data["group"]
+        concurrency: list[int] = data.get("concurrency", [1])
+    except KeyError as exc:
+        raise ConfigError("--config", f"{path}: lacks {exc.args[0]!r}") from None
+    repeats = data.get("quick_repeats", 1) if quick else data.get("repeats", 1)
+    queries = data.get("quick_search_queries", 10) if quick else data.get("search_queries", 100)
+    out: list[Planned] = []
+    for g in groups:
+        items_map = g.get("quick_items" if quick else "items", {})
+        stores = dict(g.get("stores", {}))
+        for mode, sizes in modes.items():
+            for b in sizes:
+                if str(b) not in items_map:
+                    raise ConfigError("--config", f"{path}: group {g.get('embedder')} has no "
+                                                  f"items for batch size {b}")
+                items = int(items_map[str(b)])
+                for c in concurrency:
+                    params: dict[str, Any] = {
+                        "mode": mode, "batch_size": b, "items": items, "concurrency": c,
+                        "embedder": g.get("embedder", "hash"), "profile": g.get("profile", "real"),
+                        "repeats": min(repeats, -(-items // b)), "warmup": data.get("warmup", 1),
+                        "seed": data.get("seed", 0), "search_queries": queries,
+                    }
+                    params.update(stores)
+                    label = params["embedder"] if params["profile"] == "real" else "simulated"
+                    name = config_name(mode, b, c, label, params["profile"]) + _stores_tag(stores)
+                    params["label"] = name
+                    check_parameters(params)
+                    out.append(Planned(name, params))
+    names = [p.name for p in out]
+    dupes = {n for n in names if names.count(n) > 1}
+    if dupes:
+        raise ConfigError("--config", f"{path}: configurations repeat: {', '.join(sorted(dupes))}")
+    return out
+
+
+def check_parameters(params: dict[str, Any]) -> RunConfig:
+    """Validate a configuration before any notebook starts (one-line error)."""
+    from .nb import config_from_parameters
+
+    return config_from_parameters(**params)
+
+
+def is_complete(cdir: Path, params: dict[str, Any]) -> bool:
+    """A configuration is complete when its result.json loads and matches its parameters."""
+    try:
+        r = Result.load(cdir / "result.json")
+    except (OSError, ResultError):
+        return False
+    return (r.mode, r.batch_size, r.items, r.concurrency, r.profile, r.repeats, r.seed) == (
+        params["mode"], params["batch_size"], params["items"], params["concurrency"],
+        params["profile"], params["repeats"], params["seed"]) and r.label == params["label"]
+
+
+def export_html(notebook_path: Path, html_path: Path, exclude_input: bool = False) -> None:
+    """An executed notebook as one self-contained HTML file (figures inline, no CDN)."""
+    import nbformat
+    from nbconvert import HTMLExporter
+
+    nb = nbformat.read(str(notebook_path), as_version=4)  # type: ignore[no-untyped-call]
+    exporter = HTMLExporter(template_name="lab")  # type: ignore[no-untyped-call]
+    exporter.exclude_input = exclude_input
+    exporter.exclude_input_prompt = exclude_input
+    exporter.exclude_output_prompt = True
+    exporter.mathjax_url = ""
+    exporter.require_js_url = ""
+    exporter.widget_renderer_url = ""
+    exporter.mermaid_js_url = ""
+    exporter.mermaid_layout_elk_js_url = ""
+    exporter.jupyter_widgets_base_url = ""
+    body, _ = exporter.from_notebook_node(nb)
+    tmp = html_path.with_suffix(".html.tmp")
+    tmp.write_text(body, encoding="utf-8")
+    os.replace(tmp, html_path)
+
+
+@dataclass
+class SweepOutcome:
+    out: Path
+    ran: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+    index: Path | None = None
+
+
+def _execute(src: Path, dst: Path, parameters: dict[str, Any], cwd: Path) -> None:
+    try:
+        import papermill
+    except ImportError:
+        raise MissingDependencyError("papermill", "pip install 'agentmem-lab[notebooks]'") from None
+    papermill.execute_notebook(str(src), str(dst), parameters=parameters, progress_bar=False,
+                               cwd=str(cwd), kernel_name="python3", log_output=False)
+
+
+def _error_text(exc: BaseException) -> str:
+    ename = getattr(exc, "ename", type(exc).__name__)
+    evalue = getattr(exc, "evalue", str(exc))
+    first = str(evalue).strip().splitlines()[0] if str(evalue).strip() else ""
+    return f"{ename}: {first}"
+
+
+def run_sweep(grid: str | Path | None = None, quick: bool = False, out: str | Path | None = None,
+              progress: bool = True,
+              on_config: Callable[[str], None] | None = None) -> SweepOutcome:
+    """Run every configuration, then the report. Skips configurations already complete."""
+    configs = plan(grid, quick)
+    timestamped = out is None
+    if out is None:
+        stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
+        out_dir = reports_dir() / stamp
+    else:
+        out_dir = Path(out)
+    from .runner import prepare_out_dir
+
+    out_dir = prepare_out_dir(out_dir).resolve()
+    write_json_atomic(out_dir / "sweep.json", {
+        "quick": quick, "grid": str(grid or data_file("sweep.toml")),
+        "configurations": [{"name": p.name, "parameters": p.parameters} for p in configs]})
+    bench = notebook("benchmark.ipynb")
+    outcome = SweepOutcome(out_dir)
+    bar: Any = None
+    if progress:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=len(configs), unit="config", dynamic_ncols=True)
+    try:
+        for p in configs:
+            cdir = out_dir / "configs" / p.name
+            if bar is not None:
+                bar.set_description(p.name)
+            if on_config is not None:
+                on_config(p.name)
+            if is_complete(cdir, p.parameters):
+                outcome.skipped.append(p.name)
+            else:
+                cdir.mkdir(parents=True, exist_ok=True)
+                (cdir / "error.json").unlink(missing_ok=True)
+                (cdir / "result.json").unlink(missing_ok=True)
+                params = dict(p.parameters, out=str(cdir))
+                try:
+                    _execute(bench, cdir / "benchmark.ipynb", params, bench.parent)
+                    outcome.ran.append(p.name)
+                except Exception as exc:  # one configuration's failure never stops the sweep
+                    outcome.failed.append(p.name)
+                    write_json_atomic(cdir / "error.json", {
+                        "name": p.name, "error": _error_text(exc),
+                        "notebook": f"configs/{p.name}/benchmark.html",
+                        "parameters": p.parameters})
+                if (cdir / "benchmark.ipynb").exists():
+                    export_html(cdir / "benchmark.ipynb", cdir / "benchmark.html")
+            if bar is not None:
+                bar.update(1)
+    finally:
+        if bar is not None:
+            bar.close()
+    report_nb = out_dir / "report.ipynb"
+    _execute(notebook("report.ipynb"), report_nb, {"results_dir": str(out_dir)}, bench.parent)
+    export_html(report_nb, out_dir / "index.html", exclude_input=True)
+    outcome.index = out_dir / "index.html"
+    if timestamped:
+        latest = out_dir.parent / "latest"
+        tmp = out_dir.parent / ".latest.tmp"
+        if tmp.is_symlink() or tmp.exists():
+            tmp.unlink()
+        tmp.symlink_to(out_dir.name)
+        os.replace(tmp, latest)
+    return outcome

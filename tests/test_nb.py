@@ -1,0 +1,42 @@
+import asyncio
+
+import pytest
+
+from agentmem_lab import nb
+from agentmem_lab.errors import ConfigError
+
+
+def test_parameters_accept_ints_and_digit_strings():
+    c = nb.config_from_parameters(mode="bulk", batch_size="100", items=300, repeats="3")
+    assert (c.batch_size, c.items, c.repeats) == (100, 300, 3)
+
+
+@pytest.mark.parametrize("name, value", [("batch_size", 1.5), ("batch_size", "ten"),
+                                         ("items", True), ("concurrency", None),
+                                         ("mode", 3), ("usearch_dtype", 8)])
+def test_wrong_types_give_one_line_naming_the_parameter(name, value):
+    params = dict(mode="bulk", batch_size=10, items=100)
+    params[name] = value
+    with pytest.raises(ConfigError) as info:
+        nb.config_from_parameters(**params)
+    assert info.value.option == name and "\n" not in str(info.value)
+
+
+def test_a_run_works_inside_a_running_event_loop(tmp_path):
+    # Jupyter kernels run an event loop: the runner must not call asyncio.run inside it.
+    async def inside():
+        return nb.run_notebook(out=str(tmp_path), mode="bulk", batch_size=10, items=30,
+                               search_queries=5)
+
+    r = asyncio.run(inside())
+    assert r.integrity["acknowledged"] == 30 and (tmp_path / "result.json").exists()
+
+
+def test_figures_of_one_run(tmp_path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    r = nb.run_notebook(out=str(tmp_path), mode="batch", batch_size=10, items=50, search_queries=5)
+    assert len(nb.samples_figure(r).axes) == 2
+    assert len(nb.stages_figure(r).axes) == 1
+    assert nb.summary_table(r).loc["lost", "value"] == 0

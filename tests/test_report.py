@@ -1,0 +1,91 @@
+import json
+
+import pandas as pd
+
+import pytest
+
+from agentmem_lab import report
+from agentmem_lab import targets as tg
+from helpers import known_result
+
+RESULTS = [
+    known_result("sequential", 1, throughput=3000.0, p50=0.3),
+    known_result("parallel", 1, throughput=2800.0, p50=0.35),
+    known_result("batch", 10, throughput=4000.0, p50=2.5),
+    known_result("bulk", 10, throughput=9000.0, p50=1.1),
+    known_result("bulk", 1000, throughput=30000.0, p50=33.0),
+    known_result("bulk", 1000, concurrency=4, throughput=33000.0, p50=120.0),
+    known_result("sequential", 1, profile="simulated", throughput=32.6, p50=30.6),
+    known_result("bulk", 1000, profile="simulated", throughput=1600.0, p50=600.0),
+]
+
+
+def test_target_table_numbers_come_from_the_results():
+    df = report.target_table(tg.load(), RESULTS)
+    row = df.set_index("target").loc["phase1-goal"]
+    assert row["measured real:hash"] == "33,000.0 (3.30x) met"
+    assert row["seed model (simulated)"] == "1,600.0 (0.16x) not reproduced"
+    seq = df.set_index("target").loc["seq-1-latency"]
+    assert seq["measured real:hash"] == "0.3 (0.01x) met"
+    assert seq["seed model (simulated)"] == "30.6 (1.02x) reproduced"
+    assert df.set_index("target").loc["batch-100-latency", "measured real:hash"] == "no measurement"
+
+
+def test_seed_consistency_table_flags_the_last_row():
+    df = report.seed_consistency_table(tg.load())
+    last = df.iloc[-1]
+    assert last["items / latency (implied)"] == pytest.approx(1666.7)
+    assert last["consistent"].startswith("NO: claims 6.0x")
+    assert (df["consistent"] == "yes").sum() == 4
+
+
+def test_speedup_and_results_tables():
+    sp = report.speedup_table(RESULTS).set_index("configuration")
+    assert sp.loc["bulk-b1000-c1-hash", "speedup"] == 10.0
+    assert pd.isna(sp.loc["bulk-b1000-c4-hash", "speedup"])  # no sequential at c4
+    rt = report.results_table(RESULTS)
+    assert list(rt["throughput ops/s"])[:2] == [3000.0, 2800.0]
+    assert set(rt.columns) >= {"lost", "orphans", "recall@10", "self-recall@1"}
+
+
+def test_figures_have_the_expected_panels():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    fig = report.throughput_figure(RESULTS)
+    titles = [ax.get_title() for ax in fig.axes]
+    assert titles == ["throughput, real profile", "throughput, simulated profile"]
+    assert fig.axes[0].get_xscale() == "log" and fig.axes[0].get_yscale() == "log"
+    labels = [ln.get_label() for ln in fig.axes[0].get_lines()]
+    assert "bulk · hash · c1" in labels and "sequential · hash · c1 (level)" in labels
+    assert len(report.latency_figure(RESULTS).axes) == 2
+    assert len(report.stage_figure(RESULTS).axes) == 2
+    assert len(report.frontier_figure(RESULTS).axes) == 1
+
+
+def test_everything_shown_is_escaped(tmp_path):
+    nasty = known_result(label="<script>alert(1)</script>")
+    html = report.table_html(report.results_table([nasty]))
+    assert "<script>" not in html and "&lt;script&gt;" in html
+    sweep = report.SweepResults(tmp_path, [nasty], failures=[{"name": "<b>x</b>", "error": "<img>"}])
+    assert "<img>" not in report.table_html(report.failures_table(sweep))
+    assert "<" not in report.header_html(sweep).split("from ")[1].split(":")[0]
+
+
+def test_load_lists_failures_and_unreadable_results(tmp_path):
+    RESULTS[0].dump(tmp_path / "configs" / "a" / "result.json")
+    (tmp_path / "configs" / "b").mkdir(parents=True)
+    (tmp_path / "configs" / "b" / "result.json").write_text('{"half": ')
+    (tmp_path / "configs" / "c").mkdir()
+    (tmp_path / "configs" / "c" / "error.json").write_text(json.dumps({"name": "c", "error": "E: x"}))
+    sweep = report.load(tmp_path)
+    assert [r.name for r in sweep.results] == [RESULTS[0].name]
+    assert len(sweep.bad_files) == 1 and "not JSON" in sweep.bad_files[0]
+    assert sweep.failures[0]["name"] == "c"
+    assert len(report.failures_table(sweep)) == 2
+
+
+def test_environment_table_records_settings():
+    df = report.environment_table(RESULTS)
+    what = set(df["what"])
+    assert {"cpu_model", "package usearch", "setting usearch_dtype"} <= what

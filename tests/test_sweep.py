@@ -1,0 +1,121 @@
+import json
+import re
+import subprocess
+import sys
+
+import pytest
+
+from agentmem_lab import report
+from agentmem_lab import targets as tg
+from agentmem_lab.cli import main
+from agentmem_lab.errors import ConfigError
+from agentmem_lab.sweep import plan, run_sweep
+
+SMALL_GRID = """
+repeats = 1
+warmup = 1
+seed = 0
+search_queries = 5
+concurrency = [1]
+[modes]
+bulk = [10]
+[[group]]
+profile = "real"
+embedder = "hash"
+items = { 10 = 40 }
+quick_items = { 10 = 20 }
+[[group]]
+profile = "real"
+embedder = "fastembed:%s"
+items = { 10 = 40 }
+quick_items = { 10 = 20 }
+"""
+
+
+def test_default_grid():
+    full, quick = plan(), plan(quick=True)
+    names = [p.name for p in full]
+    assert len(names) == len(set(names)) == 60
+    assert [p.name for p in quick] == names
+    by = {p.name: p.parameters for p in full}
+    assert by["bulk-b1000-c4-hash"]["items"] == 20000
+    assert by["sequential-b1-c1-simulated"]["profile"] == "simulated"
+    assert {p.parameters["concurrency"] for p in full} == {1, 4}
+    assert {p.parameters["embedder"] for p in full} == {"hash", "minilm"}
+    q = {p.name: p.parameters for p in quick}
+    assert q["bulk-b1000-c1-hash"]["items"] == 2000 and q["bulk-b1000-c1-hash"]["repeats"] == 1
+
+
+def test_bad_grids(tmp_path):
+    p = tmp_path / "g.toml"
+    p.write_text('[modes]\nbulk = [10]\n[[group]]\nembedder = "hash"\nitems = { 1 = 5 }\n')
+    with pytest.raises(ConfigError, match="no items for batch size 10"):
+        plan(p)
+    p.write_text('[modes]\nturbo = [1]\n[[group]]\nembedder = "hash"\nitems = { 1 = 5 }\n')
+    with pytest.raises(ConfigError, match="no mode named 'turbo'"):
+        plan(p)
+    with pytest.raises(ConfigError, match="no such file"):
+        plan(tmp_path / "none.toml")
+
+
+def test_a_failing_configuration_is_reported_and_the_sweep_goes_on(tmp_path):
+    empty_model = tmp_path / "empty-model"
+    empty_model.mkdir()
+    grid = tmp_path / "grid.toml"
+    grid.write_text(SMALL_GRID % empty_model)
+    out = tmp_path / "sweep"
+    outcome = run_sweep(grid, out=out, progress=False)
+    assert outcome.ran == ["bulk-b10-c1-hash"] and len(outcome.failed) == 1
+    err = json.loads(next(out.glob("configs/*/error.json")).read_text())
+    assert "ModelNotInstalledError" in err["error"] or "not installed" in err["error"]
+    html = (out / "index.html").read_text()
+    assert "Failed configurations" in html and "1 configuration(s) failed" in html
+    # CLI: non-zero when a configuration failed; a second run resumes
+    assert main(["sweep", "--config", str(grid), "--out", str(out), "--no-progress"]) == 1
+    again = run_sweep(grid, out=out, progress=False)
+    assert again.skipped == ["bulk-b10-c1-hash"] and again.ran == []
+
+
+@pytest.mark.slow
+def test_quick_sweep_end_to_end_and_check(tmp_path):
+    out = tmp_path / "quick"
+    proc = subprocess.run([sys.executable, "-m", "agentmem_lab.cli", "sweep", "--quick",
+                           "--out", str(out), "--no-progress"],
+                          capture_output=True, text=True, timeout=900)
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-3000:]
+    html = (out / "index.html").read_text(encoding="utf-8")
+    for heading in ("Phase targets", "not self-consistent", "Throughput against batch size",
+                    "Latency per call and per item", "stage breakdown", "Speedup over sequential",
+                    "Search beside write speed", "Environment and settings",
+                    "executed notebook"):
+        assert heading in html, heading
+    assert html.count("data:image/png;base64,") >= 4  # every figure inline
+    assert not re.search(r"""(src|href)\s*=\s*["']https?://|import\(["']https?://""", html)
+    assert "phase1-goal" in html and "not reproduced" in html
+    for name in ("bulk-b1000-c4-hash", "sequential-b1-c1-simulated", "batch-b10-c1-minilm"):
+        assert (out / "configs" / name / "result.json").exists()
+        assert (out / "configs" / name / "benchmark.ipynb").exists()
+        assert f'href="configs/{name}/benchmark.html"' in html
+    sweep = report.load(out)
+    assert len(sweep.results) == 60 and not sweep.failures
+    for r in sweep.results:
+        assert r.integrity["lost"] == 0 and r.integrity["orphans"] == 0
+    # check exits as the targets say
+    catalogue = tg.load()
+    expected = 1 if tg.gate_failures(catalogue, tg.evaluate(catalogue, sweep.results)) else 0
+    assert main(["check", str(out)]) == expected
+
+
+def test_check_exit_codes_on_known_results(tmp_path, capsys):
+    from helpers import known_result
+
+    good, bad = tmp_path / "good", tmp_path / "bad"
+    known_result(throughput=12_000.0).dump(good / "configs" / "x" / "result.json")
+    known_result(throughput=8_000.0).dump(bad / "configs" / "x" / "result.json")
+    assert main(["check", str(good)]) == 0
+    assert "gate: every gating target met" in capsys.readouterr().out
+    assert main(["check", str(bad)]) == 1
+    assert "GATE MISSED: phase1-goal" in capsys.readouterr().out
+    assert main(["check", str(tmp_path / "nowhere")]) == 2
+    (tmp_path / "empty").mkdir()
+    assert main(["check", str(tmp_path / "empty")]) == 2
