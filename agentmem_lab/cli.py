@@ -96,6 +96,13 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
                    help="onnxruntime threads of a fastembed/minilm embedder (default: its own)")
     s.add_argument("--search-queries", type=_int_at_least(0), default=100, metavar="Q",
                    help="queries of the search figures after the run (0 skips them; default 100)")
+    f = p.add_argument_group("fault injection (seeded by --seed; an item is acknowledged only "
+                             "when all three of its writes succeed)")
+    f.add_argument("--fail-rate", type=_fraction, default=0.0, metavar="P",
+                   help="probability that a store write of an item fails, for every store")
+    for store in ("core", "vector", "history"):
+        f.add_argument(f"--fail-rate-{store}", type=_fraction, default=None, metavar="P",
+                       help=f"the same for the {store} store alone (overrides --fail-rate)")
 
 
 def config_from_args(args: argparse.Namespace) -> Any:
@@ -113,7 +120,9 @@ def config_from_args(args: argparse.Namespace) -> Any:
         mode=args.mode, batch_size=args.batch_size, items=args.items,
         concurrency=args.concurrency, embedder=args.embedder, profile=args.profile,
         repeats=args.repeats, warmup=args.warmup, seed=args.seed, corpus=args.corpus,
-        stores=stores, onnx_threads=args.onnx_threads, search_queries=args.search_queries)
+        stores=stores, onnx_threads=args.onnx_threads, search_queries=args.search_queries,
+        fail_rate=args.fail_rate, fail_rate_core=args.fail_rate_core,
+        fail_rate_vector=args.fail_rate_vector, fail_rate_history=args.fail_rate_history)
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
@@ -125,6 +134,31 @@ def _cmd_run(args: argparse.Namespace) -> int:
     print(summary_line(result))
     print(f"result: {out / 'result.json'}")
     return 0
+
+
+def _add_verify_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("dir", metavar="DIR", help="a run folder (the --out of agentmem-lab run)")
+    p.add_argument("--no-repair", action="store_true",
+                   help="count only; do not remove half-written items or rebuild vectors")
+
+
+def _cmd_verify(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from .verify import verify
+
+    r = asyncio.run(verify(args.dir, repair=not args.no_repair))
+    fixes = r.get("repairs", r.get("would_repair", {}))
+    before = r["before"]
+    print(f"before: core {before['core']}, vector {before['vector']}, history {before['history']}")
+    print(("repaired: " if not args.no_repair else "would repair: ")
+          + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in fixes.items()))
+    print(f"after: core {r['core']}, vector {r['vector']}, history {r['history']}; "
+          f"acknowledged (logged) {r['acknowledged_logged']}, lost {r['lost']}, "
+          f"orphans {r['orphans']}, complete but not logged {r['complete_unlogged']}")
+    ok = r["lost"] == 0 and r["orphans"] == 0
+    print("verify: OK" if ok else "verify: FAILED (lost or orphaned items)")
+    return 0 if ok else 1
 
 
 def _add_models_options(p: argparse.ArgumentParser) -> None:
@@ -222,6 +256,8 @@ COMMANDS: list[tuple[str, str, Callable[[argparse.ArgumentParser], None],
      _add_sweep_options, _cmd_sweep),
     ("check", "print the phase-target table of a sweep; exit 1 if a gating target was missed",
      _add_check_options, _cmd_check),
+    ("verify", "reopen a run's stores, repair what a crash left, print integrity counts",
+     _add_verify_options, _cmd_verify),
     ("models", "build local embedding models offline (models install minilm)",
      _add_models_options, _cmd_models),
 ]

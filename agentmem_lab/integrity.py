@@ -14,6 +14,7 @@ import numpy as np
 import numpy.typing as npt
 
 from .embedders import Embedder
+from .faults import unwrap
 from .records import MemoryItem
 from .stats import summarize
 from .stores import StoreSet, VectorStore
@@ -48,11 +49,12 @@ async def self_recall_at_1(stores: StoreSet, embedder: Embedder, items: Sequence
 
     None when the vector store cannot search (simulated profile) or nothing is stored.
     """
-    if not isinstance(stores.vector, VectorStore) or not items:
+    vector = unwrap(stores.vector)
+    if not isinstance(vector, VectorStore) or not items:
         return None
     chosen = random.Random(seed).sample(list(items), min(sample, len(items)))
     queries = await embedder.embed_batch([i.content for i in chosen])
-    keys, dists = await stores.vector.search(queries, 10)
+    keys, dists = await vector.search(queries, 10)
     hits = 0
     for item, row_keys, row_d in zip(chosen, keys, dists):
         where = np.flatnonzero(row_keys == np.uint64(item.key))
@@ -85,7 +87,8 @@ async def search_figures(stores: StoreSet, embedder: Embedder, stored: Sequence[
                          queries: Sequence[str], k: int = 10) -> dict[str, Any] | None:
     """Search latency (one query per call, through the store) and recall@10 against exact
     search over the embedder's float vectors of everything stored."""
-    if not isinstance(stores.vector, VectorStore) or not stored or not queries:
+    vector = unwrap(stores.vector)
+    if not isinstance(vector, VectorStore) or not stored or not queries:
         return None
     qv = await embedder.embed_batch(list(queries))
     base = await embedder.embed_batch([i.content for i in stored])
@@ -96,7 +99,7 @@ async def search_figures(stores: StoreSet, embedder: Embedder, stored: Sequence[
     found: list[npt.NDArray[Any]] = []
     for row in qv:
         t0 = time.perf_counter()
-        keys, _ = await stores.vector.search(row[None, :], k)
+        keys, _ = await vector.search(row[None, :], k)
         latencies.append((time.perf_counter() - t0) * 1000.0)
         found.append(keys[0])
     s = summarize(latencies)

@@ -31,9 +31,11 @@ from .integrity import integrity_counts, search_figures, self_recall_at_1, store
 from .modes import STAGES, Mode, get_mode
 from .records import MemoryItem
 from .registry import Registry
-from .results import Result
+from .faults import with_faults
+from .results import Result, write_json_atomic
 from .stats import summarize
 from .stores import StoreSet, StoreSettings, real_stores, simulated_stores
+from .verify import ACK_LOG, RUN_META
 
 T = TypeVar("T")
 
@@ -86,6 +88,10 @@ class RunConfig:
     onnx_threads: int | None = None
     search_queries: int = 100
     label: str | None = None
+    fail_rate: float = 0.0  # every store's per-item write failure probability
+    fail_rate_core: float | None = None  # per store; None: fail_rate
+    fail_rate_vector: float | None = None
+    fail_rate_history: float | None = None
 
     def __post_init__(self) -> None:
         get_mode(self.mode)
@@ -116,8 +122,22 @@ class RunConfig:
         if self.calls < self.repeats:
             raise ConfigError("--repeats", f"must be at most the number of calls "
                                            f"({self.calls} = ceil(items / batch size)), got {self.repeats}")
+        for store, rate in self.fail_rates.items():
+            if isinstance(rate, bool) or not isinstance(rate, (int, float)) or not 0 <= rate <= 1:
+                raise ConfigError(f"--fail-rate-{store}" if getattr(self, f"fail_rate_{store}")
+                                  is not None else "--fail-rate",
+                                  f"must be a number from 0 to 1, got {rate!r}")
         if self.corpus is not None:
             load_lines(self.corpus)  # a one-line CorpusError naming the line, before any work
+
+    @property
+    def fail_rates(self) -> dict[str, float]:
+        """Each store's injected write failure probability."""
+        out = {}
+        for store in ("core", "vector", "history"):
+            own = getattr(self, f"fail_rate_{store}")
+            out[store] = self.fail_rate if own is None else own
+        return out
 
     @property
     def calls(self) -> int:
@@ -129,7 +149,8 @@ class RunConfig:
 
     def to_settings(self) -> dict[str, Any]:
         return {"stores": self.stores.to_dict(), "onnx_threads": self.onnx_threads,
-                "search_queries": self.search_queries, "corpus": self.corpus}
+                "search_queries": self.search_queries, "corpus": self.corpus,
+                "fail_rates": self.fail_rates}
 
 
 @dataclass
@@ -155,9 +176,11 @@ def _split(calls: list[Sequence[MemoryItem]], parts: int) -> list[list[Sequence[
     return out
 
 
-async def drive(mode: Mode, calls: Sequence[Sequence[MemoryItem]],
-                concurrency: int) -> tuple[list[CallRecord], float]:
-    """Run the calls with ``concurrency`` closed-loop clients; returns records and wall seconds."""
+async def drive(mode: Mode, calls: Sequence[Sequence[MemoryItem]], concurrency: int,
+                on_call: Callable[[CallRecord], None] | None = None,
+                ) -> tuple[list[CallRecord], float]:
+    """Run the calls with ``concurrency`` closed-loop clients; returns records and wall seconds.
+    ``on_call`` sees each record as its call returns (the acknowledgement log)."""
     it: Iterator[Sequence[MemoryItem]] = iter(calls)
     records: list[CallRecord] = []
     clock = time.perf_counter
@@ -166,8 +189,11 @@ async def drive(mode: Mode, calls: Sequence[Sequence[MemoryItem]],
         for batch in it:  # clients share one iterator: each call is taken once
             t0 = clock()
             outcome = await mode.add(batch)
-            records.append(CallRecord(clock() - t0, len(batch), outcome.acked,
-                                      outcome.failed, outcome.stages_s))
+            record = CallRecord(clock() - t0, len(batch), outcome.acked, outcome.failed,
+                                outcome.stages_s)
+            records.append(record)
+            if on_call is not None:
+                on_call(record)
 
     t_start = clock()
     await asyncio.gather(*(client() for _ in range(min(concurrency, len(calls)))))
@@ -202,15 +228,29 @@ async def _measure(config: RunConfig, embedder: Embedder, warm: Sequence[MemoryI
         shutil.rmtree(warm_dir, ignore_errors=True)
     stores_dir = out / "stores"
     shutil.rmtree(stores_dir, ignore_errors=True)
-    stores = profile.stores(config, stores_dir, embedder.dim)
+    stores_dir.mkdir(parents=True)
+    # How to reopen these stores (agentmem-lab verify), written before the first write.
+    write_json_atomic(stores_dir / RUN_META, {
+        "profile": config.profile, "embedder": config.embedder, "onnx_threads": config.onnx_threads,
+        "stores": config.stores.to_dict(), "mode": config.mode, "items": config.items})
+    stores = with_faults(profile.stores(config, stores_dir, embedder.dim), config.fail_rates,
+                         config.seed)
     await stores.open()
+    ack_log = open(stores_dir / ACK_LOG, "a", encoding="ascii")
+
+    def log_acks(record: CallRecord) -> None:
+        # Written and flushed to the OS after each call: a killed process loses nothing of it.
+        if record.acked:
+            ack_log.write("".join(f"{k}\n" for k in record.acked))
+            ack_log.flush()
+
     try:
         mode = mode_cls(embedder, stores)
         records: list[CallRecord] = []
         repeat_tput: list[float] = []
         wall = 0.0
         for group in _split(_chunks(items, config.batch_size), config.repeats):
-            recs, seconds = await drive(mode, group, config.concurrency)
+            recs, seconds = await drive(mode, group, config.concurrency, log_acks)
             records += recs
             wall += seconds
             repeat_tput.append(sum(len(r.acked) for r in recs) / seconds if seconds > 0 else 0.0)
@@ -224,6 +264,7 @@ async def _measure(config: RunConfig, embedder: Embedder, warm: Sequence[MemoryI
                                                             seed=config.seed + 1_000_003)]
         search = await search_figures(stores, embedder, stored, queries)
     finally:
+        ack_log.close()
         await stores.close()
     return {"records": records, "wall": wall, "repeat_tput": repeat_tput,
             "integrity": integrity, "search": search, "acked": len(acked),

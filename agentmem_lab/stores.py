@@ -208,16 +208,14 @@ class CoreStore(_SqliteStore):
         return (item.id, item.key, item.agent_id, item.user_id, item.memory_type,
                 item.content, item.content_hash, item.metadata_json, item.created_at)
 
-    async def contents(self, keys: Sequence[int]) -> dict[int, str]:
-        """Content of the given keys (for the recall check)."""
+    async def contents_of(self, keys: Sequence[int]) -> dict[int, str]:
+        """Content of the given keys (one scan; for rebuilding vectors after a crash)."""
+        if not keys:
+            return {}
+        wanted = {int(k) for k in keys}
         db = self._require()
-        out: dict[int, str] = {}
-        for k in keys:
-            rows = list(await db.execute_fetchall(
-                "SELECT content FROM persona_blocks WHERE key = ?", (int(k),)))
-            if rows:
-                out[int(k)] = rows[0][0]
-        return out
+        rows = await db.execute_fetchall("SELECT key, content FROM persona_blocks")
+        return {int(k): c for k, c in rows if int(k) in wanted}
 
 
 class HistoryStore(_SqliteStore):
@@ -307,6 +305,12 @@ class VectorStore(Store):
         if not items:
             return set()
         keys = np.fromiter((i.key for i in items), dtype=np.uint64, count=len(items))
+        await self.add_vectors(keys, vectors)
+        return set()
+
+    async def add_vectors(self, keys: npt.NDArray[np.uint64],
+                          vectors: npt.NDArray[np.float32]) -> None:
+        """One batch add of vectors by key; all or nothing."""
         if len(np.unique(keys)) != len(keys):
             raise StoreWriteError(self.name, "duplicate ids within one bulk write")
         try:
@@ -315,7 +319,6 @@ class VectorStore(Store):
             raise
         except Exception as exc:
             raise StoreWriteError(self.name, f"{type(exc).__name__}: {exc}") from None
-        return set()
 
     def _remove(self, keys: list[int]) -> None:
         for k in keys:

@@ -40,3 +40,19 @@ def test_figures_of_one_run(tmp_path):
     assert len(nb.samples_figure(r).axes) == 2
     assert len(nb.stages_figure(r).axes) == 1
     assert nb.summary_table(r).loc["lost", "value"] == 0
+
+
+def test_papermill_parameter_of_the_wrong_type_is_one_clear_line(tmp_path):
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    from conftest import ROOT
+
+    with pytest.raises(PapermillExecutionError) as info:
+        papermill.execute_notebook(str(ROOT / "notebooks" / "benchmark.ipynb"),
+                                   str(tmp_path / "out.ipynb"),
+                                   parameters={"batch_size": 1.5, "out": str(tmp_path / "r")},
+                                   progress_bar=False, cwd=str(ROOT / "notebooks"))
+    assert info.value.ename == "ConfigError"
+    assert info.value.evalue == "batch_size: must be an integer, got 1.5 (float)"
+    assert not (tmp_path / "r" / "result.json").exists()

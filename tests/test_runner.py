@@ -114,3 +114,81 @@ def test_result_records_environment_and_every_setting(tmp_path):
     assert data["settings"]["embedder"]["name"] == "hash"
     assert data["environment"]["cpu_count"] >= 1
     assert data["seed"] == 5
+
+
+HOSTILE = [
+    "用户喜欢在周五吃火锅 🍲🔥",
+    "\u200fשלום\u200e mixed RTL \u202etext",
+    "'); DROP TABLE persona_blocks; --",
+    "Robert'); DELETE FROM history WHERE ('1'='1",
+    "<script>alert('x')</script><img src=x onerror=alert(1)>",
+    "emoji only 👍🏽👨‍👩‍👧",
+    "x" * (1024 * 1024),  # 1 MB
+]
+
+
+def test_hostile_content_is_stored_verbatim_and_nothing_breaks(tmp_path):
+    import json
+    import sqlite3
+
+    corpus = tmp_path / "hostile.jsonl"
+    with open(corpus, "w", encoding="utf-8") as f:
+        for text in HOSTILE:
+            f.write(json.dumps({"content": text, "metadata": {
+                "note": "<b>bold</b>'; DROP TABLE history;--", "ünï": "😀"}}) + "\n")
+    for mode in ("sequential", "bulk"):
+        out = tmp_path / mode
+        r = run(RunConfig(mode=mode, batch_size=7, items=14, corpus=str(corpus),
+                          search_queries=0), out)
+        assert r.integrity["acknowledged"] == 14 and r.integrity["lost"] == 0
+        db = sqlite3.connect(out / "stores" / "core.db")
+        stored = [row[0] for row in db.execute("SELECT content FROM persona_blocks ORDER BY created_at")]
+        assert stored == HOSTILE + HOSTILE
+        meta = json.loads(db.execute("SELECT metadata FROM persona_blocks LIMIT 1").fetchone()[0])
+        assert meta["note"] == "<b>bold</b>'; DROP TABLE history;--"
+        h = sqlite3.connect(out / "stores" / "history.db")
+        assert h.execute("SELECT COUNT(*) FROM history").fetchone()[0] == 14
+
+
+def test_duplicate_content_is_stored_twice_with_distinct_ids(tmp_path):
+    import sqlite3
+
+    corpus = tmp_path / "dup.jsonl"
+    corpus.write_text('{"content": "same text"}\n' * 3, encoding="utf-8")
+    run(RunConfig(mode="bulk", batch_size=3, items=6, corpus=str(corpus), search_queries=0),
+        tmp_path / "o")
+    db = sqlite3.connect(tmp_path / "o" / "stores" / "core.db")
+    rows = db.execute("SELECT id, content_hash FROM persona_blocks").fetchall()
+    assert len(rows) == 6 and len({r[0] for r in rows}) == 6 and len({r[1] for r in rows}) == 1
+
+
+@pytest.mark.parametrize("line, message", [
+    ('{"content": "\\ud800 lone"}', "surrogate"),
+    ('{"content": ""}', "empty"),
+    ('{"content": "a\\u0000b"}', "NUL"),
+])
+def test_bad_content_in_a_corpus_names_the_line_before_any_work(tmp_path, line, message):
+    from agentmem_lab.errors import CorpusError
+
+    corpus = tmp_path / "c.jsonl"
+    corpus.write_text('{"content": "fine"}\n' + line + "\n", encoding="utf-8")
+    with pytest.raises(CorpusError, match=f"c.jsonl:2: .*{message}"):
+        RunConfig(mode="bulk", batch_size=1, items=2, corpus=str(corpus))
+
+
+def test_unwritable_out_is_a_one_line_error():
+    with pytest.raises(ConfigError, match="--out: cannot write"):
+        run(RunConfig(mode="bulk", batch_size=1, items=1), "/proc/agentmem-lab-test")
+
+
+def test_an_embedder_that_lies_stops_the_run_with_its_name(tmp_path, monkeypatch):
+    import numpy as np
+
+    from agentmem_lab import embedders
+    from agentmem_lab.errors import EmbedderError
+
+    monkeypatch.setattr(embedders.HashEmbedder, "encode",
+                        lambda self, texts: np.full((len(texts), self.dim), np.nan))
+    with pytest.raises(EmbedderError, match="'hash' returned NaN"):
+        run(RunConfig(mode="bulk", batch_size=2, items=4), tmp_path)
+    assert not (tmp_path / "result.json").exists()

@@ -1,0 +1,86 @@
+import asyncio
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+
+import pytest
+
+from agentmem_lab.cli import main
+from agentmem_lab.errors import ConfigError
+from agentmem_lab.runner import RunConfig, run
+from agentmem_lab.verify import read_ack_log, verify
+
+
+def test_verify_a_complete_run_changes_nothing(tmp_path, capsys):
+    run(RunConfig(mode="bulk", batch_size=10, items=100, search_queries=0), tmp_path)
+    assert main(["verify", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "vectors rebuilt 0" in out and "lost 0, orphans 0" in out and "verify: OK" in out
+
+
+def test_verify_repairs_damaged_stores(tmp_path):
+    run(RunConfig(mode="batch", batch_size=10, items=100, search_queries=0), tmp_path)
+    stores = tmp_path / "stores"
+    # a half-written item: its history row gone; and the vector index lost entirely
+    victim = sqlite3.connect(stores / "history.db")
+    key = victim.execute("SELECT key FROM history LIMIT 1").fetchone()[0]
+    victim.execute("DELETE FROM history WHERE key = ?", (key,))
+    victim.commit()
+    victim.close()
+    (stores / "vectors.usearch").unlink()
+    before = asyncio.run(verify(tmp_path, repair=False))
+    assert before["lost"] == 100 and before["would_repair"]["vectors_rebuilt"] == 99
+    after = asyncio.run(verify(tmp_path))
+    assert after["repairs"] == {"removed_core": 1, "removed_history": 0, "removed_vector": 0,
+                                "vectors_rebuilt": 99}
+    assert (after["core"], after["vector"], after["history"]) == (99, 99, 99)
+    assert after["orphans"] == 0
+    assert after["lost"] == 1  # the damaged item had been acknowledged: verify says so
+    assert main(["verify", str(tmp_path)]) == 1
+
+
+def test_a_killed_run_is_repaired_by_verify(tmp_path):
+    out = tmp_path / "run"
+    proc = subprocess.Popen([sys.executable, "-m", "agentmem_lab.cli", "run", "--mode",
+                             "parallel", "--batch-size", "1", "--items", "100000",
+                             "--warmup", "0", "--out", str(out)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    log = out / "stores" / "acked.log"
+    deadline = time.time() + 120
+    while time.time() < deadline and (not log.exists() or log.stat().st_size < 20_000):
+        time.sleep(0.05)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=30)
+    assert proc.returncode == -signal.SIGKILL
+    acked = read_ack_log(log)
+    assert len(acked) >= 500
+    assert not (out / "result.json").exists()  # never half a result
+    report = asyncio.run(verify(out))
+    assert report["lost"] == 0 and report["orphans"] == 0
+    assert report["repairs"]["vectors_rebuilt"] >= len(acked)  # the index was never saved
+    assert report["core"] == report["vector"] == report["history"] >= len(acked)
+    again = asyncio.run(verify(out))
+    assert again["repairs"] == {"removed_core": 0, "removed_history": 0, "removed_vector": 0,
+                                "vectors_rebuilt": 0}
+
+
+def test_torn_last_line_of_the_log_is_ignored(tmp_path):
+    p = tmp_path / "acked.log"
+    p.write_text("12\n34\n5")  # "5" may be the start of "56789": not trusted
+    assert read_ack_log(p) == {12, 34}
+    p.write_text("12\n34\n56\n")
+    assert read_ack_log(p) == {12, 34, 56}
+
+
+def test_verify_errors(tmp_path):
+    with pytest.raises(ConfigError, match="not a directory"):
+        asyncio.run(verify(tmp_path / "none"))
+    with pytest.raises(ConfigError, match="holds no run"):
+        asyncio.run(verify(tmp_path))
+    run(RunConfig(mode="bulk", batch_size=1, items=2, profile="simulated"), tmp_path / "sim")
+    with pytest.raises(ConfigError, match="simulated"):
+        asyncio.run(verify(tmp_path / "sim"))
+    assert main(["verify", str(tmp_path)]) == 2
