@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from . import targets as targets_mod
-from .results import Result, find_results
+from .results import Result, baseline, find_results, has_default_stores
 
 MODE_ORDER = ("sequential", "parallel", "batch", "bulk")
 MODE_COLORS = {"sequential": "#7f7f7f", "parallel": "#9467bd", "batch": "#d62728", "bulk": "#1f77b4"}
@@ -71,6 +71,7 @@ def throughput_figure(results: Sequence[Result]) -> Any:
     """Throughput against batch size (log-log), one line per mode, embedder and concurrency;
     sequential and parallel (batch 1) as horizontal reference levels. One panel per profile."""
     plt = _plt()
+    results = baseline(results)
     profiles = sorted({r.profile for r in results}) or ["real"]
     fig, axes = plt.subplots(1, len(profiles), figsize=(6.5 * len(profiles), 4.8), squeeze=False)
     for ax, profile in zip(axes[0], profiles):
@@ -107,7 +108,7 @@ def latency_figure(results: Sequence[Result]) -> Any:
     """p50, p95 and p99 latency per call and per item against batch size (concurrency 1)."""
     plt = _plt()
     fig, axes = plt.subplots(1, 2, figsize=(13, 4.8))
-    rs = [r for r in results if r.concurrency == 1]
+    rs = [r for r in baseline(results) if r.concurrency == 1]
     series: dict[tuple[str, str, str], list[Result]] = {}
     for r in rs:
         series.setdefault((r.profile, r.mode, r.embedder), []).append(r)
@@ -141,7 +142,7 @@ def latency_figure(results: Sequence[Result]) -> Any:
 def stage_figure(results: Sequence[Result]) -> Any:
     """Where the time goes: each stage's mean span per call (concurrency 1), by configuration."""
     plt = _plt()
-    rs = [r for r in results if r.concurrency == 1]
+    rs = [r for r in baseline(results) if r.concurrency == 1]
     profiles = sorted({r.profile for r in rs}) or ["real"]
     fig, axes = plt.subplots(len(profiles), 1, figsize=(13, 3.6 * len(profiles)), squeeze=False)
     colors = {"embed": "#2ca02c", "core": "#ff7f0e", "vector": "#1f77b4", "history": "#8c564b"}
@@ -165,22 +166,84 @@ def stage_figure(results: Sequence[Result]) -> Any:
     return fig
 
 
+def _settings_tag(r: Result) -> str:
+    st = r.settings.get("stores", {})
+    return (f"{st.get('usearch_dtype', '?')} M{st.get('usearch_connectivity', '?')} "
+            f"ea{st.get('usearch_expansion_add', '?')}")
+
+
+def _frontier_results(results: Sequence[Result]) -> list[Result]:
+    """bulk-1000, concurrency 1, real profile, hash embedder: the index-settings comparison."""
+    return [r for r in results if r.profile == "real" and r.mode == "bulk" and r.batch_size == 1000
+            and r.concurrency == 1 and r.embedder == "hash" and r.search]
+
+
 def frontier_figure(results: Sequence[Result]) -> Any:
-    """Write throughput against search recall@10, one point per real configuration."""
+    """Write throughput against search recall@10 for each index setting measured
+    (bulk-1000, hash, concurrency 1); the default setting starred."""
     plt = _plt()
-    fig, ax = plt.subplots(figsize=(6.5, 4.5))
-    for r in results:
-        if r.profile != "real" or not r.search:
-            continue
-        ax.scatter(r.search["recall_at_10"], r.throughput_ops_s, color=MODE_COLORS.get(r.mode),
-                   s=14 + 4 * (r.batch_size ** 0.5))
-    ax.set_yscale("log")
+    fig, ax = plt.subplots(figsize=(7.5, 4.8))
+    dtype_colors = {"f32": "#1f77b4", "f16": "#2ca02c", "bf16": "#9467bd", "i8": "#d62728"}
+    for r in _frontier_results(results):
+        assert r.search is not None
+        default = has_default_stores(r)
+        dtype = r.settings.get("stores", {}).get("usearch_dtype", "?")
+        ax.scatter(r.search["recall_at_10"], r.throughput_ops_s, s=160 if default else 50,
+                   marker="*" if default else "o", color=dtype_colors.get(dtype, "gray"))
+        ax.annotate(_settings_tag(r) + (" (default)" if default else ""),
+                    (r.search["recall_at_10"], r.throughput_ops_s), fontsize=7,
+                    xytext=(4, 4), textcoords="offset points")
     ax.set_xlabel("search recall@10 (tie-aware, against exact search)")
-    ax.set_ylabel("write throughput (ops/s)")
-    ax.set_title("speed beside recall (marker size ~ batch size)")
+    ax.set_ylabel("write throughput, bulk-1000 (ops/s)")
+    ax.set_title("index settings: write speed against recall")
     ax.grid(True, alpha=0.3)
     fig.tight_layout()
     return fig
+
+
+def index_settings_table(results: Sequence[Result]) -> Any:
+    """Each index setting measured (bulk-1000, hash, concurrency 1), fastest first."""
+    import pandas as pd
+
+    rows = []
+    for r in sorted(_frontier_results(results), key=lambda r: -r.throughput_ops_s):
+        assert r.search is not None
+        st = r.settings.get("stores", {})
+        rows.append({"setting": _settings_tag(r) + (" (default)" if has_default_stores(r) else ""),
+                     "dtype": st.get("usearch_dtype"), "connectivity": st.get("usearch_connectivity"),
+                     "expansion_add": st.get("usearch_expansion_add"),
+                     "expansion_search": st.get("usearch_expansion_search"),
+                     "items": r.items, "throughput ops/s": round(r.throughput_ops_s, 1),
+                     "recall@10": round(r.search["recall_at_10"], 4),
+                     "self-recall@1": r.integrity["self_recall_at_1"],
+                     "search p50 ms": round(r.search["p50_ms"], 4)})
+    return pd.DataFrame(rows)
+
+
+def index_settings_note(results: Sequence[Result], min_recall: float = 0.99) -> str:
+    """The defaults beside the alternatives, in this run's figures only (escaped)."""
+    rs = _frontier_results(results)
+    default = [r for r in rs if has_default_stores(r)]
+    if not default:
+        return "<p>No bulk-1000 measurement with the default index settings.</p>"
+
+    def describe(r: Result) -> str:
+        assert r.search is not None
+        return (f"{_settings_tag(r)}: {r.throughput_ops_s:,.0f} ops/s, recall@10 "
+                f"{r.search['recall_at_10']:.3f}, self-recall {r.integrity['self_recall_at_1']:.3f}")
+
+    d = default[0]
+    text = f"The defaults, {describe(d)}. "
+    faster = sorted((r for r in rs if r.throughput_ops_s > d.throughput_ops_s),
+                    key=lambda r: -r.throughput_ops_s)
+    if faster:
+        text += "Faster in this run: " + "; ".join(describe(r) for r in faster) + ". "
+    else:
+        text += "No other setting was faster in this run. "
+    text += (f"The defaults favour recall (recall@10 and self-recall near 1) over the last "
+             f"part of write speed; a setting below recall@10 {min_recall} trades away more "
+             "than a run-to-run difference (10-20 % on a shared machine) is worth.")
+    return f"<p>{html.escape(text)}</p>"
 
 
 def results_table(results: Sequence[Result]) -> Any:
@@ -208,6 +271,7 @@ def speedup_table(results: Sequence[Result]) -> Any:
     """Throughput over sequential batch 1 of the same profile, embedder and concurrency."""
     import pandas as pd
 
+    results = baseline(results)
     base = {(r.profile, r.embedder, r.concurrency): r.throughput_ops_s
             for r in results if r.mode == "sequential" and r.batch_size == 1}
     rows = []

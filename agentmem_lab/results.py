@@ -193,6 +193,20 @@ def samples_frame(results: Iterable[Result]) -> Any:
     return pd.DataFrame(rows)
 
 
+def has_default_stores(result: Result) -> bool:
+    """Whether a result used the default store settings (not a frontier variant)."""
+    from .stores import StoreSettings
+
+    return bool(result.settings.get("stores", {}) == StoreSettings().to_dict())
+
+
+def baseline(results: Iterable[Result]) -> list[Result]:
+    """The results with default store settings; all of them when none has the defaults."""
+    rs = list(results)
+    default = [r for r in rs if has_default_stores(r)]
+    return default or rs
+
+
 def find_results(directory: str | Path) -> list[Path]:
     """Every result.json below a directory, sorted."""
     return sorted(Path(directory).rglob("result.json"))

@@ -61,13 +61,14 @@ def plan(grid: str | Path | None = None, quick: bool = False) -> list[Planned]:
     for g in groups:
         items_map = g.get("quick_items" if quick else "items", {})
         stores = dict(g.get("stores", {}))
-        for mode, sizes in modes.items():
+        # A group may narrow the grid: its own modes and concurrency levels.
+        for mode, sizes in g.get("modes", modes).items():
             for b in sizes:
                 if str(b) not in items_map:
                     raise ConfigError("--config", f"{path}: group {g.get('embedder')} has no "
                                                   f"items for batch size {b}")
                 items = int(items_map[str(b)])
-                for c in concurrency:
+                for c in g.get("concurrency", concurrency):
                     params: dict[str, Any] = {
                         "mode": mode, "batch_size": b, "items": items, "concurrency": c,
                         "embedder": g.get("embedder", "hash"), "profile": g.get("profile", "real"),

@@ -14,7 +14,7 @@ from typing import Any, Iterable, Sequence
 
 from .errors import ConfigError
 from .paths import data_file
-from .results import Result
+from .results import Result, baseline
 
 METRICS = {"throughput_ops_s": "higher", "latency_p50_ms": "lower"}
 
@@ -176,6 +176,9 @@ def in_group(result: Result, group: str) -> bool:
 
 
 def evaluate(catalogue: Catalogue, results: Sequence[Result]) -> list[Verdict]:
+    """Verdicts per group, on the results with default store settings (frontier variants
+    of the index settings are shown beside, not judged)."""
+    results = baseline(results)
     out = []
     for group in groups(results):
         members = [r for r in results if in_group(r, group)]

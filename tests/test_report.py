@@ -89,3 +89,29 @@ def test_environment_table_records_settings():
     df = report.environment_table(RESULTS)
     what = set(df["what"])
     assert {"cpu_model", "package usearch", "setting usearch_dtype"} <= what
+
+
+def _variant(throughput, recall, **stores):
+    base = {"sqlite_synchronous": "NORMAL", "usearch_dtype": "i8", "usearch_connectivity": 16,
+            "usearch_expansion_add": 64, "usearch_expansion_search": 64, "usearch_threads": 0}
+    base.update(stores)
+    return known_result("bulk", 1000, throughput=throughput, settings={"stores": base},
+                        search={"queries": 10, "k": 10, "p50_ms": 0.1, "p99_ms": 0.2,
+                                "recall_at_10": recall},
+                        label="bulk-b1000-c1-hash" + "".join(f"-{v}" for v in stores.values()))
+
+
+def test_index_settings_frontier_and_the_targets_use_defaults_only():
+    default = _variant(25_000.0, 0.998)
+    fast_bad = _variant(40_000.0, 0.90, usearch_connectivity=8)
+    slow_good = _variant(15_000.0, 1.0, usearch_expansion_add=128)
+    rs = [default, fast_bad, slow_good]
+    table = report.index_settings_table(rs)
+    assert list(table["setting"]) == ["i8 M8 ea64", "i8 M16 ea64 (default)", "i8 M16 ea128"]
+    note = report.index_settings_note(rs)
+    assert "The defaults, i8 M16 ea64: 25,000 ops/s, recall@10 0.998, self-recall 1.000" in note
+    assert "Faster in this run: i8 M8 ea64: 40,000 ops/s, recall@10 0.900" in note
+    assert len(report.frontier_figure(rs).axes[0].collections) == 3
+    # the phase-1 goal is judged on the default settings, not on the faster variant
+    v = {x.target.id: x for x in tg.evaluate(tg.load(), rs)}
+    assert v["phase1-goal"].measured == 25_000.0

@@ -35,12 +35,14 @@ quick_items = { 10 = 20 }
 def test_default_grid():
     full, quick = plan(), plan(quick=True)
     names = [p.name for p in full]
-    assert len(names) == len(set(names)) == 60
+    assert len(names) == len(set(names)) == 65  # 60 + 5 index-setting variants of bulk-1000
+    assert {"bulk-b1000-c1-hash-f32", "bulk-b1000-c1-hash-m8", "bulk-b1000-c1-hash-ea128"} <= set(names)
     assert [p.name for p in quick] == names
     by = {p.name: p.parameters for p in full}
     assert by["bulk-b1000-c4-hash"]["items"] == 20000
     assert by["sequential-b1-c1-simulated"]["profile"] == "simulated"
     assert {p.parameters["concurrency"] for p in full} == {1, 4}
+    assert by["bulk-b1000-c1-hash-m8"]["usearch_connectivity"] == 8
     assert {p.parameters["embedder"] for p in full} == {"hash", "minilm"}
     q = {p.name: p.parameters for p in quick}
     assert q["bulk-b1000-c1-hash"]["items"] == 2000 and q["bulk-b1000-c1-hash"]["repeats"] == 1
@@ -86,7 +88,8 @@ def test_quick_sweep_end_to_end_and_check(tmp_path):
     html = (out / "index.html").read_text(encoding="utf-8")
     for heading in ("Phase targets", "not self-consistent", "Throughput against batch size",
                     "Latency per call and per item", "stage breakdown", "Speedup over sequential",
-                    "Search beside write speed", "Environment and settings",
+                    "Search beside write speed", "usearch settings", "The defaults, i8 M16 ea64",
+                    "Environment and settings",
                     "executed notebook"):
         assert heading in html, heading
     assert html.count("data:image/png;base64,") >= 4  # every figure inline
@@ -97,7 +100,7 @@ def test_quick_sweep_end_to_end_and_check(tmp_path):
         assert (out / "configs" / name / "benchmark.ipynb").exists()
         assert f'href="configs/{name}/benchmark.html"' in html
     sweep = report.load(out)
-    assert len(sweep.results) == 60 and not sweep.failures
+    assert len(sweep.results) == 65 and not sweep.failures
     for r in sweep.results:
         assert r.integrity["lost"] == 0 and r.integrity["orphans"] == 0
     # check exits as the targets say
