@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import re
 import zlib
+from array import array
 from abc import ABC, abstractmethod
 from bisect import bisect_left
 from pathlib import Path
@@ -99,27 +100,38 @@ class HashEmbedder(Embedder):
             raise ValueError(f"hash embedder dimension must be >= 8, got {dim}")
         self.dim = dim
 
-    def _features(self, text: str) -> list[int]:
-        tokens = _TOKEN.findall(text.lower())
-        if not tokens:
-            tokens = [text]
-        feats = tokens + [a + "\x1f" + b for a, b in zip(tokens, tokens[1:])]
-        crc = zlib.crc32
-        return [crc(t.encode("utf-8", "surrogatepass")) for t in feats]
+    #: Texts encoded at once: larger batches go in chunks (a smaller count matrix stays in cache).
+    CHUNK = 256
 
     def encode(self, texts: Sequence[str]) -> Vectors:
+        if len(texts) > self.CHUNK:
+            return np.concatenate([self._encode(texts[i:i + self.CHUNK])
+                                   for i in range(0, len(texts), self.CHUNK)])
+        return self._encode(texts)
+
+    def _encode(self, texts: Sequence[str]) -> Vectors:
         n, dim = len(texts), self.dim
-        rows: list[int] = []
-        hashes: list[int] = []
+        crc = zlib.crc32
+        unigrams = array("I")  # CRC32 of every token, texts one after another
+        counts = np.empty(n, dtype=np.int64)
         for i, text in enumerate(texts):
-            hs = self._features(text)
-            hashes.extend(hs)
-            rows.extend([i] * len(hs))
-        h = np.asarray(hashes, dtype=np.uint64)
-        cols = (h % dim).astype(np.int64)
-        signs = np.where((h >> np.uint64(31)) & np.uint64(1), -1.0, 1.0)
-        flat = np.asarray(rows, dtype=np.int64) * dim + cols
-        out = np.bincount(flat, weights=signs, minlength=n * dim).reshape(n, dim)
+            tokens = _TOKEN.findall(text.lower()) or [text]
+            unigrams.extend([crc(t.encode("utf-8", "surrogatepass")) for t in tokens])
+            counts[i] = len(tokens)
+        h = np.frombuffer(unigrams, dtype=np.uint32).astype(np.uint64)
+        # Bigram hashes from each token's hash and its successor's, within one text: one
+        # vectorised step instead of a string and a CRC per bigram.
+        last = np.cumsum(counts) - 1
+        first = np.ones(len(h), dtype=bool)
+        first[last] = False
+        left = np.flatnonzero(first)
+        bigrams = ((h[left] * np.uint64(0x9E3779B1) + h[left + 1]) ^ np.uint64(0x5BD1E995)) \
+            & np.uint64(0xFFFFFFFF)
+        hashes = np.concatenate([h, bigrams])
+        rows = np.concatenate([np.repeat(np.arange(n), counts), np.repeat(np.arange(n), counts - 1)])
+        cols = (hashes % np.uint64(dim)).astype(np.int64)
+        signs = np.where((hashes >> np.uint64(31)) & np.uint64(1), -1.0, 1.0)
+        out = np.bincount(rows * dim + cols, weights=signs, minlength=n * dim).reshape(n, dim)
         norms = np.linalg.norm(out, axis=1, keepdims=True)
         # Features that cancel exactly (a zero vector) fall back to one basis vector.
         zero = norms[:, 0] == 0
