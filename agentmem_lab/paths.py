@@ -6,7 +6,9 @@ notebooks and reports live beside the package.
 
 from __future__ import annotations
 
+import tomllib
 from pathlib import Path
+from typing import Any
 
 from .errors import ConfigError
 
@@ -34,3 +36,13 @@ def notebook(name: str) -> Path:
 
 def reports_dir() -> Path:
     return _under_root("reports")
+
+
+def read_toml(path: Path, option: str) -> dict[str, Any]:
+    """A TOML file's content, or a one-line ConfigError naming ``option``."""
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(option, f"{path}: no such file") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(option, f"{path}: not TOML ({exc})") from None

@@ -11,14 +11,13 @@ Layout of a sweep folder:
 from __future__ import annotations
 
 import os
-import tomllib
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable
 
 from .errors import ConfigError, MissingDependencyError, ResultError
-from .paths import data_file, notebook, reports_dir
+from .paths import data_file, notebook, read_toml, reports_dir
 from .results import Result, config_name, write_json_atomic
 from .runner import RunConfig
 from .stores import StoreSettings
@@ -43,12 +42,7 @@ def _stores_tag(stores: dict[str, Any]) -> str:
 def plan(grid: str | Path | None = None, quick: bool = False) -> list[Planned]:
     """The configurations of a grid file (default data/sweep.toml)."""
     path = Path(grid) if grid is not None else data_file("sweep.toml")
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError("--config", f"{path}: no such file") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError("--config", f"{path}: not TOML ({exc})") from None
+    data = read_toml(path, "--config")
     try:
         modes: dict[str, list[int]] = data["modes"]
         groups: list[dict[str, Any]] = data["group"]

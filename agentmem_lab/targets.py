@@ -7,13 +7,12 @@ real measurement of each embedder, with a verdict and measured / target.
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
 from .errors import ConfigError
-from .paths import data_file
+from .paths import data_file, read_toml
 from .results import Result, baseline
 
 METRICS = {"throughput_ops_s": "higher", "latency_p50_ms": "lower"}
@@ -82,12 +81,7 @@ class Catalogue:
 
 def load(path: str | Path | None = None) -> Catalogue:
     p = Path(path) if path is not None else default_targets_path()
-    try:
-        data = tomllib.loads(p.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError("targets", f"{p}: no such file") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError("targets", f"{p}: not TOML ({exc})") from None
+    data = read_toml(p, "targets")
     try:
         targets = tuple(Target(**t) for t in data.get("target", []))
         claims = tuple(SeedClaim(**c) for c in data.get("seed_claim", []))
