@@ -285,6 +285,8 @@ def run_in_own_loop(coro: Coroutine[Any, Any, T]) -> T:
 def run(config: RunConfig, out: str | Path) -> Result:
     """Run one configuration and write ``out/result.json``; returns the result."""
     out_dir = prepare_out_dir(out)
+    # An earlier result in this folder describes stores this run is about to replace.
+    (out_dir / "result.json").unlink(missing_ok=True)
     started_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
     warm_n = config.warmup * config.batch_size
     everything = make_items(warm_n + config.items, seed=config.seed, corpus=config.corpus)

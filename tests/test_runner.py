@@ -192,3 +192,15 @@ def test_an_embedder_that_lies_stops_the_run_with_its_name(tmp_path, monkeypatch
     with pytest.raises(EmbedderError, match="'hash' returned NaN"):
         run(RunConfig(mode="bulk", batch_size=2, items=4), tmp_path)
     assert not (tmp_path / "result.json").exists()
+
+
+def test_a_failed_rerun_leaves_no_stale_result(tmp_path, monkeypatch):
+    from agentmem_lab import embedders
+    from agentmem_lab.errors import EmbedderError
+
+    run(RunConfig(mode="bulk", batch_size=2, items=4), tmp_path)
+    assert (tmp_path / "result.json").exists()
+    monkeypatch.setattr(embedders.HashEmbedder, "encode", lambda self, texts: [[0.0]])
+    with pytest.raises(EmbedderError):
+        run(RunConfig(mode="bulk", batch_size=2, items=4), tmp_path)
+    assert not (tmp_path / "result.json").exists()
