@@ -62,10 +62,11 @@ def test_every_mode_runs_through_the_cli_with_clean_integrity(tmp_path, capsys, 
     data = json.loads((out / "result.json").read_text())
     i = data["integrity"]
     assert i["acknowledged"] == 2 * batch and i["lost"] == 0 and i["orphans"] == 0
-    # HNSW is approximate: with the default settings a few items per thousand can be
-    # unreachable in the graph (measured self-recall 0.996-1.000 at 20,000 items), so the
-    # check is "at least 0.98" rather than a flaky exact 1.0.
-    assert i["self_recall_at_1"] >= 0.98
+    # HNSW is approximate: with the default settings some items can be unreachable in the
+    # graph (measured self-recall 0.996-1.000 at 20,000 items; in indexes of a few hundred
+    # items built by two threads, about 1 % missed, and once 0.975 at 200 items). Integrity
+    # above is exact; recall here only has to show a working index (a broken one scores ~0).
+    assert i["self_recall_at_1"] >= 0.95
 
 
 def test_help_explains_every_option():

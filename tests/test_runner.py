@@ -31,10 +31,11 @@ def test_real_runs_are_complete_and_consistent(tmp_path, mode, batch):
     i = r.integrity
     assert i["acknowledged"] == r.items == i["core"] == i["vector"] == i["history"]
     assert i["lost"] == 0 and i["orphans"] == 0 and i["failed"] == 0
-    # HNSW is approximate: with the default settings a few items per thousand can be
-    # unreachable in the graph (measured self-recall 0.996-1.000 at 20,000 items), so the
-    # check is "at least 0.98" rather than a flaky exact 1.0.
-    assert i["self_recall_at_1"] >= 0.98
+    # HNSW is approximate: with the default settings some items can be unreachable in the
+    # graph (measured self-recall 0.996-1.000 at 20,000 items; in indexes of a few hundred
+    # items built by two threads, about 1 % missed, and once 0.975 at 200 items). Integrity
+    # above is exact; recall here only has to show a working index (a broken one scores ~0).
+    assert i["self_recall_at_1"] >= 0.95
     assert len(r.samples_ms) == 3 and len(r.repeat_throughput_ops_s) == 3
     assert r.search is not None and 0.0 <= r.search["recall_at_10"] <= 1.0
     saved = Result.load(tmp_path / "result.json")
