@@ -90,11 +90,3 @@ class ModelNotInstalledError(AgentMemLabError):
 
 class ResultError(AgentMemLabError, ValueError):
     """A result document is malformed or of an unknown schema version."""
-
-
-class SweepError(AgentMemLabError):
-    """One or more configurations of a sweep failed; ``failed`` names them."""
-
-    def __init__(self, failed: list[str]) -> None:
-        self.failed = failed
-        super().__init__(f"{len(failed)} configuration(s) failed: {', '.join(failed)}")

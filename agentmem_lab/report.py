@@ -63,10 +63,6 @@ def _plt() -> Any:
     return plt
 
 
-def _series_label(r: Result) -> str:
-    return f"{r.mode} · {r.embedder} · c{r.concurrency}"
-
-
 def throughput_figure(results: Sequence[Result]) -> Any:
     """Throughput against batch size (log-log), one line per mode, embedder and concurrency;
     sequential and parallel (batch 1) as horizontal reference levels. One panel per profile."""

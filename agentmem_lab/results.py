@@ -10,7 +10,7 @@ import json
 import math
 import os
 import tempfile
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import MISSING, asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -102,9 +102,8 @@ class Result:
             raise ResultError(f"schema_version {version!r} is not {SCHEMA_VERSION}; "
                               "re-run the benchmark with this version of agentmem-lab")
         known = {f.name for f in fields(cls)}
-        missing = [f.name for f in fields(cls)
-                   if f.name not in data and f.default is not None and f.name not in
-                   ("repeat_throughput_ops_s", "search", "corpus", "label", "schema_version")]
+        missing = [f.name for f in fields(cls) if f.name not in data
+                   and f.default is MISSING and f.default_factory is MISSING]
         if missing:
             raise ResultError(f"result lacks {', '.join(missing)}")
         try:

@@ -182,11 +182,6 @@ class _SqliteStore(Store):
         rows = await db.execute_fetchall(f"SELECT key FROM {self.table}")
         return {int(r[0]) for r in rows}
 
-    async def count(self) -> int:
-        db = self._require()
-        rows = await db.execute_fetchall(f"SELECT COUNT(*) FROM {self.table}")
-        return int(list(rows)[0][0])
-
     def settings(self) -> dict[str, Any]:
         return {"journal_mode": "WAL", "synchronous": self.synchronous}
 

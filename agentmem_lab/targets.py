@@ -208,11 +208,3 @@ def format_table(catalogue: Catalogue, verdicts: Sequence[Verdict]) -> list[str]
         lines.append(f"{v.target.id:<24} {v.group:<18} {v.target.target:>10,.0f} {m:>12} "
                      f"{ratio:>7}  {v.status}{gate}")
     return lines
-
-
-def as_dict(v: Verdict) -> dict[str, Any]:
-    return {"target": v.target.id, "group": v.group, "claim": v.target.claim,
-            "seed_line": v.target.seed_line, "metric": v.target.metric,
-            "target_value": v.target.target, "measured": v.measured, "ratio": v.ratio,
-            "status": v.status, "gate": v.target.gate,
-            "configuration": None if v.result is None else v.result.name}
