@@ -51,7 +51,7 @@ class FaultyStore(Store):
         await self.inner.write(item, vector)
 
     async def write_many(self, items: Sequence[MemoryItem],
-                         vectors: npt.NDArray[np.float32]) -> set[int]:
+                         vectors: npt.NDArray[np.float32] | None) -> set[int]:
         keep = [n for n, item in enumerate(items) if not self.fails(item.key)]
         failed = {item.key for item in items} - {items[n].key for n in keep}
         self.injected += len(failed)

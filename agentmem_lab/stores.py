@@ -86,8 +86,11 @@ class Store(ABC):
 
     @abstractmethod
     async def write_many(self, items: Sequence[MemoryItem],
-                         vectors: npt.NDArray[np.float32]) -> set[int]:
+                         vectors: npt.NDArray[np.float32] | None) -> set[int]:
         """Store many items in one bulk write (one transaction or one batch add).
+
+        ``vectors`` has one row per item; stores that keep no vectors (core memory,
+        history) take ``None``, so their writes need not wait for the embedder.
 
         Returns the keys of items that were not stored (empty when all were); raises
         StoreWriteError, having stored none of them, when the whole write failed.
@@ -155,7 +158,7 @@ class _SqliteStore(Store):
                 raise StoreWriteError(self.name, f"{type(exc).__name__}: {exc}") from None
 
     async def write_many(self, items: Sequence[MemoryItem],
-                         vectors: npt.NDArray[np.float32]) -> set[int]:
+                         vectors: npt.NDArray[np.float32] | None) -> set[int]:
         db = self._require()
         rows = [self.row(item) for item in items]
         async with self._lock:
@@ -296,9 +299,11 @@ class VectorStore(Store):
         self._index.add(keys, vectors, threads=self.settings_.usearch_threads)
 
     async def write_many(self, items: Sequence[MemoryItem],
-                         vectors: npt.NDArray[np.float32]) -> set[int]:
+                         vectors: npt.NDArray[np.float32] | None) -> set[int]:
         if not items:
             return set()
+        if vectors is None:
+            raise StoreWriteError(self.name, "a bulk write to the vector index needs vectors")
         keys = np.fromiter((i.key for i in items), dtype=np.uint64, count=len(items))
         await self.add_vectors(keys, vectors)
         return set()
@@ -359,7 +364,7 @@ class SimulatedStore(Store):
         self._keys.add(item.key)
 
     async def write_many(self, items: Sequence[MemoryItem],
-                         vectors: npt.NDArray[np.float32]) -> set[int]:
+                         vectors: npt.NDArray[np.float32] | None) -> set[int]:
         await asyncio.sleep(self.latency_s)
         self._keys.update(i.key for i in items)
         return set()

@@ -89,6 +89,8 @@ def test_vector_store_writes_searches_saves_and_reloads(tmp_path, items):
         await s.write_many(items[1:], vecs[1:])
         with pytest.raises(StoreWriteError, match="already stored"):
             await s.write_many(items[3:5], vecs[3:5])
+        with pytest.raises(StoreWriteError, match="needs vectors"):
+            await s.write_many(items[3:5], None)  # the row stores' way, refused here
         with pytest.raises(StoreWriteError):
             await s.write(items[0], vecs[0])
         keys, _ = await s.search(vecs[7:8], 1)

@@ -1,0 +1,63 @@
+"""The benchmark scripts run and print what the README says they print.
+
+Small sizes, so this checks that ``make bench`` works, not how fast anything is: a goal
+may PASS or FAIL here (exit 0 or 1), but every line must be well formed.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+
+import pytest
+
+from conftest import ROOT
+
+BENCH = ROOT / "benchmarks"
+GOAL = re.compile(r"^GOAL (\w+): measured (-?[\d,]+\.\d+), target (>=|<) ([\d,]+\.\d+), (PASS|FAIL)$")
+
+
+def run_script(name: str, *args: str) -> tuple[int, list[str]]:
+    proc = subprocess.run([sys.executable, str(BENCH / name), *args], capture_output=True,
+                          text=True, timeout=300)
+    assert "Traceback" not in proc.stderr, proc.stderr
+    return proc.returncode, proc.stdout.splitlines()
+
+
+def test_pipeline_prints_every_goal_and_the_bound() -> None:
+    code, lines = run_script("pipeline.py", "--items", "2000", "--rounds", "1",
+                             "--minilm-items", "0")
+    goals = {}
+    for line in lines:
+        if line.startswith("GOAL "):
+            m = GOAL.match(line)
+            assert m, line
+            goals[m.group(1)] = m.group(5)
+    assert set(goals) == {"bulk1000_hash_throughput_ops_s", "bulk1000_recall_at_10",
+                          "pipeline_efficiency_vs_vector_stage", "bulk1000_over_sequential1",
+                          "harness_overhead_us_per_item_batch1"}
+    assert code == (0 if set(goals.values()) == {"PASS"} else 1)
+    bound = [line for line in lines if line.startswith("BOUND pipeline:")]
+    assert len(bound) == 1 and "efficiency at most" in bound[0]
+    stages = [line.split()[1] for line in lines if line.startswith("stage ")]
+    assert stages == ["embed", "core", "history", "vector"]
+    assert any(line.startswith("minilm: not measured") for line in lines)
+
+
+def test_overlap_compares_three_schedules_and_checks_what_they_stored() -> None:
+    code, lines = run_script("overlap.py", "--items", "2000", "--rounds", "1")
+    assert code == 0, lines
+    rows = [line for line in lines if " batch 1000: median " in line]
+    assert [r.split()[0] for r in rows] == ["bulk", "rows-early", "chunked"]
+    assert rows[0].split("ops/s, ")[1].startswith("1.00x bulk")
+
+
+@pytest.mark.parametrize("script,args", [
+    ("faults.py", ["--items", "2000", "--rate", "0.05"]),
+    ("embedders.py", ["--embedder", "hash", "--seconds", "0.05"]),
+])
+def test_other_scripts_run(script: str, args: list[str]) -> None:
+    code, lines = run_script(script, *args)
+    assert code == 0, lines
+    assert lines[0].startswith("environment: ")
