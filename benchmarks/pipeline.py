@@ -159,7 +159,9 @@ def main() -> int:
         cpu_bulk, cores_busy = median(c for c, _ in busy), median(u for _, u in busy)
         print(f"  bulk-{BATCH} reaches {b / ceiling:.3f} of the bound above: it spends "
               f"{cpu_bulk * 1e6:.1f} CPU us per item (the stages alone: "
-              f"{sum(cpu.values()) * 1e6:.1f}) and keeps {cores_busy:.2f} of {k} cores busy")
+              f"{sum(cpu.values()) * 1e6:.1f}) and keeps {cores_busy:.2f} of {k} cores busy; "
+              f"with every core busy at that cost it would reach {k / cpu_bulk:,.0f} ops/s, "
+              f"efficiency {k / cpu_bulk / rates[slowest]:.3f}")
         ok &= goal("bulk1000_over_sequential1", b / q, 50)
         try:
             if args.minilm_items < 1:
