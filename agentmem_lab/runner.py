@@ -162,7 +162,8 @@ class CallRecord:
     stages_s: dict[str, float]
 
 
-def _chunks(items: Sequence[MemoryItem], size: int) -> list[Sequence[MemoryItem]]:
+def chunks(items: Sequence[MemoryItem], size: int) -> list[Sequence[MemoryItem]]:
+    """The items in calls of ``size`` (the last may be shorter)."""
     return [items[i:i + size] for i in range(0, len(items), size)]
 
 
@@ -223,7 +224,7 @@ async def _measure(config: RunConfig, embedder: Embedder, warm: Sequence[MemoryI
         warm_dir = out / "stores-warmup"
         shutil.rmtree(warm_dir, ignore_errors=True)
         async with profile.stores(config, warm_dir, embedder.dim) as stores:
-            await drive(mode_cls(embedder, stores), _chunks(warm, config.batch_size),
+            await drive(mode_cls(embedder, stores), chunks(warm, config.batch_size),
                         config.concurrency)
         shutil.rmtree(warm_dir, ignore_errors=True)
     stores_dir = out / "stores"
@@ -249,7 +250,7 @@ async def _measure(config: RunConfig, embedder: Embedder, warm: Sequence[MemoryI
         records: list[CallRecord] = []
         repeat_tput: list[float] = []
         wall = 0.0
-        for group in _split(_chunks(items, config.batch_size), config.repeats):
+        for group in _split(chunks(items, config.batch_size), config.repeats):
             recs, seconds = await drive(mode, group, config.concurrency, log_acks)
             records += recs
             wall += seconds

@@ -27,9 +27,10 @@ from typing import Sequence
 
 from _common import print_environment
 
+from agentmem_lab.embedders import Vectors
 from agentmem_lab.modes import MODES, CallOutcome, Mode, StageClock
 from agentmem_lab.records import MemoryItem
-from agentmem_lab.runner import RunConfig, run
+from agentmem_lab.runner import RunConfig, chunks, run
 
 BATCH = 1000
 
@@ -60,18 +61,18 @@ class Chunked(RowsEarly):
     chunk = 256
 
     async def _vectors(self, items: Sequence[MemoryItem], clock: StageClock) -> None:
-        chunks = [items[i:i + self.chunk] for i in range(0, len(items), self.chunk)]
+        parts = chunks(items, self.chunk)
 
-        def embed(chunk: Sequence[MemoryItem]) -> asyncio.Task[object]:
-            texts = [i.content for i in chunk]
+        def embed(part: Sequence[MemoryItem]) -> asyncio.Task[Vectors]:
+            texts = [i.content for i in part]
             return asyncio.ensure_future(clock.timed("embed", self.embedder.embed_batch(texts)))
 
-        pending = embed(chunks[0])
-        for n, chunk in enumerate(chunks):
+        pending = embed(parts[0])
+        for n, part in enumerate(parts):
             vectors = await pending
-            if n + 1 < len(chunks):
-                pending = embed(chunks[n + 1])
-            await clock.timed("vector", self.stores.vector.write_many(chunk, vectors))  # type: ignore[arg-type]
+            if n + 1 < len(parts):
+                pending = embed(parts[n + 1])
+            await clock.timed("vector", self.stores.vector.write_many(part, vectors))
 
 
 def main() -> int:

@@ -33,7 +33,7 @@ from agentmem_lab.embedders import Embedder, HashEmbedder, get_embedder
 from agentmem_lab.errors import AgentMemLabError
 from agentmem_lab.modes import BulkMode, CallOutcome, Mode, StageClock
 from agentmem_lab.records import MemoryItem
-from agentmem_lab.runner import RunConfig, drive, run
+from agentmem_lab.runner import RunConfig, chunks, drive, run
 from agentmem_lab.stores import (CoreStore, HistoryStore, StoreSet, StoreSettings, VectorStore,
                                  real_stores)
 
@@ -45,10 +45,10 @@ async def stage_rates(items: Sequence[MemoryItem], embedder: Embedder,
     """Each stage alone in batches of 1,000 (the stores fresh and on disk): for each,
     (items/s, CPU seconds per item over every thread of the process)."""
     settings = StoreSettings()
-    chunks = [items[i:i + BATCH] for i in range(0, len(items), BATCH)]
+    calls = chunks(items, BATCH)
     out: dict[str, tuple[float, float]] = {}
     t0, c0 = time.perf_counter(), time.process_time()
-    vectors = [await embedder.embed_batch([i.content for i in c]) for c in chunks]
+    vectors = [await embedder.embed_batch([i.content for i in c]) for c in calls]
     out["embed"] = (len(items) / (time.perf_counter() - t0),
                     (time.process_time() - c0) / len(items))
     for name, store in (("core", CoreStore(directory / "core", settings)),
@@ -56,7 +56,7 @@ async def stage_rates(items: Sequence[MemoryItem], embedder: Embedder,
                         ("vector", VectorStore(directory / "vector", settings, embedder.dim))):
         await store.open()
         t0, c0 = time.perf_counter(), time.process_time()
-        for c, v in zip(chunks, vectors):
+        for c, v in zip(calls, vectors):
             await store.write_many(c, v)
         out[name] = (len(items) / (time.perf_counter() - t0),
                      (time.process_time() - c0) / len(items))
@@ -68,7 +68,7 @@ async def pipeline_cpu(items: Sequence[MemoryItem], directory: Path) -> tuple[fl
     """bulk-1000 over fresh real stores, driven directly: (CPU seconds per item over every
     thread, cores kept busy = CPU seconds / wall seconds). The first call warms up."""
     embedder = HashEmbedder()
-    calls = [items[i:i + BATCH] for i in range(0, len(items), BATCH)]
+    calls = chunks(items, BATCH)
     async with real_stores(directory, StoreSettings(), embedder.dim) as stores:
         mode = BulkMode(embedder, stores)
         await drive(mode, calls[:1], 1)
@@ -91,7 +91,7 @@ class NothingMode(Mode):
 
 async def harness_overhead_us(n: int, batch: int) -> float:
     items = make_items(n, seed=5)
-    calls = [items[i:i + batch] for i in range(0, n, batch)]
+    calls = chunks(items, batch)
     mode = NothingMode(HashEmbedder(), StoreSet(*([None] * 3)))  # type: ignore[arg-type]
     await drive(mode, calls[:100], 1)  # warmup
     best = float("inf")
