@@ -4,11 +4,13 @@ before any work is done. A failure during work: one line, exit status 1."""
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
+import threading
 from pathlib import Path
 from typing import Any, Callable, NoReturn, Sequence
 
-from .errors import AgentMemLabError, ConfigError
+from .errors import AgentMemLabError, ConfigError, Interrupted
 
 PROG = "agentmem-lab"
 
@@ -235,6 +237,12 @@ def _cmd_check(args: argparse.Namespace) -> int:
     if not sweep.results:
         raise ConfigError("DIR", f"no result.json below {args.dir}")
     catalogue = targets.load(args.targets)
+    print("The seed's claims against its own latency model (computed; simulated = the same "
+          "model measured by the harness):")
+    for line in targets.format_model_table(targets.model_checks(catalogue, sweep.results)):
+        print(line)
+    print()
+    print("The seed's claims against real measurements:")
     verdicts = targets.evaluate(catalogue, sweep.results)
     for line in targets.format_table(catalogue, verdicts):
         print(line)
@@ -275,13 +283,22 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _sigterm(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt  # SIGTERM stops the work as Ctrl-C does: cleanly, in one line
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     where = f"{PROG} {args.command}"
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _sigterm)
     try:
         code: int = args.func(args)
         return code
+    except Interrupted as exc:
+        print(f"{where}: {exc}", file=sys.stderr)
+        return 130
     except ConfigError as exc:
         print(f"{where}: error: {exc}", file=sys.stderr)
         return 2
@@ -291,6 +308,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"{where}: interrupted", file=sys.stderr)
         return 130
+    finally:
+        if threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 if __name__ == "__main__":  # pragma: no cover

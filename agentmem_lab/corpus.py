@@ -111,6 +111,59 @@ def generate_lines(n: int, seed: int = 0) -> Iterator[CorpusLine]:
         yield CorpusLine(text, {"category": category, "lang": lang, "source": "generator"})
 
 
+#: Deepest nesting of objects and arrays accepted in a corpus line (a memory's metadata is
+#: a small record; thousands of levels only exhaust the parser's stack).
+MAX_DEPTH = 32
+
+
+class _Refused(ValueError):
+    """A value json can parse that no memory may hold (raised while parsing a line)."""
+
+
+def _parse_constant(name: str) -> Any:
+    raise _Refused(f"{name} is not a JSON number")
+
+
+def _parse_float(text: str) -> float:
+    value = float(text)
+    if value in (float("inf"), float("-inf")):
+        raise _Refused(f"number {text[:20]}{'...' if len(text) > 20 else ''} is out of range")
+    return value
+
+
+def _parse_int(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:  # over Python's limit of digits for a string conversion
+        raise _Refused(f"integer of {len(text)} digits is out of range") from None
+
+
+def _depth(value: Any) -> int:
+    """Nesting depth of a parsed JSON value (iterative: no recursion of our own)."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        v, d = stack.pop()
+        if isinstance(v, (dict, list)):
+            deepest = max(deepest, d)
+            if deepest > MAX_DEPTH:
+                return deepest
+            stack.extend((c, d + 1) for c in (v.values() if isinstance(v, dict) else v))
+    return deepest
+
+
+def parse_line(raw: str) -> Any:
+    """One corpus line as JSON, or ``_Refused``/``ValueError`` saying why it cannot be a memory."""
+    try:
+        obj = json.loads(raw, parse_constant=_parse_constant, parse_float=_parse_float,
+                         parse_int=_parse_int)
+    except RecursionError:
+        raise _Refused(f"nested deeper than the JSON parser can follow (limit {MAX_DEPTH} levels)") \
+            from None
+    if _depth(obj) > MAX_DEPTH:
+        raise _Refused(f"nested deeper than {MAX_DEPTH} levels")
+    return obj
+
+
 def load_lines(path: str | Path) -> list[CorpusLine]:
     """Read a JSONL corpus: one ``{"content": ..., "metadata": {...}}`` per line.
 
@@ -128,9 +181,12 @@ def load_lines(path: str | Path) -> list[CorpusLine]:
         if not raw.strip():
             continue
         try:
-            obj = json.loads(raw)
+            obj = parse_line(raw)
         except json.JSONDecodeError as exc:
             raise CorpusError(str(p), number, f"not JSON ({exc.msg})") from None
+        except (ValueError, MemoryError) as exc:  # _Refused, and anything else json raises
+            raise CorpusError(str(p), number, str(exc).splitlines()[0] if str(exc)
+                              else type(exc).__name__) from None
         if not isinstance(obj, dict) or "content" not in obj:
             raise CorpusError(str(p), number, 'expected an object with a "content" field')
         content, metadata = obj["content"], obj.get("metadata", {})

@@ -15,13 +15,13 @@ import re
 import zlib
 from array import array
 from abc import ABC, abstractmethod
-from bisect import bisect_left
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
 import numpy as np
 import numpy.typing as npt
 
+from . import seedmodel, simclock
 from .errors import EmbedderError, MissingDependencyError
 from .registry import Registry
 
@@ -207,28 +207,6 @@ class FastembedEmbedder(Embedder):
         self._model = None
 
 
-# The seed's assumed embedding latency: 1 text 5 ms, 10 texts 10 ms, 100 texts 50 ms,
-# 1,000 texts ~590 ms. Linear in between, and beyond 1,000 at the last segment's slope.
-SEED_EMBED_POINTS: tuple[tuple[int, float], ...] = ((1, 5.0), (10, 10.0), (100, 50.0), (1000, 590.0))
-
-
-def seed_embed_latency_ms(n: int) -> float:
-    """The seed's latency model for embedding ``n`` texts in one call, in ms."""
-    if n <= 0:
-        return 0.0
-    xs = [p[0] for p in SEED_EMBED_POINTS]
-    i = bisect_left(xs, n)
-    if i < len(xs) and xs[i] == n:
-        return SEED_EMBED_POINTS[i][1]
-    if i == 0:
-        return SEED_EMBED_POINTS[0][1]
-    if i == len(xs):
-        (x0, y0), (x1, y1) = SEED_EMBED_POINTS[-2], SEED_EMBED_POINTS[-1]
-    else:
-        (x0, y0), (x1, y1) = SEED_EMBED_POINTS[i - 1], SEED_EMBED_POINTS[i]
-    return y0 + (y1 - y0) * (n - x0) / (x1 - x0)
-
-
 class SimulatedEmbedder(Embedder):
     """Sleeps the seed's embedding latency instead of working; returns unit vectors."""
 
@@ -240,12 +218,31 @@ class SimulatedEmbedder(Embedder):
         return out
 
     async def embed_batch(self, texts: Sequence[str]) -> Vectors:
-        await asyncio.sleep(seed_embed_latency_ms(len(texts)) / 1000.0)
+        await simclock.after(seedmodel.embed_latency_ms(len(texts)) / 1000.0)
         return self.encode(texts)
 
     def settings(self) -> dict[str, Any]:
         return {"name": self.name, "dim": self.dim,
-                "latency_model_ms": {str(n): ms for n, ms in SEED_EMBED_POINTS}}
+                "latency_model_ms": {str(n): ms for n, ms in seedmodel.EMBED_POINTS}}
+
+
+class NullEmbedder(Embedder):
+    """Returns ready-made unit vectors without work: what the harness around an embedder costs
+    (its output is still checked, as every embedder's is)."""
+
+    name = "null"
+
+    def __init__(self, dim: int = DEFAULT_DIM) -> None:
+        self.dim = dim
+        self._rows = np.zeros((1, dim), dtype=np.float32)
+        self._rows[:, 0] = 1.0
+
+    def encode(self, texts: Sequence[str]) -> Vectors:
+        if len(self._rows) < len(texts):
+            self._rows = np.zeros((len(texts), self.dim), dtype=np.float32)
+            self._rows[:, 0] = 1.0
+        rows: Vectors = self._rows[:len(texts)]
+        return rows
 
 
 EmbedderFactory = Callable[[str, dict[str, Any]], Embedder]

@@ -60,6 +60,26 @@ class StoreWriteError(AgentMemLabError):
         super().__init__(f"{store} store: {message}")
 
 
+class StorageError(AgentMemLabError):
+    """The machine refused a write: disk full, read-only, permission, I/O error. Unlike a
+    StoreWriteError (one item refused), it stops the run; what was stored stays for
+    ``agentmem-lab verify``."""
+
+    def __init__(self, store: str, path: str, cause: str) -> None:
+        self.store = store
+        self.path = path
+        self.cause = cause
+        super().__init__(f"{store}: cannot write {path}: {cause}")
+
+
+class Interrupted(AgentMemLabError):
+    """Ctrl-C (SIGINT) or SIGTERM stopped the work; ``hint`` says what was left and what to do."""
+
+    def __init__(self, hint: str) -> None:
+        self.hint = hint
+        super().__init__(f"interrupted; {hint}")
+
+
 class InjectedFault(StoreWriteError):
     """A write failed on purpose, by fault injection (``--fail-rate``)."""
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from functools import partial
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from typing import Any, Awaitable, Sequence, TypeVar
@@ -38,31 +39,53 @@ class StageClock:
     In concurrent modes stages overlap, so their spans can add up to more than the call.
     """
 
-    __slots__ = ("spans",)
+    __slots__ = ("spans", "_watched")
 
     def __init__(self) -> None:
         self.spans: dict[str, list[float]] = {}
+        self._watched: set[tuple[str, Any]] | None = None  # made on first use: a call of
+        # one item in a mode that uses no future should not pay for it
 
-    async def timed(self, stage: str, aw: Awaitable[T]) -> T:
-        t0 = time.perf_counter()
+    def timed(self, stage: str, aw: Awaitable[T]) -> Awaitable[T]:
+        """``aw``, timed into ``stage``. A future (a pending reply) is timed by a callback,
+        with no task or coroutine of its own, once per stage however many writes share it;
+        a coroutine is wrapped in one that times it."""
+        if isinstance(aw, asyncio.Future):
+            self._start(stage, time.perf_counter())
+            watch = (stage, aw)
+            if self._watched is None:
+                self._watched = set()
+            if watch not in self._watched:
+                self._watched.add(watch)
+                aw.add_done_callback(partial(self._end, stage))
+            return aw
+        return self._timed(stage, aw)
+
+    async def _timed(self, stage: str, aw: Awaitable[T]) -> T:
+        self._start(stage, time.perf_counter())
         try:
             return await aw
         finally:
-            t1 = time.perf_counter()
-            span = self.spans.get(stage)
-            if span is None:
-                self.spans[stage] = [t0, t1]
-            else:
-                if t0 < span[0]:
-                    span[0] = t0
-                if t1 > span[1]:
-                    span[1] = t1
+            self._end(stage)
+
+    def _start(self, stage: str, t0: float) -> None:
+        span = self.spans.get(stage)
+        if span is None:
+            self.spans[stage] = [t0, t0]
+        elif t0 < span[0]:
+            span[0] = t0
+
+    def _end(self, stage: str, _: object = None) -> None:
+        t1 = time.perf_counter()
+        span = self.spans[stage]
+        if t1 > span[1]:
+            span[1] = t1
 
     def durations_s(self) -> dict[str, float]:
         return {stage: s[1] - s[0] for stage, s in self.spans.items()}
 
 
-@dataclass
+@dataclass(slots=True)
 class CallOutcome:
     """What one ``add`` call did: keys acknowledged, keys failed, stage spans."""
 
@@ -96,23 +119,22 @@ class Mode(ABC):
         for store in written:
             await clock.timed(store.name, store.delete_many([item.key]))
 
-    async def _write_concurrently(self, item: MemoryItem, vector: npt.NDArray[np.float32],
-                                  clock: StageClock, outcome: CallOutcome) -> None:
-        """The three writes of one item at once; acknowledge or undo."""
+    def _issue(self, item: MemoryItem, vector: npt.NDArray[np.float32],
+               clock: StageClock) -> "asyncio.Future[list[Any]]":
+        """The three writes of one item, issued at once; their joined results (None or the
+        exception of each store). Stores that answer with futures cost no task here."""
+        return asyncio.gather(*(clock.timed(s.name, s.write(item, vector)) for s in self.stores),
+                              return_exceptions=True)
+
+    async def _settle(self, item: MemoryItem, results: Sequence[Any], clock: StageClock,
+                      outcome: CallOutcome) -> None:
+        """Acknowledge an item whose writes all succeeded; otherwise undo what was written."""
         stores = tuple(self.stores)
-        results = await asyncio.gather(
-            *(clock.timed(s.name, s.write(item, vector)) for s in stores),
-            return_exceptions=True,
-        )
-        written = [s for s, r in zip(stores, results) if r is None]
-        errors = [r for r in results if isinstance(r, BaseException)]
-        if not errors:
-            outcome.acked.append(item.key)
-            return
+        written = [s for s, r in zip(stores, results) if not isinstance(r, BaseException)]
         await self._undo(clock, item, written)
         outcome.failed.append(item.key)
-        for e in errors:
-            if not isinstance(e, StoreWriteError):
+        for e in results:
+            if isinstance(e, BaseException) and not isinstance(e, StoreWriteError):
                 raise e
 
 
@@ -151,20 +173,40 @@ class ParallelMode(Mode):
                    outcome: CallOutcome) -> None:
         for item in items:
             vector = await clock.timed("embed", self.embedder.embed(item.content))
-            await self._write_concurrently(item, vector, clock, outcome)
+            results = await self._issue(item, vector, clock)
+            if any(isinstance(r, BaseException) for r in results):
+                await self._settle(item, results, clock, outcome)
+            else:
+                outcome.acked.append(item.key)
 
 
 @MODES.register("batch")
 class BatchMode(Mode):
-    """One embed_batch, then every item's three writes concurrently (``join_all``)."""
+    """One embed_batch, then every item's three writes concurrently (``join_all`` of
+    ``tokio::join!``). All writes of the call are issued, then joined at once: the call
+    waits for every write either way, and each item's outcome is read from its own three
+    results. One join over shared replies costs the harness a callback per reply, not
+    a task and a join per item."""
 
     name = "batch"
 
     async def _add(self, items: Sequence[MemoryItem], clock: StageClock,
                    outcome: CallOutcome) -> None:
         vectors = await clock.timed("embed", self.embedder.embed_batch([i.content for i in items]))
-        await asyncio.gather(*(self._write_concurrently(item, vectors[n], clock, outcome)
-                               for n, item in enumerate(items)))
+        stores = tuple(self.stores)
+        k = len(stores)
+        results = await asyncio.gather(*(clock.timed(s.name, s.write(item, vectors[n]))
+                                         for n, item in enumerate(items) for s in stores),
+                                       return_exceptions=True)
+        failed = []
+        for n, item in enumerate(items):
+            mine = results[n * k:(n + 1) * k]
+            if any(isinstance(r, BaseException) for r in mine):
+                failed.append(self._settle(item, mine, clock, outcome))
+            else:
+                outcome.acked.append(item.key)
+        if failed:
+            await asyncio.gather(*failed)
 
 
 @MODES.register("bulk")

@@ -259,6 +259,8 @@ def results_table(results: Sequence[Result]) -> Any:
             "orphans": i["orphans"], "self-recall@1": i["self_recall_at_1"],
             "search p50 ms": s.get("p50_ms"), "search p99 ms": s.get("p99_ms"),
             "recall@10": s.get("recall_at_10"),
+            "harness µs/call": None if not r.harness else round(r.harness["per_call_us"]["p50"], 1),
+            "harness share": None if not r.harness else f"{r.harness['share_of_call_p50']:.1%}",
         })
     return pd.DataFrame(rows)
 
@@ -280,23 +282,41 @@ def speedup_table(results: Sequence[Result]) -> Any:
 
 
 def target_table(catalogue: targets_mod.Catalogue, results: Sequence[Result]) -> Any:
-    """The phase-target table: each claim beside (a) the seed's model measured under the
-    simulated profile and (b) each real measurement, with verdict and measured / target."""
+    """The phase-target table: each claim beside (a) the seed's model computed, with the
+    verdict on the claim, (b) the same model measured under the simulated profile and the
+    harness overhead (measured minus computed) with the calibration status, and (c) each
+    real measurement, met or missed, with measured / target."""
     import pandas as pd
 
+    checks = {c.target.id: c for c in targets_mod.model_checks(catalogue, results)}
     verdicts = targets_mod.evaluate(catalogue, results)
     groups = targets_mod.groups(results)
     by = {(v.target.id, v.group): v for v in verdicts}
     rows = []
     for t in catalogue.targets:
+        c = checks[t.id]
+        p = c.prediction
+        unit = "ms" if t.metric == "latency_p50_ms" else "ops/s"
         row: dict[str, Any] = {"target": t.id, "claim (seed, predicted)": t.claim,
                                "seed line": t.seed_line,
                                "metric": ("throughput ops/s" if t.metric == "throughput_ops_s"
                                           else "call p50 ms"),
                                "target value": t.target, "gate": "yes" if t.gate else ""}
+        row["seed model, computed"] = (f"{c.computed:,.1f} {unit} ({p.mode}-{p.batch_size}, "
+                                       f"c{p.concurrency})")
+        row["claim vs its model"] = c.status
+        if c.measured is None:
+            row["seed model, simulated"] = "not simulated"
+            row["harness overhead"] = ""
+        else:
+            assert c.overhead is not None and c.calibration_error is not None
+            row["seed model, simulated"] = f"{c.measured:,.1f} {unit}"
+            row["harness overhead"] = (f"{c.overhead:+,.1f} {unit}; fastest call "
+                                       f"{c.calibration_error:+.1%}")
+        row["calibration"] = c.calibration
         for g in groups:
             v = by.get((t.id, g))
-            label = "seed model (simulated)" if g == "simulated" else f"measured {g}"
+            label = f"measured {g}"
             if v is None or v.measured is None:
                 row[label] = "no measurement"
             else:

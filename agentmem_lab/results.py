@@ -18,7 +18,8 @@ from .errors import ResultError
 
 # Bump, with a note, whenever the shape changes.
 # 1: first version.
-SCHEMA_VERSION = 1
+# 2: ``harness``: the harness's own cost per call and per item (issue 10).
+SCHEMA_VERSION = 2
 
 _SUMMARY_KEYS = ("p50", "p95", "p99", "mean")
 _STAGE_KEYS = ("embed", "core", "vector", "history")
@@ -59,6 +60,7 @@ class Result:
     samples_ms: list[float]
     repeat_throughput_ops_s: list[float] = field(default_factory=list)
     search: dict[str, Any] | None = None
+    harness: dict[str, Any] | None = None
     corpus: str | None = None
     label: str | None = None
     schema_version: int = SCHEMA_VERSION

@@ -16,17 +16,18 @@ import asyncio
 import math
 import os
 import shutil
+import statistics
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Callable, Coroutine, Iterator, Sequence, TypeVar
+from typing import Any, Callable, Coroutine, Iterator, NamedTuple, Sequence, TypeVar
 
-from . import environment
+from . import environment, harness, resources
 from .corpus import generate_lines, load_lines, make_items
 from .embedders import Embedder, SimulatedEmbedder, check_embedder_name, get_embedder
-from .errors import ConfigError
+from .errors import ConfigError, Interrupted, StorageError
 from .integrity import integrity_counts, search_figures, self_recall_at_1, store_keys
 from .modes import STAGES, Mode, get_mode
 from .records import MemoryItem
@@ -48,6 +49,7 @@ class Profile:
     description: str
     embedder: Callable[["RunConfig"], Embedder]
     stores: Callable[["RunConfig", Path, int], StoreSet]
+    future_replies: bool = False  # its stores answer with futures (the harness measures alike)
 
 
 PROFILES: Registry[Profile] = Registry("profile", "--profile")
@@ -60,6 +62,7 @@ PROFILES.register("simulated")(Profile(
     "simulated", "the seed's latency model: embedder and stores sleep its assumed latencies",
     lambda c: SimulatedEmbedder(),
     lambda c, d, ndim: simulated_stores(),
+    future_replies=True,
 ))
 
 
@@ -153,13 +156,20 @@ class RunConfig:
                 "fail_rates": self.fail_rates}
 
 
-@dataclass
-class CallRecord:
+_NO_SPANS = (0.0,) * len(STAGES)
+
+
+class CallRecord(NamedTuple):
+    """One measured call. Only atoms and tuples of atoms: the cyclic garbage collector stops
+    tracking such tuples, so a run of 100,000 calls does not make every later collection
+    scan 100,000 records (that scan was half the harness's cost at batch 1: 3.3 µs per
+    item with the collector on, 1.6 µs with it off, before records became tuples)."""
+
     latency_s: float
     items: int
-    acked: list[int]
-    failed: list[int]
-    stages_s: dict[str, float]
+    acked: tuple[int, ...]
+    failed: tuple[int, ...]
+    stages_s: tuple[float, ...]  # span of each stage in STAGES order; 0.0 when absent
 
 
 def chunks(items: Sequence[MemoryItem], size: int) -> list[Sequence[MemoryItem]]:
@@ -187,12 +197,15 @@ async def drive(mode: Mode, calls: Sequence[Sequence[MemoryItem]], concurrency: 
     clock = time.perf_counter
 
     async def client() -> None:
+        add, append = mode.add, records.append  # looked up once: this loop is the harness
         for batch in it:  # clients share one iterator: each call is taken once
             t0 = clock()
-            outcome = await mode.add(batch)
-            record = CallRecord(clock() - t0, len(batch), outcome.acked, outcome.failed,
-                                outcome.stages_s)
-            records.append(record)
+            outcome = await add(batch)
+            spans = outcome.stages_s
+            record = CallRecord(clock() - t0, len(batch), tuple(outcome.acked),
+                                tuple(outcome.failed),
+                                tuple([spans.get(s, 0.0) for s in STAGES]) if spans else _NO_SPANS)
+            append(record)
             if on_call is not None:
                 on_call(record)
 
@@ -242,8 +255,12 @@ async def _measure(config: RunConfig, embedder: Embedder, warm: Sequence[MemoryI
     def log_acks(record: CallRecord) -> None:
         # Written and flushed to the OS after each call: a killed process loses nothing of it.
         if record.acked:
-            ack_log.write("".join(f"{k}\n" for k in record.acked))
-            ack_log.flush()
+            try:
+                ack_log.write("".join(f"{k}\n" for k in record.acked))
+                ack_log.flush()
+            except OSError as exc:
+                raise StorageError("acknowledgement log", str(stores_dir / ACK_LOG),
+                                   exc.strerror or str(exc)) from None
 
     try:
         mode = mode_cls(embedder, stores)
@@ -264,12 +281,34 @@ async def _measure(config: RunConfig, embedder: Embedder, warm: Sequence[MemoryI
         queries = [line.content for line in generate_lines(config.search_queries,
                                                             seed=config.seed + 1_000_003)]
         search = await search_figures(stores, embedder, stored, queries)
-    finally:
+        overhead = await harness.measure(mode_cls, chunks(items, config.batch_size),
+                                         config.concurrency, embedder.dim,
+                                         futures=profile.future_replies)
+    except BaseException:
+        # The run failed (a full disk, an interrupt): close what can be closed, and let the
+        # first error speak; the stores stay as they are for `agentmem-lab verify`.
+        _close_quietly(ack_log)
+        try:
+            await stores.close()
+        except Exception:
+            pass
+        raise
+    try:
         ack_log.close()
-        await stores.close()
+    except OSError as exc:
+        raise StorageError("acknowledgement log", str(stores_dir / ACK_LOG),
+                           exc.strerror or str(exc)) from None
+    await stores.close()
     return {"records": records, "wall": wall, "repeat_tput": repeat_tput,
-            "integrity": integrity, "search": search, "acked": len(acked),
+            "integrity": integrity, "search": search, "acked": len(acked), "harness": overhead,
             "store_settings": stores.settings()}
+
+
+def _close_quietly(f: Any) -> None:
+    try:
+        f.close()
+    except OSError:
+        pass
 
 
 def run_in_own_loop(coro: Coroutine[Any, Any, T]) -> T:
@@ -283,18 +322,46 @@ def run_in_own_loop(coro: Coroutine[Any, Any, T]) -> T:
         return pool.submit(asyncio.run, coro).result()
 
 
+def needs(config: RunConfig, dim: int) -> resources.Estimate:
+    """The memory and disk a run of this configuration needs, estimated (``resources``)."""
+    content = 100.0  # the generator's texts: 60-110 bytes of UTF-8
+    if config.corpus is not None:
+        lines = load_lines(config.corpus)
+        content = sum(len(line.content.encode("utf-8", "surrogatepass")) for line in lines) / len(lines)
+    return resources.estimate(config.items, config.warmup * config.batch_size, dim,
+                              config.stores.usearch_dtype, config.stores.usearch_connectivity,
+                              content, config.search_queries,
+                              on_disk=config.profile != "simulated")
+
+
 def run(config: RunConfig, out: str | Path) -> Result:
-    """Run one configuration and write ``out/result.json``; returns the result."""
+    """Run one configuration and write ``out/result.json``; returns the result.
+    Interrupted (Ctrl-C, SIGTERM), it writes no result and raises Interrupted saying what
+    was left."""
     out_dir = prepare_out_dir(out)
+    try:
+        return _run(config, out_dir)
+    except (KeyboardInterrupt, asyncio.CancelledError):
+        if (out_dir / "stores" / RUN_META).exists():
+            hint = (f"no result written; the stores under {out_dir / 'stores'} are left for: "
+                    f"agentmem-lab verify {out_dir}")
+        else:
+            hint = "no result written; nothing was stored yet"
+        raise Interrupted(hint) from None
+
+
+def _run(config: RunConfig, out_dir: Path) -> Result:
     # An earlier result in this folder describes stores this run is about to replace.
     (out_dir / "result.json").unlink(missing_ok=True)
     started_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
     warm_n = config.warmup * config.batch_size
-    everything = make_items(warm_n + config.items, seed=config.seed, corpus=config.corpus)
-    warm, items = everything[:warm_n], everything[warm_n:]
     profile = PROFILES.get(config.profile)
     embedder = profile.embedder(config)
     try:
+        # Before any item is made: a run that cannot fit memory or disk is refused.
+        resources.check_fits(needs(config, embedder.dim), out_dir, config.items)
+        everything = make_items(warm_n + config.items, seed=config.seed, corpus=config.corpus)
+        warm, items = everything[:warm_n], everything[warm_n:]
         m = run_in_own_loop(_measure(config, embedder, warm, items, out_dir))
         embedder_settings = embedder.settings()
     finally:
@@ -302,8 +369,8 @@ def run(config: RunConfig, out: str | Path) -> Result:
     records: list[CallRecord] = m["records"]
     call_ms = [r.latency_s * 1000.0 for r in records]
     item_ms = [r.latency_s * 1000.0 / r.items for r in records]
-    stages_ms = {s: sum(r.stages_s.get(s, 0.0) for r in records) * 1000.0 / len(records)
-                 for s in STAGES}
+    stages_ms = {s: sum(r.stages_s[n] for r in records) * 1000.0 / len(records)
+                 for n, s in enumerate(STAGES)}
 
     def summary(xs: list[float]) -> dict[str, float]:
         s = summarize(xs)
@@ -319,7 +386,12 @@ def run(config: RunConfig, out: str | Path) -> Result:
         "stages": "mean per call of each stage's span (first start to last end); "
                   "stages overlap in concurrent modes",
         "pid": os.getpid(),
+        "harness": harness.describe(profile.future_replies),
     })
+    overhead = dict(m["harness"])
+    # Its share of the measured call: how much of a figure is the harness, not the work.
+    overhead["share_of_call_p50"] = (overhead["per_call_us"]["p50"] / 1000.0
+                                     / max(statistics.median(call_ms), 1e-9))
     result = Result(
         mode=config.mode, batch_size=config.batch_size, items=config.items,
         concurrency=config.concurrency, repeats=config.repeats, warmup=config.warmup,
@@ -329,9 +401,12 @@ def run(config: RunConfig, out: str | Path) -> Result:
         wall_s=m["wall"], throughput_ops_s=m["acked"] / m["wall"] if m["wall"] > 0 else 0.0,
         latency_ms=summary(call_ms), item_latency_ms=summary(item_ms), stages_ms=stages_ms,
         integrity=m["integrity"], samples_ms=call_ms, repeat_throughput_ops_s=m["repeat_tput"],
-        search=m["search"],
+        search=m["search"], harness=overhead,
     )
-    result.dump(out_dir / "result.json")
+    try:
+        result.dump(out_dir / "result.json")
+    except OSError as exc:
+        raise StorageError("result", str(out_dir / "result.json"), exc.strerror or str(exc)) from None
     return result
 
 
@@ -339,10 +414,14 @@ def summary_line(r: Result) -> str:
     """A one-line summary of a result, for the CLI."""
     i = r.integrity
     recall = "n/a" if i["self_recall_at_1"] is None else f"{i['self_recall_at_1']:.3f}"
+    harness_text = ""
+    if r.harness:
+        harness_text = (f"; harness {r.harness['per_call_us']['p50']:,.1f} us/call "
+                        f"({r.harness['share_of_call_p50']:.1%} of the call)")
     search = ""
     if r.search:
         search = f" search p50 {r.search['p50_ms']:.3f} ms recall@10 {r.search['recall_at_10']:.3f}"
     return (f"{r.name}: {r.throughput_ops_s:,.0f} ops/s, call p50 {r.latency_ms['p50']:.3f} ms "
             f"p99 {r.latency_ms['p99']:.3f} ms, acknowledged {i['acknowledged']}/{r.items} "
             f"failed {i['failed']} lost {i['lost']} orphans {i['orphans']} "
-            f"self-recall {recall}{search}")
+            f"self-recall {recall}{search}{harness_text}")

@@ -16,7 +16,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable
 
-from .errors import ConfigError, MissingDependencyError, ResultError
+from .errors import ConfigError, Interrupted, MissingDependencyError, ResultError
 from .paths import data_file, notebook, read_toml, reports_dir
 from .results import Result, config_name, write_json_atomic
 from .runner import RunConfig
@@ -150,8 +150,19 @@ def _error_text(exc: BaseException) -> str:
 def run_sweep(grid: str | Path | None = None, quick: bool = False, out: str | Path | None = None,
               progress: bool = True,
               on_config: Callable[[str], None] | None = None) -> SweepOutcome:
-    """Run every configuration, then the report. Skips configurations already complete."""
+    """Run every configuration, then the report. Skips configurations already complete.
+    Interrupted (Ctrl-C, SIGTERM), it raises Interrupted saying how to resume."""
     configs = plan(grid, quick)
+    try:
+        return _run_sweep(configs, grid, quick, out, progress, on_config)
+    except KeyboardInterrupt:
+        raise Interrupted("configurations already complete are kept; to resume, run the same "
+                          "command with --out pointing at the sweep folder") from None
+
+
+def _run_sweep(configs: list[Planned], grid: str | Path | None, quick: bool,
+               out: str | Path | None, progress: bool,
+               on_config: Callable[[str], None] | None) -> SweepOutcome:
     timestamped = out is None
     if out is None:
         stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
@@ -188,7 +199,12 @@ def run_sweep(grid: str | Path | None = None, quick: bool = False, out: str | Pa
                 try:
                     _execute(bench, cdir / "benchmark.ipynb", params, bench.parent)
                     outcome.ran.append(p.name)
+                except KeyboardInterrupt:
+                    raise
                 except Exception as exc:  # one configuration's failure never stops the sweep
+                    if getattr(exc, "ename", "") in ("KeyboardInterrupt", "Interrupted"):
+                        # Ctrl-C in a terminal reaches the kernel too: an interrupt, not a failure.
+                        raise KeyboardInterrupt from None
                     outcome.failed.append(p.name)
                     write_json_atomic(cdir / "error.json", {
                         "name": p.name, "error": _error_text(exc),

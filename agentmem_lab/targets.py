@@ -1,8 +1,15 @@
 """The seed's phase targets (data/targets.toml) and their verdicts against results.
 
-The catalogue is data: frozen dataclasses checked on construction. ``evaluate`` sets each
-target beside the simulated profile's measurement (the seed's own latency model) and the
-real measurement of each embedder, with a verdict and measured / target.
+The catalogue is data: frozen dataclasses checked on construction. Each target is judged
+twice, and the two are kept apart:
+
+- ``model_checks``: the claim against the seed's own latency model, *computed*
+  (``seedmodel``): "reproduced" when the model gives the claim, "contradicts its own model"
+  when it does not, "not from the model" for figures the seed states as measured or
+  expected rather than derived. Beside it, the same model *measured* under the simulated
+  profile: that is the harness's calibration, and a simulated figure off the computed model
+  is the harness's problem ("harness problem"), never the seed's;
+- ``evaluate``: the claim against each real measurement (met or missed).
 """
 
 from __future__ import annotations
@@ -11,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
+from . import seedmodel
 from .errors import ConfigError
 from .paths import data_file, read_toml
 from .results import Result, baseline
@@ -33,6 +41,7 @@ class Target:
     metric: str
     target: float
     gate: bool = False
+    from_model: bool = True  # false: the seed states it as measured or expected, not derived
 
     def __post_init__(self) -> None:
         if self.metric not in METRICS:
@@ -76,7 +85,15 @@ class Catalogue:
     seed_claims: tuple[SeedClaim, ...]
     gate_profile: str
     gate_embedder: str
-    simulated_tolerance: float = 0.10
+    model_tolerance: float = 0.03  # a claim within this of its model is reproduced (rounding)
+    calibration_tolerance: float = 0.03  # the simulated model's fastest call, against computed
+
+
+def _fraction(p: Path, data: dict[str, Any], table: str, default: float) -> float:
+    value = float(data.get(table, {}).get("tolerance", default))
+    if not 0 < value < 1:
+        raise ConfigError("targets", f"{p}: {table}.tolerance must be within 0..1")
+    return value
 
 
 def load(path: str | Path | None = None) -> Catalogue:
@@ -86,11 +103,9 @@ def load(path: str | Path | None = None) -> Catalogue:
         targets = tuple(Target(**t) for t in data.get("target", []))
         claims = tuple(SeedClaim(**c) for c in data.get("seed_claim", []))
         gate = data.get("gate", {})
-        tolerance = float(data.get("simulated", {}).get("tolerance", 0.10))
-        if not 0 < tolerance < 1:
-            raise ConfigError("targets", f"{p}: simulated.tolerance must be within 0..1")
         return Catalogue(targets, claims, gate.get("profile", "real"),
-                         gate.get("embedder", "hash"), tolerance)
+                         gate.get("embedder", "hash"), _fraction(p, data, "model", 0.03),
+                         _fraction(p, data, "calibration", 0.03))
     except TypeError as exc:
         raise ConfigError("targets", f"{p}: {exc}") from None
 
@@ -120,14 +135,11 @@ def select(target: Target, results: Sequence[Result]) -> Result | None:
 
 @dataclass(frozen=True)
 class Verdict:
-    """A target judged in one group. In the real groups: met or missed. In the simulated
-    group (the seed's own latency model, measured): reproduced when the measurement is
-    within ``tolerance`` of the claim, else not reproduced."""
+    """A target judged against one group of real measurements: met or missed."""
 
     target: Target
-    group: str  # "simulated" or "real:<embedder>"
+    group: str  # "real:<embedder>"
     result: Result | None
-    tolerance: float = 0.10
 
     @property
     def measured(self) -> float | None:
@@ -141,43 +153,123 @@ class Verdict:
     @property
     def met(self) -> bool | None:
         m = self.measured
-        if m is None:
-            return None
-        if self.group == "simulated":
-            return abs(m / self.target.target - 1.0) <= self.tolerance
-        return self.target.met(m)
+        return None if m is None else self.target.met(m)
 
     @property
     def status(self) -> str:
-        if self.group == "simulated":
-            return {None: "no measurement", True: "reproduced",
-                    False: "not reproduced"}[self.met]
         return {None: "no measurement", True: "met", False: "missed"}[self.met]
 
 
 def groups(results: Iterable[Result]) -> list[str]:
-    """The comparison groups present: "simulated" first, then "real:<embedder>"."""
-    names = {("simulated" if r.profile == "simulated" else f"{r.profile}:{r.embedder}")
-             for r in results}
-    return sorted(names, key=lambda g: (g != "simulated", g))
+    """The groups of real measurements present, "real:<embedder>" (simulated results are
+    the harness's calibration: see ``model_checks``)."""
+    return sorted({f"{r.profile}:{r.embedder}" for r in results if r.profile != "simulated"})
 
 
 def in_group(result: Result, group: str) -> bool:
-    if group == "simulated":
-        return result.profile == "simulated"
     profile, _, embedder = group.partition(":")
     return result.profile == profile and result.embedder == embedder
 
 
 def evaluate(catalogue: Catalogue, results: Sequence[Result]) -> list[Verdict]:
-    """Verdicts per group, on the results with default store settings (frontier variants
-    of the index settings are shown beside, not judged)."""
+    """Verdicts per group of real measurements, on the results with default store settings
+    (frontier variants of the index settings are shown beside, not judged)."""
     results = baseline(results)
     out = []
     for group in groups(results):
         members = [r for r in results if in_group(r, group)]
         for t in catalogue.targets:
-            out.append(Verdict(t, group, select(t, members), catalogue.simulated_tolerance))
+            out.append(Verdict(t, group, select(t, members)))
+    return out
+
+
+@dataclass(frozen=True)
+class ModelCheck:
+    """One claim against the seed's model: computed (the verdict on the claim) and measured
+    under the simulated profile (the harness's calibration)."""
+
+    target: Target
+    prediction: seedmodel.Prediction  # the model at the configuration judged
+    simulated: Result | None  # the simulated run of that configuration, if any
+    model_tolerance: float = 0.03
+    calibration_tolerance: float = 0.03
+
+    @property
+    def computed(self) -> float:
+        return self.prediction.metric(self.target.metric)
+
+    @property
+    def status(self) -> str:
+        """The verdict on the claim, against its own model computed."""
+        if not self.target.from_model:
+            return "not from the model"
+        if abs(self.target.target / self.computed - 1.0) <= self.model_tolerance:
+            return "reproduced"
+        return "contradicts its own model"
+
+    @property
+    def measured(self) -> float | None:
+        return None if self.simulated is None else metric_value(self.simulated,
+                                                                self.target.metric)
+
+    @property
+    def overhead(self) -> float | None:
+        """Measured minus computed, in the metric's unit: what the harness adds (latency)
+        or takes away (throughput)."""
+        m = self.measured
+        return None if m is None else m - self.computed
+
+    @property
+    def calibration_error(self) -> float | None:
+        """The simulated run's fastest call against the model's call latency, as a fraction
+        (the fastest call: a loaded machine slows some calls, not the harness's floor)."""
+        if self.simulated is None:
+            return None
+        fastest = self.simulated.latency_ms.get("min", min(self.simulated.samples_ms))
+        return float(fastest) / self.prediction.latency_ms - 1.0
+
+    @property
+    def calibration(self) -> str:
+        e = self.calibration_error
+        if e is None:
+            return "not simulated"
+        return "calibrated" if abs(e) <= self.calibration_tolerance else "harness problem"
+
+
+def _model_config(target: Target, results: Sequence[Result]) -> tuple[str, int, int]:
+    """The configuration a target's model is computed at: the target's own, with "max"
+    concurrency and "*" mode resolved over the configurations measured (simulated first)."""
+    simulated = [r for r in results if r.profile == "simulated"]
+    pool = [r for r in (simulated or list(results))
+            if (target.mode == "*" or r.mode == target.mode)
+            and (target.batch_size == 0 or r.batch_size == target.batch_size)]
+    if target.concurrency == "max":
+        top = max((r.concurrency for r in pool), default=1)
+        pool = [r for r in pool if r.concurrency == top]
+        concurrency = top
+    else:
+        concurrency = int(target.concurrency)
+        pool = [r for r in pool if r.concurrency == concurrency]
+    if target.mode != "*":
+        return target.mode, target.batch_size or 1, concurrency
+    configs = {(r.mode, r.batch_size, r.concurrency) for r in pool} or {
+        (m, b, concurrency) for m in ("sequential", "parallel", "batch", "bulk")
+        for b in (1, 10, 100, 1000)}
+    key = (lambda c: seedmodel.predict(*c).metric(target.metric))
+    return max(configs, key=key) if target.better == "higher" else min(configs, key=key)
+
+
+def model_checks(catalogue: Catalogue, results: Sequence[Result]) -> list[ModelCheck]:
+    """Each target against the seed's model, computed and (where simulated) measured."""
+    results = baseline(results)
+    out = []
+    for t in catalogue.targets:
+        mode, batch, concurrency = _model_config(t, results)
+        simulated = [r for r in results if r.profile == "simulated" and r.mode == mode
+                     and r.batch_size == batch and r.concurrency == concurrency]
+        out.append(ModelCheck(t, seedmodel.predict(mode, batch, concurrency),
+                              simulated[0] if simulated else None, catalogue.model_tolerance,
+                              catalogue.calibration_tolerance))
     return out
 
 
@@ -196,6 +288,21 @@ def gate_failures(catalogue: Catalogue, verdicts: Sequence[Verdict]) -> list[Ver
         if v.met is not True:
             failures.append(v)
     return failures
+
+
+def format_model_table(checks: Sequence[ModelCheck]) -> list[str]:
+    """The claims against the seed's model as text lines (for ``agentmem-lab check``)."""
+    lines = [f"{'target':<24} {'claim':>10} {'model':>10}  {'verdict on the claim':<26} "
+             f"{'simulated':>10} {'overhead':>9}  calibration"]
+    for c in checks:
+        sim = "-" if c.measured is None else f"{c.measured:,.1f}"
+        over = "-" if c.overhead is None else f"{c.overhead:+,.1f}"
+        cal = c.calibration
+        if c.calibration_error is not None:
+            cal += f" (fastest call {c.calibration_error:+.1%})"
+        lines.append(f"{c.target.id:<24} {c.target.target:>10,.0f} {c.computed:>10,.1f}  "
+                     f"{c.status:<26} {sim:>10} {over:>9}  {cal}")
+    return lines
 
 
 def format_table(catalogue: Catalogue, verdicts: Sequence[Verdict]) -> list[str]:

@@ -31,9 +31,11 @@ from _common import goal, print_environment
 from agentmem_lab.corpus import make_items
 from agentmem_lab.embedders import Embedder, HashEmbedder, get_embedder
 from agentmem_lab.errors import AgentMemLabError
-from agentmem_lab.modes import BulkMode, CallOutcome, Mode, StageClock
+from agentmem_lab import harness
+from agentmem_lab.modes import BatchMode, BulkMode, CallOutcome, Mode, StageClock
 from agentmem_lab.records import MemoryItem
 from agentmem_lab.runner import RunConfig, chunks, drive, run
+from agentmem_lab.seedmodel import predict
 from agentmem_lab.stores import (CoreStore, HistoryStore, StoreSet, StoreSettings, VectorStore,
                                  real_stores)
 
@@ -181,9 +183,23 @@ def main() -> int:
             ok &= goal("minilm_bulk1000_over_embed_batch", mb.throughput_ops_s / embed_rate, 0.90)
         per_item_1 = asyncio.run(harness_overhead_us(100_000, 1))
         per_item_1000 = asyncio.run(harness_overhead_us(100_000, 1000))
-        print(f"harness overhead: {per_item_1:.2f} us/item at batch 1, "
-              f"{per_item_1000:.3f} us/item at batch 1000")
-        ok &= goal("harness_overhead_us_per_item_batch1", per_item_1, 5.0, higher_is_better=False)
+        print(f"harness driver overhead (a mode that does nothing): {per_item_1:.2f} us/item "
+              f"at batch 1, {per_item_1000:.3f} us/item at batch 1000")
+        ok &= goal("harness_overhead_us_per_item_batch1", per_item_1, 3.0, higher_is_better=False)
+        # The seed's design (batch mode: every item's three writes concurrently) over stores
+        # that do nothing: what Python's tasks and joins cost per item, against 3 % of the
+        # per-item latency the seed's model predicts for a batch of 1,000 (600 ms / 1,000).
+        tax_items = make_items(harness.ITEMS, seed=5)
+        budget_us = predict("batch", BATCH).latency_ms * 1000 / BATCH * 0.03
+        model_ms = predict("batch", BATCH).latency_ms
+        tax = asyncio.run(harness.measure(BatchMode, chunks(tax_items, BATCH), 1,
+                                          HashEmbedder().dim))
+        print(f"harness, batch mode at {BATCH} (stores whose writes are coroutines, as real "
+              f"stores' are): {tax['per_item_us']:.2f} us/item, "
+              f"{tax['per_call_us']['p50'] / 1000:.2f} ms per call at the median, "
+              f"{tax['per_call_us']['p50'] / 1000 / model_ms:.1%} of the model's {model_ms:.0f} ms call")
+        ok &= goal(f"harness_batch{BATCH}_us_per_item", tax["per_item_us"], budget_us,
+                   higher_is_better=False)
     return 0 if ok else 1
 
 

@@ -70,3 +70,30 @@ def test_missing_and_binary_corpus(tmp_path):
 def test_sample_lines_are_json_with_content():
     for raw in data_path("corpus_sample.jsonl").read_text(encoding="utf-8").splitlines():
         assert json.loads(raw)["content"].strip()
+
+
+@pytest.mark.parametrize("line, message", [
+    ('{"content": "x", "metadata": {"a": ' + "[" * 5000 + "]" * 5000 + "}}",
+     "nested deeper than the JSON parser can follow"),
+    ('{"content": "x", "metadata": ' + '{"a": ' * 40 + "1" + "}" * 40 + "}",
+     "nested deeper than 32 levels"),
+    ('{"content": "x", "metadata": {"n": ' + "9" * 5000 + "}}", "integer of 5000 digits is out of range"),
+    ('{"content": "x", "metadata": {"n": 1e999}}', "number 1e999 is out of range"),
+    ('{"content": "x", "metadata": {"n": -1e999}}', "out of range"),
+    ('{"content": "x", "metadata": {"n": NaN}}', "NaN is not a JSON number"),
+    ('{"content": "x", "metadata": {"n": Infinity}}', "Infinity is not a JSON number"),
+])
+def test_pathological_lines_get_one_line_errors_naming_the_line(tmp_path, line, message):
+    p = tmp_path / "c.jsonl"
+    p.write_text('{"content": "fine"}\n' + line + "\n", encoding="utf-8")
+    with pytest.raises(CorpusError) as info:
+        load_lines(p)
+    text = str(info.value)
+    assert f"{p}:2: " in text and message in text and "\n" not in text
+
+
+def test_large_but_representable_numbers_are_kept(tmp_path):
+    p = tmp_path / "c.jsonl"
+    p.write_text('{"content": "x", "metadata": {"n": 99999999999999999999999, "f": 1e300}}\n',
+                 encoding="utf-8")
+    assert load_lines(p)[0].metadata == {"n": 99999999999999999999999, "f": 1e300}

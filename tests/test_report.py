@@ -24,10 +24,15 @@ def test_target_table_numbers_come_from_the_results():
     df = report.target_table(tg.load(), RESULTS)
     row = df.set_index("target").loc["phase1-goal"]
     assert row["measured real:hash"] == "33,000.0 (3.30x) met"
-    assert row["seed model (simulated)"] == "1,600.0 (0.16x) not reproduced"
+    assert row["claim vs its model"] == "contradicts its own model"
+    assert row["seed model, simulated"] == "1,600.0 ops/s"
     seq = df.set_index("target").loc["seq-1-latency"]
     assert seq["measured real:hash"] == "0.3 (0.01x) met"
-    assert seq["seed model (simulated)"] == "30.6 (1.02x) reproduced"
+    assert seq["seed model, computed"] == "30.0 ms (sequential-1, c1)"
+    assert seq["claim vs its model"] == "reproduced"
+    assert seq["seed model, simulated"] == "30.6 ms"
+    assert seq["harness overhead"] == "+0.6 ms; fastest call +2.0%"
+    assert seq["calibration"] == "calibrated"
     assert df.set_index("target").loc["batch-100-latency", "measured real:hash"] == "no measurement"
 
 

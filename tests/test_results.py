@@ -4,7 +4,7 @@ import pandas as pd
 import pytest
 
 from agentmem_lab.errors import ResultError
-from agentmem_lab.results import (Result, find_results, samples_frame, to_frame,
+from agentmem_lab.results import (SCHEMA_VERSION, Result, find_results, samples_frame, to_frame,
                                   write_json_atomic)
 
 
@@ -69,7 +69,7 @@ def test_load_errors(tmp_path):
     with pytest.raises(ResultError, match="schema_version 0"):
         Result.load(p)
     del d["mode"]
-    d["schema_version"] = 1
+    d["schema_version"] = SCHEMA_VERSION
     p.write_text(json.dumps(d))
     with pytest.raises(ResultError, match="lacks mode"):
         Result.load(p)

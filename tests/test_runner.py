@@ -5,22 +5,26 @@ import pytest
 from agentmem_lab.errors import ConfigError, UnknownNameError
 from agentmem_lab.results import Result
 from agentmem_lab.runner import RunConfig, _split, run, summary_line
+from agentmem_lab.seedmodel import predict
 
 
-@pytest.mark.parametrize("mode, expected_ms", [("sequential", 30.0), ("parallel", 15.0)])
-def test_simulated_profile_recovers_the_seeds_latencies(tmp_path, mode, expected_ms):
+SEED_CONFIGS = [("sequential", 1), ("parallel", 1), ("batch", 10), ("batch", 100),
+                ("batch", 1000), ("bulk", 1), ("bulk", 10), ("bulk", 100), ("bulk", 1000)]
+
+
+@pytest.mark.parametrize("mode, batch", SEED_CONFIGS)
+def test_simulated_profile_reproduces_the_seed_model_within_3_percent(tmp_path, mode, batch):
     # The harness's calibration: under the seed's own latency model it must measure the
-    # seed's own predictions (5+10+10+5 = 30 ms; 5 + max(10, 10, 5) = 15 ms).
-    r = run(RunConfig(mode=mode, batch_size=1, items=40, profile="simulated"), tmp_path)
-    assert r.latency_ms["p50"] == pytest.approx(expected_ms, rel=0.10)
+    # model's own call latency. The fastest of several calls, so that a loaded machine
+    # cannot flake it; this compares the harness with the model it simulates, it asserts
+    # no speed of real work. Waits never end early, so the fastest call is never below.
+    calls = 5 if batch == 1000 else 8
+    r = run(RunConfig(mode=mode, batch_size=batch, items=batch * calls, profile="simulated",
+                      warmup=1, search_queries=0), tmp_path)
+    model = predict(mode, batch).latency_ms
+    assert model <= r.latency_ms["min"] <= model * 1.03
     assert r.embedder == "simulated" and r.integrity["lost"] == 0
-
-
-def test_simulated_batch_follows_the_seed_model(tmp_path):
-    # batch of 10: 10 ms embedding + 10 ms concurrent writes = 20 ms in the seed's model
-    r = run(RunConfig(mode="batch", batch_size=10, items=50, profile="simulated"), tmp_path)
-    assert r.latency_ms["p50"] == pytest.approx(20.0, rel=0.15)
-    assert r.stages_ms["embed"] == pytest.approx(10.0, rel=0.15)
+    assert r.harness is not None and r.harness["per_call_us"]["p50"] > 0
 
 
 @pytest.mark.parametrize("mode, batch", [("sequential", 1), ("parallel", 1), ("batch", 10),
@@ -110,7 +114,7 @@ def test_split_is_even_and_complete():
 def test_result_records_environment_and_every_setting(tmp_path):
     r = run(RunConfig(mode="bulk", batch_size=10, items=20, seed=5), tmp_path)
     data = json.loads((tmp_path / "result.json").read_text())
-    assert data["schema_version"] == 1
+    assert data["schema_version"] == 2
     assert data["settings"]["stores"]["usearch_dtype"] == "i8"
     assert data["settings"]["embedder"]["name"] == "hash"
     assert data["environment"]["cpu_count"] >= 1

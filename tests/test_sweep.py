@@ -94,7 +94,7 @@ def test_quick_sweep_end_to_end_and_check(tmp_path):
         assert heading in html, heading
     assert html.count("data:image/png;base64,") >= 4  # every figure inline
     assert not re.search(r"""(src|href)\s*=\s*["']https?://|import\(["']https?://""", html)
-    assert "phase1-goal" in html and "not reproduced" in html
+    assert "phase1-goal" in html and "contradicts its own model" in html
     for name in ("bulk-b1000-c4-hash", "sequential-b1-c1-simulated", "batch-b10-c1-minilm"):
         assert (out / "configs" / name / "result.json").exists()
         assert (out / "configs" / name / "benchmark.ipynb").exists()

@@ -45,10 +45,38 @@ def test_verdicts_on_known_results(catalogue):
     goal = v[("phase1-goal", "real:hash")]
     assert goal.measured == 31_000.0 and goal.status == "met"
     assert v[("par-1-latency", "real:hash")].status == "no measurement"
-    # the seed's model, measured: 30.6 ms reproduces 30 ms; 1,500 ops/s does not reproduce 10,000
-    assert v[("seq-1-latency", "simulated")].status == "reproduced"
-    assert v[("batch-1000-throughput", "simulated")].status == "not reproduced"
+    assert not any(group == "simulated" for _, group in v)  # calibration, not a verdict
     assert tg.gate_failures(catalogue, list(v.values())) == []
+
+
+def test_claims_are_judged_against_the_model_computed_not_the_simulation(catalogue):
+    results = [
+        known_result("sequential", 1, profile="simulated", throughput=32.6, p50=30.6),
+        # a harness 10 % slow: its problem, shown as such, not the seed's
+        known_result("batch", 1000, profile="simulated", throughput=1_500.0, p50=660.0,
+                     samples_ms=[660.0, 661.0]),
+        known_result("parallel", 1, concurrency=4, profile="simulated", throughput=260.0),
+    ]
+    c = {x.target.id: x for x in tg.model_checks(catalogue, results)}
+    assert c["seq-1-latency"].computed == 30.0 and c["seq-1-latency"].status == "reproduced"
+    assert c["seq-1-latency"].overhead == pytest.approx(0.6)
+    assert c["seq-1-latency"].calibration == "calibrated"  # fastest call 30.0 ms: +0 %
+    for tid in ("batch-10-latency", "batch-100-latency", "batch-100-throughput",
+                "batch-1000-latency", "par-1-throughput", "seq-1-throughput"):
+        assert c[tid].status == "reproduced", tid
+    # the 10,000 ops/s rows contradict the seed's own model (1,000 items in 600 ms)
+    assert c["batch-1000-throughput"].status == "contradicts its own model"
+    assert c["batch-1000-throughput"].computed == pytest.approx(1666.67, rel=1e-3)
+    assert c["batch-1000-latency"].status == "reproduced"
+    assert c["batch-1000-latency"].calibration == "harness problem"
+    assert c["phase1-goal"].status == "contradicts its own model"
+    # stated as measured or expected multi-threaded, not derived from the model
+    assert c["par-multi-throughput"].status == "not from the model"
+    assert c["par-multi-throughput"].prediction.concurrency == 4
+    assert c["batch-10-latency"].calibration == "not simulated"
+    lines = tg.format_model_table(list(c.values()))
+    assert any("batch-1000-latency" in ln and "harness problem (fastest call +10.0%)" in ln
+               for ln in lines)
 
 
 def test_gate_fails_when_missed_or_unmeasured(catalogue):

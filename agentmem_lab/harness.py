@@ -1,0 +1,55 @@
+"""The harness's own cost: the same calls over an embedder and stores that do nothing.
+
+Every figure a run reports includes what the harness spends around the work measured:
+the event loop, one coroutine and one task per concurrent write, joins, clocks, records.
+That is Python's cost, not the write path's. In a design such as the seed's (Rust and
+tokio), a task costs well under a microsecond; here it costs several. So each run measures
+it, in the same process and event loop, right after its measured calls: the same mode,
+batch size and concurrency over ``NullEmbedder`` and ``NullStore`` (writes that are
+coroutines returning at once), and records it beside the figures it is part of.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any, Sequence
+
+from .embedders import NullEmbedder
+from .modes import Mode
+from .records import MemoryItem
+from .stats import summarize
+from .stores import null_stores
+
+#: Items driven through the do-nothing path (fewer when the run has fewer): about 0.1 s
+#: for batch mode at 1,000, less for the others.
+ITEMS = 20_000
+
+
+def describe(futures: bool = False) -> str:
+    replies = "completed futures, as the simulated stores reply" if futures else \
+        "coroutines that return at once, as real stores' writes are coroutines"
+    return ("the same mode, batch size and concurrency over an embedder and stores that do "
+            f"nothing (writes are {replies}), in the same process, after the measured calls")
+
+
+async def measure(mode_cls: type[Mode], calls: Sequence[Sequence[MemoryItem]], concurrency: int,
+                  dim: int, futures: bool = False) -> dict[str, Any]:
+    """Per call and per item, what the harness costs for these calls (one warmup call).
+    ``futures``: the do-nothing stores reply with futures (to match the simulated stores)."""
+    from .runner import drive  # the runner calls this module: imported here, not at the top
+
+    mode = mode_cls(NullEmbedder(dim), null_stores(futures))
+    chosen: list[Sequence[MemoryItem]] = []
+    n = 0
+    for call in calls:
+        if chosen and n + len(call) > ITEMS:
+            break
+        chosen.append(call)
+        n += len(call)
+    await drive(mode, chosen[:1], 1)
+    t0 = time.perf_counter()
+    records, wall = await drive(mode, chosen, concurrency)
+    per_call = summarize([r.latency_s * 1e6 for r in records])
+    return {"per_call_us": {k: per_call[k] for k in ("p50", "mean", "min")},
+            "per_item_us": wall * 1e6 / n, "calls": len(chosen), "items": n,
+            "seconds": time.perf_counter() - t0}
