@@ -18,9 +18,15 @@ from conftest import ROOT
 LAB = [sys.executable, "-m", "agentmem_lab.cli"]
 
 
+def _default_sigint() -> None:
+    # A job started in the background by a shell inherits SIGINT as ignored (and so would
+    # this child): restore the default, as a terminal's Ctrl-C finds it.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def lab(*args: str, **kwargs) -> subprocess.Popen:
     return subprocess.Popen([*LAB, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, cwd=ROOT, **kwargs)
+                            text=True, cwd=ROOT, preexec_fn=_default_sigint, **kwargs)
 
 
 @pytest.fixture
