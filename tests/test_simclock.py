@@ -35,13 +35,15 @@ def test_concurrent_waits_share_a_future_and_other_tasks_keep_running():
                 await asyncio.sleep(0)
 
         spinner = asyncio.ensure_future(busy())
-        a, b = simclock.after(0.005), simclock.after(0.005)
-        await asyncio.gather(a, b)
+        waits = [simclock.after(0.005) for _ in range(100)]
+        await asyncio.gather(*waits)
         spinner.cancel()
-        return a is b, ticks
+        return len({id(w) for w in waits}), ticks
 
-    shared, ticks = arun(scenario())
-    assert shared  # same bucket, same future: one timer for many concurrent requests
+    distinct, ticks = arun(scenario())
+    # Waits issued together share a bucket's future (two buckets when a boundary falls
+    # between them): one timer for many concurrent requests, not one each.
+    assert distinct <= 3
     assert ticks > 10  # the loop was not blocked while the timer waited
 
 
