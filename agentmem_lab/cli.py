@@ -7,6 +7,7 @@ import argparse
 import signal
 import sys
 import threading
+import warnings
 from pathlib import Path
 from typing import Any, Callable, NoReturn, Sequence
 
@@ -293,6 +294,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     where = f"{PROG} {args.command}"
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, _sigterm)
+    # An interrupt can land between a write's coroutine being made and being scheduled; it
+    # is abandoned on purpose, and its warning would break the one-line message.
+    warnings.filterwarnings("ignore", message="coroutine .* was never awaited",
+                            category=RuntimeWarning)
     try:
         code: int = args.func(args)
         return code
