@@ -7,7 +7,6 @@ import argparse
 import signal
 import sys
 import threading
-import warnings
 from pathlib import Path
 from typing import Any, Callable, NoReturn, Sequence
 
@@ -285,7 +284,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _sigterm(signum: int, frame: Any) -> None:
-    raise KeyboardInterrupt  # SIGTERM stops the work as Ctrl-C does: cleanly, in one line
+    """SIGTERM stops the work as Ctrl-C does. While a run's event loop runs, the loop takes
+    SIGTERM itself and cancels its task at an await point (runner.run_in_own_loop)."""
+    raise KeyboardInterrupt
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -294,10 +295,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     where = f"{PROG} {args.command}"
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, _sigterm)
-    # An interrupt can land between a write's coroutine being made and being scheduled; it
-    # is abandoned on purpose, and its warning would break the one-line message.
-    warnings.filterwarnings("ignore", message="coroutine .* was never awaited",
-                            category=RuntimeWarning)
     try:
         code: int = args.func(args)
         return code

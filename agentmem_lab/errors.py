@@ -71,6 +71,10 @@ class StorageError(AgentMemLabError):
         self.cause = cause
         super().__init__(f"{store}: cannot write {path}: {cause}")
 
+    @classmethod
+    def from_os_error(cls, store: str, path: object, exc: OSError) -> "StorageError":
+        return cls(store, str(path), exc.strerror or str(exc))
+
 
 class Interrupted(AgentMemLabError):
     """Ctrl-C (SIGINT) or SIGTERM stopped the work; ``hint`` says what was left and what to do."""

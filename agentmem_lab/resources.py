@@ -31,6 +31,8 @@ BASE_MEMORY = 512 * 2**20
 #: Room on disk beyond the estimate: SQLite's write-ahead log, file growth, result files.
 BASE_DISK = 64 * 2**20
 MARGIN = 1.25
+#: UTF-8 bytes of a text of the built-in generator (60-110).
+GENERATOR_CONTENT_BYTES = 100.0
 
 
 @dataclass(frozen=True)
@@ -48,7 +50,7 @@ def human(n: float) -> str:
 
 
 def estimate(items: int, warmup_items: int, dim: int, dtype: str = "i8", connectivity: int = 16,
-             content_bytes: float = 90.0, search_queries: int = 100,
+             content_bytes: float = GENERATOR_CONTENT_BYTES, search_queries: int = 100,
              on_disk: bool = True) -> Estimate:
     """What a run of ``items`` measured items (plus warmup items) needs at its peak."""
     n = items + warmup_items
@@ -111,4 +113,4 @@ def check_fits(need: Estimate, out: str | Path, items: int) -> None:
                                          "free; lower --items or choose another --out")
 
 
-__all__ = ["Estimate", "available_disk", "available_memory", "check_fits", "estimate", "human"]
+__all__ = ["GENERATOR_CONTENT_BYTES", "Estimate", "available_disk", "available_memory", "check_fits", "estimate", "human"]

@@ -16,7 +16,9 @@ import asyncio
 import math
 import os
 import shutil
+import signal
 import statistics
+import threading
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -259,8 +261,8 @@ async def _measure(config: RunConfig, embedder: Embedder, warm: Sequence[MemoryI
                 ack_log.write("".join(f"{k}\n" for k in record.acked))
                 ack_log.flush()
             except OSError as exc:
-                raise StorageError("acknowledgement log", str(stores_dir / ACK_LOG),
-                                   exc.strerror or str(exc)) from None
+                raise StorageError.from_os_error("acknowledgement log", stores_dir / ACK_LOG,
+                                                 exc) from None
 
     try:
         mode = mode_cls(embedder, stores)
@@ -296,8 +298,7 @@ async def _measure(config: RunConfig, embedder: Embedder, warm: Sequence[MemoryI
     try:
         ack_log.close()
     except OSError as exc:
-        raise StorageError("acknowledgement log", str(stores_dir / ACK_LOG),
-                           exc.strerror or str(exc)) from None
+        raise StorageError.from_os_error("acknowledgement log", stores_dir / ACK_LOG, exc) from None
     await stores.close()
     return {"records": records, "wall": wall, "repeat_tput": repeat_tput,
             "integrity": integrity, "search": search, "acked": len(acked), "harness": overhead,
@@ -311,23 +312,42 @@ def _close_quietly(f: Any) -> None:
         pass
 
 
+async def _cancelled_by_sigterm(coro: Coroutine[Any, Any, T]) -> T:
+    """``coro``, cancelled at an await point by SIGTERM (as asyncio.run does on SIGINT):
+    a signal that raised at whatever line runs would abandon tasks and coroutines."""
+    loop = asyncio.get_running_loop()
+    task = asyncio.current_task()
+    if task is None or threading.current_thread() is not threading.main_thread():
+        return await coro
+    before = signal.getsignal(signal.SIGTERM)
+    loop.add_signal_handler(signal.SIGTERM, task.cancel)
+    try:
+        return await coro
+    finally:
+        loop.remove_signal_handler(signal.SIGTERM)
+        signal.signal(signal.SIGTERM, before)
+
+
 def run_in_own_loop(coro: Coroutine[Any, Any, T]) -> T:
     """Run a coroutine in a fresh event loop. Inside a running loop (a Jupyter kernel),
-    the fresh loop runs on its own thread: all timing still happens inside one loop."""
+    the fresh loop runs on its own thread: all timing still happens inside one loop.
+    SIGINT (asyncio.run's own handling) and SIGTERM cancel it at an await point."""
     try:
         asyncio.get_running_loop()
     except RuntimeError:
-        return asyncio.run(coro)
+        return asyncio.run(_cancelled_by_sigterm(coro))
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="agentmem-lab-loop") as pool:
         return pool.submit(asyncio.run, coro).result()
 
 
 def needs(config: RunConfig, dim: int) -> resources.Estimate:
     """The memory and disk a run of this configuration needs, estimated (``resources``)."""
-    content = 100.0  # the generator's texts: 60-110 bytes of UTF-8
+    content = resources.GENERATOR_CONTENT_BYTES
     if config.corpus is not None:
-        lines = load_lines(config.corpus)
-        content = sum(len(line.content.encode("utf-8", "surrogatepass")) for line in lines) / len(lines)
+        # Bytes per line bound what an item stores (content and metadata), without parsing
+        # the corpus again (RunConfig has checked it, make_items will read it).
+        data = Path(config.corpus).read_bytes()
+        content = len(data) / max(1, sum(1 for line in data.splitlines() if line.strip()))
     return resources.estimate(config.items, config.warmup * config.batch_size, dim,
                               config.stores.usearch_dtype, config.stores.usearch_connectivity,
                               content, config.search_queries,
@@ -406,7 +426,7 @@ def _run(config: RunConfig, out_dir: Path) -> Result:
     try:
         result.dump(out_dir / "result.json")
     except OSError as exc:
-        raise StorageError("result", str(out_dir / "result.json"), exc.strerror or str(exc)) from None
+        raise StorageError.from_os_error("result", out_dir / "result.json", exc) from None
     return result
 
 

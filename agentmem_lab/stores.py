@@ -393,8 +393,6 @@ class VectorStore(Store):
                 "expansion_search": s.usearch_expansion_search, "threads": s.usearch_threads}
 
 
-
-
 class SimulatedStore(Store):
     """A server with the seed's latency: every request, alone or concurrent with others,
     is answered that long after it was issued (a bulk write is one request). Keeps keys.

@@ -199,8 +199,6 @@ def _run_sweep(configs: list[Planned], grid: str | Path | None, quick: bool,
                 try:
                     _execute(bench, cdir / "benchmark.ipynb", params, bench.parent)
                     outcome.ran.append(p.name)
-                except KeyboardInterrupt:
-                    raise
                 except Exception as exc:  # one configuration's failure never stops the sweep
                     if getattr(exc, "ename", "") in ("KeyboardInterrupt", "Interrupted"):
                         # Ctrl-C in a terminal reaches the kernel too: an interrupt, not a failure.

@@ -5,7 +5,7 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-SCRIPTS = ["embedders.py", "pipeline.py", "overlap.py", "faults.py", "verify.py"]
+SCRIPTS = ["calibration.py", "embedders.py", "pipeline.py", "overlap.py", "faults.py", "verify.py"]
 
 
 def main() -> int:

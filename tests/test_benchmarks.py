@@ -58,6 +58,7 @@ def test_overlap_compares_three_schedules_and_checks_what_they_stored() -> None:
     ("faults.py", ["--items", "2000", "--rate", "0.05"]),
     ("embedders.py", ["--embedder", "hash", "--seconds", "0.05"]),
     ("verify.py", ["--sizes", "500", "2000"]),
+    ("calibration.py", ["--calls", "1"]),
 ])
 def test_other_scripts_run(script: str, args: list[str]) -> None:
     code, lines = run_script(script, *args)
