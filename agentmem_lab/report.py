@@ -309,10 +309,15 @@ def target_table(catalogue: targets_mod.Catalogue, results: Sequence[Result]) ->
             row["seed model, simulated"] = "not simulated"
             row["harness overhead"] = ""
         else:
-            assert c.overhead is not None and c.calibration_error is not None
+            run = c.for_run
+            assert c.overhead is not None and c.calibration_error is not None and run is not None
             row["seed model, simulated"] = f"{c.measured:,.1f} {unit}"
             row["harness overhead"] = (f"{c.overhead:+,.1f} {unit}; fastest call "
                                        f"{c.calibration_error:+.1%}")
+            if run.clients_busy < p.concurrency:
+                row["harness overhead"] += (f" (against the model for this run, "
+                                            f"{run.metric(t.metric):,.1f} {unit}: its calls keep "
+                                            f"{run.clients_busy:.1f} of {p.concurrency} clients busy)")
         row["calibration"] = c.calibration
         for g in groups:
             v = by.get((t.id, g))

@@ -179,11 +179,15 @@ def chunks(items: Sequence[MemoryItem], size: int) -> list[Sequence[MemoryItem]]
     return [items[i:i + size] for i in range(0, len(items), size)]
 
 
+def split_sizes(n: int, parts: int) -> list[int]:
+    """How many of ``n`` calls each of ``parts`` repeats runs (the first ones one more)."""
+    base, extra = divmod(n, parts)
+    return [base + (1 if p < extra else 0) for p in range(parts)]
+
+
 def _split(calls: list[Sequence[MemoryItem]], parts: int) -> list[list[Sequence[MemoryItem]]]:
-    base, extra = divmod(len(calls), parts)
     out, start = [], 0
-    for p in range(parts):
-        n = base + (1 if p < extra else 0)
+    for n in split_sizes(len(calls), parts):
         out.append(calls[start:start + n])
         start += n
     return out

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from dataclasses import dataclass
+from typing import Sequence
 
 #: The seed's assumed embedding latency of one call: (texts, ms). Linear in between, and
 #: beyond 1,000 texts at the last segment's slope.
@@ -47,16 +48,31 @@ def embed_latency_ms(n: int) -> float:
 
 @dataclass(frozen=True)
 class Prediction:
-    """The model's figures for one configuration."""
+    """The model's figures for one configuration. ``busy`` is how many clients the model
+    keeps busy on average: ``concurrency``, or fewer in a run whose repeats hold fewer calls
+    than clients (see ``for_run``)."""
 
     mode: str
     batch_size: int
     concurrency: int
     latency_ms: float  # one add call
+    busy: float = 0.0  # 0: every client, all the time
+
+    @property
+    def clients_busy(self) -> float:
+        return self.busy or float(self.concurrency)
 
     @property
     def throughput_ops_s(self) -> float:
-        return self.concurrency * self.batch_size / (self.latency_ms / 1000.0)
+        return self.clients_busy * self.batch_size / (self.latency_ms / 1000.0)
+
+    def for_run(self, calls_per_repeat: Sequence[int]) -> "Prediction":
+        """The model applied to a run's shape: each repeat's calls taken by the clients in
+        turn (``ceil(calls / concurrency)`` call latencies per repeat)."""
+        calls = sum(calls_per_repeat)
+        rounds = sum(-(-n // self.concurrency) for n in calls_per_repeat if n)
+        busy = calls / rounds if rounds else float(self.concurrency)
+        return Prediction(self.mode, self.batch_size, self.concurrency, self.latency_ms, busy)
 
     def metric(self, name: str) -> float:
         """``throughput_ops_s`` or ``latency_p50_ms`` (the names targets use)."""

@@ -43,3 +43,13 @@ def test_bad_arguments_state_the_rule():
 
 def test_parameters_are_the_seeds():
     assert seedmodel.STORE_LATENCY_MS == {"core": 10.0, "vector": 10.0, "history": 5.0}
+
+
+def test_the_model_applied_to_a_runs_shape_counts_the_clients_its_calls_keep_busy():
+    p = predict("batch", 1000, 4)
+    # 3 calls in 3 repeats: one call at a time, whatever the concurrency
+    assert p.for_run([1, 1, 1]).clients_busy == 1.0
+    assert p.for_run([1, 1, 1]).throughput_ops_s == pytest.approx(1666.67, rel=1e-3)
+    # 10 calls in repeats of 4, 3, 3 with 4 clients: 3 rounds of call latency
+    assert predict("batch", 100, 4).for_run([4, 3, 3]).clients_busy == pytest.approx(10 / 3)
+    assert p.for_run([8]).clients_busy == 4.0 and p.for_run([8]).latency_ms == p.latency_ms

@@ -74,6 +74,9 @@ def test_claims_are_judged_against_the_model_computed_not_the_simulation(catalog
     assert c["par-multi-throughput"].status == "not from the model"
     assert c["par-multi-throughput"].prediction.concurrency == 4
     assert c["batch-10-latency"].calibration == "not simulated"
+    # c4 with 2 calls in one repeat keeps 2 clients busy: the harness is judged against that
+    assert c["par-multi-throughput"].for_run.clients_busy == 2.0
+    assert c["par-multi-throughput"].overhead == pytest.approx(260.0 - 2 * 1000 / 15)
     lines = tg.format_model_table(list(c.values()))
     assert any("batch-1000-latency" in ln and "harness problem (fastest call +10.0%)" in ln
                for ln in lines)
