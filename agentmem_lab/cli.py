@@ -47,6 +47,7 @@ def _fraction(text: str) -> float:
 
 
 def _add_run_options(p: argparse.ArgumentParser) -> None:
+    from .loops import EVENT_LOOPS
     from .modes import MODES
     from .runner import PROFILES
 
@@ -69,6 +70,9 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--profile", default="real", metavar="PROFILE",
                    help=f"{' | '.join(PROFILES.names())}: real components, or the seed's latency "
                         "model (embedder and stores sleep the seed's assumed latencies)")
+    g.add_argument("--event-loop", default="uvloop", metavar="LOOP",
+                   help=f"{' | '.join(EVENT_LOOPS.names())}: the event loop the run is timed in "
+                        "(default uvloop: measured faster, and the harness's own cost lower)")
     g.add_argument("--repeats", type=_int_at_least(1), default=1, metavar="R",
                    help="split the measured calls into R timed passes (per-pass throughput is kept)")
     g.add_argument("--warmup", type=_int_at_least(0), default=1, metavar="W",
@@ -123,6 +127,7 @@ def config_from_args(args: argparse.Namespace) -> Any:
         concurrency=args.concurrency, embedder=args.embedder, profile=args.profile,
         repeats=args.repeats, warmup=args.warmup, seed=args.seed, corpus=args.corpus,
         stores=stores, onnx_threads=args.onnx_threads, search_queries=args.search_queries,
+        event_loop=args.event_loop,
         fail_rate=args.fail_rate, fail_rate_core=args.fail_rate_core,
         fail_rate_vector=args.fail_rate_vector, fail_rate_history=args.fail_rate_history)
 

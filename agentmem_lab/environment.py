@@ -9,7 +9,7 @@ from importlib import metadata
 from typing import Any
 
 PACKAGES = ("agentmem-lab", "fastembed", "usearch", "aiosqlite", "numpy", "onnxruntime",
-            "pandas", "papermill")
+            "pandas", "papermill", "uvloop")
 
 
 def cpu_model() -> str:

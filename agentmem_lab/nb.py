@@ -20,7 +20,7 @@ from .stores import StoreSettings
 _INT_PARAMS = ("batch_size", "items", "concurrency", "repeats", "warmup", "seed", "search_queries",
                "usearch_connectivity", "usearch_expansion_add", "usearch_expansion_search",
                "usearch_threads")
-_STR_PARAMS = ("mode", "embedder", "profile", "sqlite_synchronous", "usearch_dtype")
+_STR_PARAMS = ("mode", "embedder", "profile", "sqlite_synchronous", "usearch_dtype", "event_loop")
 
 
 def _as_int(name: str, value: Any) -> int:
@@ -40,7 +40,7 @@ def config_from_parameters(*, mode: Any, batch_size: Any, items: Any, concurrenc
                            sqlite_synchronous: Any = "NORMAL", usearch_dtype: Any = "i8",
                            usearch_connectivity: Any = 16, usearch_expansion_add: Any = 64,
                            usearch_expansion_search: Any = 64, usearch_threads: Any = 0,
-                           label: Any = None) -> RunConfig:
+                           event_loop: Any = "uvloop", label: Any = None) -> RunConfig:
     """A RunConfig from notebook parameters, with a one-line error for a wrong type."""
     values = dict(locals())
     ints = {k: _as_int(k, values[k]) for k in _INT_PARAMS}
@@ -57,7 +57,8 @@ def config_from_parameters(*, mode: Any, batch_size: Any, items: Any, concurrenc
                      concurrency=ints["concurrency"], embedder=embedder, profile=profile,
                      repeats=ints["repeats"], warmup=ints["warmup"], seed=ints["seed"],
                      corpus=corpus or None, stores=stores, onnx_threads=threads,
-                     search_queries=ints["search_queries"], label=label or None)
+                     search_queries=ints["search_queries"], event_loop=event_loop,
+                     label=label or None)
 
 
 def default_out(config: RunConfig) -> Path:

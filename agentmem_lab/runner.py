@@ -30,6 +30,7 @@ from . import environment, harness, resources
 from .corpus import generate_lines, load_lines, make_items
 from .embedders import Embedder, SimulatedEmbedder, check_embedder_name, get_embedder
 from .errors import ConfigError, Interrupted, StorageError
+from .loops import loop_factory
 from .integrity import integrity_counts, search_figures, self_recall_at_1, store_keys
 from .modes import STAGES, Mode, get_mode
 from .records import MemoryItem
@@ -92,6 +93,7 @@ class RunConfig:
     stores: StoreSettings = field(default_factory=StoreSettings)
     onnx_threads: int | None = None
     search_queries: int = 100
+    event_loop: str = "uvloop"  # see loops.py: measured faster than asyncio's
     label: str | None = None
     fail_rate: float = 0.0  # every store's per-item write failure probability
     fail_rate_core: float | None = None  # per store; None: fail_rate
@@ -101,6 +103,9 @@ class RunConfig:
     def __post_init__(self) -> None:
         get_mode(self.mode)
         PROFILES.get(self.profile)
+        if not isinstance(self.event_loop, str):
+            raise ConfigError("--event-loop", f"must be a name, got {self.event_loop!r}")
+        loop_factory(self.event_loop)  # unknown name, or uvloop missing: one line, now
         if not isinstance(self.embedder, str):
             raise ConfigError("--embedder", f"must be a name, got {self.embedder!r}")
         check_embedder_name(self.embedder)
@@ -155,6 +160,7 @@ class RunConfig:
     def to_settings(self) -> dict[str, Any]:
         return {"stores": self.stores.to_dict(), "onnx_threads": self.onnx_threads,
                 "search_queries": self.search_queries, "corpus": self.corpus,
+                "event_loop": self.event_loop,
                 "fail_rates": self.fail_rates}
 
 
@@ -332,16 +338,23 @@ async def _cancelled_by_sigterm(coro: Coroutine[Any, Any, T]) -> T:
         signal.signal(signal.SIGTERM, before)
 
 
-def run_in_own_loop(coro: Coroutine[Any, Any, T]) -> T:
-    """Run a coroutine in a fresh event loop. Inside a running loop (a Jupyter kernel),
-    the fresh loop runs on its own thread: all timing still happens inside one loop.
-    SIGINT (asyncio.run's own handling) and SIGTERM cancel it at an await point."""
+def run_in_own_loop(coro: Coroutine[Any, Any, T], event_loop: str = "asyncio") -> T:
+    """Run a coroutine in a fresh event loop of the named kind (``loops``). Inside a running
+    loop (a Jupyter kernel), the fresh loop runs on its own thread: all timing still happens
+    inside one loop. SIGINT (asyncio.Runner's own handling) and SIGTERM cancel it at an
+    await point."""
+    factory = loop_factory(event_loop)
+
+    def go() -> T:
+        with asyncio.Runner(loop_factory=factory) as runner:
+            return runner.run(_cancelled_by_sigterm(coro))
+
     try:
         asyncio.get_running_loop()
     except RuntimeError:
-        return asyncio.run(_cancelled_by_sigterm(coro))
+        return go()
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="agentmem-lab-loop") as pool:
-        return pool.submit(asyncio.run, coro).result()
+        return pool.submit(go).result()
 
 
 def needs(config: RunConfig, dim: int) -> resources.Estimate:
@@ -386,7 +399,7 @@ def _run(config: RunConfig, out_dir: Path) -> Result:
         resources.check_fits(needs(config, embedder.dim), out_dir, config.items)
         everything = make_items(warm_n + config.items, seed=config.seed, corpus=config.corpus)
         warm, items = everything[:warm_n], everything[warm_n:]
-        m = run_in_own_loop(_measure(config, embedder, warm, items, out_dir))
+        m = run_in_own_loop(_measure(config, embedder, warm, items, out_dir), config.event_loop)
         embedder_settings = embedder.settings()
     finally:
         embedder.close()

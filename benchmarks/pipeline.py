@@ -16,7 +16,6 @@ by the CPU time of all stages, nor faster than its slowest stage alone.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import os
 import statistics
 import sys
@@ -34,7 +33,7 @@ from agentmem_lab.errors import AgentMemLabError
 from agentmem_lab import harness
 from agentmem_lab.modes import BatchMode, BulkMode, CallOutcome, Mode, StageClock
 from agentmem_lab.records import MemoryItem
-from agentmem_lab.runner import RunConfig, chunks, drive, run
+from agentmem_lab.runner import RunConfig, chunks, drive, run, run_in_own_loop
 from agentmem_lab.seedmodel import predict
 from agentmem_lab.stores import (CoreStore, HistoryStore, StoreSet, StoreSettings, VectorStore,
                                  real_stores)
@@ -115,6 +114,8 @@ def main() -> int:
     p.add_argument("--items", type=int, default=20_000)
     p.add_argument("--rounds", type=int, default=3)
     p.add_argument("--minilm-items", type=int, default=3_000, help="0: skip minilm")
+    p.add_argument("--event-loop", default=RunConfig.__dataclass_fields__["event_loop"].default,
+                   help="the loop every run and harness measurement is timed in")
     args = p.parse_args()
     print_environment()
     ok = True
@@ -126,18 +127,18 @@ def main() -> int:
         stages: dict[str, list[tuple[float, float]]] = {}
         bulk_rates, seq_rates, recalls, busy = [], [], [], []
         for n in range(args.rounds):
-            for name, rc in asyncio.run(stage_rates(items, HashEmbedder(),
-                                                    root / f"stages{n}")).items():
+            for name, rc in run_in_own_loop(stage_rates(items, HashEmbedder(), root / f"stages{n}"),
+                                            args.event_loop).items():
                 stages.setdefault(name, []).append(rc)
             bulk = run(RunConfig(mode="bulk", batch_size=BATCH, items=args.items,
-                                 search_queries=300), root / "bulk")
+                                 search_queries=300, event_loop=args.event_loop), root / "bulk")
             seq = run(RunConfig(mode="sequential", batch_size=1, items=min(args.items, 5000),
-                                search_queries=0), root / "seq")
+                                search_queries=0, event_loop=args.event_loop), root / "seq")
             assert bulk.search is not None
             bulk_rates.append(bulk.throughput_ops_s)
             seq_rates.append(seq.throughput_ops_s)
             recalls.append(bulk.search["recall_at_10"])
-            busy.append(asyncio.run(pipeline_cpu(items, root / f"cpu{n}")))
+            busy.append(run_in_own_loop(pipeline_cpu(items, root / f"cpu{n}"), args.event_loop))
         rates = {k: median(r for r, _ in v) for k, v in stages.items()}
         cpu = {k: median(c for _, c in v) for k, v in stages.items()}
         for name in rates:
@@ -173,17 +174,19 @@ def main() -> int:
             print(f"minilm: not measured: {exc}")
         else:
             few = items[:args.minilm_items]
-            alone = asyncio.run(stage_rates(few[:BATCH * 2], minilm, root / "minilm-stages"))
+            alone = run_in_own_loop(stage_rates(few[:BATCH * 2], minilm, root / "minilm-stages"),
+                                    args.event_loop)
             minilm.close()
             mb = run(RunConfig(mode="bulk", batch_size=BATCH, items=len(few), embedder="minilm",
-                               search_queries=0), root / "minilm")
+                               search_queries=0, event_loop=args.event_loop), root / "minilm")
             embed_rate = alone["embed"][0]
             print(f"minilm embed_batch standalone: {embed_rate:,.0f} texts/s; "
                   f"bulk-{BATCH} with minilm: {mb.throughput_ops_s:,.0f} ops/s")
             ok &= goal("minilm_bulk1000_over_embed_batch", mb.throughput_ops_s / embed_rate, 0.90)
-        per_item_1 = asyncio.run(harness_overhead_us(100_000, 1))
-        per_item_1000 = asyncio.run(harness_overhead_us(100_000, 1000))
-        print(f"harness driver overhead (a mode that does nothing): {per_item_1:.2f} us/item "
+        loop = args.event_loop
+        per_item_1 = run_in_own_loop(harness_overhead_us(100_000, 1), loop)
+        per_item_1000 = run_in_own_loop(harness_overhead_us(100_000, 1000), loop)
+        print(f"harness driver overhead ({loop}; a mode that does nothing): {per_item_1:.2f} us/item "
               f"at batch 1, {per_item_1000:.3f} us/item at batch 1000")
         ok &= goal("harness_overhead_us_per_item_batch1", per_item_1, 3.0, higher_is_better=False)
         # The seed's design (batch mode: every item's three writes concurrently) over stores
@@ -192,8 +195,8 @@ def main() -> int:
         tax_items = make_items(harness.ITEMS, seed=5)
         budget_us = predict("batch", BATCH).latency_ms * 1000 / BATCH * 0.03
         model_ms = predict("batch", BATCH).latency_ms
-        tax = asyncio.run(harness.measure(BatchMode, chunks(tax_items, BATCH), 1,
-                                          HashEmbedder().dim))
+        tax = run_in_own_loop(harness.measure(BatchMode, chunks(tax_items, BATCH), 1,
+                                              HashEmbedder().dim), loop)
         print(f"harness, batch mode at {BATCH} (stores whose writes are coroutines, as real "
               f"stores' are): {tax['per_item_us']:.2f} us/item, "
               f"{tax['per_call_us']['p50'] / 1000:.2f} ms per call at the median, "

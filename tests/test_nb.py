@@ -56,3 +56,12 @@ def test_papermill_parameter_of_the_wrong_type_is_one_clear_line(tmp_path):
     assert info.value.ename == "ConfigError"
     assert info.value.evalue == "batch_size: must be an integer, got 1.5 (float)"
     assert not (tmp_path / "r" / "result.json").exists()
+
+
+def test_the_event_loop_parameter():
+    assert nb.config_from_parameters(mode="bulk", batch_size=10, items=100).event_loop == "uvloop"
+    c = nb.config_from_parameters(mode="bulk", batch_size=10, items=100, event_loop="asyncio")
+    assert c.event_loop == "asyncio"
+    with pytest.raises(ConfigError) as info:
+        nb.config_from_parameters(mode="bulk", batch_size=10, items=100, event_loop=1)
+    assert info.value.option == "event_loop"

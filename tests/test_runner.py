@@ -209,3 +209,15 @@ def test_a_failed_rerun_leaves_no_stale_result(tmp_path, monkeypatch):
     with pytest.raises(EmbedderError):
         run(RunConfig(mode="bulk", batch_size=2, items=4), tmp_path)
     assert not (tmp_path / "result.json").exists()
+
+
+@pytest.mark.parametrize("loop", ["asyncio", "uvloop"])
+def test_the_event_loop_is_chosen_and_recorded(tmp_path, loop):
+    r = run(RunConfig(mode="batch", batch_size=10, items=50, event_loop=loop), tmp_path)
+    assert r.settings["event_loop"] == loop and r.integrity["lost"] == 0
+    assert r.environment["packages"]["uvloop"]  # the version is recorded with the result
+
+
+def test_an_unknown_event_loop_names_the_option():
+    with pytest.raises(UnknownNameError, match="--event-loop: no event loop named 'tokio'"):
+        RunConfig(mode="bulk", batch_size=10, items=100, event_loop="tokio")
