@@ -35,15 +35,20 @@ def test_concurrent_waits_share_a_future_and_other_tasks_keep_running():
                 await asyncio.sleep(0)
 
         spinner = asyncio.ensure_future(busy())
+        t0 = time.monotonic_ns()
         waits = [simclock.after(0.005) for _ in range(100)]
+        t1 = time.monotonic_ns()
         await asyncio.gather(*waits)
         spinner.cancel()
-        return len({id(w) for w in waits}), ticks
+        # Buckets the issuing spanned: a loaded machine may pause the loop between two
+        # waits (CI once saw 4 distinct futures), so the bound follows the clock.
+        spanned = (t1 - t0) // int(simclock.GRAIN_S * 1e9) + 2
+        return len({id(w) for w in waits}), spanned, ticks
 
-    distinct, ticks = arun(scenario())
-    # Waits issued together share a bucket's future (two buckets when a boundary falls
-    # between them): one timer for many concurrent requests, not one each.
-    assert distinct <= 3
+    distinct, spanned, ticks = arun(scenario())
+    # Waits issued together share a bucket's future: one per bucket their issuing spanned
+    # (one or two when it took less than a bucket), not one each.
+    assert distinct <= min(spanned, 50)
     assert ticks > 10  # the loop was not blocked while the timer waited
 
 
