@@ -22,114 +22,20 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message}; see --help\n")
 
 
-def _int_at_least(minimum: int) -> Callable[[str], int]:
-    def parse(text: str) -> int:
-        try:
-            value = int(text, 10)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"must be an integer, got {text!r}") from None
-        if value < minimum:
-            raise argparse.ArgumentTypeError(f"must be >= {minimum}, got {value}")
-        return value
-
-    parse.__name__ = f"integer >= {minimum}"
-    return parse
-
-
-def _fraction(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a number from 0 to 1, got {text!r}") from None
-    if not 0.0 <= value <= 1.0:
-        raise argparse.ArgumentTypeError(f"must be a number from 0 to 1, got {text!r}")
-    return value
-
-
 def _add_run_options(p: argparse.ArgumentParser) -> None:
-    from .loops import EVENT_LOOPS
-    from .modes import MODES
-    from .runner import PROFILES
+    from .settings import add_arguments
 
-    g = p.add_argument_group("what to run")
-    g.add_argument("--mode", required=True, metavar="MODE",
-                   help=f"write mode: {', '.join(MODES.names())}. sequential: embed, then core, "
-                        "vector, history one after another; parallel: embed, then the three "
-                        "writes concurrently; batch: one embed_batch, then every item's writes "
-                        "concurrently; bulk: one embed_batch, then one bulk write per store")
-    g.add_argument("--batch-size", required=True, type=_int_at_least(1), metavar="N",
-                   help="items per add call (1, 10, 100, 1000 in the default sweep)")
-    g.add_argument("--items", required=True, type=_int_at_least(1), metavar="N",
-                   help="measured items in all (at least the batch size); warmup items come on top")
-    g.add_argument("--concurrency", type=_int_at_least(1), default=1, metavar="C",
-                   help="concurrent clients, each issuing calls one after another (default 1)")
-    g.add_argument("--embedder", default="hash", metavar="NAME",
-                   help="hash (default: feature hashing, no model), minilm (after 'agentmem-lab "
-                        "models install minilm'), or fastembed:MODEL (a fastembed model name or "
-                        "a local model directory)")
-    g.add_argument("--profile", default="real", metavar="PROFILE",
-                   help=f"{' | '.join(PROFILES.names())}: real components, or the seed's latency "
-                        "model (embedder and stores sleep the seed's assumed latencies)")
-    g.add_argument("--event-loop", default="uvloop", metavar="LOOP",
-                   help=f"{' | '.join(EVENT_LOOPS.names())}: the event loop the run is timed in "
-                        "(default uvloop: measured faster, and the harness's own cost lower)")
-    g.add_argument("--repeats", type=_int_at_least(1), default=1, metavar="R",
-                   help="split the measured calls into R timed passes (per-pass throughput is kept)")
-    g.add_argument("--warmup", type=_int_at_least(0), default=1, metavar="W",
-                   help="calls made on scratch stores before measuring, left out of the figures "
-                        "(default 1)")
-    g.add_argument("--seed", type=_int_at_least(0), default=0, metavar="S",
-                   help="seed of the corpus generator, the ids and the recall samples (default 0)")
-    g.add_argument("--corpus", metavar="FILE.jsonl",
-                   help='one memory per line, {"content": ..., "metadata": {...}}, cycled to '
-                        "reach --items (default: the built-in generator)")
-    g.add_argument("--out", required=True, metavar="DIR",
+    add_arguments(p)  # every setting, from its one declaration
+    p.add_argument("--out", required=True, metavar="DIR",
                    help="writes DIR/result.json and keeps the stores under DIR/stores/")
-    s = p.add_argument_group("store and embedder settings (recorded with the result)")
-    s.add_argument("--sqlite-synchronous", default="NORMAL", metavar="LEVEL",
-                   help="SQLite PRAGMA synchronous: OFF, NORMAL (default), FULL, EXTRA")
-    s.add_argument("--usearch-dtype", default="i8", metavar="DTYPE",
-                   help="usearch scalar type: f32, f16, bf16, i8 (default i8)")
-    s.add_argument("--usearch-connectivity", type=_int_at_least(2), default=16, metavar="M",
-                   help="HNSW connectivity (default 16)")
-    s.add_argument("--usearch-expansion-add", type=_int_at_least(2), default=64, metavar="E",
-                   help="HNSW expansion when adding (default 64)")
-    s.add_argument("--usearch-expansion-search", type=_int_at_least(2), default=64, metavar="E",
-                   help="HNSW expansion when searching (default 64)")
-    s.add_argument("--usearch-threads", type=_int_at_least(0), default=0, metavar="T",
-                   help="threads of a usearch batch add; 0 = all cores (default)")
-    s.add_argument("--onnx-threads", type=_int_at_least(1), default=None, metavar="T",
-                   help="onnxruntime threads of a fastembed/minilm embedder (default: its own)")
-    s.add_argument("--search-queries", type=_int_at_least(0), default=100, metavar="Q",
-                   help="queries of the search figures after the run (0 skips them; default 100)")
-    f = p.add_argument_group("fault injection (seeded by --seed; an item is acknowledged only "
-                             "when all three of its writes succeed)")
-    f.add_argument("--fail-rate", type=_fraction, default=0.0, metavar="P",
-                   help="probability that a store write of an item fails, for every store")
-    for store in ("core", "vector", "history"):
-        f.add_argument(f"--fail-rate-{store}", type=_fraction, default=None, metavar="P",
-                       help=f"the same for the {store} store alone (overrides --fail-rate)")
 
 
 def config_from_args(args: argparse.Namespace) -> Any:
     """A RunConfig from parsed arguments (raises ConfigError naming the option)."""
     from .runner import RunConfig
-    from .stores import StoreSettings
+    from .settings import from_args
 
-    stores = StoreSettings(
-        sqlite_synchronous=args.sqlite_synchronous, usearch_dtype=args.usearch_dtype,
-        usearch_connectivity=args.usearch_connectivity,
-        usearch_expansion_add=args.usearch_expansion_add,
-        usearch_expansion_search=args.usearch_expansion_search,
-        usearch_threads=args.usearch_threads)
-    return RunConfig(
-        mode=args.mode, batch_size=args.batch_size, items=args.items,
-        concurrency=args.concurrency, embedder=args.embedder, profile=args.profile,
-        repeats=args.repeats, warmup=args.warmup, seed=args.seed, corpus=args.corpus,
-        stores=stores, onnx_threads=args.onnx_threads, search_queries=args.search_queries,
-        event_loop=args.event_loop,
-        fail_rate=args.fail_rate, fail_rate_core=args.fail_rate_core,
-        fail_rate_vector=args.fail_rate_vector, fail_rate_history=args.fail_rate_history)
+    return RunConfig.from_values(from_args(args))
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
@@ -294,6 +200,18 @@ def _sigterm(signum: int, frame: Any) -> None:
     raise KeyboardInterrupt
 
 
+def _quiet_cancelled_writes() -> None:
+    """An interrupt cancels the writes in flight; a write whose task was cancelled before it
+    started is a coroutine never awaited, and Python would warn about each one at exit.
+    They were cancelled on purpose (verify repairs what they left): no warning lines."""
+    import gc
+    import warnings
+
+    warnings.filterwarnings("ignore", message="coroutine .* was never awaited",
+                            category=RuntimeWarning)
+    gc.collect()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -304,6 +222,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         code: int = args.func(args)
         return code
     except Interrupted as exc:
+        _quiet_cancelled_writes()
         print(f"{where}: {exc}", file=sys.stderr)
         return 130
     except ConfigError as exc:
@@ -313,6 +232,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"{where}: error: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
+        _quiet_cancelled_writes()
         print(f"{where}: interrupted", file=sys.stderr)
         return 130
     finally:

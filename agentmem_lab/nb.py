@@ -15,50 +15,19 @@ from typing import Any
 from .errors import ConfigError
 from .results import Result, config_name
 from .runner import RunConfig, run
-from .stores import StoreSettings
 
-_INT_PARAMS = ("batch_size", "items", "concurrency", "repeats", "warmup", "seed", "search_queries",
-               "usearch_connectivity", "usearch_expansion_add", "usearch_expansion_search",
-               "usearch_threads")
-_STR_PARAMS = ("mode", "embedder", "profile", "sqlite_synchronous", "usearch_dtype", "event_loop")
-
-
-def _as_int(name: str, value: Any) -> int:
-    if isinstance(value, bool):
-        raise ConfigError(name, f"must be an integer, got {value!r}")
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
-        return int(value.strip())
-    raise ConfigError(name, f"must be an integer, got {value!r} ({type(value).__name__})")
+def config_from_parameters(**parameters: Any) -> RunConfig:
+    """A RunConfig from notebook parameters (the settings declared in ``settings``), with a
+    one-line error naming the parameter for a wrong type or an unknown name."""
+    return RunConfig.from_values(parameters, where=lambda s: s.name)
 
 
-def config_from_parameters(*, mode: Any, batch_size: Any, items: Any, concurrency: Any = 1,
-                           embedder: Any = "hash", profile: Any = "real", repeats: Any = 1,
-                           warmup: Any = 1, seed: Any = 0, corpus: Any = None,
-                           search_queries: Any = 100, onnx_threads: Any = None,
-                           sqlite_synchronous: Any = "NORMAL", usearch_dtype: Any = "i8",
-                           usearch_connectivity: Any = 16, usearch_expansion_add: Any = 64,
-                           usearch_expansion_search: Any = 64, usearch_threads: Any = 0,
-                           event_loop: Any = "uvloop", label: Any = None) -> RunConfig:
-    """A RunConfig from notebook parameters, with a one-line error for a wrong type."""
-    values = dict(locals())
-    ints = {k: _as_int(k, values[k]) for k in _INT_PARAMS}
-    for k in _STR_PARAMS:
-        if not isinstance(values[k], str):
-            raise ConfigError(k, f"must be a string, got {values[k]!r}")
-    threads = None if onnx_threads in (None, "", 0) else _as_int("onnx_threads", onnx_threads)
-    stores = StoreSettings(sqlite_synchronous=sqlite_synchronous, usearch_dtype=usearch_dtype,
-                           usearch_connectivity=ints["usearch_connectivity"],
-                           usearch_expansion_add=ints["usearch_expansion_add"],
-                           usearch_expansion_search=ints["usearch_expansion_search"],
-                           usearch_threads=ints["usearch_threads"])
-    return RunConfig(mode=mode, batch_size=ints["batch_size"], items=ints["items"],
-                     concurrency=ints["concurrency"], embedder=embedder, profile=profile,
-                     repeats=ints["repeats"], warmup=ints["warmup"], seed=ints["seed"],
-                     corpus=corpus or None, stores=stores, onnx_threads=threads,
-                     search_queries=ints["search_queries"], event_loop=event_loop,
-                     label=label or None)
+def parameters_of(namespace: dict[str, Any]) -> dict[str, Any]:
+    """The declared settings among a notebook's variables (its parameters cell and what
+    papermill injected), so that the notebook passes every setting without naming each."""
+    from .settings import SETTINGS
+
+    return {s.name: namespace[s.name] for s in SETTINGS if s.name in namespace}
 
 
 def default_out(config: RunConfig) -> Path:
@@ -75,7 +44,8 @@ def default_out(config: RunConfig) -> Path:
 
 
 def run_notebook(out: str = "", **parameters: Any) -> Result:
-    """Run one configuration from notebook parameters; writes out/result.json."""
+    """Run one configuration from notebook parameters; writes out/result.json. Pass
+    ``**nb.parameters_of(globals())`` to pass every declared setting the notebook holds."""
     config = config_from_parameters(**parameters)
     return run(config, Path(out) if out else default_out(config))
 

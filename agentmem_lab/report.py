@@ -164,13 +164,23 @@ def stage_figure(results: Sequence[Result]) -> Any:
 
 def _settings_tag(r: Result) -> str:
     st = r.settings.get("stores", {})
-    return (f"{st.get('usearch_dtype', '?')} M{st.get('usearch_connectivity', '?')} "
-            f"ea{st.get('usearch_expansion_add', '?')}")
+    return (f"{st.get('usearch_dtype', '?')} M{st.get('hnsw_connectivity', '?')} "
+            f"ea{st.get('hnsw_expansion_add', '?')}")
 
 
 def _frontier_results(results: Sequence[Result]) -> list[Result]:
-    """bulk-1000, concurrency 1, real profile, hash embedder: the index-settings comparison."""
-    return [r for r in results if r.profile == "real" and r.mode == "bulk" and r.batch_size == 1000
+    """bulk-1000, concurrency 1, real profile, hash embedder, usearch: the index-settings
+    comparison."""
+    return [r for r in _side_by_side(results, "bulk", 1000) if _backend(r) == "usearch"]
+
+
+def _backend(r: Result) -> str:
+    return str(r.settings.get("stores", {}).get("vector_store", "usearch"))
+
+
+def _side_by_side(results: Sequence[Result], mode: str, batch: int) -> list[Result]:
+    """Real runs of one mode and batch size, concurrency 1, hash embedder, with search."""
+    return [r for r in results if r.profile == "real" and r.mode == mode and r.batch_size == batch
             and r.concurrency == 1 and r.embedder == "hash" and r.search]
 
 
@@ -206,9 +216,9 @@ def index_settings_table(results: Sequence[Result]) -> Any:
         assert r.search is not None
         st = r.settings.get("stores", {})
         rows.append({"setting": _settings_tag(r) + (" (default)" if has_default_stores(r) else ""),
-                     "dtype": st.get("usearch_dtype"), "connectivity": st.get("usearch_connectivity"),
-                     "expansion_add": st.get("usearch_expansion_add"),
-                     "expansion_search": st.get("usearch_expansion_search"),
+                     "dtype": st.get("usearch_dtype"), "connectivity": st.get("hnsw_connectivity"),
+                     "expansion_add": st.get("hnsw_expansion_add"),
+                     "expansion_search": st.get("hnsw_expansion_search"),
                      "items": r.items, "throughput ops/s": round(r.throughput_ops_s, 1),
                      "recall@10": round(r.search["recall_at_10"], 4),
                      "self-recall@1": r.integrity["self_recall_at_1"],
@@ -240,6 +250,81 @@ def index_settings_note(results: Sequence[Result], min_recall: float = 0.99) -> 
              f"part of write speed; a setting below recall@10 {min_recall} trades away more "
              "than a run-to-run difference (10-20 % on a shared machine) is worth.")
     return f"<p>{html.escape(text)}</p>"
+
+
+#: The configurations of the side-by-side section.
+SIDE_BY_SIDE = (("bulk", 1000), ("parallel", 1))
+
+
+def _only_backend_differs(r: Result) -> bool:
+    """Default store settings but (perhaps) the vector store: the side-by-side runs."""
+    from .stores import StoreSettings
+
+    st = dict(r.settings.get("stores", {}))
+    st["vector_store"] = StoreSettings().vector_store
+    return bool(st == StoreSettings().to_dict())
+
+
+def vector_stores_table(results: Sequence[Result]) -> Any:
+    """Every vector store measured in bulk-1000 and parallel-1 (hash embedder, concurrency
+    1, default settings otherwise): write throughput, the load split, search and recall,
+    the integrity check, and each backend's durability class and version."""
+    import pandas as pd
+
+    rows = []
+    for mode, batch in SIDE_BY_SIDE:
+        for r in sorted((r for r in _side_by_side(results, mode, batch)
+                         if _only_backend_differs(r)), key=lambda r: -r.throughput_ops_s):
+            assert r.search is not None
+            v = r.vector_load or {}
+            details = r.settings.get("store_details", {}).get("vector", {})
+            i = r.integrity
+            rows.append({
+                "vector store": _backend(r), "version": details.get("version"),
+                "configuration": f"{mode}-{batch}", "items": r.items,
+                "throughput ops/s": round(r.throughput_ops_s, 1),
+                "insert s": _round(v.get("insert_s"), 3),
+                "optimize s": _round(v.get("optimize_s"), 3),
+                "load s": _round(v.get("load_s"), 3),
+                "dup check s": _round(v.get("check_s"), 3),
+                "vectors/s inserted": _round(v.get("insert_vectors_per_s"), 0),
+                "search": details.get("search"),
+                "search p50 ms": round(r.search["p50_ms"], 3),
+                "search p99 ms": round(r.search["p99_ms"], 3),
+                "recall@10": round(r.search["recall_at_10"], 4),
+                "self-recall@1": i["self_recall_at_1"],
+                "lost": i["lost"], "orphans": i["orphans"],
+                "durable": details.get("durability"),
+            })
+    return pd.DataFrame(rows)
+
+
+def _round(x: Any, digits: int) -> Any:
+    return None if x is None else round(float(x), digits)
+
+
+def vector_stores_figure(results: Sequence[Result]) -> Any:
+    """Write throughput against recall@10, one point per vector store, bulk-1000 and
+    parallel-1 side by side."""
+    plt = _plt()
+    fig, axes = plt.subplots(1, len(SIDE_BY_SIDE), figsize=(12, 4.6))
+    for ax, (mode, batch) in zip(axes, SIDE_BY_SIDE):
+        shown = [r for r in _side_by_side(results, mode, batch) if _only_backend_differs(r)]
+        for r in shown:
+            assert r.search is not None
+            exact = r.settings.get("store_details", {}).get("vector", {}).get("search") == "exact"
+            ax.scatter(r.search["recall_at_10"], r.throughput_ops_s, s=70,
+                       marker="s" if exact else "o", color="#d62728" if exact else "#1f77b4")
+            ax.annotate(_backend(r), (r.search["recall_at_10"], r.throughput_ops_s), fontsize=8,
+                        xytext=(4, 4), textcoords="offset points")
+        ax.set_yscale("log")
+        ax.set_xlabel("search recall@10 (tie-aware, against exact search)")
+        ax.set_ylabel(f"write throughput, {mode}-{batch} (ops/s)")
+        ax.set_title(f"{mode}-{batch}: squares search exactly, circles by HNSW"
+                     if shown else f"{mode}-{batch}: not measured")
+        ax.grid(True, alpha=0.3, which="both")
+    fig.tight_layout()
+    return fig
 
 
 def results_table(results: Sequence[Result]) -> Any:

@@ -19,7 +19,9 @@ from .errors import ResultError
 # Bump, with a note, whenever the shape changes.
 # 1: first version.
 # 2: ``harness``: the harness's own cost per call and per item (issue 10).
-SCHEMA_VERSION = 2
+# 3: ``vector_load`` (insert_s, optimize_s, load_s of the vector store); settings name the
+#    vector store, and the HNSW settings are ``hnsw_*`` (were ``usearch_*``) (issue 12).
+SCHEMA_VERSION = 3
 
 _SUMMARY_KEYS = ("p50", "p95", "p99", "mean")
 _STAGE_KEYS = ("embed", "core", "vector", "history")
@@ -61,6 +63,7 @@ class Result:
     repeat_throughput_ops_s: list[float] = field(default_factory=list)
     search: dict[str, Any] | None = None
     harness: dict[str, Any] | None = None
+    vector_load: dict[str, Any] | None = None
     corpus: str | None = None
     label: str | None = None
     schema_version: int = SCHEMA_VERSION

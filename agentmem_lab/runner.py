@@ -20,13 +20,14 @@ import signal
 import statistics
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime, timezone
 from pathlib import Path
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable, Coroutine, Iterator, NamedTuple, Sequence, TypeVar
 
 from . import environment, harness, resources
+from . import settings as declared
 from .corpus import generate_lines, load_lines, make_items
 from .embedders import Embedder, SimulatedEmbedder, check_embedder_name, get_embedder
 from .errors import ConfigError, Interrupted, StorageError
@@ -35,10 +36,10 @@ from .integrity import integrity_counts, search_figures, self_recall_at_1, store
 from .modes import STAGES, Mode, get_mode
 from .records import MemoryItem
 from .registry import Registry
-from .faults import with_faults
+from .faults import unwrap, with_faults
 from .results import Result, write_json_atomic
 from .stats import summarize
-from .stores import StoreSet, StoreSettings, real_stores, simulated_stores
+from .stores import StoreSet, StoreSettings, VectorStore, real_stores, simulated_stores
 from .verify import ACK_LOG, RUN_META
 
 T = TypeVar("T")
@@ -69,45 +70,36 @@ PROFILES.register("simulated")(Profile(
 ))
 
 
-def _positive_int(option: str, value: object, minimum: int = 1) -> None:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ConfigError(option, f"must be an integer, got {value!r}")
-    if value < minimum:
-        raise ConfigError(option, f"must be >= {minimum}, got {value}")
-
-
 @dataclass(frozen=True)
 class RunConfig:
-    """Every setting of one run. Checked on construction; errors name the CLI option."""
+    """Every setting of one run, as declared in ``settings`` (defaults, types, bounds and
+    choices come from there). Checked on construction; errors name the CLI option."""
 
     mode: str
     batch_size: int
     items: int
-    concurrency: int = 1
-    embedder: str = "hash"
-    profile: str = "real"
-    repeats: int = 1
-    warmup: int = 1
-    seed: int = 0
-    corpus: str | None = None
+    concurrency: int = declared.default("concurrency")
+    embedder: str = declared.default("embedder")
+    profile: str = declared.default("profile")
+    repeats: int = declared.default("repeats")
+    warmup: int = declared.default("warmup")
+    seed: int = declared.default("seed")
+    corpus: str | None = declared.default("corpus")
     stores: StoreSettings = field(default_factory=StoreSettings)
-    onnx_threads: int | None = None
-    search_queries: int = 100
-    event_loop: str = "uvloop"  # see loops.py: measured faster than asyncio's
-    label: str | None = None
-    fail_rate: float = 0.0  # every store's per-item write failure probability
-    fail_rate_core: float | None = None  # per store; None: fail_rate
-    fail_rate_vector: float | None = None
-    fail_rate_history: float | None = None
+    onnx_threads: int | None = declared.default("onnx_threads")
+    search_queries: int = declared.default("search_queries")
+    event_loop: str = declared.default("event_loop")  # see loops.py: measured faster
+    label: str | None = declared.default("label")
+    fail_rate: float = declared.default("fail_rate")  # every store's write failure probability
+    fail_rate_core: float | None = declared.default("fail_rate_core")  # per store; None: fail_rate
+    fail_rate_vector: float | None = declared.default("fail_rate_vector")
+    fail_rate_history: float | None = declared.default("fail_rate_history")
 
     def __post_init__(self) -> None:
-        get_mode(self.mode)
-        PROFILES.get(self.profile)
-        if not isinstance(self.event_loop, str):
-            raise ConfigError("--event-loop", f"must be a name, got {self.event_loop!r}")
-        loop_factory(self.event_loop)  # unknown name, or uvloop missing: one line, now
-        if not isinstance(self.embedder, str):
-            raise ConfigError("--embedder", f"must be a name, got {self.embedder!r}")
+        declared.check(self, "run")
+        if not isinstance(self.stores, StoreSettings):
+            raise ConfigError("stores", f"must be StoreSettings, got {self.stores!r}")
+        loop_factory(self.event_loop)  # uvloop missing: one line, now
         check_embedder_name(self.embedder)
         if self.profile == "real" and self.embedder == "minilm":
             from .errors import ModelNotInstalledError
@@ -117,28 +109,24 @@ class RunConfig:
                 installed_model_dir(MINILM)
             except ModelNotInstalledError as exc:
                 raise ConfigError("--embedder", str(exc)) from None
-        _positive_int("--batch-size", self.batch_size)
-        _positive_int("--items", self.items)
-        _positive_int("--concurrency", self.concurrency)
-        _positive_int("--repeats", self.repeats)
-        _positive_int("--warmup", self.warmup, minimum=0)
-        _positive_int("--seed", self.seed, minimum=0)
-        _positive_int("--search-queries", self.search_queries, minimum=0)
-        if self.onnx_threads is not None:
-            _positive_int("--onnx-threads", self.onnx_threads)
         if self.items < self.batch_size:
             raise ConfigError("--items", f"must be at least --batch-size ({self.batch_size}), "
                                          f"got {self.items}")
         if self.calls < self.repeats:
             raise ConfigError("--repeats", f"must be at most the number of calls "
                                            f"({self.calls} = ceil(items / batch size)), got {self.repeats}")
-        for store, rate in self.fail_rates.items():
-            if isinstance(rate, bool) or not isinstance(rate, (int, float)) or not 0 <= rate <= 1:
-                raise ConfigError(f"--fail-rate-{store}" if getattr(self, f"fail_rate_{store}")
-                                  is not None else "--fail-rate",
-                                  f"must be a number from 0 to 1, got {rate!r}")
         if self.corpus is not None:
             load_lines(self.corpus)  # a one-line CorpusError naming the line, before any work
+
+    @classmethod
+    def from_values(cls, values: dict[str, Any], where: Callable[[declared.Setting], str]
+                    | None = None, ignore: Sequence[str] = ()) -> "RunConfig":
+        """A RunConfig from settings by name (CLI arguments, notebook parameters, a sweep
+        plan): each checked by its declaration, errors naming it as ``where`` says."""
+        checked = declared.normalise(values, where, ignore)
+        stores = {s.name: checked.pop(s.name) for s in declared.of_scope("stores")
+                  if s.name in checked}
+        return cls(stores=StoreSettings(**stores), **checked)
 
     @property
     def fail_rates(self) -> dict[str, float]:
@@ -158,10 +146,16 @@ class RunConfig:
         return "simulated" if self.profile == "simulated" else self.embedder
 
     def to_settings(self) -> dict[str, Any]:
-        return {"stores": self.stores.to_dict(), "onnx_threads": self.onnx_threads,
-                "search_queries": self.search_queries, "corpus": self.corpus,
-                "event_loop": self.event_loop,
-                "fail_rates": self.fail_rates}
+        """The settings recorded with the result: every declared one the result does not
+        hold as its own field, the store settings under "stores"."""
+        from .results import Result
+
+        own = {f.name for f in fields(Result)}
+        out: dict[str, Any] = {"stores": self.stores.to_dict()}
+        out.update({s.name: getattr(self, s.name) for s in declared.of_scope("run")
+                    if s.name not in own})
+        out["fail_rates"] = self.fail_rates
+        return out
 
 
 _NO_SPANS = (0.0,) * len(STAGES)
@@ -286,6 +280,13 @@ async def _measure(config: RunConfig, embedder: Embedder, warm: Sequence[MemoryI
             repeat_tput.append(sum(len(r.acked) for r in recs) / seconds if seconds > 0 else 0.0)
         acked = {k for r in records for k in r.acked}
         failed = sum(len(r.failed) for r in records)
+        # VectorDBBench's load: the writes (insert_s, timed inside the backend), then what
+        # search readiness and durability need (optimize_s: index build, compaction, save).
+        vector = unwrap(stores.vector)
+        vector_load = None
+        if isinstance(vector, VectorStore):
+            await vector.optimize()
+            vector_load = vector.load_figures()
         integrity: dict[str, Any] = integrity_counts(await store_keys(stores), acked, failed)
         stored = [i for i in items if i.key in acked]
         integrity["self_recall_at_1"] = await self_recall_at_1(stores, embedder, stored,
@@ -312,6 +313,7 @@ async def _measure(config: RunConfig, embedder: Embedder, warm: Sequence[MemoryI
     await stores.close()
     return {"records": records, "wall": wall, "repeat_tput": repeat_tput,
             "integrity": integrity, "search": search, "acked": len(acked), "harness": overhead,
+            "vector_load": vector_load,
             "store_settings": stores.settings()}
 
 
@@ -365,8 +367,11 @@ def needs(config: RunConfig, dim: int) -> resources.Estimate:
         # the corpus again (RunConfig has checked it, make_items will read it).
         data = Path(config.corpus).read_bytes()
         content = len(data) / max(1, sum(1 for line in data.splitlines() if line.strip()))
+    # Other backends than usearch keep float32 vectors (the graph estimate is usearch's:
+    # an approximation for them).
+    dtype = config.stores.usearch_dtype if config.stores.vector_store == "usearch" else "f32"
     return resources.estimate(config.items, config.warmup * config.batch_size, dim,
-                              config.stores.usearch_dtype, config.stores.usearch_connectivity,
+                              dtype, config.stores.hnsw_connectivity,
                               content, config.search_queries,
                               on_disk=config.profile != "simulated")
 
@@ -438,7 +443,7 @@ def _run(config: RunConfig, out_dir: Path) -> Result:
         wall_s=m["wall"], throughput_ops_s=m["acked"] / m["wall"] if m["wall"] > 0 else 0.0,
         latency_ms=summary(call_ms), item_latency_ms=summary(item_ms), stages_ms=stages_ms,
         integrity=m["integrity"], samples_ms=call_ms, repeat_throughput_ops_s=m["repeat_tput"],
-        search=m["search"], harness=overhead,
+        search=m["search"], harness=overhead, vector_load=m["vector_load"],
     )
     try:
         result.dump(out_dir / "result.json")
@@ -455,10 +460,15 @@ def summary_line(r: Result) -> str:
     if r.harness:
         harness_text = (f"; harness {r.harness['per_call_us']['p50']:,.1f} us/call "
                         f"({r.harness['share_of_call_p50']:.1%} of the call)")
+    load = ""
+    if r.vector_load:
+        v = r.vector_load
+        load = (f"; {v['backend']} load {v['load_s']:.3f} s (insert {v['insert_s']:.3f} + "
+                f"optimize {v['optimize_s']:.3f})")
     search = ""
     if r.search:
         search = f" search p50 {r.search['p50_ms']:.3f} ms recall@10 {r.search['recall_at_10']:.3f}"
     return (f"{r.name}: {r.throughput_ops_s:,.0f} ops/s, call p50 {r.latency_ms['p50']:.3f} ms "
             f"p99 {r.latency_ms['p99']:.3f} ms, acknowledged {i['acknowledged']}/{r.items} "
             f"failed {i['failed']} lost {i['lost']} orphans {i['orphans']} "
-            f"self-recall {recall}{search}{harness_text}")
+            f"self-recall {recall}{search}{load}{harness_text}")

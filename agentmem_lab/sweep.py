@@ -20,9 +20,6 @@ from .errors import ConfigError, Interrupted, MissingDependencyError, ResultErro
 from .paths import data_file, notebook, read_toml, reports_dir
 from .results import Result, config_name, write_json_atomic
 from .runner import RunConfig
-from .stores import StoreSettings
-
-_DEFAULT_STORES = StoreSettings()
 
 
 @dataclass(frozen=True)
@@ -34,9 +31,13 @@ class Planned:
 
 
 def _stores_tag(stores: dict[str, Any]) -> str:
-    short = {"usearch_dtype": "", "usearch_connectivity": "m", "usearch_expansion_add": "ea",
-             "usearch_expansion_search": "es", "usearch_threads": "t", "sqlite_synchronous": "sync"}
-    return "".join(f"-{short.get(k, k)}{v}" for k, v in sorted(stores.items()))
+    short = {"vector_store": "", "usearch_dtype": "", "hnsw_connectivity": "m",
+             "hnsw_expansion_add": "ea", "hnsw_expansion_search": "es", "usearch_threads": "t",
+             "sqlite_synchronous": "sync"}
+    from .settings import canonical
+
+    named = {canonical(k): v for k, v in stores.items()}
+    return "".join(f"-{short.get(k, k)}{v}" for k, v in sorted(named.items()))
 
 
 def plan(grid: str | Path | None = None, quick: bool = False) -> list[Planned]:
@@ -54,31 +55,44 @@ def plan(grid: str | Path | None = None, quick: bool = False) -> list[Planned]:
     out: list[Planned] = []
     for g in groups:
         items_map = g.get("quick_items" if quick else "items", {})
-        stores = dict(g.get("stores", {}))
-        # A group may narrow the grid: its own modes and concurrency levels.
-        for mode, sizes in g.get("modes", modes).items():
-            for b in sizes:
-                if str(b) not in items_map:
-                    raise ConfigError("--config", f"{path}: group {g.get('embedder')} has no "
-                                                  f"items for batch size {b}")
-                items = int(items_map[str(b)])
-                for c in g.get("concurrency", concurrency):
-                    params: dict[str, Any] = {
-                        "mode": mode, "batch_size": b, "items": items, "concurrency": c,
-                        "embedder": g.get("embedder", "hash"), "profile": g.get("profile", "real"),
-                        "repeats": min(repeats, -(-items // b)), "warmup": data.get("warmup", 1),
-                        "seed": data.get("seed", 0), "search_queries": queries,
-                    }
-                    params.update(stores)
-                    label = params["embedder"] if params["profile"] == "real" else "simulated"
-                    name = config_name(mode, b, c, label, params["profile"]) + _stores_tag(stores)
-                    params["label"] = name
-                    check_parameters(params)
-                    out.append(Planned(name, params))
+        for backend in g.get("vector_stores", [None]):
+            stores = dict(g.get("stores", {}))
+            if backend is not None:
+                stores["vector_store"] = backend
+            out += _group_configs(path, data, g, modes, concurrency, items_map, stores,
+                                  repeats, queries)
     names = [p.name for p in out]
     dupes = {n for n in names if names.count(n) > 1}
     if dupes:
         raise ConfigError("--config", f"{path}: configurations repeat: {', '.join(sorted(dupes))}")
+    return out
+
+
+def _group_configs(path: Path, data: dict[str, Any], g: dict[str, Any],
+                   modes: dict[str, list[int]], concurrency: list[int], items_map: dict[str, Any],
+                   stores: dict[str, Any], repeats: int, queries: int) -> list[Planned]:
+    """One group's configurations (a group may narrow the grid: its own modes and
+    concurrency levels)."""
+    out: list[Planned] = []
+    for mode, sizes in g.get("modes", modes).items():
+        for b in sizes:
+            if str(b) not in items_map:
+                raise ConfigError("--config", f"{path}: group {g.get('embedder')} has no "
+                                              f"items for batch size {b}")
+            items = int(items_map[str(b)])
+            for c in g.get("concurrency", concurrency):
+                params: dict[str, Any] = {
+                    "mode": mode, "batch_size": b, "items": items, "concurrency": c,
+                    "embedder": g.get("embedder", "hash"), "profile": g.get("profile", "real"),
+                    "repeats": min(repeats, -(-items // b)), "warmup": data.get("warmup", 1),
+                    "seed": data.get("seed", 0), "search_queries": queries,
+                }
+                params.update(stores)
+                label = params["embedder"] if params["profile"] == "real" else "simulated"
+                name = config_name(mode, b, c, label, params["profile"]) + _stores_tag(stores)
+                params["label"] = name
+                check_parameters(params)
+                out.append(Planned(name, params))
     return out
 
 

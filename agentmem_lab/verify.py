@@ -2,13 +2,15 @@
 
 A run writes ``stores/run.json`` (how to reopen its stores) before its first write and
 appends the keys of every acknowledged item to ``stores/acked.log`` after each call. After
-a crash (SIGKILL, out of memory), SQLite's WAL keeps every committed transaction, but the
-usearch index lives in memory and is saved when the run closes. The repair:
+a crash (SIGKILL, out of memory), SQLite's WAL keeps every committed transaction; what the
+vector store kept depends on its durability class (``stores.DURABILITY``): an index saved
+only at ``optimize`` or close (usearch, faiss) loses what was written since. The repair:
 
 1. an item counts as stored when core memory and history both hold it (both are durable);
 2. rows of items held by only one of them are half-written: removed;
-3. vectors of items not stored are removed; stored items missing from the index are
-   embedded again from their content in core memory and added; the index is saved.
+3. vectors of items not stored are removed; stored items missing from the vector store are
+   embedded again from their content in core memory and added; the store is closed (an
+   index is saved).
 
 Then every acknowledged key must be stored (``lost`` 0) and no store may hold an item the
 others do not (``orphans`` 0). Items stored but not yet logged as acknowledged (the crash
@@ -52,7 +54,7 @@ async def verify(run_dir: str | Path, repair: bool = True, chunk: int = 1000) ->
     meta = json.loads(meta_path.read_text(encoding="utf-8"))
     if meta.get("profile") != "real":
         raise ConfigError("DIR", "a simulated run keeps no stores on disk; nothing to verify")
-    settings = StoreSettings(**meta["stores"])
+    settings = StoreSettings.from_dict(meta["stores"])
     embedder = get_embedder(meta["embedder"], onnx_threads=meta.get("onnx_threads"))
     acked = read_ack_log(stores_dir / ACK_LOG)
     stores = real_stores(stores_dir, settings, embedder.dim)

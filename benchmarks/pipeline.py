@@ -35,7 +35,7 @@ from agentmem_lab.modes import BatchMode, BulkMode, CallOutcome, Mode, StageCloc
 from agentmem_lab.records import MemoryItem
 from agentmem_lab.runner import RunConfig, chunks, drive, run, run_in_own_loop
 from agentmem_lab.seedmodel import predict
-from agentmem_lab.stores import (CoreStore, HistoryStore, StoreSet, StoreSettings, VectorStore,
+from agentmem_lab.stores import (CoreStore, HistoryStore, StoreSet, StoreSettings, UsearchStore,
                                  real_stores)
 
 BATCH = 1000
@@ -54,7 +54,7 @@ async def stage_rates(items: Sequence[MemoryItem], embedder: Embedder,
                     (time.process_time() - c0) / len(items))
     for name, store in (("core", CoreStore(directory / "core", settings)),
                         ("history", HistoryStore(directory / "history", settings)),
-                        ("vector", VectorStore(directory / "vector", settings, embedder.dim))):
+                        ("vector", UsearchStore(directory / "vector", settings, embedder.dim))):
         await store.open()
         t0, c0 = time.perf_counter(), time.process_time()
         for c, v in zip(calls, vectors):

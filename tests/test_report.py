@@ -4,6 +4,7 @@ import pandas as pd
 
 import pytest
 
+from agentmem_lab.stores import StoreSettings
 from agentmem_lab import report
 from agentmem_lab import targets as tg
 from helpers import known_result
@@ -97,8 +98,7 @@ def test_environment_table_records_settings():
 
 
 def _variant(throughput, recall, **stores):
-    base = {"sqlite_synchronous": "NORMAL", "usearch_dtype": "i8", "usearch_connectivity": 16,
-            "usearch_expansion_add": 64, "usearch_expansion_search": 64, "usearch_threads": 0}
+    base = StoreSettings().to_dict()
     base.update(stores)
     return known_result("bulk", 1000, throughput=throughput, settings={"stores": base},
                         search={"queries": 10, "k": 10, "p50_ms": 0.1, "p99_ms": 0.2,
@@ -108,8 +108,8 @@ def _variant(throughput, recall, **stores):
 
 def test_index_settings_frontier_and_the_targets_use_defaults_only():
     default = _variant(25_000.0, 0.998)
-    fast_bad = _variant(40_000.0, 0.90, usearch_connectivity=8)
-    slow_good = _variant(15_000.0, 1.0, usearch_expansion_add=128)
+    fast_bad = _variant(40_000.0, 0.90, hnsw_connectivity=8)
+    slow_good = _variant(15_000.0, 1.0, hnsw_expansion_add=128)
     rs = [default, fast_bad, slow_good]
     table = report.index_settings_table(rs)
     assert list(table["setting"]) == ["i8 M8 ea64", "i8 M16 ea64 (default)", "i8 M16 ea128"]

@@ -5,7 +5,7 @@ import pytest
 
 from agentmem_lab.embedders import HashEmbedder
 from agentmem_lab.errors import ConfigError, StoreWriteError
-from agentmem_lab.stores import (CoreStore, HistoryStore, StoreSettings, VectorStore,
+from agentmem_lab.stores import (CoreStore, HistoryStore, StoreSettings, UsearchStore,
                                  real_stores, simulated_stores)
 from conftest import arun
 
@@ -21,8 +21,12 @@ def test_settings_are_checked():
         StoreSettings(usearch_dtype="f64")
     with pytest.raises(ConfigError, match="--sqlite-synchronous"):
         StoreSettings(sqlite_synchronous="sometimes")
-    with pytest.raises(ConfigError, match="--usearch-connectivity"):
-        StoreSettings(usearch_connectivity=1)
+    with pytest.raises(ConfigError, match="--hnsw-connectivity"):
+        StoreSettings(hnsw_connectivity=1)
+    with pytest.raises(ConfigError, match="no vector store named 'pinecone'; known: usearch"):
+        StoreSettings(vector_store="pinecone")
+    # a recorded dict of the former names still loads (verify reopens older runs)
+    assert StoreSettings.from_dict({"usearch_connectivity": 8}).hnsw_connectivity == 8
     assert StoreSettings(sqlite_synchronous="full").sqlite_synchronous == "FULL"
 
 
@@ -83,7 +87,7 @@ def test_vector_store_writes_searches_saves_and_reloads(tmp_path, items):
     vecs = _vecs(items)
 
     async def go():
-        s = VectorStore(tmp_path, StoreSettings(), 384)
+        s = UsearchStore(tmp_path, StoreSettings(), 384)
         await s.open()
         await s.write(items[0], vecs[0])
         await s.write_many(items[1:], vecs[1:])
@@ -96,7 +100,7 @@ def test_vector_store_writes_searches_saves_and_reloads(tmp_path, items):
         keys, _ = await s.search(vecs[7:8], 1)
         await s.delete_many([items[2].key])
         await s.close()
-        s2 = VectorStore(tmp_path, StoreSettings(), 384)
+        s2 = UsearchStore(tmp_path, StoreSettings(), 384)
         await s2.open()
         again = await s2.keys()
         await s2.close()
@@ -136,4 +140,4 @@ def test_writes_before_open_fail_clearly(tmp_path, items):
     with pytest.raises(StoreWriteError, match="not open"):
         arun(CoreStore(tmp_path, StoreSettings()).write(items[0], None))
     with pytest.raises(StoreWriteError, match="not open"):
-        arun(VectorStore(tmp_path, StoreSettings(), 384).write(items[0], np.zeros(384)))
+        arun(UsearchStore(tmp_path, StoreSettings(), 384).write(items[0], np.zeros(384)))

@@ -35,14 +35,16 @@ quick_items = { 10 = 20 }
 def test_default_grid():
     full, quick = plan(), plan(quick=True)
     names = [p.name for p in full]
-    assert len(names) == len(set(names)) == 65  # 60 + 5 index-setting variants of bulk-1000
+    # 60 + 5 index-setting variants of bulk-1000 + 6 other vector stores x 2 configurations
+    assert len(names) == len(set(names)) == 77
+    assert {"bulk-b1000-c1-hash-chroma", "parallel-b1-c1-hash-sqlite-vec"} <= set(names)
     assert {"bulk-b1000-c1-hash-f32", "bulk-b1000-c1-hash-m8", "bulk-b1000-c1-hash-ea128"} <= set(names)
     assert [p.name for p in quick] == names
     by = {p.name: p.parameters for p in full}
     assert by["bulk-b1000-c4-hash"]["items"] == 20000
     assert by["sequential-b1-c1-simulated"]["profile"] == "simulated"
     assert {p.parameters["concurrency"] for p in full} == {1, 4}
-    assert by["bulk-b1000-c1-hash-m8"]["usearch_connectivity"] == 8
+    assert by["bulk-b1000-c1-hash-m8"]["hnsw_connectivity"] == 8
     assert {p.parameters["embedder"] for p in full} == {"hash", "minilm"}
     q = {p.name: p.parameters for p in quick}
     assert q["bulk-b1000-c1-hash"]["items"] == 2000 and q["bulk-b1000-c1-hash"]["repeats"] == 1

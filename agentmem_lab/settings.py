@@ -1,0 +1,262 @@
+"""Every setting of a run, declared once.
+
+A ``Setting`` holds a setting's name, type, default, bounds, choices and help. From the
+declarations below come:
+
+- the ``agentmem-lab run`` options (``add_arguments``; ``--batch-size`` for ``batch_size``);
+- the papermill parameter check (``coerce``: a notebook parameter may arrive as a string
+  of digits, anything else of the wrong type is one line naming the parameter);
+- ``RunConfig``'s and ``StoreSettings``' defaults and checks (``default``, ``check``);
+- the settings recorded with each result (``RunConfig.to_settings``).
+
+Adding a knob means adding one ``Setting`` here and the field that carries it (a test
+checks that the fields, the declarations and the notebook's parameters agree).
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+from dataclasses import dataclass
+from typing import Any, Callable, Iterable, Mapping, Sequence
+
+from .errors import ConfigError, UnknownNameError
+
+#: The kinds of value a setting can hold.
+_TYPES = (int, float, str)
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One setting: where it lives (``scope``: ``run`` or ``stores``), its type and rules."""
+
+    name: str
+    type: type
+    default: Any
+    help: str
+    scope: str = "run"
+    group: str = "run"
+    minimum: float | None = None
+    maximum: float | None = None
+    choices: Callable[[], Sequence[str]] | None = None
+    optional: bool = False  # None (or an empty notebook string) means "not set"
+    required: bool = False
+    metavar: str = "X"
+    aliases: tuple[str, ...] = ()  # former names, still accepted
+    upper: bool = False  # text compared and kept in upper case
+    kind: str | None = None  # the choices are a registry's names: "no <kind> named ..."
+
+    @property
+    def option(self) -> str:
+        return "--" + self.name.replace("_", "-")
+
+    def choice_names(self) -> list[str]:
+        return list(self.choices()) if self.choices is not None else []
+
+    def coerce(self, value: Any, where: str | None = None) -> Any:
+        """``value`` checked (and a string of digits made an integer); raises ConfigError
+        naming ``where`` (default: the CLI option)."""
+        where = where or self.option
+        if value is None or (self.optional and value == ""):
+            if self.optional:
+                return None
+            raise ConfigError(where, "is required")
+        if self.type is int:
+            if isinstance(value, str) and value.strip().lstrip("+-").isdigit():
+                value = int(value.strip())
+            if isinstance(value, bool) or not isinstance(value, int):
+                kind = "" if isinstance(value, str) else f" ({type(value).__name__})"
+                raise ConfigError(where, f"must be an integer, got {value!r}{kind}")
+        elif self.type is float:
+            if isinstance(value, str):
+                try:
+                    value = float(value)
+                except ValueError:
+                    raise ConfigError(where, f"must be a number, got {value!r}") from None
+            if isinstance(value, bool) or not isinstance(value, (int, float)) \
+                    or not math.isfinite(value):
+                raise ConfigError(where, f"must be a number, got {value!r}")
+            value = float(value)
+        elif not isinstance(value, str):
+            raise ConfigError(where, f"must be a string, got {value!r} ({type(value).__name__})")
+        if self.upper:
+            value = value.upper()
+        if self.minimum is not None and self.maximum is not None and \
+                not self.minimum <= value <= self.maximum:
+            raise ConfigError(where, f"must be from {self.minimum:g} to {self.maximum:g}, "
+                                     f"got {value!r}")
+        if self.minimum is not None and value < self.minimum:
+            raise ConfigError(where, f"must be >= {self.minimum:g}, got {value!r}")
+        names = self.choice_names()
+        if names and value not in names and self.kind is not None:
+            raise UnknownNameError(self.kind, value, names, where)
+        if names and value not in names:
+            raise ConfigError(where, f"must be one of {', '.join(names)}, got {value!r}")
+        return value
+
+    def parse(self, text: str) -> Any:
+        """argparse's ``type``: the same check, as argparse's one-line error."""
+        try:
+            return self.coerce(text)
+        except ConfigError as exc:
+            raise argparse.ArgumentTypeError(exc.message) from None
+
+
+def _modes() -> list[str]:
+    from .modes import MODES
+
+    return MODES.names()
+
+
+def _profiles() -> list[str]:
+    from .runner import PROFILES
+
+    return PROFILES.names()
+
+
+def _loops() -> list[str]:
+    from .loops import EVENT_LOOPS
+
+    return EVENT_LOOPS.names()
+
+
+def _vector_stores() -> list[str]:
+    from .stores import VECTOR_STORES
+
+    return VECTOR_STORES.names()
+
+
+SYNCHRONOUS = ("OFF", "NORMAL", "FULL", "EXTRA")
+USEARCH_DTYPES = ("f32", "f16", "bf16", "i8")
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("mode", str, None, "write mode. sequential: embed, then core, vector, history one "
+            "after another; parallel: embed, then the three writes concurrently; batch: one "
+            "embed_batch, then every item's writes concurrently; bulk: one embed_batch, then "
+            "one bulk write per store", choices=_modes, required=True, metavar="MODE", kind="mode"),
+    Setting("batch_size", int, None, "items per add call (1, 10, 100, 1000 in the default sweep)",
+            minimum=1, required=True, metavar="N"),
+    Setting("items", int, None, "measured items in all (at least the batch size); warmup items "
+            "come on top", minimum=1, required=True, metavar="N"),
+    Setting("concurrency", int, 1, "concurrent clients, each issuing calls one after another",
+            minimum=1, metavar="C"),
+    Setting("embedder", str, "hash", "hash (feature hashing, no model), minilm (after "
+            "'agentmem-lab models install minilm'), or fastembed:MODEL (a fastembed model name "
+            "or a local model directory)", metavar="NAME"),
+    Setting("profile", str, "real", "real components, or the seed's latency model (embedder and "
+            "stores sleep the seed's assumed latencies)", choices=_profiles, metavar="PROFILE", kind="profile"),
+    Setting("event_loop", str, "uvloop", "the event loop the run is timed in (uvloop measured "
+            "faster, and the harness's own cost lower)", choices=_loops, metavar="LOOP", kind="event loop"),
+    Setting("repeats", int, 1, "split the measured calls into R timed passes (per-pass "
+            "throughput is kept)", minimum=1, metavar="R"),
+    Setting("warmup", int, 1, "calls made on scratch stores before measuring, left out of the "
+            "figures", minimum=0, metavar="W"),
+    Setting("seed", int, 0, "seed of the corpus generator, the ids and the recall samples",
+            minimum=0, metavar="S"),
+    Setting("corpus", str, None, 'one memory per line, {"content": ..., "metadata": {...}}, '
+            "cycled to reach --items (default: the built-in generator)", optional=True,
+            metavar="FILE.jsonl"),
+    Setting("label", str, None, "the configuration's name in reports (default: derived from "
+            "the settings)", optional=True, metavar="NAME"),
+    Setting("vector_store", str, "usearch", "the vector store backend (see README, 'Vector "
+            "stores side by side')", scope="stores", group="stores", choices=_vector_stores,
+            metavar="NAME", kind="vector store"),
+    Setting("sqlite_synchronous", str, "NORMAL", "SQLite PRAGMA synchronous of the core and "
+            "history stores (and sqlite-vec)", scope="stores", group="stores",
+            choices=lambda: SYNCHRONOUS, upper=True, metavar="LEVEL"),
+    Setting("usearch_dtype", str, "i8", "usearch scalar type", scope="stores", group="stores",
+            choices=lambda: USEARCH_DTYPES, metavar="DTYPE"),
+    Setting("hnsw_connectivity", int, 16, "HNSW connectivity M (usearch, faiss-hnsw, chroma)",
+            scope="stores", group="stores", minimum=2, metavar="M",
+            aliases=("usearch_connectivity",)),
+    Setting("hnsw_expansion_add", int, 64, "HNSW expansion when adding, efConstruction "
+            "(usearch, faiss-hnsw, chroma)", scope="stores", group="stores", minimum=2,
+            metavar="E", aliases=("usearch_expansion_add",)),
+    Setting("hnsw_expansion_search", int, 64, "HNSW expansion when searching, efSearch "
+            "(usearch, faiss-hnsw, chroma)", scope="stores", group="stores", minimum=2,
+            metavar="E", aliases=("usearch_expansion_search",)),
+    Setting("usearch_threads", int, 0, "threads of a usearch batch add; 0 = all cores",
+            scope="stores", group="stores", minimum=0, metavar="T"),
+    Setting("onnx_threads", int, None, "onnxruntime threads of a fastembed/minilm embedder "
+            "(default: its own)", group="stores", minimum=1, optional=True, metavar="T"),
+    Setting("search_queries", int, 100, "queries of the search figures after the run (0 skips "
+            "them)", group="stores", minimum=0, metavar="Q"),
+    Setting("fail_rate", float, 0.0, "probability that a store write of an item fails, for "
+            "every store", group="faults", minimum=0, maximum=1, metavar="P"),
+    *(Setting(f"fail_rate_{store}", float, None, f"the same for the {store} store alone "
+              "(overrides --fail-rate)", group="faults", minimum=0, maximum=1, optional=True,
+              metavar="P") for store in ("core", "vector", "history")),
+)
+
+BY_NAME: dict[str, Setting] = {s.name: s for s in SETTINGS}
+_ALIASES: dict[str, str] = {a: s.name for s in SETTINGS for a in s.aliases}
+
+GROUPS = {
+    "run": "what to run",
+    "stores": "store and embedder settings (recorded with the result)",
+    "faults": "fault injection (seeded by --seed; an item is acknowledged only when all three "
+              "of its writes succeed)",
+}
+
+
+def default(name: str) -> Any:
+    """The declared default of a setting (for the dataclass fields that carry it)."""
+    return BY_NAME[name].default
+
+
+def of_scope(scope: str) -> list[Setting]:
+    return [s for s in SETTINGS if s.scope == scope]
+
+
+def canonical(name: str) -> str:
+    """A setting's name, former names mapped to the current one."""
+    return _ALIASES.get(name, name)
+
+
+def check(obj: Any, scope: str) -> None:
+    """Check (and normalise) every setting of ``scope`` held as attributes of a frozen
+    dataclass, in place."""
+    for s in of_scope(scope):
+        object.__setattr__(obj, s.name, s.coerce(getattr(obj, s.name)))
+
+
+def normalise(values: Mapping[str, Any], where: Callable[[Setting], str] | None = None,
+              ignore: Iterable[str] = ()) -> dict[str, Any]:
+    """Values by setting name, checked; former names accepted; an unknown name is one line
+    listing the known ones. ``where`` names a setting in errors (default: its CLI option)."""
+    skip = set(ignore)
+    out: dict[str, Any] = {}
+    for raw, value in values.items():
+        if raw in skip:
+            continue
+        name = canonical(raw)
+        s = BY_NAME.get(name)
+        if s is None:
+            raise ConfigError(raw, f"is not a setting; known: {', '.join(BY_NAME)}")
+        out[name] = s.coerce(value, where(s) if where else None)
+    for s in SETTINGS:
+        if s.required and s.name not in out:
+            raise ConfigError(where(s) if where else s.option, "is required")
+    return out
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Every setting as an option of ``parser``, in its group."""
+    groups = {key: parser.add_argument_group(title) for key, title in GROUPS.items()}
+    for s in SETTINGS:
+        names = [s.option] + ["--" + a.replace("_", "-") for a in s.aliases]
+        choices = s.choice_names()
+        help_text = s.help + (f": {', '.join(choices)}" if choices else "")
+        if not s.required and s.default is not None:
+            help_text += f" (default {s.default})"
+        groups[s.group].add_argument(*names, dest=s.name, type=s.parse, default=s.default,
+                                     required=s.required, metavar=s.metavar, help=help_text)
+
+
+def from_args(args: argparse.Namespace) -> dict[str, Any]:
+    """The settings among parsed arguments."""
+    return {s.name: getattr(args, s.name) for s in SETTINGS}
+
+
+__all__ = ["BY_NAME", "GROUPS", "SETTINGS", "Setting", "add_arguments", "canonical", "check",
+           "default", "from_args", "normalise", "of_scope"]

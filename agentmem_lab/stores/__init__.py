@@ -1,0 +1,61 @@
+"""The stores of the write path, each opened on a directory.
+
+- ``CoreStore``: persona blocks in SQLite (``core.db``) through aiosqlite;
+- a vector store, chosen by ``--vector-store`` from ``VECTOR_STORES`` (one module per
+  backend: usearch, faiss-hnsw, faiss-flat, qdrant-local, chroma, lancedb, sqlite-vec);
+- ``HistoryStore``: ADD events in SQLite (``history.db``, apart, as AgentMem keeps it).
+
+Every store has the same small interface: ``open``, ``write`` (one item), ``write_many``
+(one bulk write, atomic), ``delete_many`` (undo), ``keys`` and ``close``; vector stores
+add ``search`` and ``optimize``. ``Simulated*`` stores sleep the seed's latencies instead
+of working; ``NullStore`` does nothing (the harness's own cost).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..registry import Registry
+from .base import (DURABILITY, NO_KEY, Store, StoreSet, StoreSettings, VectorStore,
+                   package_version, storage_cause)
+from .chroma import ChromaStore
+from .faiss import FaissFlatStore, FaissHnswStore
+from .lancedb import LanceDBStore
+from .qdrant import QdrantLocalStore
+from .simulated import NullStore, SimulatedStore
+from .sqlite import CoreStore, HistoryStore
+from .sqlite_vec import SqliteVecStore
+from .usearch import UsearchStore
+
+VECTOR_STORES: Registry[type[VectorStore]] = Registry("vector store", "--vector-store")
+for _cls in (UsearchStore, FaissHnswStore, FaissFlatStore, QdrantLocalStore, ChromaStore,
+             LanceDBStore, SqliteVecStore):
+    VECTOR_STORES.register(_cls.backend)(_cls)
+
+
+def vector_store(directory: str | Path, settings: StoreSettings, ndim: int) -> VectorStore:
+    """The vector store the settings name, under ``directory``."""
+    return VECTOR_STORES.get(settings.vector_store)(directory, settings, ndim)
+
+
+def real_stores(directory: str | Path, settings: StoreSettings, ndim: int) -> StoreSet:
+    """Real embedded stores under ``directory``."""
+    return StoreSet(CoreStore(directory, settings), vector_store(directory, settings, ndim),
+                    HistoryStore(directory, settings))
+
+
+def null_stores(futures: bool = False) -> StoreSet:
+    """Stores that do nothing (the harness's own cost); see ``NullStore``."""
+    return StoreSet(*(NullStore(name, futures) for name in ("core", "vector", "history")))
+
+
+def simulated_stores() -> StoreSet:
+    """Stores that sleep the seed's latencies (core 10 ms, vector 10 ms, history 5 ms)."""
+    return StoreSet(SimulatedStore("core"), SimulatedStore("vector"), SimulatedStore("history"))
+
+
+__all__ = ["ChromaStore", "CoreStore", "DURABILITY", "FaissFlatStore", "FaissHnswStore",
+           "HistoryStore", "LanceDBStore", "NO_KEY", "NullStore", "QdrantLocalStore",
+           "SimulatedStore", "SqliteVecStore", "Store", "StoreSet", "StoreSettings",
+           "UsearchStore", "VECTOR_STORES", "VectorStore", "null_stores", "package_version",
+           "real_stores", "simulated_stores", "storage_cause", "vector_store"]

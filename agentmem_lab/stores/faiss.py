@@ -1,0 +1,184 @@
+"""FAISS (faiss-cpu): an HNSW graph or a flat (exact) index, saved to one file."""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Any, Sequence
+
+import numpy as np
+import numpy.typing as npt
+
+from ..errors import MissingDependencyError, StorageError, StoreWriteError
+from .base import VectorStore, normalised, storage_cause
+
+
+def _faiss() -> Any:
+    try:
+        import faiss
+    except ImportError:
+        raise MissingDependencyError("faiss-cpu", "pip install 'agentmem-lab[stores]'") from None
+    return faiss
+
+
+class _FaissStore(VectorStore):
+    """An ``IndexIDMap2`` over a FAISS index of inner products on unit vectors (cosine).
+    ``optimize`` and ``close`` save it atomically (``faiss.write_index``, then rename)."""
+
+    _index: Any
+    _faiss: Any
+
+    package = "faiss-cpu"
+    durability = "save"
+    filename = "vectors.faiss"
+
+    @property
+    def path(self) -> Any:
+        return self.directory / self.filename
+
+    def _make(self, faiss: Any) -> Any:
+        raise NotImplementedError
+
+    def _open(self) -> None:
+        faiss = self._faiss = _faiss()
+        self._index = faiss.read_index(str(self.path)) if self.path.exists() \
+            else faiss.IndexIDMap2(self._make(faiss))
+        self._ids: set[int] = set(faiss.vector_to_array(self._index.id_map).tolist())
+        self._dirty = False
+
+    def _save(self) -> None:
+        tmp = self.path.with_suffix(".faiss.tmp")
+        try:
+            self._faiss.write_index(self._index, str(tmp))
+            os.replace(tmp, self.path)
+        except Exception as exc:
+            tmp.unlink(missing_ok=True)
+            raise StorageError(f"{self.backend} vector store", str(self.path),
+                               storage_cause(self.directory, exc)) from None
+        self._dirty = False
+
+    def _optimize(self) -> None:
+        self._save()
+
+    def _close(self) -> None:
+        if self._dirty or not self.path.exists():
+            self._save()
+        self._index = None
+
+    def _present(self, keys: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint64]:
+        ids = self._ids
+        found: npt.NDArray[np.uint64] = keys[np.fromiter(
+            (int(k) in ids for k in keys.tolist()), dtype=bool, count=len(keys))]
+        return found
+
+    def _add(self, keys: npt.NDArray[np.uint64], vectors: npt.NDArray[np.float32]) -> None:
+        self._dirty = True
+        self._index.add_with_ids(normalised(vectors), keys.astype(np.int64))
+        self._ids.update(keys.tolist())
+
+    def _keys(self) -> Any:
+        return list(self._ids)
+
+    def _search(self, queries: npt.NDArray[np.float32], k: int
+                ) -> Sequence[tuple[Any, Any]]:
+        sims, ids = self._index.search(normalised(queries), k)
+        rows = []
+        for s_row, i_row in zip(sims, ids):
+            keep = i_row >= 0
+            rows.append((i_row[keep].astype(np.uint64), 1.0 - s_row[keep]))
+        return rows
+
+
+class FaissFlatStore(_FaissStore):
+    """Exact search (``IndexFlatIP``): a write only appends the vector, so this is the floor
+    of what a vector write can cost; every search compares the query with every vector."""
+
+    backend = "faiss-flat"
+    search_kind = "exact"
+
+    def _make(self, faiss: Any) -> Any:
+        return faiss.IndexFlatIP(self.ndim)
+
+    def backend_settings(self) -> dict[str, Any]:
+        return {"dtype": "f32", "threads": _faiss().omp_get_max_threads()}
+
+    def _remove(self, keys: npt.NDArray[np.uint64]) -> None:
+        present = self._present(keys)
+        if len(present):
+            self._dirty = True
+            self._index.remove_ids(present.astype(np.int64))
+            self._ids.difference_update(present.tolist())
+
+
+class FaissHnswStore(_FaissStore):
+    """HNSW (``IndexHNSWFlat``, float32 vectors) with the same M and ef settings as usearch.
+
+    FAISS's HNSW cannot remove a vector: a removed key is a tombstone, kept in
+    ``vectors.faiss.removed`` and filtered out of every search (which asks for as many more
+    hits as there are tombstones). A removed key cannot be written again."""
+
+    backend = "faiss-hnsw"
+    search_kind = "hnsw"
+
+    @property
+    def removed_path(self) -> Any:
+        return self.directory / (self.filename + ".removed")
+
+    def _make(self, faiss: Any) -> Any:
+        s = self.settings_
+        index = faiss.IndexHNSWFlat(self.ndim, s.hnsw_connectivity, faiss.METRIC_INNER_PRODUCT)
+        index.hnsw.efConstruction = s.hnsw_expansion_add
+        return index
+
+    def _open(self) -> None:
+        super()._open()
+        self._removed: set[int] = set()
+        if self.removed_path.exists():
+            self._removed = set(json.loads(self.removed_path.read_text(encoding="ascii")))
+        self._ids -= self._removed
+        self._faiss.downcast_index(self._index.index).hnsw.efSearch = \
+            self.settings_.hnsw_expansion_search
+
+    def _save(self) -> None:
+        tmp = self.removed_path.with_suffix(".tmp")
+        try:
+            tmp.write_text(json.dumps(sorted(self._removed)), encoding="ascii")
+            os.replace(tmp, self.removed_path)
+        except OSError as exc:
+            tmp.unlink(missing_ok=True)
+            raise StorageError(f"{self.backend} vector store", str(self.removed_path),
+                               storage_cause(self.directory, exc)) from None
+        super()._save()
+
+    def _add(self, keys: npt.NDArray[np.uint64], vectors: npt.NDArray[np.float32]) -> None:
+        again = [k for k in keys.tolist() if k in self._removed]
+        if again:
+            raise StoreWriteError(self.name, f"faiss-hnsw cannot write a removed key again "
+                                             f"(e.g. {again[0]}): its graph keeps removed vectors")
+        super()._add(keys, vectors)
+
+    def _remove(self, keys: npt.NDArray[np.uint64]) -> None:
+        present = self._present(keys)
+        if len(present):
+            self._dirty = True
+            self._removed.update(present.tolist())
+            self._ids.difference_update(present.tolist())
+
+    def _search(self, queries: npt.NDArray[np.float32], k: int
+                ) -> Sequence[tuple[Any, Any]]:
+        if not self._removed:
+            return super()._search(queries, k)
+        rows = super()._search(queries, k + len(self._removed))
+        out = []
+        for keys, dists in rows:
+            keep = np.fromiter((int(x) not in self._removed for x in keys), dtype=bool,
+                               count=len(keys))
+            out.append((np.asarray(keys)[keep][:k], np.asarray(dists)[keep][:k]))
+        return out
+
+    def backend_settings(self) -> dict[str, Any]:
+        s = self.settings_
+        return {"dtype": "f32", "connectivity": s.hnsw_connectivity,
+                "expansion_add": s.hnsw_expansion_add,
+                "expansion_search": s.hnsw_expansion_search, "removal": "tombstones",
+                "threads": _faiss().omp_get_max_threads()}
