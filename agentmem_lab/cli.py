@@ -200,18 +200,6 @@ def _sigterm(signum: int, frame: Any) -> None:
     raise KeyboardInterrupt
 
 
-def _quiet_cancelled_writes() -> None:
-    """An interrupt cancels the writes in flight; a write whose task was cancelled before it
-    started is a coroutine never awaited, and Python would warn about each one at exit.
-    They were cancelled on purpose (verify repairs what they left): no warning lines."""
-    import gc
-    import warnings
-
-    warnings.filterwarnings("ignore", message="coroutine .* was never awaited",
-                            category=RuntimeWarning)
-    gc.collect()
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -222,7 +210,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         code: int = args.func(args)
         return code
     except Interrupted as exc:
-        _quiet_cancelled_writes()
         print(f"{where}: {exc}", file=sys.stderr)
         return 130
     except ConfigError as exc:
@@ -232,7 +219,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"{where}: error: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
-        _quiet_cancelled_writes()
         print(f"{where}: interrupted", file=sys.stderr)
         return 130
     finally:

@@ -13,6 +13,7 @@ call. Throughput is acknowledged items divided by measured wall seconds.
 from __future__ import annotations
 
 import asyncio
+import gc
 import math
 import os
 import shutil
@@ -20,6 +21,7 @@ import signal
 import statistics
 import threading
 import time
+import warnings
 from dataclasses import dataclass, field, fields
 from datetime import datetime, timezone
 from pathlib import Path
@@ -340,6 +342,10 @@ async def _cancelled_by_sigterm(coro: Coroutine[Any, Any, T]) -> T:
         signal.signal(signal.SIGTERM, before)
 
 
+def _never_awaited(w: warnings.WarningMessage) -> bool:
+    return issubclass(w.category, RuntimeWarning) and "was never awaited" in str(w.message)
+
+
 def run_in_own_loop(coro: Coroutine[Any, Any, T], event_loop: str = "asyncio") -> T:
     """Run a coroutine in a fresh event loop of the named kind (``loops``). Inside a running
     loop (a Jupyter kernel), the fresh loop runs on its own thread: all timing still happens
@@ -348,8 +354,28 @@ def run_in_own_loop(coro: Coroutine[Any, Any, T], event_loop: str = "asyncio") -
     factory = loop_factory(event_loop)
 
     def go() -> T:
-        with asyncio.Runner(loop_factory=factory) as runner:
-            return runner.run(_cancelled_by_sigterm(coro))
+        # An interrupt cancels the writes in flight; a write whose task was cancelled before
+        # it started is a coroutine never awaited, and Python warns about each one. Those
+        # were cancelled on purpose (verify repairs what they left), so on an interrupt they
+        # are dropped; every other warning (and these, when the run was not interrupted) is
+        # issued as usual.
+        interrupted = False
+        caught: list[warnings.WarningMessage] = []
+        try:
+            with warnings.catch_warnings(record=True) as caught:  # type: ignore[assignment]
+                warnings.simplefilter("default")
+                try:
+                    with asyncio.Runner(loop_factory=factory) as runner:
+                        return runner.run(_cancelled_by_sigterm(coro))
+                except (KeyboardInterrupt, asyncio.CancelledError):
+                    interrupted = True
+                    gc.collect()
+                    raise
+        finally:
+            for w in caught:
+                if not (interrupted and _never_awaited(w)):
+                    warnings.warn_explicit(w.message, w.category, w.filename, w.lineno,
+                                           source=w.source)
 
     try:
         asyncio.get_running_loop()

@@ -120,3 +120,39 @@ def test_index_settings_frontier_and_the_targets_use_defaults_only():
     # the phase-1 goal is judged on the default settings, not on the faster variant
     v = {x.target.id: x for x in tg.evaluate(tg.load(), rs)}
     assert v["phase1-goal"].measured == 25_000.0
+
+
+def _backend_result(backend, mode, batch, throughput, recall, search="hnsw", durability="save",
+                    **stores):
+    st = dict(StoreSettings().to_dict(), vector_store=backend, **stores)
+    return known_result(mode, batch, throughput=throughput,
+                        settings={"stores": st, "store_details": {"vector": {
+                            "version": "1.0", "search": search, "durability": durability}}},
+                        search={"queries": 10, "k": 10, "p50_ms": 0.5, "p99_ms": 0.9,
+                                "recall_at_10": recall},
+                        vector_load={"backend": backend, "insert_s": 1.5, "optimize_s": 0.5,
+                                     "load_s": 2.0, "check_s": 0.1, "vectors": 2 * batch,
+                                     "insert_vectors_per_s": 2 * batch / 1.5,
+                                     "durability": durability, "search": search},
+                        label=f"{mode}-b{batch}-c1-hash-{backend}")
+
+
+def test_vector_stores_side_by_side():
+    rs = [_backend_result("usearch", "bulk", 1000, 20_000.0, 0.99),
+          _backend_result("faiss-flat", "bulk", 1000, 40_000.0, 1.0, search="exact"),
+          _backend_result("chroma", "parallel", 1, 150.0, 1.0, durability="write"),
+          _backend_result("usearch", "parallel", 1, 1_500.0, 1.0),
+          # not side by side: another index setting, another batch size
+          _backend_result("usearch", "bulk", 1000, 30_000.0, 0.9, hnsw_connectivity=8),
+          _backend_result("lancedb", "bulk", 100, 9_000.0, 1.0)]
+    table = report.vector_stores_table(rs)
+    assert list(zip(table["configuration"], table["vector store"])) == [
+        ("bulk-1000", "faiss-flat"), ("bulk-1000", "usearch"),
+        ("parallel-1", "usearch"), ("parallel-1", "chroma")]
+    row = table.iloc[0]
+    assert (row["insert s"], row["optimize s"], row["load s"]) == (1.5, 0.5, 2.0)
+    assert row["search"] == "exact" and row["durable"] == "save" and row["recall@10"] == 1.0
+    fig = report.vector_stores_figure(rs)
+    assert [len(ax.collections) for ax in fig.axes] == [2, 2]
+    # the index-settings frontier stays usearch's own
+    assert len(report.index_settings_table(rs)) == 2
