@@ -9,7 +9,8 @@ from importlib import metadata
 from typing import Any
 
 PACKAGES = ("agentmem-lab", "fastembed", "usearch", "aiosqlite", "numpy", "onnxruntime",
-            "pandas", "papermill", "uvloop")
+            "pandas", "papermill", "uvloop", "faiss-cpu", "qdrant-client", "chromadb",
+            "lancedb", "sqlite-vec", "apsw")
 
 
 def cpu_model() -> str:

@@ -5,7 +5,8 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-SCRIPTS = ["calibration.py", "embedders.py", "pipeline.py", "overlap.py", "faults.py", "verify.py"]
+SCRIPTS = ["calibration.py", "embedders.py", "pipeline.py", "overlap.py", "faults.py", "verify.py",
+           "vector_stores.py"]
 
 
 def main() -> int:

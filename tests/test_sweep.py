@@ -5,6 +5,7 @@ import sys
 
 import pytest
 
+from agentmem_lab.stores import VECTOR_STORES
 from agentmem_lab import report
 from agentmem_lab import targets as tg
 from agentmem_lab.cli import main
@@ -91,6 +92,7 @@ def test_quick_sweep_end_to_end_and_check(tmp_path):
     for heading in ("Phase targets", "not self-consistent", "Throughput against batch size",
                     "Latency per call and per item", "stage breakdown", "Speedup over sequential",
                     "Search beside write speed", "usearch settings", "The defaults, i8 M16 ea64",
+                    "Vector stores side by side", "qdrant-local", "sqlite-vec",
                     "Environment and settings",
                     "executed notebook"):
         assert heading in html, heading
@@ -102,9 +104,11 @@ def test_quick_sweep_end_to_end_and_check(tmp_path):
         assert (out / "configs" / name / "benchmark.ipynb").exists()
         assert f'href="configs/{name}/benchmark.html"' in html
     sweep = report.load(out)
-    assert len(sweep.results) == 65 and not sweep.failures
+    assert len(sweep.results) == 77 and not sweep.failures
     for r in sweep.results:
         assert r.integrity["lost"] == 0 and r.integrity["orphans"] == 0
+    backends = {r.settings["stores"]["vector_store"] for r in sweep.results if r.vector_load}
+    assert backends == set(VECTOR_STORES.names())
     # check exits as the targets say
     catalogue = tg.load()
     expected = 1 if tg.gate_failures(catalogue, tg.evaluate(catalogue, sweep.results)) else 0
