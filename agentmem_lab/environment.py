@@ -10,7 +10,7 @@ from typing import Any
 
 PACKAGES = ("agentmem-lab", "fastembed", "usearch", "aiosqlite", "numpy", "onnxruntime",
             "pandas", "papermill", "uvloop", "faiss-cpu", "qdrant-client", "chromadb",
-            "lancedb", "sqlite-vec", "apsw")
+            "lancedb", "sqlite-vec", "apsw", "mem0ai")
 
 
 def cpu_model() -> str:

@@ -24,6 +24,13 @@ def _check_rate(option: str, rate: float) -> float:
     return float(rate)
 
 
+def decides(seed: int, store: str, key: int, rate: float) -> bool:
+    """Whether the write of ``key`` to ``store`` fails: a hash of (seed, store, key) below
+    ``rate`` (the same answer whatever the order, mode or concurrency)."""
+    digest = hashlib.blake2b(f"{seed}:{store}:{key}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big") / 2.0**64 < rate
+
+
 class FaultyStore(Store):
     """Wraps a store; each item's write fails with probability ``rate``."""
 
@@ -35,8 +42,7 @@ class FaultyStore(Store):
         self.injected = 0
 
     def fails(self, key: int) -> bool:
-        digest = hashlib.blake2b(f"{self.seed}:{self.name}:{key}".encode(), digest_size=8).digest()
-        return int.from_bytes(digest, "big") / 2.0**64 < self.rate
+        return decides(self.seed, self.name, key, self.rate)
 
     async def open(self) -> None:
         await self.inner.open()

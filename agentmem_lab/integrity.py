@@ -8,16 +8,18 @@ from __future__ import annotations
 
 import random
 import time
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
 import numpy as np
 import numpy.typing as npt
 
 from .embedders import Embedder
-from .faults import unwrap
 from .records import MemoryItem
 from .stats import summarize
-from .stores import StoreSet, VectorStore
+from .stores import StoreSet
+
+if TYPE_CHECKING:
+    from .systems import Searcher
 
 #: Similarity tolerance for ties (a returned key counts when it is as similar as the best).
 TIE_EPS = 1e-5
@@ -43,14 +45,14 @@ def integrity_counts(keys: dict[str, set[int]], acked: set[int], failed: int) ->
     }
 
 
-async def self_recall_at_1(stores: StoreSet, embedder: Embedder, items: Sequence[MemoryItem],
-                           sample: int = 1000, seed: int = 0) -> float | None:
+async def self_recall_at_1(vector: "Searcher | None", embedder: Embedder,
+                           items: Sequence[MemoryItem], sample: int = 1000,
+                           seed: int = 0) -> float | None:
     """Share of a sample of stored items whose own text finds them at rank 1 (tie-aware).
 
-    None when the vector store cannot search (simulated profile) or nothing is stored.
+    None when the system cannot search (simulated profile) or nothing is stored.
     """
-    vector = unwrap(stores.vector)
-    if not isinstance(vector, VectorStore) or not items:
+    if vector is None or not items:
         return None
     chosen = random.Random(seed).sample(list(items), min(sample, len(items)))
     queries = await embedder.embed_batch([i.content for i in chosen])
@@ -83,12 +85,12 @@ def exact_topk_recall(found: npt.NDArray[Any], base_keys: npt.NDArray[np.uint64]
     return hits / (len(found) * k_eff)
 
 
-async def search_figures(stores: StoreSet, embedder: Embedder, stored: Sequence[MemoryItem],
-                         queries: Sequence[str], k: int = 10) -> dict[str, Any] | None:
-    """Search latency (one query per call, through the store) and recall@10 against exact
-    search over the embedder's float vectors of everything stored."""
-    vector = unwrap(stores.vector)
-    if not isinstance(vector, VectorStore) or not stored or not queries:
+async def search_figures(vector: "Searcher | None", embedder: Embedder,
+                         stored: Sequence[MemoryItem], queries: Sequence[str],
+                         k: int = 10) -> dict[str, Any] | None:
+    """Search latency (one query per call, through the system's search) and recall@10
+    against exact search over the embedder's float vectors of everything stored."""
+    if vector is None or not stored or not queries:
         return None
     qv = await embedder.embed_batch(list(queries))
     base = await embedder.embed_batch([i.content for i in stored])

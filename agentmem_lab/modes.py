@@ -18,7 +18,7 @@ import time
 from functools import partial
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
-from typing import Any, Awaitable, Sequence, TypeVar
+from typing import Any, Awaitable, Protocol, Sequence, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -92,6 +92,12 @@ class CallOutcome:
     acked: list[int] = field(default_factory=list)
     failed: list[int] = field(default_factory=list)
     stages_s: dict[str, float] = field(default_factory=dict)
+
+
+class Adder(Protocol):
+    """What the runner's clients call: one ``add`` call of one or more items."""
+
+    async def add(self, items: Sequence[MemoryItem]) -> CallOutcome: ...
 
 
 class Mode(ABC):

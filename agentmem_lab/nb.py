@@ -36,7 +36,7 @@ def default_out(config: RunConfig) -> Path:
     from .paths import repo_root
 
     name = config.label or config_name(config.mode, config.batch_size, config.concurrency,
-                                       config.embedder_label, config.profile)
+                                       config.embedder_label, config.profile, config.system)
     root = repo_root()
     if root is not None and os.access(root, os.W_OK):
         return root / "reports" / "notebook-runs" / name

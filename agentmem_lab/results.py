@@ -20,7 +20,8 @@ from .errors import ResultError
 # 1: first version.
 # 2: ``harness``: the harness's own cost per call and per item (issue 10).
 # 3: ``vector_load`` (insert_s, optimize_s, load_s of the vector store); settings name the
-#    vector store, and the HNSW settings are ``hnsw_*`` (were ``usearch_*``) (issue 12).
+#    vector store, and the HNSW settings are ``hnsw_*`` (were ``usearch_*``) (issue 12);
+#    ``system``: agentmem or a peer (mem0) (issue 13).
 SCHEMA_VERSION = 3
 
 _SUMMARY_KEYS = ("p50", "p95", "p99", "mean")
@@ -64,6 +65,7 @@ class Result:
     search: dict[str, Any] | None = None
     harness: dict[str, Any] | None = None
     vector_load: dict[str, Any] | None = None
+    system: str = "agentmem"
     corpus: str | None = None
     label: str | None = None
     schema_version: int = SCHEMA_VERSION
@@ -93,7 +95,7 @@ class Result:
     def name(self) -> str:
         """A short name of the configuration, e.g. ``bulk-b1000-c1-hash-real``."""
         return self.label or config_name(self.mode, self.batch_size, self.concurrency,
-                                         self.embedder, self.profile)
+                                         self.embedder, self.profile, self.system)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -133,10 +135,14 @@ class Result:
             raise ResultError(f"{path}: {exc}") from None
 
 
-def config_name(mode: str, batch_size: int, concurrency: int, embedder: str, profile: str) -> str:
+def config_name(mode: str, batch_size: int, concurrency: int, embedder: str, profile: str,
+                system: str = "agentmem") -> str:
+    """A configuration's name: ``bulk-b1000-c1-hash``; another system than agentmem leads
+    (``mem0-b10-c1-hash``: mem0 has one mode)."""
     safe = embedder.replace("/", "_").replace(":", "-")
     suffix = "" if profile in ("real", embedder) else f"-{profile}"
-    return f"{mode}-b{batch_size}-c{concurrency}-{safe}{suffix}"
+    lead = mode if system == "agentmem" else system
+    return f"{lead}-b{batch_size}-c{concurrency}-{safe}{suffix}"
 
 
 def write_json_atomic(path: str | Path, data: Any) -> None:
@@ -205,8 +211,9 @@ def has_default_stores(result: Result) -> bool:
 
 
 def baseline(results: Iterable[Result]) -> list[Result]:
-    """The results with default store settings; all of them when none has the defaults."""
-    rs = list(results)
+    """AgentMem's results with default store settings (all of AgentMem's when none has the
+    defaults): what the targets and the main figures show. Peers have their own section."""
+    rs = [r for r in results if r.system == "agentmem"]
     default = [r for r in rs if has_default_stores(r)]
     return default or rs
 

@@ -34,14 +34,14 @@ from .corpus import generate_lines, load_lines, make_items
 from .embedders import Embedder, SimulatedEmbedder, check_embedder_name, get_embedder
 from .errors import ConfigError, Interrupted, StorageError
 from .loops import loop_factory
-from .integrity import integrity_counts, search_figures, self_recall_at_1, store_keys
-from .modes import STAGES, Mode, get_mode
+from .integrity import integrity_counts, search_figures, self_recall_at_1
+from .modes import STAGES, Adder, get_mode
 from .records import MemoryItem
 from .registry import Registry
-from .faults import unwrap, with_faults
 from .results import Result, write_json_atomic
 from .stats import summarize
-from .stores import StoreSet, StoreSettings, VectorStore, real_stores, simulated_stores
+from .stores import StoreSet, StoreSettings, real_stores, simulated_stores
+from .systems import SYSTEMS
 from .verify import ACK_LOG, RUN_META
 
 T = TypeVar("T")
@@ -80,6 +80,7 @@ class RunConfig:
     mode: str
     batch_size: int
     items: int
+    system: str = declared.default("system")
     concurrency: int = declared.default("concurrency")
     embedder: str = declared.default("embedder")
     profile: str = declared.default("profile")
@@ -102,6 +103,9 @@ class RunConfig:
         if not isinstance(self.stores, StoreSettings):
             raise ConfigError("stores", f"must be StoreSettings, got {self.stores!r}")
         loop_factory(self.event_loop)  # uvloop missing: one line, now
+        from .systems import SYSTEMS
+
+        SYSTEMS.get(self.system).check(self)
         check_embedder_name(self.embedder)
         if self.profile == "real" and self.embedder == "minilm":
             from .errors import ModelNotInstalledError
@@ -195,7 +199,7 @@ def _split(calls: list[Sequence[MemoryItem]], parts: int) -> list[list[Sequence[
     return out
 
 
-async def drive(mode: Mode, calls: Sequence[Sequence[MemoryItem]], concurrency: int,
+async def drive(mode: Adder, calls: Sequence[Sequence[MemoryItem]], concurrency: int,
                 on_call: Callable[[CallRecord], None] | None = None,
                 ) -> tuple[list[CallRecord], float]:
     """Run the calls with ``concurrency`` closed-loop clients; returns records and wall seconds.
@@ -239,25 +243,22 @@ def prepare_out_dir(out: str | Path) -> Path:
 
 async def _measure(config: RunConfig, embedder: Embedder, warm: Sequence[MemoryItem],
                    items: Sequence[MemoryItem], out: Path) -> dict[str, Any]:
-    profile = PROFILES.get(config.profile)
-    mode_cls = get_mode(config.mode)
+    system = SYSTEMS.get(config.system)
     if warm:
         warm_dir = out / "stores-warmup"
         shutil.rmtree(warm_dir, ignore_errors=True)
-        async with profile.stores(config, warm_dir, embedder.dim) as stores:
-            await drive(mode_cls(embedder, stores), chunks(warm, config.batch_size),
-                        config.concurrency)
+        async with await system.open(config, warm_dir, embedder, faults=False) as scratch:
+            await drive(scratch, chunks(warm, config.batch_size), config.concurrency)
         shutil.rmtree(warm_dir, ignore_errors=True)
     stores_dir = out / "stores"
     shutil.rmtree(stores_dir, ignore_errors=True)
     stores_dir.mkdir(parents=True)
     # How to reopen these stores (agentmem-lab verify), written before the first write.
     write_json_atomic(stores_dir / RUN_META, {
-        "profile": config.profile, "embedder": config.embedder, "onnx_threads": config.onnx_threads,
-        "stores": config.stores.to_dict(), "mode": config.mode, "items": config.items})
-    stores = with_faults(profile.stores(config, stores_dir, embedder.dim), config.fail_rates,
-                         config.seed)
-    await stores.open()
+        "system": config.system, "profile": config.profile, "embedder": config.embedder,
+        "onnx_threads": config.onnx_threads, "stores": config.stores.to_dict(),
+        "mode": config.mode, "items": config.items})
+    target = await system.open(config, stores_dir, embedder, faults=True)
     ack_log = open(stores_dir / ACK_LOG, "a", encoding="ascii")
 
     def log_acks(record: CallRecord) -> None:
@@ -271,40 +272,32 @@ async def _measure(config: RunConfig, embedder: Embedder, warm: Sequence[MemoryI
                                                  exc) from None
 
     try:
-        mode = mode_cls(embedder, stores)
         records: list[CallRecord] = []
         repeat_tput: list[float] = []
         wall = 0.0
         for group in _split(chunks(items, config.batch_size), config.repeats):
-            recs, seconds = await drive(mode, group, config.concurrency, log_acks)
+            recs, seconds = await drive(target, group, config.concurrency, log_acks)
             records += recs
             wall += seconds
             repeat_tput.append(sum(len(r.acked) for r in recs) / seconds if seconds > 0 else 0.0)
         acked = {k for r in records for k in r.acked}
         failed = sum(len(r.failed) for r in records)
-        # VectorDBBench's load: the writes (insert_s, timed inside the backend), then what
-        # search readiness and durability need (optimize_s: index build, compaction, save).
-        vector = unwrap(stores.vector)
-        vector_load = None
-        if isinstance(vector, VectorStore):
-            await vector.optimize()
-            vector_load = vector.load_figures()
-        integrity: dict[str, Any] = integrity_counts(await store_keys(stores), acked, failed)
+        vector_load = await target.finish()
+        integrity: dict[str, Any] = integrity_counts(await target.store_keys(), acked, failed)
         stored = [i for i in items if i.key in acked]
-        integrity["self_recall_at_1"] = await self_recall_at_1(stores, embedder, stored,
+        searcher = target.searcher()
+        integrity["self_recall_at_1"] = await self_recall_at_1(searcher, embedder, stored,
                                                                seed=config.seed)
         queries = [line.content for line in generate_lines(config.search_queries,
                                                             seed=config.seed + 1_000_003)]
-        search = await search_figures(stores, embedder, stored, queries)
-        overhead = await harness.measure(mode_cls, chunks(items, config.batch_size),
-                                         config.concurrency, embedder.dim,
-                                         futures=profile.future_replies)
+        search = await search_figures(searcher, embedder, stored, queries)
+        overhead = await system.harness(config, chunks(items, config.batch_size), embedder.dim)
     except BaseException:
         # The run failed (a full disk, an interrupt): close what can be closed, and let the
         # first error speak; the stores stay as they are for `agentmem-lab verify`.
         _close_quietly(ack_log)
         try:
-            await stores.close()
+            await target.close()
         except Exception:
             pass
         raise
@@ -312,11 +305,10 @@ async def _measure(config: RunConfig, embedder: Embedder, warm: Sequence[MemoryI
         ack_log.close()
     except OSError as exc:
         raise StorageError.from_os_error("acknowledgement log", stores_dir / ACK_LOG, exc) from None
-    await stores.close()
+    await target.close()
     return {"records": records, "wall": wall, "repeat_tput": repeat_tput,
             "integrity": integrity, "search": search, "acked": len(acked), "harness": overhead,
-            "vector_load": vector_load,
-            "store_settings": stores.settings()}
+            "vector_load": vector_load, "store_settings": target.settings()}
 
 
 def _close_quietly(f: Any) -> None:
@@ -470,6 +462,7 @@ def _run(config: RunConfig, out_dir: Path) -> Result:
         latency_ms=summary(call_ms), item_latency_ms=summary(item_ms), stages_ms=stages_ms,
         integrity=m["integrity"], samples_ms=call_ms, repeat_throughput_ops_s=m["repeat_tput"],
         search=m["search"], harness=overhead, vector_load=m["vector_load"],
+        system=config.system,
     )
     try:
         result.dump(out_dir / "result.json")

@@ -120,6 +120,12 @@ def _loops() -> list[str]:
     return EVENT_LOOPS.names()
 
 
+def _systems() -> list[str]:
+    from .systems import SYSTEMS
+
+    return SYSTEMS.names()
+
+
 def _vector_stores() -> list[str]:
     from .stores import VECTOR_STORES
 
@@ -130,6 +136,10 @@ SYNCHRONOUS = ("OFF", "NORMAL", "FULL", "EXTRA")
 USEARCH_DTYPES = ("f32", "f16", "bf16", "i8")
 
 SETTINGS: tuple[Setting, ...] = (
+    Setting("system", str, "agentmem", "the write path measured: agentmem (the seed's "
+            "design: --mode over our stores) or mem0 (mem0ai's own Memory.add(infer=False), "
+            "with --mode sequential; --batch-size is messages per add)", choices=_systems,
+            metavar="SYSTEM", kind="system"),
     Setting("mode", str, None, "write mode. sequential: embed, then core, vector, history one "
             "after another; parallel: embed, then the three writes concurrently; batch: one "
             "embed_batch, then every item's writes concurrently; bulk: one embed_batch, then "

@@ -87,9 +87,13 @@ def _group_configs(path: Path, data: dict[str, Any], g: dict[str, Any],
                     "repeats": min(repeats, -(-items // b)), "warmup": data.get("warmup", 1),
                     "seed": data.get("seed", 0), "search_queries": queries,
                 }
+                system = g.get("system", "agentmem")
+                if system != "agentmem":
+                    params["system"] = system
                 params.update(stores)
                 label = params["embedder"] if params["profile"] == "real" else "simulated"
-                name = config_name(mode, b, c, label, params["profile"]) + _stores_tag(stores)
+                name = config_name(mode, b, c, label, params["profile"], system) + \
+                    _stores_tag(stores)
                 params["label"] = name
                 check_parameters(params)
                 out.append(Planned(name, params))

@@ -52,6 +52,9 @@ async def verify(run_dir: str | Path, repair: bool = True, chunk: int = 1000) ->
     if not meta_path.is_file():
         raise ConfigError("DIR", f"{d} holds no run (no stores/{RUN_META})")
     meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    if meta.get("system", "agentmem") != "agentmem":
+        raise ConfigError("DIR", f"a {meta['system']} run keeps its stores in {meta['system']}'s "
+                                 "own format; verify repairs agentmem's stores only")
     if meta.get("profile") != "real":
         raise ConfigError("DIR", "a simulated run keeps no stores on disk; nothing to verify")
     settings = StoreSettings.from_dict(meta["stores"])

@@ -156,3 +156,26 @@ def test_vector_stores_side_by_side():
     assert [len(ax.collections) for ax in fig.axes] == [2, 2]
     # the index-settings frontier stays usearch's own
     assert len(report.index_settings_table(rs)) == 2
+
+
+def test_peers_section_compares_mem0_with_the_seeds_modes():
+    mem0 = known_result("sequential", 10, throughput=400.0, system="mem0", label="mem0-b10-c1-hash",
+                        settings={"stores": StoreSettings().to_dict(),
+                                  "store_details": {"version": "2.2.1"}})
+    ours = [known_result("bulk", 10, throughput=8_000.0, settings={"stores": StoreSettings().to_dict()}),
+            known_result("batch", 10, throughput=2_000.0, settings={"stores": StoreSettings().to_dict()}),
+            known_result("bulk", 1000, throughput=20_000.0, settings={"stores": StoreSettings().to_dict()})]
+    rs = [mem0, *ours]
+    table = report.peers_table(rs)
+    # per embedder and batch size, the peer first, then the seed's modes (bulk-1000 is not
+    # a peer batch size)
+    assert list(table["system"]) == ["mem0 2.2.1", "agentmem", "agentmem"]
+    assert list(table["mode"]) == ["add(infer=False)", "batch", "bulk"]
+    note = report.peers_note(rs)
+    assert "mem0&#x27;s add(infer=False) measured at best 400 ops/s (batch 10): 25.0x below" in note
+    assert "bulk mode at the same batch size: 8,000 ops/s, 20.0x mem0" in note
+    assert "batch mode at the same batch size: 2,000 ops/s, 5.0x mem0" in note
+    # peers stay out of the targets and the main figures
+    v = {x.target.id: x for x in tg.evaluate(tg.load(), rs)}
+    assert v["phase1-goal"].measured == 20_000.0
+    assert report.peers_note(ours) == "<p>No peer system was measured in this run.</p>"

@@ -52,7 +52,7 @@ def test_the_notebook_declares_the_settings_it_holds_with_their_defaults():
                      ["source"])
     values = {t.id: ast.literal_eval(node.value) for node in ast.parse(source).body
               if isinstance(node, ast.Assign) for t in node.targets if isinstance(t, ast.Name)}
-    assert set(values) - {"out"} <= set(settings.BY_NAME)
+    assert set(values) - {"out"} == set(settings.BY_NAME)  # every setting, nothing else
     for name, value in values.items():
         s = settings.BY_NAME.get(name)
         if s is not None and not s.required:
@@ -92,7 +92,7 @@ def test_bad_values_are_one_line_naming_the_option(name, value, message):
 
 
 def test_unknown_and_missing_settings():
-    with pytest.raises(ConfigError, match="turbo_mode: is not a setting; known: mode, batch_size"):
+    with pytest.raises(ConfigError, match="turbo_mode: is not a setting; known: system, mode, batch_size"):
         RunConfig.from_values({"mode": "bulk", "batch_size": 1, "items": 1, "turbo_mode": 1})
     with pytest.raises(ConfigError, match="items: is required"):
         RunConfig.from_values({"mode": "bulk", "batch_size": 1}, where=lambda s: s.name)

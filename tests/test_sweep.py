@@ -33,11 +33,19 @@ quick_items = { 10 = 20 }
 """
 
 
+def by_name_has_mem0(full):
+    mem0 = {p.name: p.parameters for p in full if p.parameters.get("system") == "mem0"}
+    return set(mem0) == {f"mem0-b{b}-c1-{e}" for b in (1, 10, 100) for e in ("hash", "minilm")} \
+        and {p["mode"] for p in mem0.values()} == {"sequential"}
+
+
 def test_default_grid():
     full, quick = plan(), plan(quick=True)
     names = [p.name for p in full]
     # 60 + 5 index-setting variants of bulk-1000 + 6 other vector stores x 2 configurations
-    assert len(names) == len(set(names)) == 77
+    # + mem0 at 3 batch sizes x 2 embedders
+    assert len(names) == len(set(names)) == 83
+    assert by_name_has_mem0(full)
     assert {"bulk-b1000-c1-hash-chroma", "parallel-b1-c1-hash-sqlite-vec"} <= set(names)
     assert {"bulk-b1000-c1-hash-f32", "bulk-b1000-c1-hash-m8", "bulk-b1000-c1-hash-ea128"} <= set(names)
     assert [p.name for p in quick] == names
@@ -93,6 +101,7 @@ def test_quick_sweep_end_to_end_and_check(tmp_path):
                     "Latency per call and per item", "stage breakdown", "Speedup over sequential",
                     "Search beside write speed", "usearch settings", "The defaults, i8 M16 ea64",
                     "Vector stores side by side", "qdrant-local", "sqlite-vec",
+                    "Peers: mem0", "attributed to it",
                     "Environment and settings",
                     "executed notebook"):
         assert heading in html, heading
@@ -104,7 +113,7 @@ def test_quick_sweep_end_to_end_and_check(tmp_path):
         assert (out / "configs" / name / "benchmark.ipynb").exists()
         assert f'href="configs/{name}/benchmark.html"' in html
     sweep = report.load(out)
-    assert len(sweep.results) == 77 and not sweep.failures
+    assert len(sweep.results) == 83 and not sweep.failures
     for r in sweep.results:
         assert r.integrity["lost"] == 0 and r.integrity["orphans"] == 0
     backends = {r.settings["stores"]["vector_store"] for r in sweep.results if r.vector_load}

@@ -1,0 +1,76 @@
+"""AgentMem's write path as the seed designs it: a mode over core memory, a vector store
+and history (``modes``, ``stores``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Sequence
+
+from .. import harness
+from ..embedders import Embedder
+from ..faults import unwrap, with_faults
+from ..integrity import store_keys
+from ..modes import CallOutcome, Mode, get_mode
+from ..records import MemoryItem
+from ..stores import StoreSet, VectorStore
+from .base import Searcher, System, Target
+
+if TYPE_CHECKING:
+    from ..runner import RunConfig
+
+
+class AgentMemTarget(Target):
+    def __init__(self, mode: Mode, stores: StoreSet) -> None:
+        self.mode = mode
+        self.stores = stores
+
+    async def add(self, items: Sequence[MemoryItem]) -> CallOutcome:
+        return await self.mode.add(items)
+
+    async def store_keys(self) -> dict[str, set[int]]:
+        return await store_keys(self.stores)
+
+    def searcher(self) -> Searcher | None:
+        vector = unwrap(self.stores.vector)
+        return vector if isinstance(vector, VectorStore) else None
+
+    async def finish(self) -> dict[str, Any] | None:
+        # VectorDBBench's load: the writes (insert_s, timed inside the backend), then what
+        # search readiness and durability need (optimize_s: index build, compaction, save).
+        vector = unwrap(self.stores.vector)
+        if not isinstance(vector, VectorStore):
+            return None
+        await vector.optimize()
+        return vector.load_figures()
+
+    async def close(self) -> None:
+        await self.stores.close()
+
+    def settings(self) -> dict[str, Any]:
+        return self.stores.settings()
+
+
+class AgentMem(System):
+    name = "agentmem"
+    description = ("the seed's write path: a mode (sequential, parallel, batch, bulk) over "
+                   "core memory and history in SQLite and the chosen vector store")
+
+    def check(self, config: "RunConfig") -> None:
+        get_mode(config.mode)
+
+    async def open(self, config: "RunConfig", directory: Path, embedder: Embedder,
+                   faults: bool) -> Target:
+        from ..runner import PROFILES
+
+        stores = PROFILES.get(config.profile).stores(config, directory, embedder.dim)
+        if faults:
+            stores = with_faults(stores, config.fail_rates, config.seed)
+        await stores.open()
+        return AgentMemTarget(get_mode(config.mode)(embedder, stores), stores)
+
+    async def harness(self, config: "RunConfig", calls: Sequence[Sequence[MemoryItem]],
+                      dim: int) -> dict[str, Any]:
+        from ..runner import PROFILES
+
+        return await harness.measure(get_mode(config.mode), calls, config.concurrency, dim,
+                                     futures=PROFILES.get(config.profile).future_replies)

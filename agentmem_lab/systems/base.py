@@ -1,0 +1,83 @@
+"""What a system under test offers the runner: one ``add`` call at a time, then the
+counts, the search and the cost that the same checks need for every system."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Awaitable, Protocol, Sequence
+
+import numpy as np
+import numpy.typing as npt
+
+from ..embedders import Embedder
+from ..modes import CallOutcome
+from ..records import MemoryItem
+
+if TYPE_CHECKING:
+    from ..runner import RunConfig
+
+
+class Searcher(Protocol):
+    """Nearest neighbours by memory key: what the search and recall checks call."""
+
+    def search(self, queries: npt.NDArray[np.float32], k: int
+               ) -> Awaitable[tuple[npt.NDArray[np.uint64], npt.NDArray[np.float32]]]: ...
+
+
+class Target(ABC):
+    """One system under test, opened on a directory. The runner drives ``add`` with its
+    clients, then asks for the stores' keys, a searcher and the vector store's load."""
+
+    @abstractmethod
+    async def add(self, items: Sequence[MemoryItem]) -> CallOutcome:
+        """One ``add`` call of the system; which items it acknowledged and which failed."""
+
+    @abstractmethod
+    async def store_keys(self) -> dict[str, set[int]]:
+        """The memory keys each of the system's stores holds (for lost and orphans)."""
+
+    def searcher(self) -> Searcher | None:
+        """Search by memory key, or None when the system cannot search (simulated)."""
+        return None
+
+    async def finish(self) -> dict[str, Any] | None:
+        """After the writes: make search ready and the data durable; the vector store's
+        load figures (insert, optimize, load), or None."""
+        return None
+
+    @abstractmethod
+    async def close(self) -> None: ...
+
+    def settings(self) -> dict[str, Any]:
+        return {}
+
+    async def __aenter__(self) -> "Target":
+        return self
+
+    async def __aexit__(self, *exc: Any) -> None:
+        await self.close()
+
+
+class System(ABC):
+    """A write path to measure, found by name (``--system``)."""
+
+    name: str = ""
+    description: str = ""
+    #: The distribution whose version is recorded with each result (None: this package).
+    package: str | None = None
+
+    @abstractmethod
+    def check(self, config: "RunConfig") -> None:
+        """Refuse, with one line naming the option, a configuration it cannot run."""
+
+    @abstractmethod
+    async def open(self, config: "RunConfig", directory: Path, embedder: Embedder,
+                   faults: bool) -> Target:
+        """The system on fresh stores under ``directory`` (with the configuration's
+        injected faults when ``faults``)."""
+
+    @abstractmethod
+    async def harness(self, config: "RunConfig", calls: Sequence[Sequence[MemoryItem]],
+                      dim: int) -> dict[str, Any]:
+        """The harness's own cost for these calls (see ``harness``)."""

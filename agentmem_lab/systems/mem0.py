@@ -1,0 +1,371 @@
+"""mem0 (mem0ai), the peer most of our users would pick: its own ``Memory.add(messages,
+infer=False)``, driven in the same harness, on the same items and embedder.
+
+What mem0 2.2.1 does for ``add(..., infer=False)`` (read from the package): per message,
+one ``embed`` call, one single-point insert into its vector store, one history row in its
+SQLite file (one transaction per row), no LLM call. It has no batch add: a call of N
+messages runs that loop N times. So a mem0 run is ``--mode sequential``: ``--batch-size N``
+is the number of messages in one ``add`` call.
+
+How it is run here, and why:
+
+- **one ``Memory`` per run, a worker thread per client**: ``Memory.add`` is the API mem0
+  documents and the one AgentMem's own mem0 benchmark calls. ``--concurrency C`` runs C
+  clients, each on its own thread calling ``Memory.add`` (as C threads of an application
+  would). ``AsyncMemory`` was not used: it runs the same steps, each through
+  ``asyncio.to_thread``, so it would add three thread hops per message that belong to
+  its wrapper, not to the write path;
+- **its own stores**: Qdrant's local mode on disk (what mem0 uses when nothing is
+  configured) and its SQLite history file, both under the run's ``stores/``;
+- **our embedder** (hash, minilm), plugged in as its embedding model, so that only the
+  write path differs from the agentmem runs it is compared with;
+- **offline**: ``MEM0_TELEMETRY`` is off before mem0 is imported (and its flags are forced
+  off if it was imported before), ``MEM0_DIR`` (its config folder) is inside the run folder,
+  no LLM is called (``infer=False``), and mem0's Qdrant store's BM25 sparse encoder is
+  switched off: with fastembed installed it would fetch ``Qdrant/bm25`` from a model hub.
+  What is measured is therefore mem0's dense-only path (its path when fastembed is absent);
+  lemmatization uses spaCy only when installed (it is not here: the raw text is kept);
+- **one session per call**: mem0 scopes an ``add`` to one user (and agent); a call of N
+  items is one ``add`` of N messages under its first item's user and agent ids and
+  metadata. Each message is the item's content.
+
+Integrity comes from mem0's own stores: the ids of the points in its Qdrant collection and
+of its history rows, against the ids ``add`` returned. mem0 keeps a memory's text in its
+vector store's payload, so its core memory is its vector store (``core`` = ``vector``).
+Faults (``--fail-rate``) are injected at its store boundaries (its vector store's insert
+and its history write): a failed ``add`` raises and returns no ids, so whatever it stored
+before the failure counts as an orphan, as does a vector without its history row.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import os
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable, Sequence
+
+import numpy as np
+import numpy.typing as npt
+
+from ..embedders import Embedder
+from ..errors import ConfigError, InjectedFault, MissingDependencyError, StoreWriteError
+from ..faults import decides
+from ..modes import CallOutcome
+from ..records import MemoryItem
+from ..stats import summarize
+from ..stores import NO_KEY, package_version
+from .base import Searcher, System, Target
+
+if TYPE_CHECKING:
+    from ..runner import RunConfig
+
+#: The mem0ai release measured (pyproject pins it; every result records the version).
+VERSION = "2.2.1"
+COLLECTION = "mem0"
+
+
+def _import_mem0(home: Path) -> Any:
+    """mem0's ``Memory`` and ``MemoryConfig``, imported with telemetry off and its config
+    folder under ``home``."""
+    os.environ["MEM0_TELEMETRY"] = "False"
+    os.environ.setdefault("MEM0_DIR", str(home))  # read once, when mem0 is first imported
+    home.mkdir(parents=True, exist_ok=True)
+    try:
+        import mem0.memory.main as main
+        import mem0.memory.telemetry as telemetry
+        from mem0.configs.base import MemoryConfig
+    except ImportError:
+        raise MissingDependencyError("mem0ai", "pip install 'agentmem-lab[peers]'") from None
+    telemetry.MEM0_TELEMETRY = False  # imported before with telemetry on: off all the same
+    main.MEM0_TELEMETRY = False
+    # Without spaCy, mem0 warns on every process that it keeps the raw text; the result
+    # records it ("lemmatization"), so the warning is not repeated in every notebook.
+    logging.getLogger("mem0.utils.spacy_models").setLevel(logging.ERROR)
+    return main.Memory, MemoryConfig
+
+
+class _Stages(threading.local):
+    """Per client thread: the seconds of each stage of the call it is running."""
+
+    spans: dict[str, float]
+
+    def __init__(self) -> None:
+        self.spans = {}
+
+    def add(self, stage: str, seconds: float) -> None:
+        self.spans[stage] = self.spans.get(stage, 0.0) + seconds
+
+
+class _Embedding:
+    """Our embedder as mem0's embedding model (``embed`` one text, ``embed_batch``)."""
+
+    def __init__(self, embedder: Embedder, stages: _Stages) -> None:
+        self.embedder = embedder
+        self.stages = stages
+
+    def embed(self, text: str, memory_action: str | None = None) -> list[float]:
+        t0 = time.perf_counter()
+        out: list[float] = self.embedder.encode([text])[0].tolist()
+        self.stages.add("embed", time.perf_counter() - t0)
+        return out
+
+    def embed_batch(self, texts: list[str], memory_action: str | None = None) -> list[list[float]]:
+        return [v.tolist() for v in self.embedder.encode(texts)]
+
+
+def _content_key(text: str) -> int:
+    return int.from_bytes(hashlib.blake2b(text.encode("utf-8", "surrogatepass"),
+                                          digest_size=8).digest(), "big") >> 1
+
+
+class Mem0Target(Target):
+    def __init__(self, config: "RunConfig", directory: Path, embedder: Embedder,
+                 faults: bool) -> None:
+        Memory, MemoryConfig = _import_mem0(directory.parent / "mem0-home")
+        directory.mkdir(parents=True, exist_ok=True)
+        unused = {"api_key": "not-used-infer-false-calls-no-llm"}
+        cfg = MemoryConfig(
+            vector_store={"provider": "qdrant", "config": {
+                "collection_name": COLLECTION, "path": str(directory / "qdrant"),
+                "embedding_model_dims": embedder.dim, "on_disk": True}},
+            embedder={"provider": "openai", "config": dict(unused)},
+            llm={"provider": "openai", "config": dict(unused)},
+            history_db_path=str(directory / "mem0-history.db"))
+        self.memory = Memory(cfg)
+        self._stages = _Stages()
+        self.memory.embedding_model = _Embedding(embedder, self._stages)
+        self.memory.vector_store._bm25_encoder = False  # "tried and failed": dense only
+        self.key_of: dict[str, int] = {}  # mem0 id -> memory key, from what add returned
+        self._content_keys: dict[str, int] = {}
+        self.insert_s = 0.0
+        self.inserted = 0
+        self._lock = threading.Lock()
+        self._pool: ThreadPoolExecutor | None = ThreadPoolExecutor(
+            max_workers=config.concurrency, thread_name_prefix="mem0-client")
+        self._wrap_vector_insert(config, faults)
+        self._wrap_history(config, faults)
+
+    def _running(self) -> ThreadPoolExecutor:
+        if self._pool is None:
+            raise StoreWriteError("mem0", "the system is closed")
+        return self._pool
+
+    def _rate(self, config: "RunConfig", store: str, faults: bool) -> float:
+        return config.fail_rates[store] if faults else 0.0
+
+    def _key(self, content: str) -> int:
+        return self._content_keys.get(content, _content_key(content))
+
+    def _wrap_vector_insert(self, config: "RunConfig", faults: bool) -> None:
+        store = self.memory.vector_store
+        inner: Callable[..., Any] = store.insert
+        rate, seed = self._rate(config, "vector", faults), config.seed
+
+        def insert(vectors: list[Any], payloads: list[Any] | None = None,
+                   ids: list[Any] | None = None) -> Any:
+            if rate and payloads and any(decides(seed, "vector", self._key(p.get("data", "")),
+                                                 rate) for p in payloads):
+                raise InjectedFault("vector")
+            t0 = time.perf_counter()
+            out = inner(vectors, payloads, ids)
+            seconds = time.perf_counter() - t0
+            self._stages.add("vector", seconds)
+            with self._lock:
+                self.insert_s += seconds
+                self.inserted += len(vectors)
+            return out
+
+        store.insert = insert
+
+    def _wrap_history(self, config: "RunConfig", faults: bool) -> None:
+        rate, seed = self._rate(config, "history", faults), config.seed
+        db = self.memory.db
+        inner: Callable[..., Any] = db.add_history
+
+        def add_history(memory_id: str, old_memory: Any, new_memory: Any, event: str,
+                        **kwargs: Any) -> Any:
+            if rate and decides(seed, "history", self._key(new_memory or ""), rate):
+                raise InjectedFault("history")
+            t0 = time.perf_counter()
+            out = inner(memory_id, old_memory, new_memory, event, **kwargs)
+            self._stages.add("history", time.perf_counter() - t0)
+            return out
+
+        db.add_history = add_history
+
+    def _add(self, items: Sequence[MemoryItem]) -> tuple[list[dict[str, Any]], dict[str, float]]:
+        """On a client thread: one Memory.add; what it returned and its stages' seconds."""
+        self._stages.spans = {}
+        first = items[0]
+        result = self.memory.add([{"role": "user", "content": i.content} for i in items],
+                                 user_id=first.user_id, agent_id=first.agent_id,
+                                 metadata=first.metadata, infer=False)
+        out: list[dict[str, Any]] = result["results"]
+        return out, self._stages.spans
+
+    async def add(self, items: Sequence[MemoryItem]) -> CallOutcome:
+        for i in items:
+            self._content_keys[i.content] = i.key
+        outcome = CallOutcome()
+        try:
+            returned, stages = await asyncio.get_running_loop().run_in_executor(
+                self._running(), self._add, items)
+        except InjectedFault:  # mem0 raises and returns no ids: nothing of the call is acked
+            outcome.failed = [i.key for i in items]
+            return outcome
+        # Stages run one after another on the client's thread: each figure is its time in
+        # the call (mem0 has no core store apart from its vector store: no "core" stage).
+        outcome.stages_s = stages
+        for item, memory in zip(items, returned):
+            self.key_of[memory["id"]] = item.key
+            outcome.acked.append(item.key)
+        outcome.failed = [i.key for i in items[len(returned):]]
+        return outcome
+
+    def _vector_ids(self) -> list[str]:
+        client = self.memory.vector_store.client
+        out: list[str] = []
+        offset = None
+        while True:
+            points, offset = client.scroll(COLLECTION, limit=10_000, offset=offset,
+                                           with_payload=False, with_vectors=False)
+            out.extend(str(p.id) for p in points)
+            if offset is None:
+                return out
+
+    def _history_ids(self) -> list[str]:
+        db = self.memory.db
+        with db._lock:
+            rows = db.connection.execute("SELECT memory_id FROM history").fetchall()
+        return [str(r[0]) for r in rows]
+
+    def _as_keys(self, ids: Sequence[str]) -> set[int]:
+        # An id add never returned (a call that failed after storing it) is an orphan:
+        # it gets a key of its own, outside the keys of the run's items.
+        return {self.key_of.get(i, _content_key("orphan:" + i)) for i in ids}
+
+    async def store_keys(self) -> dict[str, set[int]]:
+        loop = asyncio.get_running_loop()
+        vector = self._as_keys(await loop.run_in_executor(self._running(), self._vector_ids))
+        history = self._as_keys(await loop.run_in_executor(self._running(), self._history_ids))
+        return {"core": vector, "vector": vector, "history": history}
+
+    def searcher(self) -> Searcher | None:
+        return _Mem0Search(self)
+
+    async def finish(self) -> dict[str, Any] | None:
+        return {"backend": "mem0 qdrant local", "insert_s": self.insert_s, "check_s": 0.0,
+                "optimize_s": 0.0, "load_s": self.insert_s, "vectors": self.inserted,
+                "insert_vectors_per_s": self.inserted / self.insert_s if self.insert_s else None,
+                "durability": "write", "search": "exact"}
+
+    async def close(self) -> None:
+        pool, self._pool = self._pool, None
+        if pool is None:
+            return
+        pool.shutdown(wait=True)
+        self.memory.vector_store.client.close()
+        self.memory.db.close()
+
+    def settings(self) -> dict[str, Any]:
+        return {"system": "mem0", "package": "mem0ai", "version": package_version("mem0ai"),
+                "add": "Memory.add(messages, user_id, agent_id, metadata, infer=False)",
+                "clients": "one thread per client, each calling Memory.add",
+                "vector_store": "qdrant local mode (path), on disk; search exact",
+                "history": "sqlite3, one transaction per row",
+                "bm25": "off (would download Qdrant/bm25 from a model hub)",
+                "lemmatization": "spaCy" if _has_spacy() else "none (spaCy not installed)",
+                "core": "mem0 keeps the text in its vector store's payload: core = vector"}
+
+
+def _has_spacy() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("spacy") is not None
+
+
+class _Mem0Search:
+    """mem0's vector store search (no session filter: every memory is a candidate),
+    answering with memory keys."""
+
+    def __init__(self, target: Mem0Target) -> None:
+        self.target = target
+
+    async def search(self, queries: npt.NDArray[np.float32], k: int
+                     ) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.float32]]:
+        store = self.target.memory.vector_store
+        key_of = self.target.key_of
+
+        def run() -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.float32]]:
+            keys = np.full((len(queries), k), NO_KEY, dtype=np.uint64)
+            dists = np.full((len(queries), k), np.inf, dtype=np.float32)
+            for n, q in enumerate(np.atleast_2d(queries)):
+                hits = store.search(query="", vectors=q.tolist(), top_k=k, filters=None)
+                for m, h in enumerate(hits[:k]):
+                    keys[n, m] = key_of.get(str(h.id), NO_KEY)
+                    dists[n, m] = 1.0 - float(h.score)
+            return keys, dists
+
+        return await asyncio.get_running_loop().run_in_executor(None, run)
+
+
+class _NullTarget:
+    """The harness around mem0: the same thread hop per call, with no work in it."""
+
+    def __init__(self, concurrency: int) -> None:
+        self.pool = ThreadPoolExecutor(max_workers=concurrency)
+
+    async def add(self, items: Sequence[MemoryItem]) -> CallOutcome:
+        outcome = CallOutcome()
+        returned = await asyncio.get_running_loop().run_in_executor(
+            self.pool, lambda: [{"id": str(i.key)} for i in items])
+        outcome.acked = [i.key for i, _ in zip(items, returned)]
+        return outcome
+
+
+class Mem0(System):
+    name = "mem0"
+    description = ("mem0ai's own Memory.add(messages, infer=False) over its default stores "
+                   "(Qdrant local mode, SQLite history), with our embedder")
+    package = "mem0ai"
+
+    def check(self, config: "RunConfig") -> None:
+        if config.mode != "sequential":
+            raise ConfigError("--mode", "mem0's add has one path (per message: embed, insert, "
+                                        "history row, one after another): use --mode sequential")
+        if config.profile != "real":
+            raise ConfigError("--profile", "mem0 runs on its real stores: use --profile real")
+        if config.stores.vector_store != "usearch":
+            raise ConfigError("--vector-store", "mem0 runs on its own store (Qdrant local "
+                                                "mode): leave --vector-store at its default")
+
+    async def open(self, config: "RunConfig", directory: Path, embedder: Embedder,
+                   faults: bool) -> Target:
+        loop = asyncio.get_running_loop()
+        # mem0 opens its stores in its constructor: off the event loop.
+        return await loop.run_in_executor(None, Mem0Target, config, directory, embedder,
+                                          faults and any(config.fail_rates.values()))
+
+    async def harness(self, config: "RunConfig", calls: Sequence[Sequence[MemoryItem]],
+                      dim: int) -> dict[str, Any]:
+        from ..harness import ITEMS
+        from ..runner import drive
+
+        target = _NullTarget(config.concurrency)
+        chosen = list(calls)[:max(1, ITEMS // max(1, len(calls[0])))]
+        n = sum(len(c) for c in chosen)
+        try:
+            await drive(target, chosen[:1], 1)
+            t0 = time.perf_counter()
+            records, wall = await drive(target, chosen, config.concurrency)
+        finally:
+            target.pool.shutdown(wait=True)
+        per_call = summarize([r.latency_s * 1e6 for r in records])
+        return {"per_call_us": {k: per_call[k] for k in ("p50", "mean", "min")},
+                "per_item_us": wall * 1e6 / n, "calls": len(chosen), "items": n,
+                "seconds": time.perf_counter() - t0}

@@ -1,0 +1,144 @@
+"""mem0's real add path (mem0ai, pinned), driven by the same runner: items stored, integrity
+counted from mem0's own stores, faults injected at its store boundaries, nothing reaching
+the network, bad input refused as for agentmem."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sqlite3
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from agentmem_lab.cli import main
+from agentmem_lab.errors import ConfigError
+from agentmem_lab.runner import RunConfig, run
+from agentmem_lab.verify import verify
+from conftest import ROOT
+
+pytest.importorskip("mem0")
+
+
+def _mem0(**kw):
+    base = dict(system="mem0", mode="sequential", batch_size=10, items=60, search_queries=20)
+    base.update(kw)
+    return RunConfig(**base)
+
+
+def test_items_are_stored_in_mem0s_own_stores_and_counted_from_them(tmp_path):
+    r = run(_mem0(), tmp_path)
+    i = r.integrity
+    assert r.system == "mem0" and r.name == "mem0-b10-c1-hash"
+    assert i["acknowledged"] == i["vector"] == i["history"] == 60
+    assert i["lost"] == 0 and i["orphans"] == 0 and i["failed"] == 0
+    assert r.search["recall_at_10"] >= 0.9 and i["self_recall_at_1"] >= 0.95
+    assert r.settings["store_details"]["version"] == "2.2.1"
+    assert r.environment["packages"]["mem0ai"] == "2.2.1"
+    # the stages mem0 runs, per call; no core store apart from its vector store
+    assert r.stages_ms["vector"] > 0 and r.stages_ms["history"] > 0 and r.stages_ms["core"] == 0
+    assert r.vector_load["vectors"] == 60 and r.vector_load["insert_s"] > 0
+    # its stores are on disk under the run folder: the history rows are really there
+    db = sqlite3.connect(tmp_path / "stores" / "mem0-history.db")
+    assert db.execute("SELECT COUNT(*) FROM history WHERE event = 'ADD'").fetchone()[0] == 60
+    assert (tmp_path / "stores" / "qdrant").is_dir()
+
+
+def test_concurrent_clients_and_a_real_model(tmp_path):
+    r = run(_mem0(batch_size=1, items=12, concurrency=3, embedder="minilm", search_queries=5),
+            tmp_path)
+    i = r.integrity
+    assert i["acknowledged"] == 12 and i["lost"] == 0 and i["orphans"] == 0
+    assert r.embedder == "minilm"
+
+
+def test_faults_at_mem0s_store_boundaries_show_what_it_leaves_behind(tmp_path):
+    r = run(_mem0(batch_size=1, items=80, fail_rate_vector=0.15, fail_rate_history=0.15,
+                  seed=2), tmp_path / "one")
+    i = r.integrity
+    assert i["failed"] > 0 and i["lost"] == 0
+    assert i["acknowledged"] + i["failed"] == 80 == i["acknowledged"] + i["failed"]
+    # a failed history write leaves its vector behind: mem0 does not undo it
+    assert 0 < i["orphans"] <= i["failed"] and i["vector"] == i["acknowledged"] + i["orphans"]
+    many = run(_mem0(batch_size=10, items=80, fail_rate_vector=0.1, seed=2), tmp_path / "ten")
+    # a failed add of 10 messages returns no ids: what it stored before the failure is
+    # stored but never acknowledged (orphans), the rest of the call is not stored
+    assert many.integrity["lost"] == 0 and many.integrity["orphans"] > 0
+
+
+NO_NETWORK = textwrap.dedent("""
+    import ipaddress, socket, sys
+    def guard(connect):
+        def checked(self, address):
+            host = address[0] if isinstance(address, tuple) else None
+            if host is not None:
+                try:
+                    local = ipaddress.ip_address(host).is_loopback
+                except ValueError:
+                    local = host == "localhost"
+                if not local:
+                    raise SystemExit(f"network: tried {address}")
+            return connect(self, address)
+        return checked
+    socket.socket.connect = guard(socket.socket.connect)
+    socket.socket.connect_ex = guard(socket.socket.connect_ex)
+    real_getaddrinfo = socket.getaddrinfo
+    def getaddrinfo(host, *args, **kwargs):
+        if host not in (None, "localhost", "127.0.0.1", "::1"):
+            raise SystemExit(f"network: looked up {host}")
+        return real_getaddrinfo(host, *args, **kwargs)
+    socket.getaddrinfo = getaddrinfo
+    from agentmem_lab.cli import main
+    sys.exit(main(sys.argv[1:]))
+""")
+
+
+@pytest.mark.parametrize("embedder", ["hash", "minilm"])
+def test_the_cli_runs_mem0_offline(tmp_path, embedder):
+    # the issue's command, in a process where any connection or lookup of a non-local
+    # address ends it; mem0 imported there for the first time (its import included)
+    out = tmp_path / "run"
+    p = subprocess.run([sys.executable, "-c", NO_NETWORK, "run", "--system", "mem0", "--mode",
+                        "sequential", "--embedder", embedder, "--batch-size", "10", "--items",
+                        "500" if embedder == "hash" else "60", "--search-queries", "10",
+                        "--out", str(out)], capture_output=True, text=True, cwd=ROOT,
+                       timeout=300)
+    assert p.returncode == 0, p.stdout + p.stderr
+    assert "network:" not in p.stderr and p.stderr == "", p.stderr
+    data = json.loads((out / "result.json").read_text())
+    assert data["integrity"]["lost"] == 0 and data["integrity"]["orphans"] == 0
+    assert (out / "mem0-home").is_dir()  # mem0's config folder kept inside the run
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--mode", "bulk"], "--mode: mem0's add has one path"),
+    (["--mode", "sequential", "--vector-store", "faiss-flat"], "--vector-store: mem0 runs on"),
+    (["--mode", "sequential", "--profile", "simulated"], "--profile: mem0 runs on its real"),
+])
+def test_bad_input_is_one_line(tmp_path, capsys, argv, message):
+    code = main(["run", "--system", "mem0", "--batch-size", "1", "--items", "1", *argv,
+                 "--out", str(tmp_path)])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1 and message in err
+
+
+def test_unknown_system_and_hostile_content(tmp_path, capsys):
+    with pytest.raises(ConfigError, match="no system named 'zep'; known: agentmem, mem0"):
+        RunConfig(system="zep", mode="sequential", batch_size=1, items=1)
+    corpus = tmp_path / "c.jsonl"
+    lines = ["记住：周五之前完成报告", "emoji 🎉 and RTL \u202e text", "'; DROP TABLE history; --",
+             "<script>alert(1)</script>"]
+    corpus.write_text("".join(json.dumps({"content": c}) + "\n" for c in lines), encoding="utf-8")
+    r = run(_mem0(batch_size=2, items=4, corpus=str(corpus), search_queries=2), tmp_path / "r")
+    assert r.integrity["acknowledged"] == 4 and r.integrity["orphans"] == 0
+    db = sqlite3.connect(tmp_path / "r" / "stores" / "mem0-history.db")
+    stored = {row[0] for row in db.execute("SELECT new_memory FROM history")}
+    assert stored == set(lines)  # verbatim
+
+
+def test_verify_refuses_a_mem0_run(tmp_path):
+    run(_mem0(items=10, search_queries=0), tmp_path)
+    with pytest.raises(ConfigError, match="verify repairs agentmem's stores only"):
+        asyncio.run(verify(tmp_path))
