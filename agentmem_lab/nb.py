@@ -15,6 +15,7 @@ from typing import Any
 from .errors import ConfigError
 from .results import Result, config_name
 from .runner import RunConfig, run
+from .shards import shard_count
 
 def config_from_parameters(**parameters: Any) -> RunConfig:
     """A RunConfig from notebook parameters (the settings declared in ``settings``), with a
@@ -36,7 +37,8 @@ def default_out(config: RunConfig) -> Path:
     from .paths import repo_root
 
     name = config.label or config_name(config.mode, config.batch_size, config.concurrency,
-                                       config.embedder_label, config.profile, config.system)
+                                       config.embedder_label, config.profile, config.system,
+                                       shard_count(config.shards))
     root = repo_root()
     if root is not None and os.access(root, os.W_OK):
         return root / "reports" / "notebook-runs" / name

@@ -254,6 +254,63 @@ def index_settings_note(results: Sequence[Result], min_recall: float = 0.99) -> 
     return f"<p>{html.escape(text)}</p>"
 
 
+def _sharded_family(results: Sequence[Result]) -> list[Result]:
+    """AgentMem's real runs at concurrency 1 whose configuration was also run sharded:
+    the same mode, batch size and embedder at every shard count measured."""
+    real = [r for r in results if r.system == "agentmem" and r.profile == "real"
+            and r.concurrency == 1 and has_default_stores(r)]
+    keys = {(r.mode, r.batch_size, r.embedder) for r in real if r.shards != 1}
+    return [r for r in real if (r.mode, r.batch_size, r.embedder) in keys]
+
+
+def shards_table(results: Sequence[Result]) -> Any:
+    """Each sharded configuration beside the same one in one process: throughput, its
+    ratio to one shard, and the cores the run kept busy."""
+    import pandas as pd
+
+    family = _sharded_family(results)
+    one = {(r.mode, r.batch_size, r.embedder): r.throughput_ops_s for r in family
+           if r.shards == 1}
+    rows = []
+    for r in sorted(family, key=lambda r: (r.mode, r.batch_size, r.embedder, r.shards)):
+        base = one.get((r.mode, r.batch_size, r.embedder))
+        rows.append({"configuration": f"{r.mode}-{r.batch_size}", "embedder": r.embedder,
+                     "shards": r.shards, "items": r.items,
+                     "throughput ops/s": round(r.throughput_ops_s, 1),
+                     "x one shard": None if not base else round(r.throughput_ops_s / base, 2),
+                     "cores busy": None if r.cores_busy is None else round(r.cores_busy, 2),
+                     "cores": r.environment.get("cpu_count"),
+                     "call p50 ms": round(r.latency_ms["p50"], 3),
+                     "lost": r.integrity["lost"], "orphans": r.integrity["orphans"],
+                     "recall@10": None if not r.search else round(r.search["recall_at_10"], 4)})
+    return pd.DataFrame(rows)
+
+
+def shards_figure(results: Sequence[Result]) -> Any:
+    """Throughput against shards, one line per sharded configuration, cores busy marked."""
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(7.5, 4.2))
+    family = _sharded_family(results)
+    for key in sorted({(r.mode, r.batch_size, r.embedder) for r in family}):
+        line = sorted((r for r in family if (r.mode, r.batch_size, r.embedder) == key),
+                      key=lambda r: r.shards)
+        ax.plot([r.shards for r in line], [r.throughput_ops_s for r in line], "o-",
+                label=f"{key[0]}-{key[1]} {key[2]}")
+        for r in line:
+            if r.cores_busy is not None:
+                ax.annotate(f"{r.cores_busy:.1f} cores", (r.shards, r.throughput_ops_s),
+                            fontsize=7, xytext=(4, -10), textcoords="offset points")
+    ax.set_xlabel("shards (worker processes, items partitioned by user)")
+    ax.set_ylabel("throughput (ops/s)")
+    ax.set_yscale("log")
+    ax.set_title("every core: throughput against shards" if family else "no sharded run")
+    ax.grid(True, alpha=0.3, which="both")
+    if family:
+        ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
 #: The configurations of the side-by-side section.
 SIDE_BY_SIDE = (("bulk", 1000), ("parallel", 1))
 
@@ -413,6 +470,8 @@ def results_table(results: Sequence[Result]) -> Any:
             "orphans": i["orphans"], "self-recall@1": i["self_recall_at_1"],
             "search p50 ms": s.get("p50_ms"), "search p99 ms": s.get("p99_ms"),
             "recall@10": s.get("recall_at_10"),
+            "shards": r.shards,
+            "cores busy": None if r.cores_busy is None else round(r.cores_busy, 2),
             "harness µs/call": None if not r.harness else round(r.harness["per_call_us"]["p50"], 1),
             "harness share": None if not r.harness else f"{r.harness['share_of_call_p50']:.1%}",
         })

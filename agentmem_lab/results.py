@@ -21,7 +21,8 @@ from .errors import ResultError
 # 2: ``harness``: the harness's own cost per call and per item (issue 10).
 # 3: ``vector_load`` (insert_s, optimize_s, load_s of the vector store); settings name the
 #    vector store, and the HNSW settings are ``hnsw_*`` (were ``usearch_*``) (issue 12);
-#    ``system``: agentmem or a peer (mem0) (issue 13).
+#    ``system``: agentmem or a peer (mem0) (issue 13); ``shards`` and ``cores_busy``
+#    (CPU seconds of the measured calls over their wall seconds) (issue 14).
 SCHEMA_VERSION = 3
 
 _SUMMARY_KEYS = ("p50", "p95", "p99", "mean")
@@ -66,6 +67,8 @@ class Result:
     harness: dict[str, Any] | None = None
     vector_load: dict[str, Any] | None = None
     system: str = "agentmem"
+    shards: int = 1
+    cores_busy: float | None = None
     corpus: str | None = None
     label: str | None = None
     schema_version: int = SCHEMA_VERSION
@@ -95,7 +98,7 @@ class Result:
     def name(self) -> str:
         """A short name of the configuration, e.g. ``bulk-b1000-c1-hash-real``."""
         return self.label or config_name(self.mode, self.batch_size, self.concurrency,
-                                         self.embedder, self.profile, self.system)
+                                         self.embedder, self.profile, self.system, self.shards)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -136,13 +139,14 @@ class Result:
 
 
 def config_name(mode: str, batch_size: int, concurrency: int, embedder: str, profile: str,
-                system: str = "agentmem") -> str:
+                system: str = "agentmem", shards: int = 1) -> str:
     """A configuration's name: ``bulk-b1000-c1-hash``; another system than agentmem leads
-    (``mem0-b10-c1-hash``: mem0 has one mode)."""
+    (``mem0-b10-c1-hash``: mem0 has one mode); shards follow (``bulk-b1000-c1-hash-s2``)."""
     safe = embedder.replace("/", "_").replace(":", "-")
     suffix = "" if profile in ("real", embedder) else f"-{profile}"
     lead = mode if system == "agentmem" else system
-    return f"{lead}-b{batch_size}-c{concurrency}-{safe}{suffix}"
+    sharded = f"-s{shards}" if shards != 1 else ""
+    return f"{lead}-b{batch_size}-c{concurrency}-{safe}{suffix}{sharded}"
 
 
 def write_json_atomic(path: str | Path, data: Any) -> None:
@@ -211,9 +215,10 @@ def has_default_stores(result: Result) -> bool:
 
 
 def baseline(results: Iterable[Result]) -> list[Result]:
-    """AgentMem's results with default store settings (all of AgentMem's when none has the
-    defaults): what the targets and the main figures show. Peers have their own section."""
-    rs = [r for r in results if r.system == "agentmem"]
+    """AgentMem's one-process results with default store settings (all of AgentMem's when
+    none has the defaults): what the targets and the main figures show. Peers and sharded
+    runs have their own sections."""
+    rs = [r for r in results if r.system == "agentmem" and r.shards == 1]
     default = [r for r in rs if has_default_stores(r)]
     return default or rs
 

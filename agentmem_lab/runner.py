@@ -30,6 +30,8 @@ from typing import Any, Callable, Coroutine, Iterator, NamedTuple, Sequence, Typ
 
 from . import environment, harness, resources
 from . import settings as declared
+from . import shards as shard_run
+from .shards import shard_count
 from .corpus import generate_lines, load_lines, make_items
 from .embedders import Embedder, SimulatedEmbedder, check_embedder_name, get_embedder
 from .errors import ConfigError, Interrupted, StorageError
@@ -82,6 +84,7 @@ class RunConfig:
     items: int
     system: str = declared.default("system")
     concurrency: int = declared.default("concurrency")
+    shards: int = declared.default("shards")
     embedder: str = declared.default("embedder")
     profile: str = declared.default("profile")
     repeats: int = declared.default("repeats")
@@ -106,6 +109,9 @@ class RunConfig:
         from .systems import SYSTEMS
 
         SYSTEMS.get(self.system).check(self)
+        if self.shards != 1 and (self.system != "agentmem" or self.profile != "real"):
+            raise ConfigError("--shards", "shards run agentmem's write path on real stores "
+                                          "(--system agentmem, --profile real)")
         check_embedder_name(self.embedder)
         if self.profile == "real" and self.embedder == "minilm":
             from .errors import ModelNotInstalledError
@@ -275,8 +281,11 @@ async def _measure(config: RunConfig, embedder: Embedder, warm: Sequence[MemoryI
         records: list[CallRecord] = []
         repeat_tput: list[float] = []
         wall = 0.0
+        cpu = 0.0
         for group in _split(chunks(items, config.batch_size), config.repeats):
+            cpu0 = time.process_time()
             recs, seconds = await drive(target, group, config.concurrency, log_acks)
+            cpu += time.process_time() - cpu0
             records += recs
             wall += seconds
             repeat_tput.append(sum(len(r.acked) for r in recs) / seconds if seconds > 0 else 0.0)
@@ -308,7 +317,29 @@ async def _measure(config: RunConfig, embedder: Embedder, warm: Sequence[MemoryI
     await target.close()
     return {"records": records, "wall": wall, "repeat_tput": repeat_tput,
             "integrity": integrity, "search": search, "acked": len(acked), "harness": overhead,
-            "vector_load": vector_load, "store_settings": target.settings()}
+            "vector_load": vector_load, "store_settings": target.settings(), "cpu_s": cpu}
+
+
+def _measure_sharded(config: RunConfig, embedder: Embedder, warm: Sequence[MemoryItem],
+                     items: Sequence[MemoryItem], out: Path, shards: int) -> dict[str, Any]:
+    """``_measure`` over worker processes, one per shard (``shards``)."""
+    m = shard_run.measure(config, warm, items, out, shards)
+    records: list[CallRecord] = m["records"]
+    acked = {k for r in records for k in r.acked}
+    failed = sum(len(r.failed) for r in records)
+    stored = [i for i in items if i.key in acked]
+    checks = run_in_own_loop(shard_run.check(config, embedder, m["shard_dirs"], stored, acked,
+                                             failed), config.event_loop)
+    system = SYSTEMS.get(config.system)
+    overhead = run_in_own_loop(system.harness(config, chunks(items, config.batch_size),
+                                              embedder.dim), config.event_loop)
+    return {"records": records, "wall": m["wall"], "repeat_tput": m["repeat_tput"],
+            "integrity": checks["integrity"], "search": checks["search"], "acked": len(acked),
+            "harness": overhead, "vector_load": m["vector_load"],
+            "store_settings": m["store_settings"], "cpu_s": m["cpu_s"],
+            "shards": {"shards": shards, "items": m["shard_items"], "clients": m["clients"],
+                       "partition": "by user id, users dealt largest first to the least "
+                                    "loaded shard"}}
 
 
 def _close_quietly(f: Any) -> None:
@@ -422,7 +453,12 @@ def _run(config: RunConfig, out_dir: Path) -> Result:
         resources.check_fits(needs(config, embedder.dim), out_dir, config.items)
         everything = make_items(warm_n + config.items, seed=config.seed, corpus=config.corpus)
         warm, items = everything[:warm_n], everything[warm_n:]
-        m = run_in_own_loop(_measure(config, embedder, warm, items, out_dir), config.event_loop)
+        shards = shard_count(config.shards)
+        if shards > 1:
+            m = _measure_sharded(config, embedder, warm, items, out_dir, shards)
+        else:
+            m = run_in_own_loop(_measure(config, embedder, warm, items, out_dir),
+                                config.event_loop)
         embedder_settings = embedder.settings()
     finally:
         embedder.close()
@@ -447,7 +483,11 @@ def _run(config: RunConfig, out_dir: Path) -> Result:
                   "stages overlap in concurrent modes",
         "pid": os.getpid(),
         "harness": harness.describe(profile.future_replies),
+        "cores_busy": "CPU seconds of the measured calls (every thread; every shard's "
+                      "process) over their wall seconds",
     })
+    if "shards" in m:
+        settings["shard_layout"] = m["shards"]
     overhead = dict(m["harness"])
     # Its share of the measured call: how much of a figure is the harness, not the work.
     overhead["share_of_call_p50"] = (overhead["per_call_us"]["p50"] / 1000.0
@@ -462,7 +502,8 @@ def _run(config: RunConfig, out_dir: Path) -> Result:
         latency_ms=summary(call_ms), item_latency_ms=summary(item_ms), stages_ms=stages_ms,
         integrity=m["integrity"], samples_ms=call_ms, repeat_throughput_ops_s=m["repeat_tput"],
         search=m["search"], harness=overhead, vector_load=m["vector_load"],
-        system=config.system,
+        system=config.system, shards=shard_count(config.shards),
+        cores_busy=m["cpu_s"] / m["wall"] if m["wall"] > 0 else None,
     )
     try:
         result.dump(out_dir / "result.json")
@@ -487,7 +528,8 @@ def summary_line(r: Result) -> str:
     search = ""
     if r.search:
         search = f" search p50 {r.search['p50_ms']:.3f} ms recall@10 {r.search['recall_at_10']:.3f}"
+    cores = "" if r.cores_busy is None else f"; {r.cores_busy:.2f} cores busy"
     return (f"{r.name}: {r.throughput_ops_s:,.0f} ops/s, call p50 {r.latency_ms['p50']:.3f} ms "
             f"p99 {r.latency_ms['p99']:.3f} ms, acknowledged {i['acknowledged']}/{r.items} "
             f"failed {i['failed']} lost {i['lost']} orphans {i['orphans']} "
-            f"self-recall {recall}{search}{load}{harness_text}")
+            f"self-recall {recall}{search}{load}{cores}{harness_text}")

@@ -150,6 +150,9 @@ SETTINGS: tuple[Setting, ...] = (
             "come on top", minimum=1, required=True, metavar="N"),
     Setting("concurrency", int, 1, "concurrent clients, each issuing calls one after another",
             minimum=1, metavar="C"),
+    Setting("shards", int, 1, "worker processes, each with its own event loop and stores, "
+            "the items partitioned by user (0: one per core); the clients are spread over "
+            "them", minimum=0, metavar="N"),
     Setting("embedder", str, "hash", "hash (feature hashing, no model), minilm (after "
             "'agentmem-lab models install minilm'), or fastembed:MODEL (a fastembed model name "
             "or a local model directory)", metavar="NAME"),

@@ -80,7 +80,8 @@ def _group_configs(path: Path, data: dict[str, Any], g: dict[str, Any],
                 raise ConfigError("--config", f"{path}: group {g.get('embedder')} has no "
                                               f"items for batch size {b}")
             items = int(items_map[str(b)])
-            for c in g.get("concurrency", concurrency):
+            for c, n in [(c, n) for c in g.get("concurrency", concurrency)
+                         for n in _shard_counts(g)]:
                 params: dict[str, Any] = {
                     "mode": mode, "batch_size": b, "items": items, "concurrency": c,
                     "embedder": g.get("embedder", "hash"), "profile": g.get("profile", "real"),
@@ -90,13 +91,28 @@ def _group_configs(path: Path, data: dict[str, Any], g: dict[str, Any],
                 system = g.get("system", "agentmem")
                 if system != "agentmem":
                     params["system"] = system
+                if n != 1:
+                    params["shards"] = n
                 params.update(stores)
                 label = params["embedder"] if params["profile"] == "real" else "simulated"
-                name = config_name(mode, b, c, label, params["profile"], system) + \
+                name = config_name(mode, b, c, label, params["profile"], system, n) + \
                     _stores_tag(stores)
                 params["label"] = name
                 check_parameters(params)
                 out.append(Planned(name, params))
+    return out
+
+
+def _shard_counts(group: dict[str, Any]) -> list[int]:
+    """A group's ``shards`` list, 0 resolved to this machine's cores, repeats dropped (on a
+    2-core machine, ``[2, 0]`` is one configuration)."""
+    from .shards import shard_count
+
+    out: list[int] = []
+    for n in group.get("shards", [1]):
+        k = shard_count(int(n))
+        if k not in out:
+            out.append(k)
     return out
 
 

@@ -44,6 +44,7 @@ def read_ack_log(path: Path) -> set[int]:
 
 
 async def verify(run_dir: str | Path, repair: bool = True, chunk: int = 1000) -> dict[str, Any]:
+    """Reopen a run's stores (every shard's, for a sharded run), repair, and count."""
     d = Path(run_dir)
     stores_dir = d / "stores"
     meta_path = stores_dir / RUN_META
@@ -57,6 +58,23 @@ async def verify(run_dir: str | Path, repair: bool = True, chunk: int = 1000) ->
                                  "own format; verify repairs agentmem's stores only")
     if meta.get("profile") != "real":
         raise ConfigError("DIR", "a simulated run keeps no stores on disk; nothing to verify")
+    shards = int(meta.get("shards", 1))
+    if shards == 1:
+        return await _verify_stores(stores_dir, meta, repair, chunk)
+    parts = [await _verify_stores(stores_dir / f"shard-{k}", meta, repair, chunk)
+             for k in range(shards)]
+    key = "repairs" if repair else "would_repair"
+    total: dict[str, Any] = {"shards": shards}
+    for field in ("acknowledged_logged", "core", "vector", "history", "lost", "orphans",
+                  "complete_unlogged"):
+        total[field] = sum(p[field] for p in parts)
+    total["before"] = {k: sum(p["before"][k] for p in parts) for k in parts[0]["before"]}
+    total[key] = {k: sum(p[key][k] for p in parts) for k in parts[0][key]}
+    return total
+
+
+async def _verify_stores(stores_dir: Path, meta: dict[str, Any], repair: bool,
+                         chunk: int) -> dict[str, Any]:
     settings = StoreSettings.from_dict(meta["stores"])
     embedder = get_embedder(meta["embedder"], onnx_threads=meta.get("onnx_threads"))
     acked = read_ack_log(stores_dir / ACK_LOG)

@@ -126,6 +126,7 @@ def main() -> int:
         # Stages, bulk and sequential by turns, so a noisy neighbour weighs on each alike.
         stages: dict[str, list[tuple[float, float]]] = {}
         bulk_rates, seq_rates, recalls, busy = [], [], [], []
+        shard_runs = []
         for n in range(args.rounds):
             for name, rc in run_in_own_loop(stage_rates(items, HashEmbedder(), root / f"stages{n}"),
                                             args.event_loop).items():
@@ -134,6 +135,10 @@ def main() -> int:
                                  search_queries=300, event_loop=args.event_loop), root / "bulk")
             seq = run(RunConfig(mode="sequential", batch_size=1, items=min(args.items, 5000),
                                 search_queries=0, event_loop=args.event_loop), root / "seq")
+            # The same bulk-1000, its items partitioned by user over one process per core.
+            shard_runs.append(run(RunConfig(mode="bulk", batch_size=BATCH, items=args.items,
+                                            shards=0, search_queries=100,
+                                            event_loop=args.event_loop), root / "sharded"))
             assert bulk.search is not None
             bulk_rates.append(bulk.throughput_ops_s)
             seq_rates.append(seq.throughput_ops_s)
@@ -166,6 +171,20 @@ def main() -> int:
               f"with every core busy at that cost it would reach {k / cpu_bulk:,.0f} ops/s, "
               f"efficiency {k / cpu_bulk / rates[slowest]:.3f}")
         ok &= goal("bulk1000_over_sequential1", b / q, 50)
+        sh = median(r.throughput_ops_s for r in shard_runs)
+        sh_busy = median(r.cores_busy or 0.0 for r in shard_runs)
+        sh_lost = sum(r.integrity["lost"] + r.integrity["orphans"] for r in shard_runs)
+        print(f"sharded bulk-{BATCH}: {shard_runs[0].shards} shards, {sh:,.0f} ops/s (runs: "
+              f"{', '.join(f'{r.throughput_ops_s:,.0f}' for r in shard_runs)}), "
+              f"{sh / b:.2f}x one process, {sh / ceiling:.3f} of the bound; keeps "
+              f"{sh_busy:.2f} of {k} cores busy (one process: {cores_busy:.2f}); "
+              f"lost + orphans {sh_lost}, recall@10 "
+              f"{min(r.search['recall_at_10'] for r in shard_runs if r.search):.3f}")
+        ok &= goal("sharded_bulk1000_of_bound", sh / ceiling, 0.90)
+        # Over the seed's baseline (sequential-1, one process) against what the bound allows:
+        # (sharded / sequential-1) / (bound / sequential-1).
+        ok &= goal("sharded_bulk1000_over_sequential1_of_bound_ratio", (sh / q) / (ceiling / q), 0.80)
+        ok &= sh_lost == 0
         try:
             if args.minilm_items < 1:
                 raise AgentMemLabError("--minilm-items is 0")

@@ -37,7 +37,9 @@ def test_pipeline_prints_every_goal_and_the_bound() -> None:
     assert set(goals) == {"bulk1000_hash_throughput_ops_s", "bulk1000_recall_at_10",
                           "pipeline_efficiency_vs_vector_stage", "bulk1000_over_sequential1",
                           "harness_overhead_us_per_item_batch1",
-                          "harness_batch1000_us_per_item"}
+                          "harness_batch1000_us_per_item", "sharded_bulk1000_of_bound",
+                          "sharded_bulk1000_over_sequential1_of_bound_ratio"}
+    assert any(line.startswith("sharded bulk-1000: ") and " cores busy" in line for line in lines)
     assert code == (0 if set(goals.values()) == {"PASS"} else 1)
     bound = [line for line in lines if line.startswith("BOUND pipeline:")]
     assert len(bound) == 1 and "efficiency at most" in bound[0]
@@ -87,3 +89,13 @@ def test_vector_stores_prints_every_backend_in_both_configurations() -> None:
             ["usearch", "faiss-hnsw", "faiss-flat", "qdrant-local", "chroma", "lancedb",
              "sqlite-vec"])
         assert all("x usearch); load " in r and "recall@10 " in r for r in rows)
+
+
+def test_peers_compares_mem0_with_every_mode_at_each_batch_size() -> None:
+    pytest.importorskip("mem0")
+    code, lines = run_script("peers.py", "--rounds", "1", "--scale", "0.02")
+    assert code == 0, lines
+    assert [line.split(":")[0].strip() for line in lines if line.startswith("  batch ")] == \
+        ["batch 1", "batch 10", "batch 100"]
+    assert sum(" ops/s (" in line and "x mem0)" in line for line in lines) == 8
+    assert any(line.startswith("mem0 best: ") and "attributed to it" in line for line in lines)
