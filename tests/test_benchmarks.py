@@ -41,6 +41,7 @@ def test_pipeline_prints_every_goal_and_the_bound() -> None:
                           "sharded_bulk1000_over_sequential1_of_bound_ratio"}
     assert any(line.startswith("sharded bulk-1000: ") and " cores busy" in line for line in lines)
     assert code == (0 if set(goals.values()) == {"PASS"} else 1)
+    assert any(line.startswith("BOUND sharded: ") for line in lines)
     bound = [line for line in lines if line.startswith("BOUND pipeline:")]
     assert len(bound) == 1 and "efficiency at most" in bound[0]
     stages = [line.split()[1] for line in lines if line.startswith("stage ")]
