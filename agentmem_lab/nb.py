@@ -126,3 +126,21 @@ def sweep_results(results_dir: str = "") -> Any:
     loaded = load(sample)
     loaded.sample = True
     return loaded
+
+
+def compare_sides(base: str = "", new: str = "") -> tuple[Any, Any, str, str]:
+    """The two sides of compare.ipynb by name: BASE and NEW loaded (``compare.load_side``);
+    both empty, a small pair measured now, in-process, the same code twice (and said so)."""
+    from .compare import load_side
+
+    if base or new:
+        if not (base and new):
+            raise ConfigError("base" if not base else "new", "give both folders, or neither")
+        return load_side(base, "base"), load_side(new, "new"), base, new
+    sample = Path(tempfile.mkdtemp(prefix="agentmem-lab-compare-sample-"))
+    for side in ("base", "new"):
+        for mode, b, n in (("sequential", 1, 200), ("bulk", 100, 2000)):
+            config = RunConfig(mode=mode, batch_size=b, items=n, repeats=2, search_queries=0)
+            run(config, sample / side / "configs" / config_name(mode, b, 1, "hash", "real"))
+    return (load_side(sample / "base", "base"), load_side(sample / "new", "new"),
+            "a sample measured now (base)", "the same code again (new)")

@@ -7,6 +7,7 @@ the sweep exports the executed notebook to HTML. Nothing here prints or writes f
 from __future__ import annotations
 
 import html
+import math
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -95,7 +96,7 @@ def throughput_figure(results: Sequence[Result]) -> Any:
         ax.set_ylabel("throughput (acknowledged items / s)")
         ax.set_title(f"throughput, {profile} profile")
         ax.grid(True, which="both", alpha=0.3)
-        ax.legend(fontsize=7, loc="best")
+        ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))  # outside: never over data
     fig.tight_layout()
     return fig
 
@@ -130,8 +131,10 @@ def latency_figure(results: Sequence[Result]) -> Any:
         ax.set_ylabel("latency (ms): p50 ●, p95 ▲, p99 ▼")
         ax.set_title(f"latency {title}, concurrency 1")
         ax.grid(True, which="both", alpha=0.3)
-    axes[0].legend(fontsize=7)
-    fig.tight_layout()
+    handles, labels = axes[0].get_legend_handles_labels()
+    if handles:  # below both panels: never over data
+        fig.legend(handles, labels, fontsize=7, loc="lower center", ncol=4)
+    fig.tight_layout(rect=(0, 0.14 if handles else 0, 1, 1))
     return fig
 
 
@@ -156,7 +159,7 @@ def stage_figure(results: Sequence[Result]) -> Any:
         ax.set_yscale("log")
         ax.set_ylabel("ms per call")
         ax.set_title(f"stage spans per call, {profile} profile (stages overlap in concurrent modes)")
-        ax.legend(fontsize=7, ncol=5)
+        ax.legend(fontsize=7, ncol=5, loc="upper center", bbox_to_anchor=(0.5, -0.3))
         ax.grid(True, axis="y", alpha=0.3)
     fig.tight_layout()
     return fig
@@ -306,7 +309,7 @@ def shards_figure(results: Sequence[Result]) -> Any:
     ax.set_title("every core: throughput against shards" if family else "no sharded run")
     ax.grid(True, alpha=0.3, which="both")
     if family:
-        ax.legend(fontsize=8)
+        ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     fig.tight_layout()
     return fig
 
@@ -601,10 +604,89 @@ def header_html(sweep: SweepResults) -> str:
               else "<p>Every configuration completed.</p>")
     return (f"<p>Report generated {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC from "
             f"{html.escape(source)}: {configs} configuration(s).</p>{status}"
-            "<p>Every figure below is <b>measured</b> by agentmem-lab in the runs shown. The "
+            f"{PAGE_CSS}<p>Every figure below is <b>measured</b> by agentmem-lab in the runs shown. The "
             "seed's figures are <b>predictions</b> (\"theoretical performance analysis\") and are "
             "labelled so. The <i>simulated</i> profile measures the seed's own latency model "
             "(sleeps of its assumed latencies); the <i>real</i> profile measures real stores.</p>")
+
+
+def answers_html(catalogue: targets_mod.Catalogue, results: Sequence[Result]) -> str:
+    """The answers first: a few sentences computed from this run's figures (escaped)."""
+    goal = next((t for t in catalogue.targets if t.gate), None)
+    base = [r for r in baseline(results) if r.profile == "real"]
+    out: list[str] = []
+    if goal is not None:
+        def best(rs: Sequence[Result]) -> Result | None:
+            return max(rs, key=lambda r: r.throughput_ops_s, default=None)
+
+        parts = []
+        for label, rs in (("with a real model (minilm)", [r for r in base if r.embedder == "minilm"]),
+                          ("without one (the hash embedder)", [r for r in base if r.embedder == "hash"]),
+                          ("with the seed's own design (batch mode, hash)",
+                           [r for r in base if r.embedder == "hash" and r.mode == "batch"])):
+            r = best(rs)
+            if r is not None:
+                verdict = "met" if goal.met(r.throughput_ops_s) else "missed"
+                parts.append(f"{label}, {verdict}: {r.throughput_ops_s:,.0f} ops/s at best "
+                             f"({r.name}, {r.throughput_ops_s / goal.target:.2f}x the goal)")
+        if parts:
+            out.append(f"The seed's Phase 1 goal, {goal.target:,.0f} ops/s: " + "; ".join(parts)
+                       + ".")
+    checks = targets_mod.model_checks(catalogue, results)
+    contra = [c for c in checks if c.status == "contradicts its own model"]
+    if checks:
+        text = (f"Of the seed's {len(checks)} claims, {len(contra)} contradict its own latency "
+                "model computed")
+        if contra:
+            c = contra[0]
+            text += (f" (e.g. {c.target.claim}: {c.target.target:,.0f} where its model gives "
+                     f"{c.computed:,.0f})")
+        out.append(text + ".")
+    bulk = [r for r in _side_by_side(results, "bulk", 1000) if _only_backend_differs(r)]
+    if len({_backend(r) for r in bulk}) > 1:
+        fast = max(bulk, key=lambda r: r.throughput_ops_s)
+        search = min(bulk, key=lambda r: r.search["p50_ms"] if r.search else math.inf)
+        out.append(f"Vector stores in bulk-1000: {_backend(fast)} wrote fastest "
+                   f"({fast.throughput_ops_s:,.0f} ops/s), {_backend(search)} searched fastest "
+                   f"(p50 {search.search['p50_ms'] if search.search else math.nan:.3f} ms); "
+                   f"see 'Vector stores side by side'.")
+    peers = [r for r in results if r.system != "agentmem" and r.profile == "real"]
+    if peers:
+        p = max(peers, key=lambda r: r.throughput_ops_s)
+        ours = max(base, key=lambda r: r.throughput_ops_s, default=None)
+        text = (f"Peers: {p.system}'s add(infer=False) measured {p.throughput_ops_s:,.0f} ops/s "
+                f"at best ({p.name}), {10_000 / max(p.throughput_ops_s, 1e-9):.1f}x below the "
+                "10,000 ops/s attributed to it")
+        if ours is not None:
+            text += (f"; the seed's design at best {ours.throughput_ops_s:,.0f} ops/s "
+                     f"({ours.name})")
+        out.append(text + ".")
+    sharded = [r for r in _sharded_family(results) if r.shards > 1]
+    if sharded:
+        r = max(sharded, key=lambda r: r.throughput_ops_s)
+        one = next((x for x in _sharded_family(results) if x.shards == 1 and
+                    (x.mode, x.batch_size, x.embedder) == (r.mode, r.batch_size, r.embedder)), None)
+        text = f"Every core: {r.name} measured {r.throughput_ops_s:,.0f} ops/s"
+        if one is not None:
+            text += f", {r.throughput_ops_s / one.throughput_ops_s:.2f}x one process"
+        if r.cores_busy is not None:
+            text += f", {r.cores_busy:.2f} cores busy"
+        out.append(text + ".")
+    if not out:
+        return ""
+    return ('<div class="am-answers"><h2>The answers</h2><ul>'
+            + "".join(f"<li>{html.escape(t)}</li>" for t in out) + "</ul></div>")
+
+
+#: Tables scroll inside their section instead of running off the page; every figure scales
+#: to the page width.
+PAGE_CSS = """<style>
+.jp-RenderedHTMLCommon table.am-table, table.am-table { display: block; max-width: 100%;
+  overflow-x: auto; font-size: 12px; border-collapse: collapse; }
+table.am-table td, table.am-table th { white-space: nowrap; padding: 2px 6px; }
+.jp-RenderedImage img, .jp-OutputArea-output img { max-width: 100%; height: auto; }
+.am-answers { border-left: 4px solid #1f77b4; padding: 4px 12px; background: #f5f8fc; }
+</style>"""
 
 
 def notebook_links_html(sweep: SweepResults) -> str:

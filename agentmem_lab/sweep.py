@@ -11,6 +11,7 @@ Layout of a sweep folder:
 from __future__ import annotations
 
 import os
+import shutil
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -165,13 +166,44 @@ class SweepOutcome:
     index: Path | None = None
 
 
+_KERNEL_MANAGER: Any = None
+
+
+def _kernel_manager() -> Any:
+    """A kernel manager whose kernels talk over IPC sockets in a private temporary folder:
+    over TCP every kernel warns that it runs without encryption (one warning line per
+    configuration in the sweep's output), and loopback TCP is no faster for this."""
+    global _KERNEL_MANAGER
+    if _KERNEL_MANAGER is None:
+        import atexit
+        import tempfile
+
+        from jupyter_client.manager import AsyncKernelManager
+        from traitlets import CaselessStrEnum, default
+
+        folder = tempfile.mkdtemp(prefix="agentmem-lab-kernels-")
+        atexit.register(shutil.rmtree, folder, True)
+        count = iter(range(1 << 30))
+
+        class IpcKernelManager(AsyncKernelManager):  # type: ignore[misc]
+            transport = CaselessStrEnum(["tcp", "ipc"], default_value="ipc", config=True)
+
+            @default("ip")
+            def _ip_default(self) -> str:
+                return os.path.join(folder, f"kernel-{next(count)}")
+
+        _KERNEL_MANAGER = IpcKernelManager
+    return _KERNEL_MANAGER
+
+
 def _execute(src: Path, dst: Path, parameters: dict[str, Any], cwd: Path) -> None:
     try:
         import papermill
     except ImportError:
         raise MissingDependencyError("papermill", "pip install 'agentmem-lab[notebooks]'") from None
     papermill.execute_notebook(str(src), str(dst), parameters=parameters, progress_bar=False,
-                               cwd=str(cwd), kernel_name="python3", log_output=False)
+                               cwd=str(cwd), kernel_name="python3", log_output=False,
+                               kernel_manager_class=_kernel_manager())
 
 
 def _error_text(exc: BaseException) -> str:
@@ -182,13 +214,13 @@ def _error_text(exc: BaseException) -> str:
 
 
 def run_sweep(grid: str | Path | None = None, quick: bool = False, out: str | Path | None = None,
-              progress: bool = True,
-              on_config: Callable[[str], None] | None = None) -> SweepOutcome:
+              progress: bool = True, on_config: Callable[[str], None] | None = None,
+              keep_stores: bool = False) -> SweepOutcome:
     """Run every configuration, then the report. Skips configurations already complete.
     Interrupted (Ctrl-C, SIGTERM), it raises Interrupted saying how to resume."""
     configs = plan(grid, quick)
     try:
-        return _run_sweep(configs, grid, quick, out, progress, on_config)
+        return _run_sweep(configs, grid, quick, out, progress, on_config, keep_stores)
     except KeyboardInterrupt:
         raise Interrupted("configurations already complete are kept; to resume, run the same "
                           "command with --out pointing at the sweep folder") from None
@@ -196,7 +228,7 @@ def run_sweep(grid: str | Path | None = None, quick: bool = False, out: str | Pa
 
 def _run_sweep(configs: list[Planned], grid: str | Path | None, quick: bool,
                out: str | Path | None, progress: bool,
-               on_config: Callable[[str], None] | None) -> SweepOutcome:
+               on_config: Callable[[str], None] | None, keep_stores: bool) -> SweepOutcome:
     timestamped = out is None
     if out is None:
         stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
@@ -244,6 +276,10 @@ def _run_sweep(configs: list[Planned], grid: str | Path | None, quick: bool,
                         "parameters": p.parameters})
                 if (cdir / "benchmark.ipynb").exists():
                     export_html(cdir / "benchmark.ipynb", cdir / "benchmark.html")
+                if not keep_stores:
+                    # Its integrity check has run (in the notebook): the stores were what it
+                    # checked. Kept, the default sweep's folder held 337 MB of them.
+                    shutil.rmtree(cdir / "stores", ignore_errors=True)
             if bar is not None:
                 bar.update(1)
     finally:
@@ -261,3 +297,19 @@ def _run_sweep(configs: list[Planned], grid: str | Path | None, quick: bool,
         tmp.symlink_to(out_dir.name)
         os.replace(tmp, latest)
     return outcome
+
+
+def write_compare_html(base: str | Path, new: str | Path, threshold_pct: float,
+                       target: Path) -> Path:
+    """compare.ipynb executed under papermill on BASE and NEW, exported to ``target``."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="agentmem-lab-compare-") as tmp:
+        executed = Path(tmp) / "compare.ipynb"
+        bench = notebook("compare.ipynb")
+        _execute(bench, executed, {"base": str(Path(base).resolve()),
+                                   "new": str(Path(new).resolve()),
+                                   "threshold": float(threshold_pct)}, bench.parent)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        export_html(executed, target, exclude_input=True)
+    return target

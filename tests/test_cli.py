@@ -1,8 +1,11 @@
 import json
+import subprocess
+import sys
 
 import pytest
 
 from agentmem_lab.cli import build_parser, main
+from conftest import ROOT
 
 
 def run_cli(*args):
@@ -79,3 +82,14 @@ def test_help_explains_every_option():
     for opt in ("--mode", "--batch-size", "--items", "--concurrency", "--embedder", "--profile",
                 "--repeats", "--warmup", "--seed", "--corpus", "--out"):
         assert opt in text
+
+
+def test_every_command_survives_a_closed_pipe(tmp_path):
+    from helpers import known_result
+
+    known_result(throughput=12_000.0).dump(tmp_path / "configs" / "x" / "result.json")
+    # `true` exits without reading: every write of the command meets a closed pipe
+    for command in (f"check {tmp_path}", "run --help", "--help"):
+        p = subprocess.run(f"{sys.executable} -m agentmem_lab.cli {command} | true",
+                           shell=True, capture_output=True, text=True, cwd=ROOT)
+        assert p.stderr == "", (command, p.stderr)

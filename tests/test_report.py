@@ -179,3 +179,23 @@ def test_peers_section_compares_mem0_with_the_seeds_modes():
     v = {x.target.id: x for x in tg.evaluate(tg.load(), rs)}
     assert v["phase1-goal"].measured == 20_000.0
     assert report.peers_note(ours) == "<p>No peer system was measured in this run.</p>"
+
+
+def test_the_report_answers_first():
+    st = {"stores": StoreSettings().to_dict()}
+    rs = [known_result("bulk", 1000, throughput=21_000.0, settings=st),
+          known_result("batch", 100, throughput=2_500.0, settings=st),
+          known_result("bulk", 1000, embedder="minilm", throughput=240.0, settings=st),
+          known_result("sequential", 10, throughput=430.0, system="mem0", label="mem0-b10-c1-hash",
+                       settings=st)]
+    answers = report.answers_html(tg.load(), rs)
+    assert answers.startswith('<div class="am-answers"><h2>The answers</h2>')
+    assert ("with a real model (minilm), missed: 240 ops/s at best (bulk-b1000-c1-minilm, "
+            "0.02x the goal)") in answers
+    assert "without one (the hash embedder), met: 21,000 ops/s" in answers
+    assert "with the seed&#x27;s own design (batch mode, hash), missed: 2,500 ops/s" in answers
+    assert "contradict its own latency model computed" in answers
+    assert "mem0&#x27;s add(infer=False) measured 430 ops/s at best" in answers
+    # with no measurement, only what the seed's model itself says
+    assert report.answers_html(tg.load(), []).count("<li>") == 1
+    assert "2 contradict its own latency model" in report.answers_html(tg.load(), [])

@@ -1,0 +1,216 @@
+"""Two runs compared, as ``pyperf compare_to`` and ``asv continuous`` do: did the write
+path get slower, beyond the noise?
+
+BASE and NEW are result files, run folders or sweep folders; configurations are matched by
+name. For each configuration found on both sides:
+
+- throughput of both, and its change in percent with a 95 % confidence interval
+  (bootstrap over the per-repeat throughputs: a run of one repeat gives no interval);
+- call latency p50 and p99 of both, and the p50 change with a 95 % interval (bootstrap over
+  the per-call samples);
+- a Mann-Whitney U test on the call latencies (two-sided; scipy);
+- a verdict, as asv decides: **slower** or **faster** when the latencies differ
+  significantly (p < 0.05) *and* the p50 changed by more than the threshold; otherwise **no
+  significant change**. A machine's noise (10-20 % between runs on a shared VM) is what the
+  threshold is for; the test alone would flag a 2 % shift on thousands of calls.
+
+Machines that differ (CPU model, cores, Python) are flagged: a change between them is not a
+change of the code.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+
+from .errors import ConfigError, MissingDependencyError, ResultError
+from .results import Result, find_results
+
+#: Significance level of the Mann-Whitney U test.
+ALPHA = 0.05
+#: Default threshold: a change smaller than this is no change (percent of the p50).
+THRESHOLD_PCT = 10.0
+RESAMPLES = 2000
+_MACHINE = ("cpu_model", "cpu_count", "python")
+
+
+@dataclass(frozen=True)
+class Comparison:
+    name: str
+    base_ops_s: float
+    new_ops_s: float
+    ops_change_pct: float
+    ops_ci_pct: tuple[float, float] | None
+    base_p50_ms: float
+    new_p50_ms: float
+    base_p99_ms: float
+    new_p99_ms: float
+    p50_change_pct: float
+    p50_ci_pct: tuple[float, float]
+    p_value: float
+    verdict: str
+    machines_differ: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def load_side(path: str | Path, option: str) -> dict[str, Result]:
+    """The results of a result file, a run folder or a sweep folder, by name."""
+    p = Path(path)
+    if p.is_file():
+        files = [p]
+    elif p.is_dir():
+        files = find_results(p)
+    else:
+        raise ConfigError(option, f"{p} is neither a result file nor a folder")
+    out: dict[str, Result] = {}
+    for f in files:
+        try:
+            r = Result.load(f)
+        except (OSError, ResultError) as exc:
+            raise ConfigError(option, f"{f}: {exc}") from None
+        out[r.name] = r
+    if not out:
+        raise ConfigError(option, f"no result.json below {p}")
+    return out
+
+
+def _bootstrap_ratio(base: Sequence[float], new: Sequence[float], stat: Any,
+                     rng: np.random.Generator) -> tuple[float, float]:
+    """95 % interval of (stat(new) / stat(base) - 1) in percent, by resampling each side."""
+    b, n = np.asarray(base, dtype=float), np.asarray(new, dtype=float)
+    bi = rng.integers(0, len(b), size=(RESAMPLES, len(b)))
+    ni = rng.integers(0, len(n), size=(RESAMPLES, len(n)))
+    ratios = stat(n[ni], axis=1) / np.maximum(stat(b[bi], axis=1), 1e-12) - 1.0
+    lo, hi = np.percentile(ratios * 100.0, [2.5, 97.5])
+    return float(lo), float(hi)
+
+
+def _machine(r: Result) -> tuple[Any, ...]:
+    return tuple(r.environment.get(k) for k in _MACHINE)
+
+
+def compare_results(base: dict[str, Result], new: dict[str, Result],
+                    threshold_pct: float = THRESHOLD_PCT, seed: int = 0) -> list[Comparison]:
+    """Every configuration on both sides, compared (sorted by name)."""
+    try:
+        from scipy.stats import mannwhitneyu
+    except ImportError:
+        raise MissingDependencyError("scipy", "pip install scipy") from None
+    rng = np.random.default_rng(seed)
+    out = []
+    for name in sorted(set(base) & set(new)):
+        b, n = base[name], new[name]
+        ops = (n.throughput_ops_s / b.throughput_ops_s - 1.0) * 100.0 if b.throughput_ops_s \
+            else math.nan
+        ops_ci = None
+        if len(b.repeat_throughput_ops_s) > 1 and len(n.repeat_throughput_ops_s) > 1:
+            ops_ci = _bootstrap_ratio(b.repeat_throughput_ops_s, n.repeat_throughput_ops_s,
+                                      np.mean, rng)
+        p50 = (n.latency_ms["p50"] / b.latency_ms["p50"] - 1.0) * 100.0
+        p50_ci = _bootstrap_ratio(b.samples_ms, n.samples_ms, np.median, rng)
+        if len(b.samples_ms) > 1 and len(n.samples_ms) > 1:
+            p_value = float(mannwhitneyu(b.samples_ms, n.samples_ms,
+                                         alternative="two-sided").pvalue)
+        else:
+            p_value = 1.0
+        verdict = "no significant change"
+        if p_value < ALPHA and abs(p50) > threshold_pct:
+            verdict = "slower" if p50 > 0 else "faster"
+        out.append(Comparison(
+            name, b.throughput_ops_s, n.throughput_ops_s, ops, ops_ci,
+            b.latency_ms["p50"], n.latency_ms["p50"], b.latency_ms["p99"], n.latency_ms["p99"],
+            p50, p50_ci, p_value, verdict, _machine(b) != _machine(n)))
+    return out
+
+
+def unmatched(base: dict[str, Result], new: dict[str, Result]) -> tuple[list[str], list[str]]:
+    """Names only in BASE, names only in NEW."""
+    return sorted(set(base) - set(new)), sorted(set(new) - set(base))
+
+
+def regressions(comparisons: Sequence[Comparison]) -> list[Comparison]:
+    return [c for c in comparisons if c.verdict == "slower"]
+
+
+def format_table(comparisons: Sequence[Comparison]) -> list[str]:
+    """The comparison as text lines (the command prints them)."""
+    head = (f"{'configuration':<34} {'base ops/s':>11} {'new ops/s':>11} {'change':>8} "
+            f"{'95% CI':>17} {'base p50':>9} {'new p50':>9} {'p50 chg':>8} {'p':>7}  verdict")
+    lines = [head, "-" * len(head)]
+    for c in comparisons:
+        ci = "" if c.ops_ci_pct is None else f"[{c.ops_ci_pct[0]:+.1f}, {c.ops_ci_pct[1]:+.1f}]"
+        flag = " (machines differ)" if c.machines_differ else ""
+        lines.append(f"{c.name[:34]:<34} {c.base_ops_s:>11,.1f} {c.new_ops_s:>11,.1f} "
+                     f"{c.ops_change_pct:>+7.1f}% {ci:>17} {c.base_p50_ms:>9.3f} "
+                     f"{c.new_p50_ms:>9.3f} {c.p50_change_pct:>+7.1f}% {c.p_value:>7.3f}  "
+                     f"{c.verdict}{flag}")
+    return lines
+
+
+def frame(comparisons: Sequence[Comparison]) -> Any:
+    """The comparison as a table for the notebook (one row per configuration)."""
+    import pandas as pd
+
+    rows = []
+    for c in comparisons:
+        rows.append({
+            "configuration": c.name, "base ops/s": round(c.base_ops_s, 1),
+            "new ops/s": round(c.new_ops_s, 1), "throughput change %": round(c.ops_change_pct, 1),
+            "95% CI %": None if c.ops_ci_pct is None else
+            f"[{c.ops_ci_pct[0]:+.1f}, {c.ops_ci_pct[1]:+.1f}]",
+            "base p50 ms": round(c.base_p50_ms, 3), "new p50 ms": round(c.new_p50_ms, 3),
+            "p50 change %": round(c.p50_change_pct, 1),
+            "p50 95% CI %": f"[{c.p50_ci_pct[0]:+.1f}, {c.p50_ci_pct[1]:+.1f}]",
+            "base p99 ms": round(c.base_p99_ms, 3), "new p99 ms": round(c.new_p99_ms, 3),
+            "Mann-Whitney p": round(c.p_value, 4), "verdict": c.verdict,
+            "machines differ": "yes" if c.machines_differ else ""})
+    return pd.DataFrame(rows)
+
+
+def figure(comparisons: Sequence[Comparison]) -> Any:
+    """The p50 change of each configuration with its 95 % interval, the threshold shaded."""
+    from .report import _plt
+
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(8, max(2.5, 0.28 * len(comparisons) + 1)))
+    colors = {"slower": "#d62728", "faster": "#2ca02c", "no significant change": "#7f7f7f"}
+    for y, c in enumerate(comparisons):
+        ax.errorbar(c.p50_change_pct, y, xerr=[[c.p50_change_pct - c.p50_ci_pct[0]],
+                                               [c.p50_ci_pct[1] - c.p50_change_pct]],
+                    fmt="o", color=colors[c.verdict], markersize=4)
+    ax.set_yticks(range(len(comparisons)))
+    ax.set_yticklabels([c.name for c in comparisons], fontsize=6)
+    ax.axvline(0, color="black", linewidth=0.8)
+    ax.set_xlabel("call latency p50 change, % (95 % interval); right is slower")
+    ax.invert_yaxis()
+    ax.grid(True, axis="x", alpha=0.3)
+    fig.tight_layout()
+    return fig
+
+
+def summary_html(comparisons: Sequence[Comparison], base: str, new: str,
+                 only_base: Sequence[str], only_new: Sequence[str],
+                 threshold_pct: float) -> str:
+    """The answer first: how many configurations got slower, faster, or did not change."""
+    counts = {v: sum(c.verdict == v for c in comparisons)
+              for v in ("slower", "faster", "no significant change")}
+    slower = ", ".join(c.name for c in comparisons if c.verdict == "slower")
+    text = (f"{len(comparisons)} configurations compared (BASE {base}, NEW {new}; a change is "
+            f"one beyond {threshold_pct:g} % of the call p50 with Mann-Whitney p < {ALPHA}): "
+            f"{counts['slower']} slower, {counts['faster']} faster, "
+            f"{counts['no significant change']} without significant change.")
+    if slower:
+        text += f" Slower: {slower}."
+    if any(c.machines_differ for c in comparisons):
+        text += " The two sides ran on different machines: a change is not only the code's."
+    if only_base or only_new:
+        text += (f" Only in BASE: {', '.join(only_base) or 'none'}; only in NEW: "
+                 f"{', '.join(only_new) or 'none'}.")
+    return f"<p>{html.escape(text)}</p>"

@@ -1,0 +1,83 @@
+"""compare: the change between two runs with its interval, a Mann-Whitney U test and a
+verdict per configuration; exit 1 on a regression when asked."""
+
+from __future__ import annotations
+
+import shutil
+
+import numpy as np
+import pytest
+
+from agentmem_lab import compare
+from agentmem_lab.cli import main
+from agentmem_lab.errors import ConfigError
+from agentmem_lab.runner import RunConfig, run
+from helpers import known_result
+
+
+def _side(tmp_path, name, scale, n=200, cpu="test cpu", seed=0):
+    rng = np.random.default_rng(seed)
+    samples = list(rng.lognormal(0.0, 0.1, n) * scale)
+    r = known_result("bulk", 10, throughput=10_000.0 / scale, samples_ms=samples,
+                     latency_ms={"p50": float(np.median(samples)), "p95": 1.0,
+                                 "p99": float(np.percentile(samples, 99)), "mean": 1.0},
+                     repeat_throughput_ops_s=[10_000.0 / scale * f for f in (0.98, 1.0, 1.02)],
+                     environment={"cpu_model": cpu, "cpu_count": 2, "python": "3.11"},
+                     label="bulk-b10-c1-hash")
+    r.dump(tmp_path / name / "configs" / r.name / "result.json")
+    return tmp_path / name
+
+
+def test_verdicts_follow_the_test_and_the_threshold(tmp_path):
+    base = compare.load_side(_side(tmp_path, "a", 1.0), "BASE")
+    for scale, seed, expected in ((1.5, 1, "slower"), (0.6, 2, "faster"),
+                                  (1.05, 3, "no significant change"),  # within 10 %
+                                  (1.0, 4, "no significant change")):
+        new = compare.load_side(_side(tmp_path, f"n{seed}", scale, seed=seed), "NEW")
+        [c] = compare.compare_results(base, new)
+        assert c.verdict == expected, (scale, c)
+        assert c.ops_ci_pct is not None and c.ops_ci_pct[0] <= c.ops_change_pct <= c.ops_ci_pct[1]
+        assert c.p50_ci_pct[0] <= c.p50_change_pct + 1.0 and not c.machines_differ
+    other = compare.load_side(_side(tmp_path, "m", 1.0, cpu="another cpu"), "NEW")
+    assert compare.compare_results(base, other)[0].machines_differ
+
+
+def test_the_command_names_a_regression_and_fails_on_it(tmp_path, capsys):
+    # sequential-1 made slower on purpose: every commit waits for the disk
+    for side, sync in (("base", "NORMAL"), ("new", "FULL")):
+        for mode, b, n in (("sequential", 1, 200), ("bulk", 100, 1000)):
+            s = sync if mode == "sequential" else "NORMAL"
+            run(RunConfig(mode=mode, batch_size=b, items=n, repeats=2, search_queries=0,
+                          label=f"{mode}-{b}", stores=_stores(s)),
+                tmp_path / side / "configs" / f"{mode}-{b}")
+    assert main(["compare", str(tmp_path / "base"), str(tmp_path / "new"), "--html", "none"]) == 0
+    code = main(["compare", str(tmp_path / "base"), str(tmp_path / "new"),
+                 "--fail-on-regression", "--html", str(tmp_path / "c.html")])
+    out = capsys.readouterr().out
+    assert code == 1 and "REGRESSION: sequential-1" in out
+    assert [line for line in out.splitlines() if line.startswith("sequential-1 ")][0] \
+        .endswith("slower")
+    html = (tmp_path / "c.html").read_text(encoding="utf-8")
+    assert "sequential-1" in html and "slower" in html and "data:image/png;base64," in html
+    # the same runs against themselves: no change, exit 0 even when failing on regressions
+    shutil.copytree(tmp_path / "base", tmp_path / "again")
+    assert main(["compare", str(tmp_path / "base"), str(tmp_path / "again"),
+                 "--fail-on-regression", "--html", "none"]) == 0
+    assert "0 slower, 0 faster, 2 without significant change" in capsys.readouterr().out
+
+
+def _stores(sync):
+    from agentmem_lab.stores import StoreSettings
+
+    return StoreSettings(sqlite_synchronous=sync)
+
+
+def test_bad_input(tmp_path, capsys):
+    with pytest.raises(ConfigError, match="BASE: .* is neither a result file nor a folder"):
+        compare.load_side(tmp_path / "none", "BASE")
+    (tmp_path / "empty").mkdir()
+    assert main(["compare", str(tmp_path / "empty"), str(tmp_path / "empty")]) == 2
+    assert "no result.json below" in capsys.readouterr().err
+    a = _side(tmp_path, "a", 1.0)
+    assert main(["compare", str(a), str(a), "--threshold", "-3"]) == 2
+    assert "--threshold: must be a number >= 0" in capsys.readouterr().err
