@@ -12,6 +12,7 @@ from agentmem_lab import compare
 from agentmem_lab.cli import main
 from agentmem_lab.errors import ConfigError
 from agentmem_lab.runner import RunConfig, run
+from browser import check_page
 from helpers import known_result
 
 
@@ -59,6 +60,7 @@ def test_the_command_names_a_regression_and_fails_on_it(tmp_path, capsys):
         .endswith("slower")
     html = (tmp_path / "c.html").read_text(encoding="utf-8")
     assert "sequential-1" in html and "slower" in html and "data:image/png;base64," in html
+    check_page(tmp_path / "c.html", min_images=1)
     # the same runs against themselves: no change, exit 0 even when failing on regressions
     shutil.copytree(tmp_path / "base", tmp_path / "again")
     assert main(["compare", str(tmp_path / "base"), str(tmp_path / "again"),

@@ -12,6 +12,7 @@ from agentmem_lab import targets as tg
 from agentmem_lab.cli import main
 from agentmem_lab.errors import ConfigError
 from agentmem_lab.sweep import plan, run_sweep
+from browser import check_page
 from conftest import ROOT
 
 SMALL_GRID = """
@@ -141,6 +142,9 @@ def test_quick_sweep_end_to_end_and_check(tmp_path):
     catalogue = tg.load()
     expected = 1 if tg.gate_failures(catalogue, tg.evaluate(catalogue, sweep.results)) else 0
     assert main(["check", str(out)]) == expected
+    # the first screen states the verdicts; the page renders in a real browser
+    assert html.index("The answers") < html.index("Phase targets")
+    check_page(out / "index.html", min_images=6)
 
 
 def test_check_exit_codes_on_known_results(tmp_path, capsys):
