@@ -120,6 +120,13 @@ def _add_sweep_options(p: argparse.ArgumentParser) -> None:
                         "configurations already complete (default: reports/<timestamp>/, and "
                         "reports/latest points at it)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--cluster", metavar="ADDRESS", default=None,
+                   help="run the configurations on a Dask cluster: local:N starts N worker "
+                        "processes here; tcp://host:port connects to a running scheduler "
+                        "(each worker runs one configuration at a time)")
+    p.add_argument("--on-every-worker", action="store_true",
+                   help="with --cluster: run the whole grid once on every worker, to compare "
+                        "machines")
     p.add_argument("--keep-stores", action="store_true",
                    help="keep every configuration's stores (by default they are removed once "
                         "the configuration's integrity check has run)")
@@ -129,7 +136,8 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
     from .sweep import run_sweep
 
     outcome = run_sweep(args.config, quick=args.quick, out=args.out,
-                        progress=not args.no_progress, keep_stores=args.keep_stores)
+                        progress=not args.no_progress, keep_stores=args.keep_stores,
+                        cluster=args.cluster, on_every_worker=args.on_every_worker)
     print(f"ran {len(outcome.ran)}, skipped {len(outcome.skipped)} (already complete), "
           f"failed {len(outcome.failed)}")
     for name in outcome.failed:

@@ -46,6 +46,8 @@ def capture() -> dict[str, Any]:
         "python": sys.version.split()[0],
         "python_implementation": platform.python_implementation(),
         "hostname": platform.node(),
+        # Set by a Dask sweep's task (cluster.WORKER_ENV): "<worker address> <hostname>".
+        "worker": os.environ.get("AGENTMEM_LAB_WORKER"),
         "packages": {name: package_version(name) for name in PACKAGES},
         "ci": bool(os.environ.get("CI")),
     }

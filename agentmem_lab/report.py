@@ -182,11 +182,11 @@ def _backend(r: Result) -> str:
 
 
 def _side_by_side(results: Sequence[Result], mode: str, batch: int) -> list[Result]:
-    """AgentMem's real runs of one mode and batch size, concurrency 1, hash embedder, with
-    search."""
+    """AgentMem's one-process real runs of one mode and batch size, concurrency 1, hash
+    embedder, with search."""
     return [r for r in results if r.profile == "real" and r.mode == mode and r.batch_size == batch
             and r.concurrency == 1 and r.embedder == "hash" and r.search
-            and r.system == "agentmem"]
+            and r.system == "agentmem" and r.shards == 1]
 
 
 def frontier_figure(results: Sequence[Result]) -> Any:
@@ -310,6 +310,55 @@ def shards_figure(results: Sequence[Result]) -> Any:
     ax.grid(True, alpha=0.3, which="both")
     if family:
         ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    fig.tight_layout()
+    return fig
+
+
+def _worker(r: Result) -> str | None:
+    w = r.environment.get("worker")
+    return str(w) if w else None
+
+
+def machines_table(results: Sequence[Result]) -> Any:
+    """With results from several workers (``sweep --cluster ... --on-every-worker``): each
+    configuration's throughput on each worker (the address, shown with its hostname), and
+    each worker's CPU model and cores. Empty when one worker (or none) measured all."""
+    import pandas as pd
+
+    workers = sorted({w for r in results if (w := _worker(r))})
+    if len(workers) < 2:
+        return pd.DataFrame()
+    by: dict[str, dict[str, Any]] = {}
+    for r in results:
+        w = _worker(r)
+        if w is None:
+            continue
+        row = by.setdefault(r.name.split("@", 1)[0], {"configuration": r.name.split("@", 1)[0]})
+        row[f"{w} ops/s"] = round(r.throughput_ops_s, 1)
+    described = {w: next(r.environment for r in results if _worker(r) == w) for w in workers}
+    rows = [{"configuration": "(machine)", **{
+        f"{w} ops/s": f"{described[w].get('cpu_model')}, {described[w].get('cpu_count')} cores"
+        for w in workers}}]
+    return pd.DataFrame(rows + [by[k] for k in sorted(by)])
+
+
+def machines_figure(results: Sequence[Result]) -> Any:
+    """Each configuration's throughput per worker, side by side (log scale)."""
+    plt = _plt()
+    workers = sorted({w for r in results if (w := _worker(r))})
+    names = sorted({r.name.split("@", 1)[0] for r in results if _worker(r)})
+    fig, ax = plt.subplots(figsize=(max(6, 0.5 * len(names) + 2), 4))
+    width = 0.8 / max(1, len(workers))
+    for k, w in enumerate(workers):
+        tput = {r.name.split("@", 1)[0]: r.throughput_ops_s for r in results if _worker(r) == w}
+        ax.bar([i + k * width for i in range(len(names))], [tput.get(n, 0.0) for n in names],
+               width, label=w)
+    ax.set_xticks([i + width * (len(workers) - 1) / 2 for i in range(len(names))])
+    ax.set_xticklabels(names, rotation=60, ha="right", fontsize=6)
+    ax.set_yscale("log")
+    ax.set_ylabel("throughput (ops/s)")
+    ax.set_title("the same grid on every worker" if len(workers) > 1 else "one worker")
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     fig.tight_layout()
     return fig
 
@@ -473,6 +522,7 @@ def results_table(results: Sequence[Result]) -> Any:
             "orphans": i["orphans"], "self-recall@1": i["self_recall_at_1"],
             "search p50 ms": s.get("p50_ms"), "search p99 ms": s.get("p99_ms"),
             "recall@10": s.get("recall_at_10"),
+            "worker": _worker(r),
             "shards": r.shards,
             "cores busy": None if r.cores_busy is None else round(r.cores_busy, 2),
             "harness µs/call": None if not r.harness else round(r.harness["per_call_us"]["p50"], 1),

@@ -45,11 +45,12 @@ def by_name_has_mem0(full):
 def test_default_grid():
     full, quick = plan(), plan(quick=True)
     names = [p.name for p in full]
-    # 60 + 5 index-setting variants of bulk-1000 + 6 other vector stores x 2 configurations
-    # + mem0 at 3 batch sizes x 2 embedders + bulk-1000 and sequential-1 on 2 shards (and
-    # one per core, the same on this 2-core machine: more where there are more cores)
+    # 50 (hash and simulated at concurrency 1 and 4, minilm at 1) + 5 index-setting
+    # variants of bulk-1000 + 6 other vector stores x 2 configurations + mem0 at 3 batch
+    # sizes x 2 embedders + bulk-1000 and sequential-1 on 2 shards (and one per core, the
+    # same on this 2-core machine: more where there are more cores)
     cores = os.cpu_count() or 1
-    assert len(names) == len(set(names)) == 85 + (2 if cores > 2 else 0)
+    assert len(names) == len(set(names)) == 75 + (2 if cores > 2 else 0)
     assert {"bulk-b1000-c1-hash-s2", "sequential-b1-c1-hash-s2"} <= set(names)
     assert by_name_has_mem0(full)
     assert {"bulk-b1000-c1-hash-chroma", "parallel-b1-c1-hash-sqlite-vec"} <= set(names)

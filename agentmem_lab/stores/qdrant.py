@@ -68,8 +68,11 @@ class QdrantLocalStore(VectorStore):
 
     def _search(self, queries: npt.NDArray[np.float32], k: int
                 ) -> Sequence[tuple[Any, Any]]:
-        rows = []
-        for q in queries:
-            hits = self._client.query_points(COLLECTION, query=q.tolist(), limit=k).points
-            rows.append(([int(h.id) for h in hits], [1.0 - float(h.score) for h in hits]))
-        return rows
+        if len(queries) == 1:
+            hits = self._client.query_points(COLLECTION, query=queries[0].tolist(), limit=k).points
+            return [([int(h.id) for h in hits], [1.0 - float(h.score) for h in hits])]
+        # Several queries (the self-recall sample): one batch request, as a client would.
+        requests = [self._models.QueryRequest(query=q.tolist(), limit=k) for q in queries]
+        answers = self._client.query_batch_points(COLLECTION, requests=requests)
+        return [([int(h.id) for h in a.points], [1.0 - float(h.score) for h in a.points])
+                for a in answers]
