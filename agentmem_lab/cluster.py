@@ -144,6 +144,6 @@ def run(cluster: Cluster, tasks: list[tuple[str, dict[str, Any], str | None]],
         futures.append(cluster.client.submit(
             run_configuration, name, params, resources={RESOURCE: 1}, pure=False,
             key=f"agentmem-lab-{name}-{time.time_ns()}",
-            workers=[worker] if worker else None, allow_other_workers=worker is None))
+            workers=[worker] if worker else None, allow_other_workers=False))
     for future in distributed.as_completed(futures):
         on_done(future.result())
