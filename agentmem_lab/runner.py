@@ -106,8 +106,6 @@ class RunConfig:
         if not isinstance(self.stores, StoreSettings):
             raise ConfigError("stores", f"must be StoreSettings, got {self.stores!r}")
         loop_factory(self.event_loop)  # uvloop missing: one line, now
-        from .systems import SYSTEMS
-
         SYSTEMS.get(self.system).check(self)
         if self.shards != 1 and (self.system != "agentmem" or self.profile != "real"):
             raise ConfigError("--shards", "shards run agentmem's write path on real stores "
