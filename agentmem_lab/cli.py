@@ -239,7 +239,7 @@ COMMANDS: list[tuple[str, str, Callable[[argparse.ArgumentParser], None],
      _add_sweep_options, _cmd_sweep),
     ("check", "print the phase-target table of a sweep; exit 1 if a gating target was missed",
      _add_check_options, _cmd_check),
-    ("compare", "compare two runs or sweeps: change with a 95 % interval, Mann-Whitney U, "
+    ("compare", "compare two runs or sweeps: change with a 95 percent interval, Mann-Whitney U, "
                 "verdict per configuration", _add_compare_options, _cmd_compare),
     ("verify", "reopen a run's stores, repair what a crash left, print integrity counts",
      _add_verify_options, _cmd_verify),
@@ -268,7 +268,9 @@ def _sigterm(signum: int, frame: Any) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     try:
-        return _main(argv)
+        code = _main(argv)
+        sys.stdout.flush()  # a closed pipe shows here, inside this handler, not at exit
+        return code
     except BrokenPipeError:
         # The reader went away (`agentmem-lab check DIR | head`): stop writing, quietly, as
         # a command killed by SIGPIPE would (Python's documented recipe).

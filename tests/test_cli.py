@@ -89,7 +89,10 @@ def test_every_command_survives_a_closed_pipe(tmp_path):
 
     known_result(throughput=12_000.0).dump(tmp_path / "configs" / "x" / "result.json")
     # `true` exits without reading: every write of the command meets a closed pipe
-    for command in (f"check {tmp_path}", "run --help", "--help"):
+    from agentmem_lab.cli import COMMANDS
+
+    helps = [f"{name} --help" for name, *_ in COMMANDS]
+    for command in (f"check {tmp_path}", "--help", *helps):
         p = subprocess.run(f"{sys.executable} -m agentmem_lab.cli {command} | true",
                            shell=True, capture_output=True, text=True, cwd=ROOT)
         assert p.stderr == "", (command, p.stderr)
