@@ -13,20 +13,17 @@ SEED_CONFIGS = [("sequential", 1), ("parallel", 1), ("batch", 10), ("batch", 100
 
 
 @pytest.mark.parametrize("mode, batch", SEED_CONFIGS)
-def test_simulated_profile_reproduces_the_seed_model_within_5_percent(tmp_path, mode, batch):
+def test_simulated_profile_reproduces_the_seed_model_within_3_percent(tmp_path, mode, batch):
     # The harness's calibration: under the seed's own latency model it must measure the
     # model's own call latency. The fastest of several calls, so that a loaded machine
     # cannot flake it; this compares the harness with the model it simulates, it asserts
     # no speed of real work. Waits never end early, so the fastest call is never below.
-    # The report's calibration line is 3 % (benchmarks/calibration.py measures the margin,
-    # 1.6 % worst here). A test on a shared CI machine allows 5 %: it catches a harness
-    # that serialises what the model overlaps (a parallel call taking sequential's 30 ms
-    # instead of 15), not the last percent, which the benchmark measures.
-    calls = 5 if batch == 1000 else 8
+    # benchmarks/calibration.py measures the margin (1.6 % worst on the fastest call here).
+    calls = 5 if batch == 1000 else 12
     r = run(RunConfig(mode=mode, batch_size=batch, items=batch * calls, profile="simulated",
                       warmup=1, search_queries=0), tmp_path)
     model = predict(mode, batch).latency_ms
-    assert model <= r.latency_ms["min"] <= model * 1.05
+    assert model <= r.latency_ms["min"] <= model * 1.03
     assert r.embedder == "simulated" and r.integrity["lost"] == 0
     assert r.harness is not None and r.harness["per_call_us"]["p50"] > 0
 
