@@ -266,6 +266,18 @@ def _sigterm(signum: int, frame: Any) -> None:
     raise KeyboardInterrupt
 
 
+def _quiet_cancelled_writes() -> None:
+    """An interrupt cancels the writes in flight: a write whose task was cancelled before it
+    started is a coroutine never awaited. The interrupt's traceback still holds some of
+    them, and Python warns about each when it lets go of it (at the end of the handler
+    below, after runner.run_in_own_loop has dropped the ones it saw). They were cancelled on
+    purpose (verify repairs what they left): no warning lines after the one-line message."""
+    import warnings
+
+    warnings.filterwarnings("ignore", message="coroutine .* was never awaited",
+                            category=RuntimeWarning)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     try:
         code = _main(argv)
@@ -289,6 +301,7 @@ def _main(argv: Sequence[str] | None) -> int:
         code: int = args.func(args)
         return code
     except Interrupted as exc:
+        _quiet_cancelled_writes()
         print(f"{where}: {exc}", file=sys.stderr)
         return 130
     except ConfigError as exc:
@@ -298,6 +311,7 @@ def _main(argv: Sequence[str] | None) -> int:
         print(f"{where}: error: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
+        _quiet_cancelled_writes()
         print(f"{where}: interrupted", file=sys.stderr)
         return 130
 
