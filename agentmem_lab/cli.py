@@ -185,7 +185,7 @@ def _add_compare_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("new", metavar="NEW", help="the same, measured after the change")
     p.add_argument("--threshold", type=float, default=None, metavar="PCT",
                    help="a change of the call p50 smaller than PCT percent is no change "
-                        "(default 10: a shared machine's run-to-run noise)")
+                        "(default 20: a shared machine's run-to-run noise)")
     p.add_argument("--fail-on-regression", action="store_true",
                    help="exit 1 when a configuration is significantly slower by more than "
                         "the threshold")

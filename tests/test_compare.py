@@ -32,7 +32,7 @@ def _side(tmp_path, name, scale, n=200, cpu="test cpu", seed=0):
 def test_verdicts_follow_the_test_and_the_threshold(tmp_path):
     base = compare.load_side(_side(tmp_path, "a", 1.0), "BASE")
     for scale, seed, expected in ((1.5, 1, "slower"), (0.6, 2, "faster"),
-                                  (1.05, 3, "no significant change"),  # within 10 %
+                                  (1.05, 3, "no significant change"),  # within the threshold
                                   (1.0, 4, "no significant change")):
         new = compare.load_side(_side(tmp_path, f"n{seed}", scale, seed=seed), "NEW")
         [c] = compare.compare_results(base, new)
