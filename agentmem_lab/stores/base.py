@@ -360,6 +360,54 @@ class VectorStore(Store):
         """Whatever search readiness and durability need after the writes."""
 
 
+class SavedIndexStore(VectorStore):
+    """A vector store whose index lives in memory and is saved to one file (usearch,
+    FAISS): durable only once saved. ``optimize`` and ``close`` save it atomically (a
+    temporary file, then rename); a failed save removes its temporary file and leaves the
+    last saved index (or none) in place, so ``verify`` can rebuild what is missing, and
+    raises StorageError saying why. A backend writes the file (``_write``) and marks its
+    changes (``_dirty``)."""
+
+    durability = "save"
+    filename = ""
+    _index: Any
+    _dirty = False
+
+    @property
+    def path(self) -> Path:
+        return self.directory / self.filename
+
+    @abstractmethod
+    def _write(self, path: str) -> None:
+        """Write the index to ``path``."""
+
+    def _save(self) -> None:
+        tmp = self.path.with_name(self.path.name + ".tmp")
+        try:
+            self._write(str(tmp))
+            os.replace(tmp, self.path)
+        except Exception as exc:  # usearch raises a bare RuntimeError("Failed to serialize")
+            tmp.unlink(missing_ok=True)
+            raise StorageError(f"{self.backend} vector store", str(self.path),
+                               storage_cause(self.directory, exc)) from None
+        self._dirty = False
+
+    def _optimize(self) -> None:
+        self._save()
+
+    def _close(self) -> None:
+        if self._dirty or not self.path.exists():
+            self._save()
+        self._index = None
+
+
+def present_in(keys: npt.NDArray[np.uint64], stored: set[int]) -> npt.NDArray[np.uint64]:
+    """Those of ``keys`` in a set of stored keys (backends that keep their keys at hand)."""
+    found: npt.NDArray[np.uint64] = keys[np.fromiter(
+        (int(k) in stored for k in keys.tolist()), dtype=bool, count=len(keys))]
+    return found
+
+
 def normalised(v: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
     """Rows scaled to unit length (cosine as inner product, for backends that need it)."""
     out: npt.NDArray[np.float32] = (v / np.maximum(np.linalg.norm(v, axis=1, keepdims=True),

@@ -10,7 +10,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ..errors import MissingDependencyError, StorageError, StoreWriteError
-from .base import VectorStore, normalised, storage_cause
+from .base import SavedIndexStore, normalised, present_in, storage_cause
 
 
 def _faiss() -> Any:
@@ -21,20 +21,14 @@ def _faiss() -> Any:
     return faiss
 
 
-class _FaissStore(VectorStore):
+class _FaissStore(SavedIndexStore):
     """An ``IndexIDMap2`` over a FAISS index of inner products on unit vectors (cosine).
     ``optimize`` and ``close`` save it atomically (``faiss.write_index``, then rename)."""
 
-    _index: Any
     _faiss: Any
 
     package = "faiss-cpu"
-    durability = "save"
     filename = "vectors.faiss"
-
-    @property
-    def path(self) -> Any:
-        return self.directory / self.filename
 
     def _make(self, faiss: Any) -> Any:
         raise NotImplementedError
@@ -46,30 +40,11 @@ class _FaissStore(VectorStore):
         self._ids: set[int] = set(faiss.vector_to_array(self._index.id_map).tolist())
         self._dirty = False
 
-    def _save(self) -> None:
-        tmp = self.path.with_suffix(".faiss.tmp")
-        try:
-            self._faiss.write_index(self._index, str(tmp))
-            os.replace(tmp, self.path)
-        except Exception as exc:
-            tmp.unlink(missing_ok=True)
-            raise StorageError(f"{self.backend} vector store", str(self.path),
-                               storage_cause(self.directory, exc)) from None
-        self._dirty = False
-
-    def _optimize(self) -> None:
-        self._save()
-
-    def _close(self) -> None:
-        if self._dirty or not self.path.exists():
-            self._save()
-        self._index = None
+    def _write(self, path: str) -> None:
+        self._faiss.write_index(self._index, path)
 
     def _present(self, keys: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint64]:
-        ids = self._ids
-        found: npt.NDArray[np.uint64] = keys[np.fromiter(
-            (int(k) in ids for k in keys.tolist()), dtype=bool, count=len(keys))]
-        return found
+        return present_in(keys, self._ids)
 
     def _add(self, keys: npt.NDArray[np.uint64], vectors: npt.NDArray[np.float32]) -> None:
         self._dirty = True

@@ -8,7 +8,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ..errors import MissingDependencyError
-from .base import VectorStore
+from .base import VectorStore, present_in
 
 TABLE = "memories"
 
@@ -45,10 +45,7 @@ class LanceDBStore(VectorStore):
         self._table, self._db = None, None
 
     def _present(self, keys: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint64]:
-        ids = self._ids
-        found: npt.NDArray[np.uint64] = keys[np.fromiter(
-            (int(k) in ids for k in keys.tolist()), dtype=bool, count=len(keys))]
-        return found
+        return present_in(keys, self._ids)
 
     def _add(self, keys: npt.NDArray[np.uint64], vectors: npt.NDArray[np.float32]) -> None:
         pa = self._pa

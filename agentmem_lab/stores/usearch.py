@@ -2,33 +2,24 @@
 
 from __future__ import annotations
 
-import os
 from typing import Any, Sequence
 
 import numpy as np
 import numpy.typing as npt
 
-from ..errors import StorageError
 from ..native import import_usearch_index
-from .base import VectorStore, storage_cause
+from .base import SavedIndexStore
 
 
-class UsearchStore(VectorStore):
+class UsearchStore(SavedIndexStore):
     """A usearch HNSW index, cosine, keyed by memory key. ``optimize`` and ``close`` save it
     to ``vectors.usearch`` atomically; ``open`` reloads it. usearch releases the GIL, and a
     batch add uses ``usearch_threads`` threads (0: every core)."""
 
-    _index: Any
-
     backend = "usearch"
     package = "usearch"
-    durability = "save"
     search_kind = "hnsw"
     filename = "vectors.usearch"
-
-    @property
-    def path(self) -> Any:
-        return self.directory / self.filename
 
     def _open(self) -> None:
         Index = import_usearch_index().Index
@@ -40,30 +31,8 @@ class UsearchStore(VectorStore):
             self._index.load(str(self.path))
         self._dirty = False
 
-    def _save(self) -> None:
-        """Write the index to disk atomically (a temporary file, then rename). A failed save
-        removes its temporary file and leaves the last saved index (or none) in place, so
-        ``verify`` can rebuild what is missing; it raises StorageError saying why."""
-        tmp = self.path.with_suffix(".usearch.tmp")
-        try:
-            self._index.save(str(tmp))
-            os.replace(tmp, self.path)
-        except Exception as exc:  # usearch raises a bare RuntimeError("Failed to serialize")
-            tmp.unlink(missing_ok=True)
-            raise StorageError("vector store", str(self.path),
-                               storage_cause(self.path.parent, exc)) from None
-        self._dirty = False
-
-    async def save(self) -> None:
-        await self._call(self._save)
-
-    def _optimize(self) -> None:
-        self._save()
-
-    def _close(self) -> None:
-        if self._dirty or not self.path.exists():
-            self._save()
-        self._index = None
+    def _write(self, path: str) -> None:
+        self._index.save(path)
 
     def _present(self, keys: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint64]:
         if not len(self._index):
