@@ -79,9 +79,9 @@ class RunConfig:
     """Every setting of one run, as declared in ``settings`` (defaults, types, bounds and
     choices come from there). Checked on construction; errors name the CLI option."""
 
-    mode: str
     batch_size: int
     items: int
+    mode: str = declared.default("mode")  # None: the system's own (mem0: sequential)
     system: str = declared.default("system")
     concurrency: int = declared.default("concurrency")
     shards: int = declared.default("shards")
@@ -106,6 +106,10 @@ class RunConfig:
         if not isinstance(self.stores, StoreSettings):
             raise ConfigError("stores", f"must be StoreSettings, got {self.stores!r}")
         loop_factory(self.event_loop)  # uvloop missing: one line, now
+        if self.mode is None:
+            if self.system == "agentmem":
+                raise ConfigError("--mode", "is required: sequential, parallel, batch or bulk")
+            object.__setattr__(self, "mode", "sequential")  # a peer's one add path
         SYSTEMS.get(self.system).check(self)
         if self.shards != 1 and (self.system != "agentmem" or self.profile != "real"):
             raise ConfigError("--shards", "shards run agentmem's write path on real stores "

@@ -140,10 +140,11 @@ SETTINGS: tuple[Setting, ...] = (
             "design: --mode over our stores) or mem0 (mem0ai's own Memory.add(infer=False), "
             "with --mode sequential; --batch-size is messages per add)", choices=_systems,
             metavar="SYSTEM", kind="system"),
-    Setting("mode", str, None, "write mode. sequential: embed, then core, vector, history one "
-            "after another; parallel: embed, then the three writes concurrently; batch: one "
-            "embed_batch, then every item's writes concurrently; bulk: one embed_batch, then "
-            "one bulk write per store", choices=_modes, required=True, metavar="MODE", kind="mode"),
+    Setting("mode", str, None, "write mode (required for agentmem; mem0 has one, sequential). "
+            "sequential: embed, then core, vector, history one after another; parallel: embed, "
+            "then the three writes concurrently; batch: one embed_batch, then every item's "
+            "writes concurrently; bulk: one embed_batch, then one bulk write per store",
+            choices=_modes, optional=True, metavar="MODE", kind="mode"),
     Setting("batch_size", int, None, "items per add call (1, 10, 100, 1000 in the default sweep)",
             minimum=1, required=True, metavar="N"),
     Setting("items", int, None, "measured items in all (at least the batch size); warmup items "

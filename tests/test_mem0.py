@@ -102,7 +102,7 @@ def test_the_cli_runs_mem0_offline(tmp_path, embedder):
     out = tmp_path / "run"
     p = subprocess.run([sys.executable, "-c", NO_NETWORK, "run", "--system", "mem0", "--mode",
                         "sequential", "--embedder", embedder, "--batch-size", "10", "--items",
-                        "500" if embedder == "hash" else "60", "--search-queries", "10",
+                        "500", "--search-queries", "10",
                         "--out", str(out)], capture_output=True, text=True, cwd=ROOT,
                        timeout=300)
     assert p.returncode == 0, p.stdout + p.stderr
@@ -142,3 +142,12 @@ def test_verify_refuses_a_mem0_run(tmp_path):
     run(_mem0(items=10, search_queries=0), tmp_path)
     with pytest.raises(ConfigError, match="verify repairs agentmem's stores only"):
         asyncio.run(verify(tmp_path))
+
+
+def test_the_issues_command_needs_no_mode(tmp_path, capsys):
+    # mem0 has one add path: --mode may be left out (agentmem still needs it)
+    assert main(["run", "--system", "mem0", "--embedder", "hash", "--batch-size", "10",
+                 "--items", "500", "--search-queries", "10", "--out", str(tmp_path / "r")]) == 0
+    assert "mem0-b10-c1-hash:" in capsys.readouterr().out
+    assert main(["run", "--batch-size", "10", "--items", "20", "--out", str(tmp_path / "a")]) == 2
+    assert "--mode: is required: sequential, parallel, batch or bulk" in capsys.readouterr().err
