@@ -52,6 +52,10 @@ def test_concurrent_clients_and_a_real_model(tmp_path):
     i = r.integrity
     assert i["acknowledged"] == 12 and i["lost"] == 0 and i["orphans"] == 0
     assert r.embedder == "minilm"
+    # more clients than cores, many inserts at once (Qdrant's local mode is not thread-safe:
+    # its inserts are serialised; unserialised, this crashed once in its SQLite persistence)
+    many = run(_mem0(batch_size=1, items=200, concurrency=4, search_queries=5), tmp_path / "c4")
+    assert many.integrity["acknowledged"] == 200 and many.integrity["orphans"] == 0
 
 
 def test_faults_at_mem0s_store_boundaries_show_what_it_leaves_behind(tmp_path):

@@ -9,7 +9,8 @@ is the number of messages in one ``add`` call.
 
 How it is run here, and why:
 
-- **one ``Memory`` per run, a worker thread per client**: ``Memory.add`` is the API mem0
+- **one ``Memory`` per run, a worker thread per client** (Qdrant's local mode is not
+  thread-safe: its inserts are serialised by a lock, the only change to mem0's path): ``Memory.add`` is the API mem0
   documents and the one AgentMem's own mem0 benchmark calls. ``--concurrency C`` runs C
   clients, each on its own thread calling ``Memory.add`` (as C threads of an application
   would). ``AsyncMemory`` was not used: it runs the same steps, each through
@@ -145,6 +146,7 @@ class Mem0Target(Target):
         self.insert_s = 0.0
         self.inserted = 0
         self._lock = threading.Lock()
+        self._qdrant_lock = threading.Lock()
         self._pool: ThreadPoolExecutor | None = ThreadPoolExecutor(
             max_workers=config.concurrency, thread_name_prefix="mem0-client")
         self._wrap_vector_insert(config, faults)
@@ -172,7 +174,12 @@ class Mem0Target(Target):
                                                  rate) for p in payloads):
                 raise InjectedFault("vector")
             t0 = time.perf_counter()
-            out = inner(vectors, payloads, ids)
+            # Qdrant's local mode is not thread-safe: three client threads inserting at once
+            # crashed in its SQLite persistence ("SystemError: error return without exception
+            # set"). Its calls are serialised here, as an application with threads would have
+            # to; the wait for the lock is part of the vector stage's time.
+            with self._qdrant_lock:
+                out = inner(vectors, payloads, ids)
             seconds = time.perf_counter() - t0
             self._stages.add("vector", seconds)
             with self._lock:
