@@ -25,6 +25,7 @@ model: setup
 
 test: setup model
 	$(PY) -m mypy
+	$(VENV)/bin/lint-imports --no-cache --no-logo
 	$(PY) -m pytest --nbval-lax -p no:cacheprovider
 
 report: setup model

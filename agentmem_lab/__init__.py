@@ -1,12 +1,39 @@
-"""agentmem-lab: measure (not predict) the memory write path of agent-memory systems."""
+"""agentmem-lab: measure (not predict) the memory write path of agent-memory systems.
 
-from .errors import AgentMemLabError, ConfigError
-from .records import HistoryEvent, MemoryItem
-from .results import SCHEMA_VERSION, Result, to_frame
-from .runner import RunConfig, run
-from .stores import StoreSettings
+The names below are imported when first used, so that ``import agentmem_lab.stats`` (or
+any low module) loads that module and what it needs, not the whole library.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
+
+#: Public name -> the module that defines it.
+_LAZY = {
+    "AgentMemLabError": "errors", "ConfigError": "errors",
+    "HistoryEvent": "records", "MemoryItem": "records",
+    "SCHEMA_VERSION": "results", "Result": "results", "to_frame": "results",
+    "RunConfig": "runconfig", "run": "runner", "StoreSettings": "stores",
+}
+
+if TYPE_CHECKING:
+    from .errors import AgentMemLabError, ConfigError
+    from .records import HistoryEvent, MemoryItem
+    from .results import SCHEMA_VERSION, Result, to_frame
+    from .runconfig import RunConfig
+    from .runner import run
+    from .stores import StoreSettings
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'agentmem_lab' has no attribute {name!r}")
+    return getattr(importlib.import_module(f".{module}", __name__), name)
+
 
 __all__ = ["AgentMemLabError", "ConfigError", "HistoryEvent", "MemoryItem", "Result",
            "RunConfig", "SCHEMA_VERSION", "StoreSettings", "run", "to_frame", "__version__"]

@@ -25,23 +25,26 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _add_run_options(p: argparse.ArgumentParser) -> None:
+    from .runconfig import registry_names
     from .settings import add_arguments
 
-    add_arguments(p)  # every setting, from its one declaration
+    add_arguments(p, registry_names())  # every setting, from its one declaration
     p.add_argument("--out", required=True, metavar="DIR",
                    help="writes DIR/result.json and keeps the stores under DIR/stores/")
 
 
 def config_from_args(args: argparse.Namespace) -> Any:
     """A RunConfig from parsed arguments (raises ConfigError naming the option)."""
-    from .runner import RunConfig
+    from .runconfig import RunConfig
     from .settings import from_args
 
     return RunConfig.from_values(from_args(args))
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from .runner import prepare_out_dir, run, summary_line
+    from .results import summary_line
+    from .runfolder import prepare_out_dir
+    from .runner import run
 
     config = config_from_args(args)
     out = prepare_out_dir(args.out)
@@ -231,6 +234,35 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     return 0
 
 
+def _add_plugins_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--kind", choices=("system", "vector store", "embedder"), default=None,
+                   help="list one kind only")
+
+
+def _cmd_plugins(args: argparse.Namespace) -> int:
+    from .embedders import EMBEDDERS
+    from .environment import package_version
+    from .stores import VECTOR_STORES
+    from .systems import SYSTEMS
+
+    rows = [e for r in (SYSTEMS, VECTOR_STORES, EMBEDDERS) for e in r.entries()
+            if args.kind in (None, r.kind)]
+    groups = {r.kind: r.group for r in (SYSTEMS, VECTOR_STORES, EMBEDDERS)}
+    width = max(len(e.name) for e in rows)
+    own = package_version("agentmem-lab")
+    for e in rows:
+        source = f"{e.source} {e.version}" if e.version is not None else \
+            f"agentmem-lab {own} (built-in)" if e.source == "built-in" else e.source
+        measured = ""
+        if e.kind == "system" and e.source == "built-in" and SYSTEMS.get(e.name).package:
+            package = str(SYSTEMS.get(e.name).package)
+            measured = f" (measures {package} {package_version(package)})"
+        print(f"{e.kind:<13} {e.name:<{width}}  {source:<30} {e.target}{measured}")
+    print("plug-ins: an installed package's entry points under "
+          + ", ".join(sorted(str(g) for g in groups.values())))
+    return 0
+
+
 COMMANDS: list[tuple[str, str, Callable[[argparse.ArgumentParser], None],
                      Callable[[argparse.Namespace], int]]] = [
     ("run", "run one configuration of the write path and measure it",
@@ -245,6 +277,8 @@ COMMANDS: list[tuple[str, str, Callable[[argparse.ArgumentParser], None],
      _add_verify_options, _cmd_verify),
     ("models", "build local embedding models offline (models install minilm)",
      _add_models_options, _cmd_models),
+    ("plugins", "list the systems, vector stores and embedders installed, built-in and "
+                "plug-ins, with their versions", _add_plugins_options, _cmd_plugins),
 ]
 
 

@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from .errors import ConfigError, MissingDependencyError
+from .execute import error_text, execute, export_html
 
 #: The environment variable through which a task tells the run which worker it is on.
 WORKER_ENV = "AGENTMEM_LAB_WORKER"
@@ -55,7 +56,6 @@ def worker_tag(address: str) -> str:
 def run_configuration(name: str, parameters: dict[str, Any]) -> dict[str, Any]:
     """A task: run one configuration's notebook on this worker; everything it produced,
     as bytes, or its error. Never raises for a failed configuration (the sweep records it)."""
-    from . import sweep
     from .paths import notebook
 
     distributed = _distributed()
@@ -73,16 +73,16 @@ def run_configuration(name: str, parameters: dict[str, Any]) -> dict[str, Any]:
         cdir.mkdir()
         os.environ[WORKER_ENV] = f"{address} {out['hostname']}"
         try:
-            sweep._execute(bench, cdir / "benchmark.ipynb", dict(parameters, out=str(cdir)),
+            execute(bench, cdir / "benchmark.ipynb", dict(parameters, out=str(cdir)),
                            bench.parent)
         except Exception as exc:
             if getattr(exc, "ename", "") in ("KeyboardInterrupt", "Interrupted"):
                 raise
-            out["error"] = sweep._error_text(exc)
+            out["error"] = error_text(exc)
         finally:
             os.environ.pop(WORKER_ENV, None)
         if (cdir / "benchmark.ipynb").exists():
-            sweep.export_html(cdir / "benchmark.ipynb", cdir / "benchmark.html", light=True)
+            export_html(cdir / "benchmark.ipynb", cdir / "benchmark.html", light=True)
             out["notebook"] = (cdir / "benchmark.ipynb").read_bytes()
             out["html"] = (cdir / "benchmark.html").read_bytes()
         if (cdir / "result.json").exists():

@@ -181,9 +181,9 @@ def frame(comparisons: Sequence[Comparison]) -> Any:
 
 def figure(comparisons: Sequence[Comparison]) -> Any:
     """The p50 change of each configuration with its 95 % interval, the threshold shaded."""
-    from .report import _plt
+    from .report.plotting import pyplot
 
-    plt = _plt()
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=(8, max(2.5, 0.28 * len(comparisons) + 1)))
     colors = {"slower": "#d62728", "faster": "#2ca02c", "no significant change": "#7f7f7f"}
     for y, c in enumerate(comparisons):

@@ -22,7 +22,8 @@ import numpy as np
 import numpy.typing as npt
 
 from . import seedmodel, simclock
-from .errors import EmbedderError, MissingDependencyError
+from .errors import EmbedderError, MissingDependencyError, ModelNotInstalledError
+from .models import MINILM, installed_model_dir, read_manifest
 from .registry import Registry
 
 Vectors = npt.NDArray[np.float32]
@@ -245,8 +246,59 @@ class NullEmbedder(Embedder):
         return rows
 
 
+_REGISTERED: set[str] = set()
+
+
+def local_model_embedder(directory: Path, threads: int | None = None,
+                         label: str | None = None) -> FastembedEmbedder:
+    """fastembed's TextEmbedding on a local model folder built by ``install``."""
+    manifest = read_manifest(directory)
+    if manifest is None or not (directory / "model.onnx").is_file():
+        raise ModelNotInstalledError(label or directory.name, str(directory))
+    model_name = f"agentmem-lab/{manifest['dirname']}"
+    dim = int(manifest["dim"])
+
+    def register() -> None:
+        if model_name in _REGISTERED:
+            return
+        from fastembed import TextEmbedding
+        from fastembed.common.model_description import ModelSource, PoolingType
+
+        TextEmbedding.add_custom_model(
+            model=model_name, pooling=PoolingType.MEAN,
+            normalization=bool(manifest["normalization"]),
+            sources=ModelSource(hf=str(manifest["reference"])), dim=dim, model_file="model.onnx",
+            description=f"{manifest['reference']} built offline by agentmem-lab")
+        _REGISTERED.add(model_name)
+
+    return FastembedEmbedder(model_name, model_dir=directory, dim=dim, threads=threads,
+                             label=label or f"fastembed:{directory}", register=register)
+
+
 EmbedderFactory = Callable[[str, dict[str, Any]], Embedder]
-EMBEDDERS: Registry[EmbedderFactory] = Registry("embedder", "--embedder")
+
+
+def _factory(obj: Any) -> EmbedderFactory:
+    """A plug-in's embedder: an ``Embedder`` subclass (built with the run's options as
+    keywords it accepts: ``dim``, ``onnx_threads``) or a factory ``(name, options)``."""
+    if isinstance(obj, type) and issubclass(obj, Embedder):
+        cls = obj
+
+        def build(name: str, options: dict[str, Any]) -> Embedder:
+            import inspect
+
+            accepted = inspect.signature(cls).parameters
+            return cls(**{k: v for k, v in options.items() if k in accepted})
+
+        return build
+    if callable(obj):
+        factory: EmbedderFactory = obj
+        return factory
+    raise TypeError(f"{obj!r} is neither an Embedder subclass nor a factory")
+
+
+EMBEDDERS: Registry[EmbedderFactory] = Registry("embedder", "--embedder",
+                                                group="agentmem_lab.embedders", adapt=_factory)
 
 
 @EMBEDDERS.register("hash")
@@ -258,8 +310,6 @@ def _hash(name: str, options: dict[str, Any]) -> Embedder:
 def _fastembed(name: str, options: dict[str, Any]) -> Embedder:
     target = name.split(":", 1)[1]
     if Path(target).is_dir():
-        from .models import local_model_embedder
-
         embedder: Embedder = local_model_embedder(Path(target),
                                                   threads=options.get("onnx_threads"), label=name)
         return embedder
@@ -268,8 +318,6 @@ def _fastembed(name: str, options: dict[str, Any]) -> Embedder:
 
 @EMBEDDERS.register("minilm")
 def _minilm(name: str, options: dict[str, Any]) -> Embedder:
-    from .models import MINILM, installed_model_dir, local_model_embedder
-
     embedder: Embedder = local_model_embedder(installed_model_dir(MINILM),
                                               threads=options.get("onnx_threads"), label="minilm")
     return embedder

@@ -31,8 +31,10 @@ def package_version(name: str) -> str | None:
         return None
 
 
-def capture() -> dict[str, Any]:
-    """CPU model, cores, OS, Python and the versions of the packages that do the work."""
+def capture(extra_packages: tuple[str | None, ...] = ()) -> dict[str, Any]:
+    """CPU model, cores, OS, Python and the versions of the packages that do the work
+    (``extra_packages``: a plug-in system's distribution, say)."""
+    names = PACKAGES + tuple(p for p in extra_packages if p and p not in PACKAGES)
     try:
         affinity = len(os.sched_getaffinity(0))
     except AttributeError:  # pragma: no cover - not Linux
@@ -48,6 +50,6 @@ def capture() -> dict[str, Any]:
         "hostname": platform.node(),
         # Set by a Dask sweep's task (cluster.WORKER_ENV): "<worker address> <hostname>".
         "worker": os.environ.get("AGENTMEM_LAB_WORKER"),
-        "packages": {name: package_version(name) for name in PACKAGES},
+        "packages": {name: package_version(name) for name in names},
         "ci": bool(os.environ.get("CI")),
     }

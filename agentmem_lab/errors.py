@@ -114,3 +114,12 @@ class ModelNotInstalledError(AgentMemLabError):
 
 class ResultError(AgentMemLabError, ValueError):
     """A result document is malformed or of an unknown schema version."""
+
+
+class PluginError(AgentMemLabError):
+    """An installed plug-in (an entry point) could not be loaded or is not of its kind."""
+
+    def __init__(self, group: str, name: str, where: str, cause: str) -> None:
+        self.group, self.name, self.where = group, name, where
+        super().__init__(f"plug-in {name!r} ({group}, from {where}) cannot be used: {cause}; "
+                         f"reinstall or uninstall {where}")

@@ -14,8 +14,9 @@ from __future__ import annotations
 import time
 from typing import Any, Sequence
 
+from .driver import drive
 from .embedders import NullEmbedder
-from .modes import Mode
+from .modes import Adder, Mode
 from .records import MemoryItem
 from .stats import summarize
 from .stores import null_stores
@@ -32,24 +33,38 @@ def describe(futures: bool = False) -> str:
             f"nothing (writes are {replies}), in the same process, after the measured calls")
 
 
-async def measure(mode_cls: type[Mode], calls: Sequence[Sequence[MemoryItem]], concurrency: int,
-                  dim: int, futures: bool = False) -> dict[str, Any]:
-    """Per call and per item, what the harness costs for these calls (one warmup call).
-    ``futures``: the do-nothing stores reply with futures (to match the simulated stores)."""
-    from .runner import drive  # the runner calls this module: imported here, not at the top
-
-    mode = mode_cls(NullEmbedder(dim), null_stores(futures))
+def within_budget(calls: Sequence[Sequence[MemoryItem]], items: int | None = None
+                  ) -> list[Sequence[MemoryItem]]:
+    """The first calls, up to ``items`` items (default ``ITEMS``; at least one call)."""
+    items = ITEMS if items is None else items
     chosen: list[Sequence[MemoryItem]] = []
     n = 0
     for call in calls:
-        if chosen and n + len(call) > ITEMS:
+        if chosen and n + len(call) > items:
             break
         chosen.append(call)
         n += len(call)
-    await drive(mode, chosen[:1], 1)
+    return chosen
+
+
+async def measure_adder(adder: Adder, calls: Sequence[Sequence[MemoryItem]],
+                        concurrency: int) -> dict[str, Any]:
+    """What the harness costs to drive ``adder`` (a do-nothing write path) through the
+    first calls (``within_budget``), after one warmup call: per call and per item."""
+    chosen = within_budget(calls)
+    n = sum(len(c) for c in chosen)
+    await drive(adder, chosen[:1], 1)
     t0 = time.perf_counter()
-    records, wall = await drive(mode, chosen, concurrency)
+    records, wall = await drive(adder, chosen, concurrency)
     per_call = summarize([r.latency_s * 1e6 for r in records])
     return {"per_call_us": {k: per_call[k] for k in ("p50", "mean", "min")},
             "per_item_us": wall * 1e6 / n, "calls": len(chosen), "items": n,
             "seconds": time.perf_counter() - t0}
+
+
+async def measure(mode_cls: type[Mode], calls: Sequence[Sequence[MemoryItem]], concurrency: int,
+                  dim: int, futures: bool = False) -> dict[str, Any]:
+    """Per call and per item, what the harness costs for these calls (one warmup call).
+    ``futures``: the do-nothing stores reply with futures (to match the simulated stores)."""
+    return await measure_adder(mode_cls(NullEmbedder(dim), null_stores(futures)), calls,
+                               concurrency)

@@ -13,20 +13,16 @@ from typing import TYPE_CHECKING, Any, Sequence
 import numpy as np
 import numpy.typing as npt
 
+from .corpus import generate_lines
 from .embedders import Embedder
 from .records import MemoryItem
 from .stats import summarize
-from .stores import StoreSet
 
 if TYPE_CHECKING:
     from .systems import Searcher
 
 #: Similarity tolerance for ties (a returned key counts when it is as similar as the best).
 TIE_EPS = 1e-5
-
-
-async def store_keys(stores: StoreSet) -> dict[str, set[int]]:
-    return {s.name: await s.keys() for s in stores}
 
 
 def integrity_counts(keys: dict[str, set[int]], acked: set[int], failed: int) -> dict[str, Any]:
@@ -112,3 +108,20 @@ async def search_figures(vector: "Searcher | None", embedder: Embedder,
         "p99_ms": s["p99"],
         "recall_at_10": exact_topk_recall(np.array(found), base_keys, base, qv, k),
     }
+
+
+#: The search queries' generator seed is the run's seed plus this (queries differ from items).
+QUERY_SEED_OFFSET = 1_000_003
+
+
+async def run_checks(keys: dict[str, set[int]], searcher: "Searcher | None",
+                     embedder: Embedder, stored: Sequence[MemoryItem], acked: set[int],
+                     failed: int, seed: int, search_queries: int
+                     ) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """Every check after the writes, for one process's stores or every shard's: the
+    integrity counts with self-recall, and the search figures."""
+    integrity = integrity_counts(keys, acked, failed)
+    integrity["self_recall_at_1"] = await self_recall_at_1(searcher, embedder, stored, seed=seed)
+    queries = [line.content for line in generate_lines(search_queries,
+                                                        seed=seed + QUERY_SEED_OFFSET)]
+    return integrity, await search_figures(searcher, embedder, stored, queries)

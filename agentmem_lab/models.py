@@ -22,7 +22,6 @@ from typing import Any
 
 import numpy as np
 
-from .embedders import FastembedEmbedder
 from .errors import AgentMemLabError, MissingDependencyError, ModelNotInstalledError
 from .paths import repo_root
 
@@ -118,7 +117,7 @@ def _sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def _read_manifest(directory: Path) -> dict[str, Any] | None:
+def read_manifest(directory: Path) -> dict[str, Any] | None:
     try:
         data: dict[str, Any] = json.loads((directory / MANIFEST).read_text(encoding="utf-8"))
         return data
@@ -129,7 +128,7 @@ def _read_manifest(directory: Path) -> dict[str, Any] | None:
 def installed_model_dir(spec: ModelSpec, root: Path | None = None) -> Path:
     """The built model's folder, or ModelNotInstalledError naming the install command."""
     directory = (root or models_dir()) / spec.dirname
-    manifest = _read_manifest(directory)
+    manifest = read_manifest(directory)
     if (manifest is None or manifest.get("converter_version") != CONVERTER_VERSION
             or not (directory / "model.onnx").is_file()):
         raise ModelNotInstalledError(spec.name, str(directory))
@@ -245,7 +244,7 @@ def install(spec: ModelSpec, root: Path | None = None, force: bool = False) -> t
     target = (root or models_dir()) / spec.dirname
     weights_path = src / "model.safetensors"
     digest = _sha256(weights_path)
-    manifest = _read_manifest(target)
+    manifest = read_manifest(target)
     if (not force and manifest is not None and manifest.get("weights_sha256") == digest
             and manifest.get("converter_version") == CONVERTER_VERSION
             and (target / "model.onnx").is_file()):
@@ -278,32 +277,3 @@ def install(spec: ModelSpec, root: Path | None = None, force: bool = False) -> t
         shutil.rmtree(work, ignore_errors=True)
         raise
     return target, True
-
-
-_REGISTERED: set[str] = set()
-
-
-def local_model_embedder(directory: Path, threads: int | None = None,
-                         label: str | None = None) -> FastembedEmbedder:
-    """fastembed's TextEmbedding on a local model folder built by ``install``."""
-    manifest = _read_manifest(directory)
-    if manifest is None or not (directory / "model.onnx").is_file():
-        raise ModelNotInstalledError(label or directory.name, str(directory))
-    model_name = f"agentmem-lab/{manifest['dirname']}"
-    dim = int(manifest["dim"])
-
-    def register() -> None:
-        if model_name in _REGISTERED:
-            return
-        from fastembed import TextEmbedding
-        from fastembed.common.model_description import ModelSource, PoolingType
-
-        TextEmbedding.add_custom_model(
-            model=model_name, pooling=PoolingType.MEAN,
-            normalization=bool(manifest["normalization"]),
-            sources=ModelSource(hf=str(manifest["reference"])), dim=dim, model_file="model.onnx",
-            description=f"{manifest['reference']} built offline by agentmem-lab")
-        _REGISTERED.add(model_name)
-
-    return FastembedEmbedder(model_name, model_dir=directory, dim=dim, threads=threads,
-                             label=label or f"fastembed:{directory}", register=register)

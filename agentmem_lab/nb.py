@@ -14,13 +14,13 @@ from typing import Any
 
 from .errors import ConfigError
 from .results import Result, config_name
-from .runner import RunConfig, run
+from .runconfig import RunConfig
+from .runconfig import from_parameters as config_from_parameters
+from .runner import run
 from .shards import shard_count
 
-def config_from_parameters(**parameters: Any) -> RunConfig:
-    """A RunConfig from notebook parameters (the settings declared in ``settings``), with a
-    one-line error naming the parameter for a wrong type or an unknown name."""
-    return RunConfig.from_values(parameters, where=lambda s: s.name)
+__all__ = ["compare_sides", "config_from_parameters", "default_out", "parameters_of",
+           "run_notebook", "samples_figure", "stages_figure", "summary_table", "sweep_results"]
 
 
 def parameters_of(namespace: dict[str, Any]) -> dict[str, Any]:
@@ -54,9 +54,9 @@ def run_notebook(out: str = "", **parameters: Any) -> Result:
 
 def samples_figure(result: Result) -> Any:
     """The run's latency distribution: histogram and empirical CDF of per-call latency."""
-    from .report import _plt
+    from .report.plotting import pyplot
 
-    plt = _plt()
+    plt = pyplot()
     import numpy as np
 
     xs = np.sort(np.asarray(result.samples_ms))
@@ -79,9 +79,9 @@ def samples_figure(result: Result) -> Any:
 
 def stages_figure(result: Result) -> Any:
     """The run's mean stage spans per call beside the mean call latency."""
-    from .report import _plt
+    from .report.plotting import pyplot
 
-    plt = _plt()
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=(7, 3.2))
     stages = ["embed", "core", "vector", "history"]
     ax.barh(stages, [result.stages_ms[s] for s in stages], color="#ff7f0e")

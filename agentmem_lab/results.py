@@ -14,6 +14,7 @@ from dataclasses import MISSING, asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any, Iterable
 
+from . import settings as declared
 from .errors import ResultError
 
 # Bump, with a note, whenever the shape changes.
@@ -24,6 +25,9 @@ from .errors import ResultError
 #    ``system``: agentmem or a peer (mem0) (issue 13); ``shards`` and ``cores_busy``
 #    (CPU seconds of the measured calls over their wall seconds) (issue 14).
 SCHEMA_VERSION = 3
+
+#: The declared defaults of every store setting (what ``StoreSettings()`` holds).
+DEFAULT_STORES = {s.name: s.default for s in declared.of_scope("stores")}
 
 _SUMMARY_KEYS = ("p50", "p95", "p99", "mean")
 _STAGE_KEYS = ("embed", "core", "vector", "history")
@@ -209,9 +213,7 @@ def samples_frame(results: Iterable[Result]) -> Any:
 
 def has_default_stores(result: Result) -> bool:
     """Whether a result used the default store settings (not a frontier variant)."""
-    from .stores import StoreSettings
-
-    return bool(result.settings.get("stores", {}) == StoreSettings().to_dict())
+    return bool(result.settings.get("stores", {}) == DEFAULT_STORES)
 
 
 def baseline(results: Iterable[Result]) -> list[Result]:
@@ -226,3 +228,26 @@ def baseline(results: Iterable[Result]) -> list[Result]:
 def find_results(directory: str | Path) -> list[Path]:
     """Every result.json below a directory, sorted."""
     return sorted(Path(directory).rglob("result.json"))
+
+
+def summary_line(r: Result) -> str:
+    """A one-line summary of a result, for the CLI."""
+    i = r.integrity
+    recall = "n/a" if i["self_recall_at_1"] is None else f"{i['self_recall_at_1']:.3f}"
+    harness_text = ""
+    if r.harness:
+        harness_text = (f"; harness {r.harness['per_call_us']['p50']:,.1f} us/call "
+                        f"({r.harness['share_of_call_p50']:.1%} of the call)")
+    load = ""
+    if r.vector_load:
+        v = r.vector_load
+        load = (f"; {v['backend']} load {v['load_s']:.3f} s (insert {v['insert_s']:.3f} + "
+                f"optimize {v['optimize_s']:.3f})")
+    search = ""
+    if r.search:
+        search = f" search p50 {r.search['p50_ms']:.3f} ms recall@10 {r.search['recall_at_10']:.3f}"
+    cores = "" if r.cores_busy is None else f"; {r.cores_busy:.2f} cores busy"
+    return (f"{r.name}: {r.throughput_ops_s:,.0f} ops/s, call p50 {r.latency_ms['p50']:.3f} ms "
+            f"p99 {r.latency_ms['p99']:.3f} ms, acknowledged {i['acknowledged']}/{r.items} "
+            f"failed {i['failed']} lost {i['lost']} orphans {i['orphans']} "
+            f"self-recall {recall}{search}{load}{cores}{harness_text}")

@@ -9,6 +9,10 @@ declarations below come:
 - ``RunConfig``'s and ``StoreSettings``' defaults and checks (``default``, ``check``);
 - the settings recorded with each result (``RunConfig.to_settings``).
 
+The declarations import nothing above them: a setting whose names a registry of a higher
+layer owns (``mode``, ``system``, ``profile``, ``vector_store``) is marked ``registry`` and
+checked where that registry is used.
+
 Adding a knob means adding one ``Setting`` here and the field that carries it (a test
 checks that the fields, the declarations and the notebook's parameters agree).
 """
@@ -17,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import math
+from functools import partial
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
@@ -45,6 +50,10 @@ class Setting:
     aliases: tuple[str, ...] = ()  # former names, still accepted
     upper: bool = False  # text compared and kept in upper case
     kind: str | None = None  # the choices are a registry's names: "no <kind> named ..."
+    #: A registry above the declarations owns the names (modes, systems, profiles, vector
+    #: stores): they are checked where that registry is used (``RunConfig``, ``StoreSettings``)
+    #: with the same one-line error, and the CLI passes them to ``add_arguments`` for its help.
+    registry: bool = False
 
     @property
     def option(self) -> str:
@@ -94,42 +103,23 @@ class Setting:
             raise ConfigError(where, f"must be one of {', '.join(names)}, got {value!r}")
         return value
 
-    def parse(self, text: str) -> Any:
-        """argparse's ``type``: the same check, as argparse's one-line error."""
+    def parse(self, text: str, names: Sequence[str] | None = None) -> Any:
+        """argparse's ``type``: the same check, as argparse's one-line error. ``names``: the
+        names its registry offers (a registry-owned setting, checked by the CLI that asked
+        the registry)."""
         try:
-            return self.coerce(text)
+            value = self.coerce(text)
+            if names is not None and value is not None and value not in names:
+                raise UnknownNameError(self.kind or self.name, value, list(names), self.option)
+            return value
         except ConfigError as exc:
             raise argparse.ArgumentTypeError(exc.message) from None
 
 
-def _modes() -> list[str]:
-    from .modes import MODES
-
-    return MODES.names()
-
-
-def _profiles() -> list[str]:
-    from .runner import PROFILES
-
-    return PROFILES.names()
-
-
 def _loops() -> list[str]:
-    from .loops import EVENT_LOOPS
+    from .loops import EVENT_LOOPS  # a core module, below the declarations
 
     return EVENT_LOOPS.names()
-
-
-def _systems() -> list[str]:
-    from .systems import SYSTEMS
-
-    return SYSTEMS.names()
-
-
-def _vector_stores() -> list[str]:
-    from .stores import VECTOR_STORES
-
-    return VECTOR_STORES.names()
 
 
 SYNCHRONOUS = ("OFF", "NORMAL", "FULL", "EXTRA")
@@ -138,13 +128,13 @@ USEARCH_DTYPES = ("f32", "f16", "bf16", "i8")
 SETTINGS: tuple[Setting, ...] = (
     Setting("system", str, "agentmem", "the write path measured: agentmem (the seed's "
             "design: --mode over our stores) or mem0 (mem0ai's own Memory.add(infer=False), "
-            "with --mode sequential; --batch-size is messages per add)", choices=_systems,
+            "with --mode sequential; --batch-size is messages per add)", registry=True,
             metavar="SYSTEM", kind="system"),
     Setting("mode", str, None, "write mode (required for agentmem; mem0 has one, sequential). "
             "sequential: embed, then core, vector, history one after another; parallel: embed, "
             "then the three writes concurrently; batch: one embed_batch, then every item's "
             "writes concurrently; bulk: one embed_batch, then one bulk write per store",
-            choices=_modes, optional=True, metavar="MODE", kind="mode"),
+            registry=True, optional=True, metavar="MODE", kind="mode"),
     Setting("batch_size", int, None, "items per add call (1, 10, 100, 1000 in the default sweep)",
             minimum=1, required=True, metavar="N"),
     Setting("items", int, None, "measured items in all (at least the batch size); warmup items "
@@ -158,7 +148,7 @@ SETTINGS: tuple[Setting, ...] = (
             "'agentmem-lab models install minilm'), or fastembed:MODEL (a fastembed model name "
             "or a local model directory)", metavar="NAME"),
     Setting("profile", str, "real", "real components, or the seed's latency model (embedder and "
-            "stores sleep the seed's assumed latencies)", choices=_profiles, metavar="PROFILE", kind="profile"),
+            "stores sleep the seed's assumed latencies)", registry=True, metavar="PROFILE", kind="profile"),
     Setting("event_loop", str, "uvloop", "the event loop the run is timed in (uvloop measured "
             "faster, and the harness's own cost lower)", choices=_loops, metavar="LOOP", kind="event loop"),
     Setting("repeats", int, 1, "split the measured calls into R timed passes (per-pass "
@@ -173,7 +163,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("label", str, None, "the configuration's name in reports (default: derived from "
             "the settings)", optional=True, metavar="NAME"),
     Setting("vector_store", str, "usearch", "the vector store backend (see README, 'Vector "
-            "stores side by side')", scope="stores", group="stores", choices=_vector_stores,
+            "stores side by side')", scope="stores", group="stores", registry=True,
             metavar="NAME", kind="vector store"),
     Setting("sqlite_synchronous", str, "NORMAL", "SQLite PRAGMA synchronous of the core and "
             "history stores (and sqlite-vec)", scope="stores", group="stores",
@@ -254,16 +244,19 @@ def normalise(values: Mapping[str, Any], where: Callable[[Setting], str] | None 
     return out
 
 
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """Every setting as an option of ``parser``, in its group."""
+def add_arguments(parser: argparse.ArgumentParser,
+                  names: Mapping[str, Sequence[str]] | None = None) -> None:
+    """Every setting as an option of ``parser``, in its group. ``names``: the names each
+    registry-owned setting takes (``Setting.registry``), listed in its help."""
     groups = {key: parser.add_argument_group(title) for key, title in GROUPS.items()}
     for s in SETTINGS:
-        names = [s.option] + ["--" + a.replace("_", "-") for a in s.aliases]
-        choices = s.choice_names()
+        names_ = [s.option] + ["--" + a.replace("_", "-") for a in s.aliases]
+        choices = list((names or {}).get(s.name, ())) if s.registry else s.choice_names()
         help_text = s.help + (f": {', '.join(choices)}" if choices else "")
         if not s.required and s.default is not None:
             help_text += f" (default {s.default})"
-        groups[s.group].add_argument(*names, dest=s.name, type=s.parse, default=s.default,
+        parse = s.parse if not (s.registry and choices) else partial(s.parse, names=choices)
+        groups[s.group].add_argument(*names_, dest=s.name, type=parse, default=s.default,
                                      required=s.required, metavar=s.metavar, help=help_text)
 
 

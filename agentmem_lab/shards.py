@@ -31,22 +31,27 @@ import os
 import shutil
 import threading
 import time
-from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Sequence
 
 import numpy as np
 import numpy.typing as npt
 
+from .config import RunSettings
+from .driver import CallRecord, chunks
+from .embedders import Embedder
 from .errors import AgentMemLabError, ConfigError
+from .integrity import run_checks
+from .loops import run_in_own_loop
+from .measure import Measured, Phase, PhaseHooks, measured_phase
+from .profiles import PROFILES
 from .records import MemoryItem
-from .results import write_json_atomic
+from .runfolder import run_meta, write_run_meta
+from .stores import VectorStore, real_stores
+from .systems import SYSTEMS
 
 if TYPE_CHECKING:
     from multiprocessing.connection import Connection
-
-    from .runner import CallRecord, RunConfig
-    from .stores import VectorStore
 
 
 class ShardError(AgentMemLabError):
@@ -87,7 +92,7 @@ def clients_per_shard(concurrency: int, shards: int) -> list[int]:
 class FanOutSearch:
     """Search every shard's vector store and merge the results by distance."""
 
-    def __init__(self, stores: Sequence["VectorStore"]) -> None:
+    def __init__(self, stores: Sequence[VectorStore]) -> None:
         self.stores = list(stores)
 
     async def search(self, queries: npt.NDArray[np.float32], k: int
@@ -111,12 +116,10 @@ def _lifeline(conn: "Connection") -> None:
     os._exit(3)
 
 
-def _worker(config: "RunConfig", shard: int, directory: str, warm: list[MemoryItem],
+def _worker(config: RunSettings, shard: int, directory: str, warm: list[MemoryItem],
             items: list[MemoryItem], clients: int, conn: "Connection",
             lifeline: "Connection") -> None:
     threading.Thread(target=_lifeline, args=(lifeline,), daemon=True).start()
-    from .runner import PROFILES, run_in_own_loop
-
     embedder = PROFILES.get(config.profile).embedder(config)
     try:
         run_in_own_loop(_shard(config, shard, Path(directory), embedder, warm, items, clients,
@@ -131,34 +134,20 @@ def _worker(config: "RunConfig", shard: int, directory: str, warm: list[MemoryIt
         embedder.close()
 
 
-async def _shard(config: "RunConfig", shard: int, directory: Path, embedder: Any,
+async def _shard(config: RunSettings, shard: int, directory: Path, embedder: Embedder,
                  warm: list[MemoryItem], items: list[MemoryItem], clients: int,
                  conn: "Connection") -> None:
-    from .runner import _split, chunks, drive
-    from .systems import SYSTEMS
-    from .verify import ACK_LOG
-
+    """The shard's measured phase (the runner's own), paced by the parent: ready, then
+    a go before each pass and its records after it; then its stores made ready and closed."""
     loop = asyncio.get_running_loop()
-    system = SYSTEMS.get(config.system)
-    if warm:
-        warm_dir = directory.parent / f"warmup-{shard}"
-        shutil.rmtree(warm_dir, ignore_errors=True)
-        async with await system.open(config, warm_dir, embedder, faults=False) as scratch:
-            await drive(scratch, chunks(warm, config.batch_size), clients)
-        shutil.rmtree(warm_dir, ignore_errors=True)
-    target = await system.open(config, directory, embedder, faults=True)
-    with open(directory / ACK_LOG, "a", encoding="ascii") as ack_log:
-        def log_acks(record: "CallRecord") -> None:
-            if record.acked:
-                ack_log.write("".join(f"{k}\n" for k in record.acked))
-                ack_log.flush()
 
-        conn.send(("ready",))
-        for group in _split(chunks(items, config.batch_size), config.repeats):
-            await loop.run_in_executor(None, conn.recv)  # the parent's "go"
-            cpu0 = time.process_time()
-            records, _ = await drive(target, group, clients, log_acks)
-            conn.send(("done", records, time.process_time() - cpu0))
+    async def go() -> None:
+        await loop.run_in_executor(None, conn.recv)  # the parent's "go"
+
+    hooks = PhaseHooks(ready=lambda: conn.send(("ready",)), go=go,
+                       done=lambda records, cpu_s: conn.send(("done", records, cpu_s)))
+    target, _ = await measured_phase(config, embedder, warm, items, directory,
+                                     directory.parent / f"warmup-{shard}", clients, hooks)
     vector_load = await target.finish()
     settings = target.settings()
     await target.close()
@@ -179,12 +168,10 @@ def _receive(conn: "Connection", shard: int, expected: str) -> tuple[Any, ...]:
     return msg
 
 
-def measure(config: "RunConfig", warm: Sequence[MemoryItem], items: Sequence[MemoryItem],
-            out: Path, shards: int) -> dict[str, Any]:
-    """A sharded run's measured phase and checks; the same figures as the runner's."""
-    from .runner import CallRecord  # noqa: F401  (records arrive pickled)
-    from .verify import RUN_META
-
+def _measure_on_workers(config: RunSettings, warm: Sequence[MemoryItem],
+                        items: Sequence[MemoryItem], out: Path, shards: int) -> dict[str, Any]:
+    """The measured phase on one worker process per shard, every pass started on all at
+    once and timed by this process until the last shard is done."""
     parts = partition(items, shards)
     warm_parts = partition(warm, shards) if len(warm) and \
         len({i.user_id for i in warm}) >= shards else [list(warm) if k == 0 else []
@@ -192,14 +179,12 @@ def measure(config: "RunConfig", warm: Sequence[MemoryItem], items: Sequence[Mem
     stores_dir = out / "stores"
     shutil.rmtree(stores_dir, ignore_errors=True)
     stores_dir.mkdir(parents=True)
-    meta = {"system": config.system, "profile": config.profile, "embedder": config.embedder,
-            "onnx_threads": config.onnx_threads, "stores": config.stores.to_dict(),
-            "mode": config.mode, "items": config.items, "shards": shards}
-    write_json_atomic(stores_dir / RUN_META, meta)
+    meta = run_meta(config, shards=shards)
+    write_run_meta(stores_dir, meta)
     dirs = [stores_dir / f"shard-{k}" for k in range(shards)]
     for k, d in enumerate(dirs):
         d.mkdir()
-        write_json_atomic(d / RUN_META, dict(meta, shards=1, shard=k, items=len(parts[k])))
+        write_run_meta(d, dict(meta, shards=1, shard=k, items=len(parts[k])))
     ctx = multiprocessing.get_context("spawn")
     conns, lifelines, procs = [], [], []
     clients = clients_per_shard(config.concurrency, shards)
@@ -218,7 +203,7 @@ def measure(config: "RunConfig", warm: Sequence[MemoryItem], items: Sequence[Mem
             procs.append(p)
         for k, c in enumerate(conns):
             _receive(c, k, "ready")
-        records: list[Any] = []
+        records: list[CallRecord] = []
         repeat_tput: list[float] = []
         wall = cpu = 0.0
         for _ in range(config.repeats):
@@ -243,9 +228,9 @@ def measure(config: "RunConfig", warm: Sequence[MemoryItem], items: Sequence[Mem
         for c in conns + lifelines:
             c.close()
     loads = [c[1] for c in closed if c[1]]
-    return {"records": records, "wall": wall, "repeat_tput": repeat_tput, "cpu_s": cpu,
-            "vector_load": _merge_loads(loads), "store_settings": closed[0][2],
-            "shard_dirs": dirs, "shard_items": [len(p) for p in parts], "clients": clients}
+    return {"phase": Phase(records, wall, repeat_tput, cpu), "vector_load": _merge_loads(loads),
+            "store_settings": closed[0][2], "shard_dirs": dirs,
+            "shard_items": [len(p) for p in parts], "clients": clients}
 
 
 def _merge_loads(loads: list[dict[str, Any]]) -> dict[str, Any] | None:
@@ -261,14 +246,10 @@ def _merge_loads(loads: list[dict[str, Any]]) -> dict[str, Any] | None:
     return out
 
 
-async def check(config: "RunConfig", embedder: Any, dirs: Sequence[Path],
+async def check(config: RunSettings, embedder: Embedder, dirs: Sequence[Path],
                 stored: Sequence[MemoryItem], acked: set[int], failed: int
-                ) -> dict[str, Any]:
+                ) -> tuple[dict[str, Any], dict[str, Any] | None]:
     """Integrity over every shard's stores, self-recall and search by fan-out."""
-    from .corpus import generate_lines
-    from .integrity import integrity_counts, search_figures, self_recall_at_1, store_keys
-    from .stores import VectorStore, real_stores
-
     sets = [real_stores(d, config.stores, embedder.dim) for d in dirs]
     opened = []
     try:
@@ -277,22 +258,28 @@ async def check(config: "RunConfig", embedder: Any, dirs: Sequence[Path],
             opened.append(s)
         keys: dict[str, set[int]] = {"core": set(), "vector": set(), "history": set()}
         for s in sets:
-            for name, ks in (await store_keys(s)).items():
+            for name, ks in (await s.keys()).items():
                 keys[name] |= ks
-        integrity = integrity_counts(keys, acked, failed)
         vectors = [s.vector for s in sets if isinstance(s.vector, VectorStore)]
-        searcher = FanOutSearch(vectors)
-        integrity["self_recall_at_1"] = await self_recall_at_1(searcher, embedder, stored,
-                                                               seed=config.seed)
-        queries = [line.content for line in generate_lines(config.search_queries,
-                                                            seed=config.seed + 1_000_003)]
-        search = await search_figures(searcher, embedder, stored, queries)
+        return await run_checks(keys, FanOutSearch(vectors), embedder, stored, acked, failed,
+                                config.seed, config.search_queries)
     finally:
         for s in opened:
             await s.close()
-    return {"integrity": integrity, "search": search}
 
 
-def unsharded(config: "RunConfig") -> "RunConfig":
-    """The same configuration on one shard (for the harness measurement)."""
-    return replace(config, shards=1)
+def measure_sharded(config: RunSettings, embedder: Embedder, warm: Sequence[MemoryItem],
+                    items: Sequence[MemoryItem], out: Path, shards: int) -> Measured:
+    """A sharded run's measured phase and checks: the same figures as an in-process run's."""
+    m = _measure_on_workers(config, warm, items, out, shards)
+    phase: Phase = m["phase"]
+    acked = phase.acked
+    stored = [i for i in items if i.key in acked]
+    integrity, search = run_in_own_loop(
+        check(config, embedder, m["shard_dirs"], stored, acked, phase.failed), config.event_loop)
+    overhead = run_in_own_loop(SYSTEMS.get(config.system).harness(
+        config, chunks(items, config.batch_size), embedder.dim), config.event_loop)
+    layout = {"shards": shards, "items": m["shard_items"], "clients": m["clients"],
+              "partition": "by user id, users dealt largest first to the least loaded shard"}
+    return Measured(phase, integrity, search, overhead, m["vector_load"], m["store_settings"],
+                    shard_layout=layout)

@@ -36,3 +36,9 @@ def summarize(samples: Sequence[float]) -> dict[str, float]:
         "max": xs[-1],
         "n": float(len(xs)),
     }
+
+
+def split_sizes(n: int, parts: int) -> list[int]:
+    """How many of ``n`` calls each of ``parts`` repeats runs (the first ones one more)."""
+    base, extra = divmod(n, parts)
+    return [base + (1 if p < extra else 0) for p in range(parts)]

@@ -17,10 +17,14 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable
 
-from .errors import ConfigError, Interrupted, MissingDependencyError, ResultError
+from .errors import ConfigError, Interrupted, ResultError
+from . import cluster as dask_cluster
+from .execute import error_text, execute, export_html
 from .paths import data_file, notebook, read_toml, reports_dir
 from .results import Result, config_name, write_json_atomic
-from .runner import RunConfig
+from .runconfig import RunConfig, from_parameters
+from .runfolder import prepare_out_dir
+from .shards import shard_count
 
 
 @dataclass(frozen=True)
@@ -107,8 +111,6 @@ def _group_configs(path: Path, data: dict[str, Any], g: dict[str, Any],
 def _shard_counts(group: dict[str, Any]) -> list[int]:
     """A group's ``shards`` list, 0 resolved to this machine's cores, repeats dropped (on a
     2-core machine, ``[2, 0]`` is one configuration)."""
-    from .shards import shard_count
-
     out: list[int] = []
     for n in group.get("shards", [1]):
         k = shard_count(int(n))
@@ -119,9 +121,7 @@ def _shard_counts(group: dict[str, Any]) -> list[int]:
 
 def check_parameters(params: dict[str, Any]) -> RunConfig:
     """Validate a configuration before any notebook starts (one-line error)."""
-    from .nb import config_from_parameters
-
-    return config_from_parameters(**params)
+    return from_parameters(**params)
 
 
 def is_complete(cdir: Path, params: dict[str, Any]) -> bool:
@@ -135,51 +135,6 @@ def is_complete(cdir: Path, params: dict[str, Any]) -> bool:
         params["profile"], params["repeats"], params["seed"]) and r.label == params["label"]
 
 
-#: The page around a configuration's notebook: JupyterLab's own template inlines about
-#: 280 KB of CSS into every page (31 MB over the default sweep's 85 configurations).
-_LIGHT_PAGE = """<!DOCTYPE html>
-<html><head><meta charset="utf-8"><title>{title}</title><style>
-body {{ font-family: system-ui, sans-serif; max-width: 1100px; margin: auto; padding: 1em; }}
-pre {{ background: #f6f6f6; padding: 6px; overflow-x: auto; }}
-table {{ border-collapse: collapse; font-size: 12px; display: block; overflow-x: auto; }}
-td, th {{ padding: 2px 6px; border-bottom: 1px solid #ddd; white-space: nowrap; }}
-img {{ max-width: 100%; height: auto; }}
-.jp-InputPrompt, .jp-OutputPrompt {{ display: none; }}
-</style></head><body>
-{body}
-</body></html>
-"""
-
-
-def export_html(notebook_path: Path, html_path: Path, exclude_input: bool = False,
-                light: bool = False) -> None:
-    """An executed notebook as one self-contained HTML file (figures inline, no CDN).
-    ``light``: nbconvert's basic template in a small page of its own (a configuration's
-    notebook: 84 KB instead of 363 KB); otherwise JupyterLab's template (the report)."""
-    import nbformat
-    from nbconvert import HTMLExporter
-
-    nb = nbformat.read(str(notebook_path), as_version=4)  # type: ignore[no-untyped-call]
-    exporter = HTMLExporter(template_name="basic" if light else "lab")  # type: ignore[no-untyped-call]
-    exporter.exclude_input = exclude_input
-    exporter.exclude_input_prompt = exclude_input
-    exporter.exclude_output_prompt = True
-    exporter.mathjax_url = ""
-    exporter.require_js_url = ""
-    exporter.widget_renderer_url = ""
-    exporter.mermaid_js_url = ""
-    exporter.mermaid_layout_elk_js_url = ""
-    exporter.jupyter_widgets_base_url = ""
-    body, _ = exporter.from_notebook_node(nb)
-    if light:
-        import html as html_mod
-
-        body = _LIGHT_PAGE.format(title=html_mod.escape(notebook_path.parent.name), body=body)
-    tmp = html_path.with_suffix(".html.tmp")
-    tmp.write_text(body, encoding="utf-8")
-    os.replace(tmp, html_path)
-
-
 @dataclass
 class SweepOutcome:
     out: Path
@@ -187,53 +142,6 @@ class SweepOutcome:
     skipped: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
     index: Path | None = None
-
-
-_KERNEL_MANAGER: Any = None
-
-
-def _kernel_manager() -> Any:
-    """A kernel manager whose kernels talk over IPC sockets in a private temporary folder:
-    over TCP every kernel warns that it runs without encryption (one warning line per
-    configuration in the sweep's output), and loopback TCP is no faster for this."""
-    global _KERNEL_MANAGER
-    if _KERNEL_MANAGER is None:
-        import atexit
-        import tempfile
-
-        from jupyter_client.manager import AsyncKernelManager
-        from traitlets import CaselessStrEnum, default
-
-        folder = tempfile.mkdtemp(prefix="agentmem-lab-kernels-")
-        atexit.register(shutil.rmtree, folder, True)
-        count = iter(range(1 << 30))
-
-        class IpcKernelManager(AsyncKernelManager):  # type: ignore[misc]
-            transport = CaselessStrEnum(["tcp", "ipc"], default_value="ipc", config=True)
-
-            @default("ip")
-            def _ip_default(self) -> str:
-                return os.path.join(folder, f"kernel-{next(count)}")
-
-        _KERNEL_MANAGER = IpcKernelManager
-    return _KERNEL_MANAGER
-
-
-def _execute(src: Path, dst: Path, parameters: dict[str, Any], cwd: Path) -> None:
-    try:
-        import papermill
-    except ImportError:
-        raise MissingDependencyError("papermill", "pip install 'agentmem-lab[notebooks]'") from None
-    papermill.execute_notebook(str(src), str(dst), parameters=parameters, progress_bar=False,
-                               cwd=str(cwd), kernel_name="python3", log_output=False,
-                               kernel_manager_class=_kernel_manager())
-
-
-def _error_text(exc: BaseException) -> str:
-    ename = getattr(exc, "ename", type(exc).__name__)
-    evalue = getattr(exc, "evalue", str(exc))
-    first = str(evalue).strip().splitlines()[0] if str(evalue).strip() else ""
-    return f"{ename}: {first}"
 
 
 def run_sweep(grid: str | Path | None = None, quick: bool = False, out: str | Path | None = None,
@@ -263,7 +171,6 @@ def _run_sweep(configs: list[Planned], grid: str | Path | None, quick: bool,
         out_dir = reports_dir() / stamp
     else:
         out_dir = Path(out)
-    from .runner import prepare_out_dir
 
     out_dir = prepare_out_dir(out_dir).resolve()
     write_json_atomic(out_dir / "sweep.json", {
@@ -293,7 +200,7 @@ def _run_sweep(configs: list[Planned], grid: str | Path | None, quick: bool,
                 (cdir / "result.json").unlink(missing_ok=True)
                 params = dict(p.parameters, out=str(cdir))
                 try:
-                    _execute(bench, cdir / "benchmark.ipynb", params, bench.parent)
+                    execute(bench, cdir / "benchmark.ipynb", params, bench.parent)
                     outcome.ran.append(p.name)
                 except Exception as exc:  # one configuration's failure never stops the sweep
                     if getattr(exc, "ename", "") in ("KeyboardInterrupt", "Interrupted"):
@@ -301,7 +208,7 @@ def _run_sweep(configs: list[Planned], grid: str | Path | None, quick: bool,
                         raise KeyboardInterrupt from None
                     outcome.failed.append(p.name)
                     write_json_atomic(cdir / "error.json", {
-                        "name": p.name, "error": _error_text(exc),
+                        "name": p.name, "error": error_text(exc),
                         "notebook": f"configs/{p.name}/benchmark.html",
                         "parameters": p.parameters})
                 if (cdir / "benchmark.ipynb").exists():
@@ -316,7 +223,7 @@ def _run_sweep(configs: list[Planned], grid: str | Path | None, quick: bool,
         if bar is not None:
             bar.close()
     report_nb = out_dir / "report.ipynb"
-    _execute(notebook("report.ipynb"), report_nb, {"results_dir": str(out_dir)}, bench.parent)
+    execute(notebook("report.ipynb"), report_nb, {"results_dir": str(out_dir)}, bench.parent)
     export_html(report_nb, out_dir / "index.html", exclude_input=True)
     outcome.index = out_dir / "index.html"
     if timestamped:
@@ -337,7 +244,7 @@ def write_compare_html(base: str | Path, new: str | Path, threshold_pct: float,
     with tempfile.TemporaryDirectory(prefix="agentmem-lab-compare-") as tmp:
         executed = Path(tmp) / "compare.ipynb"
         bench = notebook("compare.ipynb")
-        _execute(bench, executed, {"base": str(Path(base).resolve()),
+        execute(bench, executed, {"base": str(Path(base).resolve()),
                                    "new": str(Path(new).resolve()),
                                    "threshold": float(threshold_pct)}, bench.parent)
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -349,7 +256,6 @@ def _run_on_cluster(configs: list[Planned], out_dir: Path, address: str, on_ever
                     outcome: SweepOutcome, bar: Any) -> None:
     """Every configuration as a task on a Dask cluster (``cluster``); each one's files are
     written into the sweep folder as it comes back."""
-    from . import cluster as dask_cluster
 
     c = dask_cluster.connect(address)
     try:

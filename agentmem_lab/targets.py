@@ -22,6 +22,7 @@ from . import seedmodel
 from .errors import ConfigError
 from .paths import data_file, read_toml
 from .results import Result, baseline
+from .stats import split_sizes
 
 METRICS = {"throughput_ops_s": "higher", "latency_p50_ms": "lower"}
 
@@ -202,7 +203,6 @@ class ModelCheck:
         if self.simulated is None:
             return None
         r = self.simulated
-        from .runner import split_sizes  # targets are read without running anything
 
         return self.prediction.for_run(split_sizes(-(-r.items // r.batch_size), r.repeats))
 

@@ -28,20 +28,8 @@ import numpy as np
 from .embedders import get_embedder
 from .errors import ConfigError
 from .faults import unwrap
+from .runfolder import ACK_LOG, RUN_META, read_ack_log
 from .stores import CoreStore, StoreSettings, VectorStore, real_stores
-
-RUN_META = "run.json"
-ACK_LOG = "acked.log"
-
-
-def read_ack_log(path: Path) -> set[int]:
-    """Acknowledged keys. A last line without its newline may be a key cut short by a
-    crash mid-write: it is ignored (its item is then counted as complete but not logged)."""
-    if not path.exists():
-        return set()
-    lines = path.read_text(encoding="ascii", errors="replace").split("\n")
-    return {int(line) for line in lines[:-1] if line.isdigit()}
-
 
 async def verify(run_dir: str | Path, repair: bool = True, chunk: int = 1000) -> dict[str, Any]:
     """Reopen a run's stores (every shard's, for a sharded run), repair, and count."""

@@ -30,7 +30,8 @@ from _common import print_environment
 from agentmem_lab.embedders import Vectors
 from agentmem_lab.modes import MODES, CallOutcome, Mode, StageClock
 from agentmem_lab.records import MemoryItem
-from agentmem_lab.runner import RunConfig, chunks, run
+from agentmem_lab.driver import chunks
+from agentmem_lab.runner import RunConfig, run
 
 BATCH = 1000
 

@@ -4,7 +4,7 @@ from agentmem_lab import harness
 from agentmem_lab.corpus import make_items
 from agentmem_lab.embedders import NullEmbedder
 from agentmem_lab.modes import MODES
-from agentmem_lab.runner import chunks
+from agentmem_lab.driver import chunks
 from agentmem_lab.stores import NullStore, null_stores
 from conftest import arun
 

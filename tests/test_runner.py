@@ -4,7 +4,9 @@ import pytest
 
 from agentmem_lab.errors import ConfigError, UnknownNameError
 from agentmem_lab.results import Result
-from agentmem_lab.runner import RunConfig, _split, run, summary_line
+from agentmem_lab.driver import split as _split
+from agentmem_lab.results import summary_line
+from agentmem_lab.runner import RunConfig, run
 from agentmem_lab.seedmodel import predict
 
 

@@ -12,6 +12,7 @@ import pytest
 from agentmem_lab import nb, settings
 from agentmem_lab.cli import build_parser
 from agentmem_lab.errors import ConfigError
+from agentmem_lab.modes import MODES
 from agentmem_lab.runner import RunConfig
 from agentmem_lab.stores import StoreSettings
 from conftest import ROOT
@@ -84,12 +85,23 @@ def test_an_integer_parameter_accepts_digit_strings(value, parsed):
     ("fail_rate", 1.5, "--fail-rate: must be from 0 to 1, got 1.5"),
     ("fail_rate", "nan", "--fail-rate: must be a number, got nan"),
     ("usearch_dtype", "f64", "--usearch-dtype: must be one of f32, f16, bf16, i8, got 'f64'"),
-    ("mode", "turbo", "--mode: no mode named 'turbo'; known: sequential, parallel, batch, bulk"),
     ("embedder", 3, "--embedder: must be a string, got 3 (int)"),
 ])
 def test_bad_values_are_one_line_naming_the_option(name, value, message):
     with pytest.raises(ConfigError) as info:
         settings.BY_NAME[name].coerce(value)
+    assert str(info.value) == message
+
+
+def test_a_registry_name_is_checked_where_its_registry_is():
+    # The declarations import nothing above them: the modes' registry owns the mode names,
+    # and RunConfig asks it, with the same one line naming the option.
+    message = "--mode: no mode named 'turbo'; known: sequential, parallel, batch, bulk"
+    with pytest.raises(ConfigError) as info:
+        MODES.get("turbo")
+    assert str(info.value) == message
+    with pytest.raises(ConfigError) as info:
+        RunConfig(mode="turbo", batch_size=1, items=1)
     assert str(info.value) == message
 
 

@@ -12,7 +12,8 @@ from agentmem_lab.cli import main
 from agentmem_lab.errors import ConfigError
 from agentmem_lab.runner import RunConfig, run
 from agentmem_lab.stores import VECTOR_STORES
-from agentmem_lab.verify import read_ack_log, verify
+from agentmem_lab.runfolder import read_ack_log
+from agentmem_lab.verify import verify
 
 
 def test_verify_a_complete_run_changes_nothing(tmp_path, capsys):

@@ -9,15 +9,17 @@ Every store has the same small interface: ``open``, ``write`` (one item), ``writ
 (one bulk write, atomic), ``delete_many`` (undo), ``keys`` and ``close``; vector stores
 add ``search`` and ``optimize``. ``Simulated*`` stores sleep the seed's latencies instead
 of working; ``NullStore`` does nothing (the harness's own cost).
+
+An installed package adds a vector store through the ``agentmem_lab.vector_stores``
+entry-point group: a ``VectorStore`` subclass (docs/peers.md, "Plug-ins").
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from ..registry import Registry
-from .base import (DURABILITY, NO_KEY, Store, StoreSet, StoreSettings, VectorStore,
-                   package_version, storage_cause)
+from .base import (DURABILITY, NO_KEY, VECTOR_STORES, Store, StoreSet, StoreSettings,
+                   VectorStore, package_version, storage_cause)
 from .chroma import ChromaStore
 from .faiss import FaissFlatStore, FaissHnswStore
 from .lancedb import LanceDBStore
@@ -27,7 +29,6 @@ from .sqlite import CoreStore, HistoryStore
 from .sqlite_vec import SqliteVecStore
 from .usearch import UsearchStore
 
-VECTOR_STORES: Registry[type[VectorStore]] = Registry("vector store", "--vector-store")
 for _cls in (UsearchStore, FaissHnswStore, FaissFlatStore, QdrantLocalStore, ChromaStore,
              LanceDBStore, SqliteVecStore):
     VECTOR_STORES.register(_cls.backend)(_cls)

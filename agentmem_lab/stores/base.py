@@ -20,6 +20,7 @@ import numpy.typing as npt
 from .. import settings as declared
 from ..errors import StorageError, StoreWriteError
 from ..records import MemoryItem
+from ..registry import Registry, subclass_of
 
 T = TypeVar("T")
 
@@ -45,6 +46,7 @@ class StoreSettings:
 
     def __post_init__(self) -> None:
         declared.check(self, "stores")
+        VECTOR_STORES.get(self.vector_store)  # the registry owns the names (and plug-ins)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -463,3 +465,14 @@ class StoreSet:
 
     def settings(self) -> dict[str, Any]:
         return {s.name: s.settings() for s in self}
+
+    async def keys(self) -> dict[str, set[int]]:
+        """The memory keys each store holds, by store name (for lost and orphans)."""
+        return {s.name: await s.keys() for s in self}
+
+
+#: The vector-store backends by name (``--vector-store``): the built-ins register in
+#: ``stores/__init__``; an installed package adds one through the entry-point group.
+VECTOR_STORES: Registry[type[VectorStore]] = Registry(
+    "vector store", "--vector-store", group="agentmem_lab.vector_stores",
+    adapt=subclass_of(VectorStore))

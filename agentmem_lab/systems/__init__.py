@@ -1,15 +1,30 @@
 """The systems whose write path is measured, found by name (``--system``): ``agentmem``
-(the seed's design: a mode over our stores) and ``mem0`` (mem0ai's own add path)."""
+(the seed's design: a mode over our stores) and ``mem0`` (mem0ai's own add path), and any
+installed package's system, declared under the ``agentmem_lab.systems`` entry-point group
+(docs/peers.md, "Plug-ins").
+
+What a plug-in needs is here: ``System`` and ``Target`` to subclass, ``CallOutcome`` for
+what one ``add`` did, ``RunSettings`` (the run's settings), ``Embedder`` and ``MemoryItem``,
+and ``measure_adder`` for the harness's own cost around a do-nothing ``add``.
+"""
 
 from __future__ import annotations
 
-from ..registry import Registry
+from ..config import RunSettings
+from ..embedders import Embedder
+from ..errors import ConfigError
+from ..harness import measure_adder
+from ..modes import CallOutcome
+from ..records import MemoryItem
+from ..registry import Registry, instance_of
 from .agentmem import AgentMem
 from .base import Searcher, System, Target
 from .mem0 import Mem0
 
-SYSTEMS: Registry[System] = Registry("system", "--system")
+SYSTEMS: Registry[System] = Registry("system", "--system", group="agentmem_lab.systems",
+                                     adapt=instance_of(System))  # type: ignore[type-abstract]
 for _system in (AgentMem(), Mem0()):
     SYSTEMS.register(_system.name)(_system)
 
-__all__ = ["SYSTEMS", "Searcher", "System", "Target"]
+__all__ = ["CallOutcome", "ConfigError", "Embedder", "MemoryItem", "RunSettings", "SYSTEMS",
+           "Searcher", "System", "Target", "measure_adder"]

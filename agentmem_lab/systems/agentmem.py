@@ -4,19 +4,17 @@ and history (``modes``, ``stores``)."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Sequence
+from typing import Any, Sequence
 
 from .. import harness
+from ..config import RunSettings
 from ..embedders import Embedder
 from ..faults import unwrap, with_faults
-from ..integrity import store_keys
 from ..modes import CallOutcome, Mode, get_mode
+from ..profiles import PROFILES
 from ..records import MemoryItem
 from ..stores import StoreSet, VectorStore
 from .base import Searcher, System, Target
-
-if TYPE_CHECKING:
-    from ..runner import RunConfig
 
 
 class AgentMemTarget(Target):
@@ -31,7 +29,7 @@ class AgentMemTarget(Target):
         return await self.mode.add(items)
 
     async def store_keys(self) -> dict[str, set[int]]:
-        return await store_keys(self.stores)
+        return await self.stores.keys()
 
     def searcher(self) -> Searcher | None:
         vector = unwrap(self.stores.vector)
@@ -58,22 +56,18 @@ class AgentMem(System):
     description = ("the seed's write path: a mode (sequential, parallel, batch, bulk) over "
                    "core memory and history in SQLite and the chosen vector store")
 
-    def check(self, config: "RunConfig") -> None:
+    def check(self, config: RunSettings) -> None:
         get_mode(config.mode)
 
-    async def open(self, config: "RunConfig", directory: Path, embedder: Embedder,
+    async def open(self, config: RunSettings, directory: Path, embedder: Embedder,
                    faults: bool) -> Target:
-        from ..runner import PROFILES
-
         stores = PROFILES.get(config.profile).stores(config, directory, embedder.dim)
         if faults:
             stores = with_faults(stores, config.fail_rates, config.seed)
         await stores.open()
         return AgentMemTarget(get_mode(config.mode)(embedder, stores), stores)
 
-    async def harness(self, config: "RunConfig", calls: Sequence[Sequence[MemoryItem]],
+    async def harness(self, config: RunSettings, calls: Sequence[Sequence[MemoryItem]],
                       dim: int) -> dict[str, Any]:
-        from ..runner import PROFILES
-
         return await harness.measure(get_mode(config.mode), calls, config.concurrency, dim,
                                      futures=PROFILES.get(config.profile).future_replies)

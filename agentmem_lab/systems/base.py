@@ -5,17 +5,15 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Awaitable, Protocol, Sequence
+from typing import Any, Awaitable, Protocol, Sequence
 
 import numpy as np
 import numpy.typing as npt
 
+from ..config import RunSettings
 from ..embedders import Embedder
 from ..modes import CallOutcome
 from ..records import MemoryItem
-
-if TYPE_CHECKING:
-    from ..runner import RunConfig
 
 
 class Searcher(Protocol):
@@ -60,7 +58,13 @@ class Target(ABC):
 
 
 class System(ABC):
-    """A write path to measure, found by name (``--system``)."""
+    """A write path to measure, found by name (``--system``).
+
+    A plug-in is a subclass (or an instance) declared under the entry-point group
+    ``agentmem_lab.systems``: ``check`` refuses what it cannot run, ``open`` gives a
+    ``Target`` on fresh stores, ``harness`` measures the bench's own cost around it
+    (``harness.measure_adder`` over a do-nothing ``add``).
+    """
 
     name: str = ""
     description: str = ""
@@ -68,16 +72,16 @@ class System(ABC):
     package: str | None = None
 
     @abstractmethod
-    def check(self, config: "RunConfig") -> None:
+    def check(self, config: RunSettings) -> None:
         """Refuse, with one line naming the option, a configuration it cannot run."""
 
     @abstractmethod
-    async def open(self, config: "RunConfig", directory: Path, embedder: Embedder,
+    async def open(self, config: RunSettings, directory: Path, embedder: Embedder,
                    faults: bool) -> Target:
         """The system on fresh stores under ``directory`` (with the configuration's
         injected faults when ``faults``)."""
 
     @abstractmethod
-    async def harness(self, config: "RunConfig", calls: Sequence[Sequence[MemoryItem]],
+    async def harness(self, config: RunSettings, calls: Sequence[Sequence[MemoryItem]],
                       dim: int) -> dict[str, Any]:
         """The harness's own cost for these calls (see ``harness``)."""

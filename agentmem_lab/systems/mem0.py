@@ -48,22 +48,20 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 import numpy.typing as npt
 
+from ..config import RunSettings
 from ..embedders import Embedder
+from ..harness import measure_adder
 from ..errors import ConfigError, InjectedFault, MissingDependencyError, StoreWriteError
 from ..faults import decides
 from ..modes import CallOutcome
 from ..records import MemoryItem
-from ..stats import summarize
 from ..stores import NO_KEY, package_version
 from .base import Searcher, System, Target
-
-if TYPE_CHECKING:
-    from ..runner import RunConfig
 
 #: The mem0ai release measured (pyproject pins it; every result records the version).
 VERSION = "2.2.1"
@@ -125,7 +123,7 @@ def _content_key(text: str) -> int:
 
 
 class Mem0Target(Target):
-    def __init__(self, config: "RunConfig", directory: Path, embedder: Embedder,
+    def __init__(self, config: RunSettings, directory: Path, embedder: Embedder,
                  faults: bool) -> None:
         Memory, MemoryConfig = _import_mem0(directory.parent / "mem0-home")
         directory.mkdir(parents=True, exist_ok=True)
@@ -157,13 +155,13 @@ class Mem0Target(Target):
             raise StoreWriteError("mem0", "the system is closed")
         return self._pool
 
-    def _rate(self, config: "RunConfig", store: str, faults: bool) -> float:
+    def _rate(self, config: RunSettings, store: str, faults: bool) -> float:
         return config.fail_rates[store] if faults else 0.0
 
     def _key(self, content: str) -> int:
         return self._content_keys.get(content, _content_key(content))
 
-    def _wrap_vector_insert(self, config: "RunConfig", faults: bool) -> None:
+    def _wrap_vector_insert(self, config: RunSettings, faults: bool) -> None:
         store = self.memory.vector_store
         inner: Callable[..., Any] = store.insert
         rate, seed = self._rate(config, "vector", faults), config.seed
@@ -189,7 +187,7 @@ class Mem0Target(Target):
 
         store.insert = insert
 
-    def _wrap_history(self, config: "RunConfig", faults: bool) -> None:
+    def _wrap_history(self, config: RunSettings, faults: bool) -> None:
         rate, seed = self._rate(config, "history", faults), config.seed
         db = self.memory.db
         inner: Callable[..., Any] = db.add_history
@@ -341,7 +339,7 @@ class Mem0(System):
                    "(Qdrant local mode, SQLite history), with our embedder")
     package = "mem0ai"
 
-    def check(self, config: "RunConfig") -> None:
+    def check(self, config: RunSettings) -> None:
         if config.mode != "sequential":
             raise ConfigError("--mode", "mem0's add has one path (per message: embed, insert, "
                                         "history row, one after another): use --mode sequential")
@@ -351,28 +349,17 @@ class Mem0(System):
             raise ConfigError("--vector-store", "mem0 runs on its own store (Qdrant local "
                                                 "mode): leave --vector-store at its default")
 
-    async def open(self, config: "RunConfig", directory: Path, embedder: Embedder,
+    async def open(self, config: RunSettings, directory: Path, embedder: Embedder,
                    faults: bool) -> Target:
         loop = asyncio.get_running_loop()
         # mem0 opens its stores in its constructor: off the event loop.
         return await loop.run_in_executor(None, Mem0Target, config, directory, embedder,
                                           faults and any(config.fail_rates.values()))
 
-    async def harness(self, config: "RunConfig", calls: Sequence[Sequence[MemoryItem]],
+    async def harness(self, config: RunSettings, calls: Sequence[Sequence[MemoryItem]],
                       dim: int) -> dict[str, Any]:
-        from ..harness import ITEMS
-        from ..runner import drive
-
         target = _NullTarget(config.concurrency)
-        chosen = list(calls)[:max(1, ITEMS // max(1, len(calls[0])))]
-        n = sum(len(c) for c in chosen)
         try:
-            await drive(target, chosen[:1], 1)
-            t0 = time.perf_counter()
-            records, wall = await drive(target, chosen, config.concurrency)
+            return await measure_adder(target, calls, config.concurrency)
         finally:
             target.pool.shutdown(wait=True)
-        per_call = summarize([r.latency_s * 1e6 for r in records])
-        return {"per_call_us": {k: per_call[k] for k in ("p50", "mean", "min")},
-                "per_item_us": wall * 1e6 / n, "calls": len(chosen), "items": n,
-                "seconds": time.perf_counter() - t0}

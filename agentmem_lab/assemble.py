@@ -1,0 +1,89 @@
+"""A run's ``Result`` assembled from what it measured (``measure.Measured``).
+
+Figures: a call's latency runs from the moment its client starts it until it returns.
+Item latency is the call latency divided by the items in the call. Throughput is
+acknowledged items divided by measured wall seconds. The harness's own cost is kept beside
+them, with its share of the measured call.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+from typing import Any
+
+from . import environment, harness
+from .measure import Measured
+from .modes import STAGES
+from .profiles import Profile
+from .results import Result
+from .runconfig import RunConfig
+from .shards import shard_count
+from .stats import summarize
+from .systems import SYSTEMS
+
+#: What the recorded settings say of how each figure was taken.
+DEFINITIONS = {
+    "latency": "closed-loop clients; a call's latency runs from its start to its return",
+    "item_latency": "call latency / items in the call",
+    "stages": "mean per call of each stage's span (first start to last end); "
+              "stages overlap in concurrent modes",
+    "cores_busy": "CPU seconds of the measured calls (every thread; every shard's "
+                  "process) over their wall seconds",
+}
+
+
+def _summary(xs: list[float]) -> dict[str, float]:
+    s = summarize(xs)
+    return {k: s[k] for k in ("p50", "p95", "p99", "mean", "min", "max")}
+
+
+def recorded_settings(config: RunConfig, profile: Profile, m: Measured,
+                      embedder_settings: dict[str, Any]) -> dict[str, Any]:
+    """Every setting, what really ran (the profile's stores, the embedder, each store's own
+    settings) and how the figures were taken."""
+    settings = config.to_settings()
+    settings.update({
+        "profile": profile.describe(config),
+        "embedder": embedder_settings,
+        "store_details": m.store_settings,
+        **DEFINITIONS,
+        "pid": os.getpid(),
+        "harness": harness.describe(profile.future_replies),
+    })
+    if m.shard_layout is not None:
+        settings["shard_layout"] = m.shard_layout
+    return settings
+
+
+def build_result(config: RunConfig, profile: Profile, m: Measured,
+                 embedder_settings: dict[str, Any], started_at: str) -> Result:
+    records = m.phase.records
+    wall = m.phase.wall_s
+    call_ms = [r.latency_s * 1000.0 for r in records]
+    item_ms = [r.latency_s * 1000.0 / r.items for r in records]
+    stages_ms = {s: sum(r.stages_s[n] for r in records) * 1000.0 / len(records)
+                 for n, s in enumerate(STAGES)}
+    overhead = dict(m.harness)
+    # Its share of the measured call: how much of a figure is the harness, not the work.
+    overhead["share_of_call_p50"] = (overhead["per_call_us"]["p50"] / 1000.0
+                                     / max(statistics.median(call_ms), 1e-9))
+    return Result(
+        mode=config.mode, batch_size=config.batch_size, items=config.items,
+        concurrency=config.concurrency, repeats=config.repeats, warmup=config.warmup,
+        seed=config.seed, embedder=config.embedder_label, profile=config.profile,
+        corpus=config.corpus, label=config.label,
+        settings=recorded_settings(config, profile, m, embedder_settings),
+        environment=environment.capture((SYSTEMS.get(config.system).package,)),
+        started_at=started_at,
+        wall_s=wall, throughput_ops_s=m.acknowledged / wall if wall > 0 else 0.0,
+        latency_ms=_summary(call_ms), item_latency_ms=_summary(item_ms), stages_ms=stages_ms,
+        integrity=m.integrity, samples_ms=call_ms,
+        repeat_throughput_ops_s=m.phase.repeat_throughput,
+        search=m.search, harness=overhead, vector_load=m.vector_load,
+        system=config.system, shards=shard_count(config.shards),
+        cores_busy=m.phase.cpu_s / wall if wall > 0 else None,
+    )
+
+
+__all__ = ["DEFINITIONS", "build_result", "recorded_settings"]

@@ -1,0 +1,161 @@
+"""The measured phase of a run, one for in-process runs and shard workers alike.
+
+``measured_phase``: warm up on scratch stores (left out of the figures), open the system on
+its run stores, then time the calls in ``repeats`` passes with the run's clients, logging
+every acknowledged key after its call. A shard worker passes ``PhaseHooks`` to wait for
+the parent's go before each pass and to report each pass; an in-process run passes none.
+
+``measure_in_process``: that phase, then the checks on the same open stores (integrity,
+self-recall, search), the vector store's load figures and the harness's own cost: the
+typed ``Measured`` that the runner assembles into a result.
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Awaitable, Callable, Sequence
+
+from .config import RunSettings
+from .driver import CallRecord, chunks, drive, split
+from .embedders import Embedder
+from .integrity import run_checks
+from .records import MemoryItem
+from .runfolder import AckLog, run_meta, write_run_meta
+from .systems import SYSTEMS, System, Target
+
+
+@dataclass(frozen=True)
+class Phase:
+    """The measured calls: every call's record, wall and CPU seconds, per-pass throughput."""
+
+    records: list[CallRecord]
+    wall_s: float
+    repeat_throughput: list[float]
+    cpu_s: float
+
+    @property
+    def acked(self) -> set[int]:
+        return {k for r in self.records for k in r.acked}
+
+    @property
+    def failed(self) -> int:
+        return sum(len(r.failed) for r in self.records)
+
+
+@dataclass(frozen=True)
+class Measured:
+    """What a run measured, before it becomes a ``Result``."""
+
+    phase: Phase
+    integrity: dict[str, Any]
+    search: dict[str, Any] | None
+    harness: dict[str, Any]
+    vector_load: dict[str, Any] | None
+    store_settings: dict[str, Any]
+    shard_layout: dict[str, Any] | None = None
+
+    @property
+    def acknowledged(self) -> int:
+        return len(self.phase.acked)
+
+
+async def _nothing() -> None:
+    return None
+
+
+@dataclass(frozen=True)
+class PhaseHooks:
+    """How a shard worker paces the phase: ``ready`` once the stores are open, ``go``
+    awaited before each pass, ``done`` told each pass's records and CPU seconds."""
+
+    ready: Callable[[], None] = lambda: None
+    go: Callable[[], Awaitable[None]] = _nothing
+    done: Callable[[list[CallRecord], float], None] = lambda records, cpu_s: None
+
+
+async def warm_up(system: System, config: RunSettings, scratch: Path, embedder: Embedder,
+                  warm: Sequence[MemoryItem], clients: int) -> None:
+    """Unmeasured calls on scratch stores, removed afterwards."""
+    if not warm:
+        return
+    shutil.rmtree(scratch, ignore_errors=True)
+    async with await system.open(config, scratch, embedder, faults=False) as target:
+        await drive(target, chunks(warm, config.batch_size), clients)
+    shutil.rmtree(scratch, ignore_errors=True)
+
+
+async def measured_phase(config: RunSettings, embedder: Embedder, warm: Sequence[MemoryItem],
+                         items: Sequence[MemoryItem], stores_dir: Path, scratch: Path,
+                         clients: int, hooks: PhaseHooks = PhaseHooks()) -> tuple[Target, Phase]:
+    """Warm up, open the system on ``stores_dir`` and time the calls; returns the system,
+    still open, and the phase. On failure the system is closed and the first error speaks;
+    the stores stay as they are for ``agentmem-lab verify``."""
+    system = SYSTEMS.get(config.system)
+    await warm_up(system, config, scratch, embedder, warm, clients)
+    target = await system.open(config, stores_dir, embedder, faults=True)
+    ack_log: AckLog | None = None
+    try:
+        ack_log = AckLog(stores_dir)
+        hooks.ready()
+        records: list[CallRecord] = []
+        tput: list[float] = []
+        wall = cpu = 0.0
+        for group in split(chunks(items, config.batch_size), config.repeats):
+            await hooks.go()
+            cpu0 = time.process_time()
+            recs, seconds = await drive(target, group, clients, ack_log)
+            spent = time.process_time() - cpu0
+            hooks.done(recs, spent)
+            records += recs
+            wall += seconds
+            cpu += spent
+            tput.append(sum(len(r.acked) for r in recs) / seconds if seconds > 0 else 0.0)
+        ack_log.close()
+    except BaseException:
+        if ack_log is not None:
+            ack_log.close_quietly()
+        await close_quietly(target)
+        raise
+    return target, Phase(records, wall, tput, cpu)
+
+
+async def close_quietly(target: Target) -> None:
+    """Close after another error (that error speaks, not this one)."""
+    try:
+        await target.close()
+    except Exception:
+        pass
+
+
+async def measure_in_process(config: RunSettings, embedder: Embedder,
+                             warm: Sequence[MemoryItem], items: Sequence[MemoryItem],
+                             out: Path) -> Measured:
+    """One process: the measured phase, then the checks on its stores."""
+    stores_dir = out / "stores"
+    shutil.rmtree(stores_dir, ignore_errors=True)
+    stores_dir.mkdir(parents=True)
+    write_run_meta(stores_dir, run_meta(config))  # before the first write
+    target, phase = await measured_phase(config, embedder, warm, items, stores_dir,
+                                         out / "stores-warmup", config.concurrency)
+    try:
+        vector_load = await target.finish()
+        acked = phase.acked
+        stored = [i for i in items if i.key in acked]
+        integrity, search = await run_checks(await target.store_keys(), target.searcher(),
+                                             embedder, stored, acked, phase.failed,
+                                             config.seed, config.search_queries)
+        overhead = await SYSTEMS.get(config.system).harness(
+            config, chunks(items, config.batch_size), embedder.dim)
+        store_settings = target.settings()
+    except BaseException:
+        await close_quietly(target)
+        raise
+    await target.close()
+    return Measured(phase, integrity, search, overhead, vector_load, store_settings)
+
+
+__all__ = ["Measured", "Phase", "PhaseHooks", "close_quietly", "measure_in_process",
+           "measured_phase", "warm_up"]

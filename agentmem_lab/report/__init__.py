@@ -1,0 +1,31 @@
+"""The report's pieces, built from result files only, split by job:
+
+- ``load``: loading a sweep's results and choosing what each section shows;
+- ``figures``: matplotlib figures; ``tables``: pandas tables and notes;
+- ``page``: the page's HTML (the header, the answers first, links, tables);
+- ``plotting``: the matplotlib setup that the notebooks and compare use too.
+
+Renderers return figures, DataFrames or strings; report.ipynb displays them and the sweep
+exports the executed notebook to HTML. Nothing here prints or writes files.
+"""
+
+from __future__ import annotations
+
+from .figures import (frontier_figure, latency_figure, machines_figure, shards_figure,
+                      stage_figure, throughput_figure, vector_stores_figure)
+from .load import PEER_BATCHES, PEER_CLAIM_OPS_S, SIDE_BY_SIDE, SweepResults, load
+from .page import PAGE_CSS, answers_html, header_html, notebook_links_html, table_html
+from .plotting import MODE_COLORS, MODE_ORDER, pyplot
+from .tables import (environment_table, failures_table, index_settings_note,
+                     index_settings_table, machines_table, peers_note, peers_table,
+                     results_table, seed_consistency_table, shards_table, speedup_table,
+                     target_table, vector_stores_table)
+
+__all__ = ["MODE_COLORS", "MODE_ORDER", "PAGE_CSS", "PEER_BATCHES", "PEER_CLAIM_OPS_S",
+           "SIDE_BY_SIDE", "SweepResults", "answers_html", "environment_table",
+           "failures_table", "frontier_figure", "header_html", "index_settings_note",
+           "index_settings_table", "latency_figure", "load", "machines_figure",
+           "machines_table", "notebook_links_html", "peers_note", "peers_table", "pyplot",
+           "results_table", "seed_consistency_table", "shards_figure", "shards_table",
+           "speedup_table", "stage_figure", "table_html", "target_table", "throughput_figure",
+           "vector_stores_figure", "vector_stores_table"]

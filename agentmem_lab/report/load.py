@@ -1,0 +1,111 @@
+"""Loading a sweep's results, and choosing which results each section shows."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Sequence
+
+from ..errors import ResultError
+from ..results import DEFAULT_STORES, Result, baseline, find_results, has_default_stores
+from .plotting import MODE_ORDER
+
+
+@dataclass
+class SweepResults:
+    """Everything a report reads: results, failed configurations, where they came from."""
+
+    directory: Path
+    results: list[Result]
+    failures: list[dict[str, Any]] = field(default_factory=list)
+    bad_files: list[str] = field(default_factory=list)
+    sample: bool = False  # a small sample measured on the spot, not a sweep's results
+
+
+def load(directory: str | Path) -> SweepResults:
+    """Every result.json and error.json below ``directory``. A result that does not load is
+    listed in ``bad_files``, never silently dropped."""
+    d = Path(directory)
+    results, bad = [], []
+    for p in find_results(d):
+        try:
+            results.append(Result.load(p))
+        except ResultError as exc:
+            bad.append(str(exc))
+    failures = []
+    for p in sorted(d.rglob("error.json")):
+        try:
+            failures.append(json.loads(p.read_text(encoding="utf-8")))
+        except (OSError, ValueError):
+            bad.append(f"{p}: unreadable error record")
+    results.sort(key=lambda r: (r.profile, r.embedder, MODE_ORDER.index(r.mode)
+                                if r.mode in MODE_ORDER else 9, r.batch_size, r.concurrency))
+    return SweepResults(d, results, failures, bad)
+
+
+def settings_tag(r: Result) -> str:
+    st = r.settings.get("stores", {})
+    return (f"{st.get('usearch_dtype', '?')} M{st.get('hnsw_connectivity', '?')} "
+            f"ea{st.get('hnsw_expansion_add', '?')}")
+
+
+def backend(r: Result) -> str:
+    return str(r.settings.get("stores", {}).get("vector_store", "usearch"))
+
+
+def side_by_side(results: Sequence[Result], mode: str, batch: int) -> list[Result]:
+    """AgentMem's one-process real runs of one mode and batch size, concurrency 1, hash
+    embedder, with search."""
+    return [r for r in results if r.profile == "real" and r.mode == mode and r.batch_size == batch
+            and r.concurrency == 1 and r.embedder == "hash" and r.search
+            and r.system == "agentmem" and r.shards == 1]
+
+
+def frontier_results(results: Sequence[Result]) -> list[Result]:
+    """bulk-1000, concurrency 1, real profile, hash embedder, usearch: the index-settings
+    comparison."""
+    return [r for r in side_by_side(results, "bulk", 1000) if backend(r) == "usearch"]
+
+
+def sharded_family(results: Sequence[Result]) -> list[Result]:
+    """AgentMem's real runs at concurrency 1 whose configuration was also run sharded:
+    the same mode, batch size and embedder at every shard count measured."""
+    real = [r for r in results if r.system == "agentmem" and r.profile == "real"
+            and r.concurrency == 1 and has_default_stores(r)]
+    keys = {(r.mode, r.batch_size, r.embedder) for r in real if r.shards != 1}
+    return [r for r in real if (r.mode, r.batch_size, r.embedder) in keys]
+
+
+def worker(r: Result) -> str | None:
+    w = r.environment.get("worker")
+    return str(w) if w else None
+
+
+#: The configurations of the side-by-side section.
+SIDE_BY_SIDE = (("bulk", 1000), ("parallel", 1))
+
+
+def only_backend_differs(r: Result) -> bool:
+    """Default store settings but (perhaps) the vector store: the side-by-side runs."""
+    st = dict(r.settings.get("stores", {}))
+    st["vector_store"] = DEFAULT_STORES["vector_store"]
+    return bool(st == DEFAULT_STORES)
+
+
+#: The peers section: batch sizes, and AgentMem's modes shown beside each peer.
+PEER_BATCHES = (1, 10, 100)
+
+
+PEER_CLAIM_OPS_S = 10_000.0  # attributed to mem0 by AgentMem's documents ("Mem0 target")
+
+
+def peer_rows(results: Sequence[Result]) -> list[Result]:
+    """Peers' runs and AgentMem's default-store runs at the peers' batch sizes, both on the
+    real profile at concurrency 1, for the embedders the peers were measured with."""
+    peers = [r for r in results if r.system != "agentmem" and r.profile == "real"
+             and r.concurrency == 1]
+    embedders = {r.embedder for r in peers}
+    ours = [r for r in baseline(results) if r.profile == "real" and r.concurrency == 1
+            and r.embedder in embedders and r.batch_size in PEER_BATCHES]
+    return peers + ours

@@ -1,0 +1,128 @@
+"""The report page's HTML pieces: the header, the answers first, links and tables."""
+
+from __future__ import annotations
+
+import html
+import math
+from typing import Any, Sequence
+
+from .. import targets as targets_mod
+from ..results import Result, baseline
+from .load import SweepResults, backend, only_backend_differs, sharded_family, side_by_side
+
+
+#: Tables scroll inside their section instead of running off the page; every figure scales
+#: to the page width.
+PAGE_CSS = """<style>
+.jp-RenderedHTMLCommon table.am-table, table.am-table { display: block; max-width: 100%;
+  overflow-x: auto; font-size: 12px; border-collapse: collapse; }
+table.am-table td, table.am-table th { white-space: nowrap; padding: 2px 6px; }
+.jp-RenderedImage img, .jp-OutputArea-output img { max-width: 100%; height: auto; }
+.am-answers { border-left: 4px solid #1f77b4; padding: 4px 12px; background: #f5f8fc; }
+</style>"""
+
+
+def header_html(sweep: SweepResults) -> str:
+    """What the report shows and where it comes from, escaped."""
+    from datetime import datetime, timezone
+
+    configs = len(sweep.results)
+    source = ("a small sample measured just now (no sweep folder was given and reports/latest "
+              "does not exist): run `make report` for the full sweep" if sweep.sample
+              else f"the results in {sweep.directory}")
+    failed = len(sweep.failures) + len(sweep.bad_files)
+    status = (f'<p style="color:#b00"><b>{failed} configuration(s) failed</b>: see the '
+              "section Failed configurations below.</p>" if failed
+              else "<p>Every configuration completed.</p>")
+    return (f"<p>Report generated {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC from "
+            f"{html.escape(source)}: {configs} configuration(s).</p>{status}"
+            f"{PAGE_CSS}<p>Every figure below is <b>measured</b> by agentmem-lab in the runs shown. The "
+            "seed's figures are <b>predictions</b> (\"theoretical performance analysis\") and are "
+            "labelled so. The <i>simulated</i> profile measures the seed's own latency model "
+            "(sleeps of its assumed latencies); the <i>real</i> profile measures real stores.</p>")
+
+
+def answers_html(catalogue: targets_mod.Catalogue, results: Sequence[Result]) -> str:
+    """The answers first: a few sentences computed from this run's figures (escaped)."""
+    goal = next((t for t in catalogue.targets if t.gate), None)
+    base = [r for r in baseline(results) if r.profile == "real"]
+    out: list[str] = []
+    if goal is not None:
+        def best(rs: Sequence[Result]) -> Result | None:
+            return max(rs, key=lambda r: r.throughput_ops_s, default=None)
+
+        parts = []
+        for label, rs in (("with a real model (minilm)", [r for r in base if r.embedder == "minilm"]),
+                          ("without one (the hash embedder)", [r for r in base if r.embedder == "hash"]),
+                          ("with the seed's own design (batch mode, hash)",
+                           [r for r in base if r.embedder == "hash" and r.mode == "batch"])):
+            r = best(rs)
+            if r is not None:
+                verdict = "met" if goal.met(r.throughput_ops_s) else "missed"
+                parts.append(f"{label}, {verdict}: {r.throughput_ops_s:,.0f} ops/s at best "
+                             f"({r.name}, {r.throughput_ops_s / goal.target:.2f}x the goal)")
+        if parts:
+            out.append(f"The seed's Phase 1 goal, {goal.target:,.0f} ops/s: " + "; ".join(parts)
+                       + ".")
+    checks = targets_mod.model_checks(catalogue, results)
+    contra = [c for c in checks if c.status == "contradicts its own model"]
+    if checks:
+        text = (f"Of the seed's {len(checks)} claims, {len(contra)} contradict its own latency "
+                "model computed")
+        if contra:
+            c = contra[0]
+            text += (f" (e.g. {c.target.claim}: {c.target.target:,.0f} where its model gives "
+                     f"{c.computed:,.0f})")
+        out.append(text + ".")
+    bulk = [r for r in side_by_side(results, "bulk", 1000) if only_backend_differs(r)]
+    if len({backend(r) for r in bulk}) > 1:
+        fast = max(bulk, key=lambda r: r.throughput_ops_s)
+        search = min(bulk, key=lambda r: r.search["p50_ms"] if r.search else math.inf)
+        out.append(f"Vector stores in bulk-1000: {backend(fast)} wrote fastest "
+                   f"({fast.throughput_ops_s:,.0f} ops/s), {backend(search)} searched fastest "
+                   f"(p50 {search.search['p50_ms'] if search.search else math.nan:.3f} ms); "
+                   f"see 'Vector stores side by side'.")
+    peers = [r for r in results if r.system != "agentmem" and r.profile == "real"]
+    if peers:
+        p = max(peers, key=lambda r: r.throughput_ops_s)
+        ours = max(base, key=lambda r: r.throughput_ops_s, default=None)
+        text = (f"Peers: {p.system}'s add(infer=False) measured {p.throughput_ops_s:,.0f} ops/s "
+                f"at best ({p.name}), {10_000 / max(p.throughput_ops_s, 1e-9):.1f}x below the "
+                "10,000 ops/s attributed to it")
+        if ours is not None:
+            text += (f"; the seed's design at best {ours.throughput_ops_s:,.0f} ops/s "
+                     f"({ours.name})")
+        out.append(text + ".")
+    sharded = [r for r in sharded_family(results) if r.shards > 1]
+    if sharded:
+        r = max(sharded, key=lambda r: r.throughput_ops_s)
+        one = next((x for x in sharded_family(results) if x.shards == 1 and
+                    (x.mode, x.batch_size, x.embedder) == (r.mode, r.batch_size, r.embedder)), None)
+        text = f"Every core: {r.name} measured {r.throughput_ops_s:,.0f} ops/s"
+        if one is not None:
+            text += f", {r.throughput_ops_s / one.throughput_ops_s:.2f}x one process"
+        if r.cores_busy is not None:
+            text += f", {r.cores_busy:.2f} cores busy"
+        out.append(text + ".")
+    if not out:
+        return ""
+    return ('<div class="am-answers"><h2>The answers</h2><ul>'
+            + "".join(f"<li>{html.escape(t)}</li>" for t in out) + "</ul></div>")
+
+
+def notebook_links_html(sweep: SweepResults) -> str:
+    """Links to each configuration's executed notebook (HTML export), relative to index.html."""
+    items = []
+    for p in sorted(sweep.directory.glob("configs/*/benchmark.html")):
+        rel = p.relative_to(sweep.directory).as_posix()
+        items.append(f'<li><a href="{html.escape(rel, quote=True)}">'
+                     f"{html.escape(p.parent.name)}</a></li>")
+    if not items:
+        return "<p>No executed configuration notebooks found.</p>"
+    return "<ul>" + "".join(items) + "</ul>"
+
+
+def table_html(df: Any) -> str:
+    """A DataFrame as an HTML table, every cell escaped."""
+    out: str = df.to_html(index=False, escape=True, na_rep="", border=0, classes="am-table")
+    return out

@@ -1,0 +1,328 @@
+"""The report's tables and notes: each returns a pandas DataFrame or a line of text."""
+
+from __future__ import annotations
+
+import html
+from typing import Any, Sequence
+
+from .. import targets as targets_mod
+from ..results import Result, baseline, has_default_stores
+from .load import (PEER_BATCHES, PEER_CLAIM_OPS_S, SIDE_BY_SIDE, SweepResults, backend,
+                   frontier_results, only_backend_differs, peer_rows, settings_tag,
+                   sharded_family, side_by_side, worker)
+from .plotting import MODE_ORDER
+
+
+def _round(x: Any, digits: int) -> Any:
+    return None if x is None else round(float(x), digits)
+
+
+def index_settings_table(results: Sequence[Result]) -> Any:
+    """Each index setting measured (bulk-1000, hash, concurrency 1), fastest first."""
+    import pandas as pd
+
+    rows = []
+    for r in sorted(frontier_results(results), key=lambda r: -r.throughput_ops_s):
+        assert r.search is not None
+        st = r.settings.get("stores", {})
+        rows.append({"setting": settings_tag(r) + (" (default)" if has_default_stores(r) else ""),
+                     "dtype": st.get("usearch_dtype"), "connectivity": st.get("hnsw_connectivity"),
+                     "expansion_add": st.get("hnsw_expansion_add"),
+                     "expansion_search": st.get("hnsw_expansion_search"),
+                     "items": r.items, "throughput ops/s": round(r.throughput_ops_s, 1),
+                     "recall@10": round(r.search["recall_at_10"], 4),
+                     "self-recall@1": r.integrity["self_recall_at_1"],
+                     "search p50 ms": round(r.search["p50_ms"], 4)})
+    return pd.DataFrame(rows)
+
+
+def index_settings_note(results: Sequence[Result], min_recall: float = 0.99) -> str:
+    """The defaults beside the alternatives, in this run's figures only (escaped)."""
+    rs = frontier_results(results)
+    default = [r for r in rs if has_default_stores(r)]
+    if not default:
+        return "<p>No bulk-1000 measurement with the default index settings.</p>"
+
+    def describe(r: Result) -> str:
+        assert r.search is not None
+        return (f"{settings_tag(r)}: {r.throughput_ops_s:,.0f} ops/s, recall@10 "
+                f"{r.search['recall_at_10']:.3f}, self-recall {r.integrity['self_recall_at_1']:.3f}")
+
+    d = default[0]
+    text = f"The defaults, {describe(d)}. "
+    faster = sorted((r for r in rs if r.throughput_ops_s > d.throughput_ops_s),
+                    key=lambda r: -r.throughput_ops_s)
+    if faster:
+        text += "Faster in this run: " + "; ".join(describe(r) for r in faster) + ". "
+    else:
+        text += "No other setting was faster in this run. "
+    text += (f"The defaults favour recall (recall@10 and self-recall near 1) over the last "
+             f"part of write speed; a setting below recall@10 {min_recall} trades away more "
+             "than a run-to-run difference (10-20 % on a shared machine) is worth.")
+    return f"<p>{html.escape(text)}</p>"
+
+
+def shards_table(results: Sequence[Result]) -> Any:
+    """Each sharded configuration beside the same one in one process: throughput, its
+    ratio to one shard, and the cores the run kept busy."""
+    import pandas as pd
+
+    family = sharded_family(results)
+    one = {(r.mode, r.batch_size, r.embedder): r.throughput_ops_s for r in family
+           if r.shards == 1}
+    rows = []
+    for r in sorted(family, key=lambda r: (r.mode, r.batch_size, r.embedder, r.shards)):
+        base = one.get((r.mode, r.batch_size, r.embedder))
+        rows.append({"configuration": f"{r.mode}-{r.batch_size}", "embedder": r.embedder,
+                     "shards": r.shards, "items": r.items,
+                     "throughput ops/s": round(r.throughput_ops_s, 1),
+                     "x one shard": None if not base else round(r.throughput_ops_s / base, 2),
+                     "cores busy": None if r.cores_busy is None else round(r.cores_busy, 2),
+                     "cores": r.environment.get("cpu_count"),
+                     "call p50 ms": round(r.latency_ms["p50"], 3),
+                     "lost": r.integrity["lost"], "orphans": r.integrity["orphans"],
+                     "recall@10": None if not r.search else round(r.search["recall_at_10"], 4)})
+    return pd.DataFrame(rows)
+
+
+def machines_table(results: Sequence[Result]) -> Any:
+    """With results from several workers (``sweep --cluster ... --on-every-worker``): each
+    configuration's throughput on each worker (the address, shown with its hostname), and
+    each worker's CPU model and cores. Empty when one worker (or none) measured all."""
+    import pandas as pd
+
+    workers = sorted({w for r in results if (w := worker(r))})
+    if len(workers) < 2:
+        return pd.DataFrame()
+    by: dict[str, dict[str, Any]] = {}
+    for r in results:
+        w = worker(r)
+        if w is None:
+            continue
+        row = by.setdefault(r.name.split("@", 1)[0], {"configuration": r.name.split("@", 1)[0]})
+        row[f"{w} ops/s"] = round(r.throughput_ops_s, 1)
+    described = {w: next(r.environment for r in results if worker(r) == w) for w in workers}
+    rows = [{"configuration": "(machine)", **{
+        f"{w} ops/s": f"{described[w].get('cpu_model')}, {described[w].get('cpu_count')} cores"
+        for w in workers}}]
+    return pd.DataFrame(rows + [by[k] for k in sorted(by)])
+
+
+def vector_stores_table(results: Sequence[Result]) -> Any:
+    """Every vector store measured in bulk-1000 and parallel-1 (hash embedder, concurrency
+    1, default settings otherwise): write throughput, the load split, search and recall,
+    the integrity check, and each backend's durability class and version."""
+    import pandas as pd
+
+    rows = []
+    for mode, batch in SIDE_BY_SIDE:
+        for r in sorted((r for r in side_by_side(results, mode, batch)
+                         if only_backend_differs(r)), key=lambda r: -r.throughput_ops_s):
+            assert r.search is not None
+            v = r.vector_load or {}
+            details = r.settings.get("store_details", {}).get("vector", {})
+            i = r.integrity
+            rows.append({
+                "vector store": backend(r), "version": details.get("version"),
+                "configuration": f"{mode}-{batch}", "items": r.items,
+                "throughput ops/s": round(r.throughput_ops_s, 1),
+                "insert s": _round(v.get("insert_s"), 3),
+                "optimize s": _round(v.get("optimize_s"), 3),
+                "load s": _round(v.get("load_s"), 3),
+                "dup check s": _round(v.get("check_s"), 3),
+                "vectors/s inserted": _round(v.get("insert_vectors_per_s"), 0),
+                "search": details.get("search"),
+                "search p50 ms": round(r.search["p50_ms"], 3),
+                "search p99 ms": round(r.search["p99_ms"], 3),
+                "recall@10": round(r.search["recall_at_10"], 4),
+                "self-recall@1": i["self_recall_at_1"],
+                "lost": i["lost"], "orphans": i["orphans"],
+                "durable": details.get("durability"),
+            })
+    return pd.DataFrame(rows)
+
+
+def peers_table(results: Sequence[Result]) -> Any:
+    """Each peer's add path beside the seed's modes and our bulk mode, same embedder and
+    machine: throughput, call and item latency, recall@10, integrity."""
+    import pandas as pd
+
+    rows = []
+    for r in sorted(peer_rows(results), key=lambda r: (r.embedder, r.batch_size,
+                                                        r.system == "agentmem", r.mode)):
+        i, s = r.integrity, r.search or {}
+        version = r.settings.get("store_details", {}).get("version") if r.system != "agentmem" \
+            else None
+        rows.append({
+            "system": r.system + (f" {version}" if version else ""),
+            "mode": "add(infer=False)" if r.system == "mem0" else r.mode,
+            "embedder": r.embedder, "batch": r.batch_size, "items": r.items,
+            "throughput ops/s": round(r.throughput_ops_s, 1),
+            "call p50 ms": round(r.latency_ms["p50"], 3), "call p99 ms": round(r.latency_ms["p99"], 3),
+            "item p50 ms": round(r.item_latency_ms["p50"], 4),
+            "item p99 ms": round(r.item_latency_ms["p99"], 4),
+            "recall@10": s.get("recall_at_10"), "lost": i["lost"], "orphans": i["orphans"],
+        })
+    return pd.DataFrame(rows)
+
+
+def peers_note(results: Sequence[Result]) -> str:
+    """How far each peer is from the 10,000 ops/s attributed to it, and how far the
+    seed's design is from the peer, from this run's figures only (escaped)."""
+    rows = peer_rows(results)
+    peers = [r for r in rows if r.system != "agentmem"]
+    if not peers:
+        return "<p>No peer system was measured in this run.</p>"
+    parts = []
+    for embedder in sorted({r.embedder for r in peers}):
+        best = max((r for r in peers if r.embedder == embedder), key=lambda r: r.throughput_ops_s)
+        text = (f"With the {embedder} embedder, {best.system}'s add(infer=False) measured at "
+                f"best {best.throughput_ops_s:,.0f} ops/s (batch {best.batch_size}): "
+                f"{PEER_CLAIM_OPS_S / max(best.throughput_ops_s, 1e-9):,.1f}x below the "
+                f"{PEER_CLAIM_OPS_S:,.0f} ops/s attributed to it.")
+        for mode in ("sequential", "parallel", "batch", "bulk"):
+            same = [r for r in rows if r.system == "agentmem" and r.embedder == embedder
+                    and r.mode == mode and r.batch_size == best.batch_size]
+            if same:
+                ours = same[0]
+                text += (f" The seed's design in {mode} mode at the same batch size: "
+                         f"{ours.throughput_ops_s:,.0f} ops/s, "
+                         f"{ours.throughput_ops_s / max(best.throughput_ops_s, 1e-9):,.1f}x "
+                         f"{best.system}.")
+        parts.append(text)
+    return "".join(f"<p>{html.escape(p)}</p>" for p in parts)
+
+
+def results_table(results: Sequence[Result]) -> Any:
+    """One row per configuration: throughput, latency, integrity, search."""
+    import pandas as pd
+
+    rows = []
+    for r in results:
+        i, s = r.integrity, r.search or {}
+        rows.append({
+            "configuration": r.name, "profile": r.profile, "embedder": r.embedder,
+            "mode": r.mode, "batch": r.batch_size, "concurrency": r.concurrency,
+            "items": r.items, "throughput ops/s": round(r.throughput_ops_s, 1),
+            "call p50 ms": round(r.latency_ms["p50"], 3), "call p99 ms": round(r.latency_ms["p99"], 3),
+            "item p50 ms": round(r.item_latency_ms["p50"], 4),
+            "acknowledged": i["acknowledged"], "failed": i["failed"], "lost": i["lost"],
+            "orphans": i["orphans"], "self-recall@1": i["self_recall_at_1"],
+            "search p50 ms": s.get("p50_ms"), "search p99 ms": s.get("p99_ms"),
+            "recall@10": s.get("recall_at_10"),
+            "worker": worker(r),
+            "shards": r.shards,
+            "cores busy": None if r.cores_busy is None else round(r.cores_busy, 2),
+            "harness µs/call": None if not r.harness else round(r.harness["per_call_us"]["p50"], 1),
+            "harness share": None if not r.harness else f"{r.harness['share_of_call_p50']:.1%}",
+        })
+    return pd.DataFrame(rows)
+
+
+def speedup_table(results: Sequence[Result]) -> Any:
+    """Throughput over sequential batch 1 of the same profile, embedder and concurrency."""
+    import pandas as pd
+
+    results = baseline(results)
+    base = {(r.profile, r.embedder, r.concurrency): r.throughput_ops_s
+            for r in results if r.mode == "sequential" and r.batch_size == 1}
+    rows = []
+    for r in results:
+        b = base.get((r.profile, r.embedder, r.concurrency))
+        rows.append({"configuration": r.name, "throughput ops/s": round(r.throughput_ops_s, 1),
+                     "sequential-1 ops/s": None if b is None else round(b, 1),
+                     "speedup": None if not b else round(r.throughput_ops_s / b, 2)})
+    return pd.DataFrame(rows)
+
+
+def target_table(catalogue: targets_mod.Catalogue, results: Sequence[Result]) -> Any:
+    """The phase-target table: each claim beside (a) the seed's model computed, with the
+    verdict on the claim, (b) the same model measured under the simulated profile and the
+    harness overhead (measured minus computed) with the calibration status, and (c) each
+    real measurement, met or missed, with measured / target."""
+    import pandas as pd
+
+    checks = {c.target.id: c for c in targets_mod.model_checks(catalogue, results)}
+    verdicts = targets_mod.evaluate(catalogue, results)
+    groups = targets_mod.groups(results)
+    by = {(v.target.id, v.group): v for v in verdicts}
+    rows = []
+    for t in catalogue.targets:
+        c = checks[t.id]
+        p = c.prediction
+        unit = "ms" if t.metric == "latency_p50_ms" else "ops/s"
+        row: dict[str, Any] = {"target": t.id, "claim (seed, predicted)": t.claim,
+                               "seed line": t.seed_line,
+                               "metric": ("throughput ops/s" if t.metric == "throughput_ops_s"
+                                          else "call p50 ms"),
+                               "target value": t.target, "gate": "yes" if t.gate else ""}
+        row["seed model, computed"] = (f"{c.computed:,.1f} {unit} ({p.mode}-{p.batch_size}, "
+                                       f"c{p.concurrency})")
+        row["claim vs its model"] = c.status
+        if c.measured is None:
+            row["seed model, simulated"] = "not simulated"
+            row["harness overhead"] = ""
+        else:
+            run = c.for_run
+            assert c.overhead is not None and c.calibration_error is not None and run is not None
+            row["seed model, simulated"] = f"{c.measured:,.1f} {unit}"
+            row["harness overhead"] = (f"{c.overhead:+,.1f} {unit}; fastest call "
+                                       f"{c.calibration_error:+.1%}")
+            if run.clients_busy < p.concurrency:
+                row["harness overhead"] += (f" (against the model for this run, "
+                                            f"{run.metric(t.metric):,.1f} {unit}: its calls keep "
+                                            f"{run.clients_busy:.1f} of {p.concurrency} clients busy)")
+        row["calibration"] = c.calibration
+        for g in groups:
+            v = by.get((t.id, g))
+            label = f"measured {g}"
+            if v is None or v.measured is None:
+                row[label] = "no measurement"
+            else:
+                row[label] = f"{v.measured:,.1f} ({v.ratio:.2f}x) {v.status}"
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def seed_consistency_table(catalogue: targets_mod.Catalogue) -> Any:
+    """The seed's own table: claimed throughput beside what its own latency implies."""
+    import pandas as pd
+
+    return pd.DataFrame([{
+        "seed row": c.row, "items": c.items, "latency ms (claimed)": c.latency_ms,
+        "throughput ops/s (claimed)": c.throughput_ops_s,
+        "items / latency (implied)": round(c.implied_ops_s, 1),
+        "consistent": "yes" if c.consistent else
+        f"NO: claims {c.throughput_ops_s / c.implied_ops_s:.1f}x what its latency implies",
+    } for c in catalogue.seed_claims])
+
+
+def environment_table(results: Sequence[Result]) -> Any:
+    """The machines and settings the results were measured with (distinct values)."""
+    import pandas as pd
+
+    rows: dict[str, set[str]] = {}
+    for r in results:
+        env = dict(r.environment)
+        packages = env.pop("packages", {})
+        for k, v in env.items():
+            rows.setdefault(k, set()).add(str(v))
+        for k, v in packages.items():
+            rows.setdefault(f"package {k}", set()).add(str(v))
+        for k, v in r.settings.get("stores", {}).items():
+            rows.setdefault(f"setting {k}", set()).add(str(v))
+        emb = r.settings.get("embedder", {})
+        rows.setdefault(f"embedder {r.embedder}", set()).add(
+            ", ".join(f"{k}={v}" for k, v in emb.items() if k not in ("name",)))
+        rows.setdefault("repeats / warmup / seed", set()).add(f"{r.repeats} / {r.warmup} / {r.seed}")
+    return pd.DataFrame([{"what": k, "value": "; ".join(sorted(v))} for k, v in sorted(rows.items())])
+
+
+def failures_table(sweep: SweepResults) -> Any:
+    import pandas as pd
+
+    rows = [{"configuration": f.get("name", "?"), "error": f.get("error", "?"),
+             "notebook": f.get("notebook", "")} for f in sweep.failures]
+    rows += [{"configuration": "(unreadable result)", "error": b, "notebook": ""}
+             for b in sweep.bad_files]
+    return pd.DataFrame(rows, columns=["configuration", "error", "notebook"])

@@ -1,0 +1,115 @@
+"""The package's structure: no import cycle among its modules (imports inside functions
+counted), the layers contract in pyproject.toml kept, and a low module loads little."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import grimp
+import pytest
+
+from conftest import ROOT
+
+
+def cycles(edges: dict[str, set[str]]) -> list[list[str]]:
+    """The strongly connected components of more than one module (or a module importing
+    itself): Tarjan's algorithm, iterative."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    on_stack: set[str] = set()
+    stack: list[str] = []
+    out: list[list[str]] = []
+    counter = 0
+    for root in sorted(edges):
+        if root in index:
+            continue
+        work = [(root, iter(sorted(edges.get(root, ()))))]
+        index[root] = low[root] = counter
+        counter += 1
+        stack.append(root)
+        on_stack.add(root)
+        while work:
+            node, children = work[-1]
+            for child in children:
+                if child not in index:
+                    index[child] = low[child] = counter
+                    counter += 1
+                    stack.append(child)
+                    on_stack.add(child)
+                    work.append((child, iter(sorted(edges.get(child, ())))))
+                    break
+                if child in on_stack:
+                    low[node] = min(low[node], index[child])
+            else:
+                work.pop()
+                if work:
+                    low[work[-1][0]] = min(low[work[-1][0]], low[node])
+                if low[node] == index[node]:
+                    component = []
+                    while True:
+                        m = stack.pop()
+                        on_stack.discard(m)
+                        component.append(m)
+                        if m == node:
+                            break
+                    if len(component) > 1 or node in edges.get(node, ()):
+                        out.append(sorted(component))
+    return out
+
+
+def test_the_cycle_finder_finds_cycles():
+    assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+    assert cycles({"a": {"a"}}) == [["a"]]
+    assert cycles({"a": {"b"}, "b": set()}) == []
+
+
+@pytest.fixture(scope="module")
+def graph():
+    return grimp.build_graph("agentmem_lab", cache_dir=None)
+
+
+def test_no_import_cycle_among_the_packages_modules(graph):
+    # grimp reads every import statement, those inside functions and TYPE_CHECKING blocks
+    # included: a cycle kept open only by a deferred import is still a cycle here.
+    edges = {m: set(graph.find_modules_directly_imported_by(m)) for m in graph.modules}
+    assert sum(len(v) for v in edges.values()) > 100  # the graph was really read
+    assert cycles(edges) == []
+
+
+def test_every_module_has_a_layer(graph):
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["importlinter"]
+    (contract,) = config["contracts"]
+    assert contract["type"] == "layers" and contract.get("exhaustive") is True
+    named = {f"agentmem_lab.{m.strip()}" for layer in contract["layers"]
+             for m in layer.replace("|", ":").split(":")}
+    top = {m for m in graph.modules if m.count(".") == 1}
+    assert top == named
+
+
+def test_the_layers_contract_is_kept():
+    lint = Path(sys.executable).parent / "lint-imports"  # import-linter's command
+    out = subprocess.run([str(lint), "--no-cache"], cwd=ROOT, capture_output=True, text=True)
+    assert out.returncode == 0 and "1 kept, 0 broken" in out.stdout, out.stdout[-2000:]
+
+
+def test_a_low_module_loads_only_what_it_needs():
+    code = ("import sys, agentmem_lab.stats; "
+            "print(sorted(m for m in sys.modules if m.startswith('agentmem_lab')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True)
+    assert out.stdout.strip() == "['agentmem_lab', 'agentmem_lab.stats']"
+
+
+def test_the_layers_page_shows_the_layers_as_they_are():
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["importlinter"]
+    layers = [[m.strip() for m in layer.replace("|", ":").split(":")]
+              for layer in config["contracts"][0]["layers"]]
+    page = (ROOT / "docs" / "layers.md").read_text()
+    rows = [line.split("|")[1:-1] for line in page.splitlines()
+            if line.startswith("| ") and line.split("|")[1].strip().isdigit()]
+    shown = [[m.strip(" `") for m in row[2].split(",")] for row in rows]
+    assert [int(row[0]) for row in rows] == list(range(len(layers), 0, -1))
+    assert shown == layers
