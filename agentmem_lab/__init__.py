@@ -1,7 +1,8 @@
 """agentmem-lab: measure (not predict) the memory write path of agent-memory systems.
 
 The names below are imported when first used, so that ``import agentmem_lab.stats`` (or
-any low module) loads that module and what it needs, not the whole library.
+any low module) loads that module and what it needs, not the whole library. The one thing
+done at import: the dependencies' telemetry is turned off (``privacy``).
 """
 
 from __future__ import annotations
@@ -9,7 +10,11 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
+from . import privacy
+
 __version__ = "0.1.0"
+
+privacy.quiet()  # before any dependency that phones home is imported (privacy.py says which)
 
 #: Public name -> the module that defines it.
 _LAZY = {

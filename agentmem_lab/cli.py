@@ -312,10 +312,35 @@ def _quiet_cancelled_writes() -> None:
                             category=RuntimeWarning)
 
 
+#: Seconds the interpreter gets to shut down after the command's work is done.
+EXIT_GRACE_S = 20.0
+
+
+def _exit_promptly(code: int) -> None:
+    """The command is done: make sure the process ends. Every store closes its worker
+    thread on every path; should one still be running (a thread that is not a daemon keeps
+    Python waiting at exit, forever if it waits on a queue), the process ends after
+    ``EXIT_GRACE_S`` with the command's own status and a line naming the thread."""
+    def force() -> None:
+        stuck = [t.name for t in threading.enumerate() if not t.daemon
+                 and t is not threading.main_thread()]
+        print(f"{PROG}: exiting although a worker thread did not stop ({', '.join(stuck)})",
+              file=sys.stderr, flush=True)
+        os._exit(code)
+
+    timer = threading.Timer(EXIT_GRACE_S, force)
+    timer.daemon = True
+    timer.start()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    """The command line (``argv`` None: ``sys.argv``, and the process is made to end once
+    the command is done); tests pass ``argv`` and keep their process."""
     try:
         code = _main(argv)
         sys.stdout.flush()  # a closed pipe shows here, inside this handler, not at exit
+        if argv is None:
+            _exit_promptly(code)
         return code
     except BrokenPipeError:
         # The reader went away (`agentmem-lab check DIR | head`): stop writing, quietly, as

@@ -24,6 +24,7 @@ import numpy.typing as npt
 from . import seedmodel, simclock
 from .errors import EmbedderError, MissingDependencyError, ModelNotInstalledError
 from .models import MINILM, installed_model_dir, read_manifest
+from .privacy import quiet_onnxruntime
 from .registry import Registry
 
 Vectors = npt.NDArray[np.float32]
@@ -179,6 +180,9 @@ class FastembedEmbedder(Embedder):
                 raise MissingDependencyError(
                     "fastembed", "pip install 'agentmem-lab[fastembed]'"
                 ) from None
+            import onnxruntime  # fastembed's runtime, imported by it above
+
+            quiet_onnxruntime(onnxruntime)
             if self._register is not None:
                 self._register()
             kwargs: dict[str, Any] = {}

@@ -8,6 +8,8 @@ import sys
 from importlib import metadata
 from typing import Any
 
+from . import privacy
+
 PACKAGES = ("agentmem-lab", "fastembed", "usearch", "aiosqlite", "numpy", "onnxruntime",
             "pandas", "papermill", "uvloop", "faiss-cpu", "qdrant-client", "chromadb",
             "lancedb", "sqlite-vec", "apsw", "mem0ai")
@@ -52,4 +54,5 @@ def capture(extra_packages: tuple[str | None, ...] = ()) -> dict[str, Any]:
         "worker": os.environ.get("AGENTMEM_LAB_WORKER"),
         "packages": {name: package_version(name) for name in names},
         "ci": bool(os.environ.get("CI")),
+        "telemetry_off": privacy.settings(),
     }

@@ -12,13 +12,14 @@ from pathlib import Path
 from typing import Any
 
 from .errors import MissingDependencyError
+from .report.page import FONT_STACK
 
 
 #: The page around a configuration's notebook: JupyterLab's own template inlines about
 #: 280 KB of CSS into every page (31 MB over the default sweep's 85 configurations).
 _LIGHT_PAGE = """<!DOCTYPE html>
 <html><head><meta charset="utf-8"><title>{title}</title><style>
-body {{ font-family: system-ui, sans-serif; max-width: 1100px; margin: auto; padding: 1em; }}
+body {{ font-family: {fonts}; max-width: 1100px; margin: auto; padding: 1em; }}
 pre {{ background: #f6f6f6; padding: 6px; overflow-x: auto; }}
 table {{ border-collapse: collapse; font-size: 12px; display: block; overflow-x: auto; }}
 td, th {{ padding: 2px 6px; border-bottom: 1px solid #ddd; white-space: nowrap; }}
@@ -53,13 +54,15 @@ def export_html(notebook_path: Path, html_path: Path, exclude_input: bool = Fals
     if light:
         import html as html_mod
 
-        body = _LIGHT_PAGE.format(title=html_mod.escape(notebook_path.parent.name), body=body)
+        body = _LIGHT_PAGE.format(title=html_mod.escape(notebook_path.parent.name), body=body,
+                                  fonts=FONT_STACK)
     tmp = html_path.with_suffix(".html.tmp")
     tmp.write_text(body, encoding="utf-8")
     os.replace(tmp, html_path)
 
 
 _KERNEL_MANAGER: Any = None
+_KERNEL_LOG: Any = None  # the open log of the kernel being started (``execute``)
 
 
 def _kernel_manager() -> Any:
@@ -77,6 +80,11 @@ def _kernel_manager() -> Any:
         folder = tempfile.mkdtemp(prefix="agentmem-lab-kernels-")
         atexit.register(shutil.rmtree, folder, True)
         count = iter(range(1 << 30))
+        # The kernels' IPython profile and matplotlib's caches live in that folder too,
+        # not under HOME (a user's own settings are kept where they set these variables;
+        # the kernels of one sweep share the font cache matplotlib builds once).
+        os.environ.setdefault("IPYTHONDIR", os.path.join(folder, "ipython"))
+        os.environ.setdefault("MPLCONFIGDIR", os.path.join(folder, "matplotlib"))
 
         class IpcKernelManager(AsyncKernelManager):  # type: ignore[misc]
             transport = CaselessStrEnum(["tcp", "ipc"], default_value="ipc", config=True)
@@ -84,6 +92,27 @@ def _kernel_manager() -> Any:
             @default("ip")
             def _ip_default(self) -> str:
                 return os.path.join(folder, f"kernel-{next(count)}")
+
+            async def start_kernel(self, **kw: Any) -> None:  # type: ignore[override]
+                # The kernel's own stdout and stderr (not its cells' output, which goes to
+                # the notebook) into the log beside the executed notebook: what a kernel
+                # or a library prints as it starts and stops never lands in the sweep's
+                # output between its progress lines.
+                if _KERNEL_LOG is not None:
+                    kw.setdefault("stdout", _KERNEL_LOG)
+                    kw.setdefault("stderr", _KERNEL_LOG)
+                await AsyncKernelManager.start_kernel(self, **kw)
+
+            async def _async_interrupt_kernel(self) -> None:
+                # jupyter_client interrupts (SIGINT) every kernel it shuts down, in case it
+                # is stuck. Papermill shuts a kernel down once its last cell has returned:
+                # the interrupt can then land while the kernel still finishes that
+                # message, and it logs "KeyboardInterrupt caught in kernel." in the
+                # sweep's output. An idle kernel needs no interrupt; a stuck one still
+                # gets the shutdown request, SIGTERM and SIGKILL that follow.
+                if self.shutting_down:
+                    return
+                await super()._async_interrupt_kernel()
 
         _KERNEL_MANAGER = IpcKernelManager
     return _KERNEL_MANAGER
@@ -95,9 +124,24 @@ def execute(src: Path, dst: Path, parameters: dict[str, Any], cwd: Path) -> None
         import papermill
     except ImportError:
         raise MissingDependencyError("papermill", "pip install 'agentmem-lab[notebooks]'") from None
-    papermill.execute_notebook(str(src), str(dst), parameters=parameters, progress_bar=False,
-                               cwd=str(cwd), kernel_name="python3", log_output=False,
-                               kernel_manager_class=_kernel_manager())
+    global _KERNEL_LOG
+    log_path = kernel_log(dst)
+    manager = _kernel_manager()
+    with open(log_path, "w", encoding="utf-8") as log:
+        _KERNEL_LOG = log
+        try:
+            papermill.execute_notebook(str(src), str(dst), parameters=parameters,
+                                       progress_bar=False, cwd=str(cwd), kernel_name="python3",
+                                       log_output=False, kernel_manager_class=manager)
+        finally:
+            _KERNEL_LOG = None
+    if log_path.stat().st_size == 0:
+        log_path.unlink()  # kept only when the kernel had something to say
+
+
+def kernel_log(executed: Path) -> Path:
+    """Where the kernel that executed ``executed`` wrote its own stdout and stderr."""
+    return executed.with_name(f"{executed.stem}.kernel.log")
 
 
 def error_text(exc: BaseException) -> str:

@@ -13,12 +13,15 @@ import importlib.util
 from typing import Any
 
 from .errors import MissingDependencyError
+from .privacy import quiet_onnxruntime
 
 
 def import_usearch_index() -> Any:
     """The ``usearch.index`` module, imported after onnxruntime when onnxruntime exists."""
     if importlib.util.find_spec("onnxruntime") is not None:
-        import onnxruntime  # noqa: F401  (load order, see the module docstring)
+        import onnxruntime  # (load order, see the module docstring)
+
+        quiet_onnxruntime(onnxruntime)
     try:
         import usearch.index
     except ImportError:

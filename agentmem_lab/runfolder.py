@@ -8,6 +8,7 @@ run keeps one of each per shard (``stores/shard-K/``).
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +28,7 @@ def prepare_out_dir(out: str | Path) -> Path:
         raise ConfigError("--out", f"{p} is an existing file, not a directory")
     try:
         p.mkdir(parents=True, exist_ok=True)
-        probe = p / ".write-probe"
+        probe = p / f".write-probe-{os.getpid()}"  # its own: two processes may probe at once
         probe.write_text("")
         probe.unlink()
     except OSError as exc:

@@ -19,6 +19,7 @@ from .assemble import build_result
 from .corpus import make_items
 from .embedders import Embedder
 from .errors import Interrupted, StorageError
+from .folderlock import FolderLock
 from .loops import run_in_own_loop
 from .measure import Measured, measure_in_process
 from .profiles import PROFILES
@@ -35,7 +36,8 @@ def run(config: RunConfig, out: str | Path) -> Result:
     was left."""
     out_dir = prepare_out_dir(out)
     try:
-        return _run(config, out_dir)
+        with FolderLock(out_dir, "run"):  # one process per folder, or one line naming it
+            return _run(config, out_dir)
     except (KeyboardInterrupt, asyncio.CancelledError):
         if (out_dir / "stores" / RUN_META).exists():
             hint = (f"no result written; the stores under {out_dir / 'stores'} are left for: "

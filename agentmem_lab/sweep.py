@@ -20,6 +20,7 @@ from typing import Any, Callable
 from .errors import ConfigError, Interrupted, ResultError
 from . import cluster as dask_cluster
 from .execute import error_text, execute, export_html
+from .folderlock import FolderLock
 from .paths import data_file, notebook, read_toml, reports_dir
 from .results import Result, config_name, write_json_atomic
 from .runconfig import RunConfig, from_parameters
@@ -173,6 +174,15 @@ def _run_sweep(configs: list[Planned], grid: str | Path | None, quick: bool,
         out_dir = Path(out)
 
     out_dir = prepare_out_dir(out_dir).resolve()
+    # One process per sweep folder; each configuration's run locks its own folder too.
+    with FolderLock(out_dir, "sweep"):
+        return _sweep_into(out_dir, configs, grid, quick, progress, on_config, keep_stores,
+                           cluster, on_every_worker, timestamped)
+
+
+def _sweep_into(out_dir: Path, configs: list[Planned], grid: str | Path | None, quick: bool,
+                progress: bool, on_config: Callable[[str], None] | None, keep_stores: bool,
+                cluster: str | None, on_every_worker: bool, timestamped: bool) -> SweepOutcome:
     write_json_atomic(out_dir / "sweep.json", {
         "quick": quick, "grid": str(grid or data_file("sweep.toml")),
         "configurations": [{"name": p.name, "parameters": p.parameters} for p in configs]})

@@ -28,6 +28,7 @@ import numpy as np
 from .embedders import get_embedder
 from .errors import ConfigError
 from .faults import unwrap
+from .folderlock import FolderLock
 from .runfolder import ACK_LOG, RUN_META, read_ack_log
 from .stores import CoreStore, StoreSettings, VectorStore, real_stores
 
@@ -38,6 +39,12 @@ async def verify(run_dir: str | Path, repair: bool = True, chunk: int = 1000) ->
     meta_path = stores_dir / RUN_META
     if not d.is_dir():
         raise ConfigError("DIR", f"{d} is not a directory")
+    with FolderLock(d, "verify", option="DIR"):  # never beside a run still writing
+        return await _verify(d, stores_dir, meta_path, repair, chunk)
+
+
+async def _verify(d: Path, stores_dir: Path, meta_path: Path, repair: bool,
+                  chunk: int) -> dict[str, Any]:
     if not meta_path.is_file():
         raise ConfigError("DIR", f"{d} holds no run (no stores/{RUN_META})")
     meta = json.loads(meta_path.read_text(encoding="utf-8"))

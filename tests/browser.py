@@ -3,7 +3,9 @@ which .ci/run installs when missing), driven by Playwright through its executabl
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -13,9 +15,40 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
                  "--disable-sync"]
 
 
-def check_page(path: Path, min_images: int) -> None:
+#: Two characters of a seed quote: drawn in the element's own font, a CJK font gives them
+#: different shapes; without one, both are the same empty box.
+_GLYPHS_DIFFER = """(args) => {
+  const [needle, a, b] = args;
+  const el = Array.from(document.querySelectorAll('td, th, p, li, span'))
+    .find(e => e.textContent.includes(needle));
+  if (!el) return null;
+  const font = getComputedStyle(el).font;
+  const draw = (ch) => {
+    const c = document.createElement('canvas'); c.width = 64; c.height = 64;
+    const g = c.getContext('2d'); g.font = font.replace(/\\d+(\\.\\d+)?px/, '40px');
+    g.fillStyle = '#000'; g.fillText(ch, 4, 48);
+    return Array.from(g.getImageData(0, 0, 64, 64).data).join(',');
+  };
+  return {width: el.getBoundingClientRect().width, font: getComputedStyle(el).fontFamily,
+          differ: draw(a) !== draw(b), inked: draw(a) !== draw(' ')};
+}"""
+
+
+def has_cjk_font() -> bool:
+    """A CJK font is installed (fontconfig; Debian's fonts-noto-cjk, which .ci/run installs)."""
+    try:
+        out = subprocess.run(["fc-list", ":lang=zh"], capture_output=True, text=True)
+    except OSError:
+        return False
+    return bool(out.stdout.strip())
+
+
+def check_page(path: Path, min_images: int, cjk: str | None = None) -> None:
     """The page renders with every image loaded, no console error, and no request that
-    leaves the file. Skips (at the end of the calling test) where Chromium is missing."""
+    leaves the file. ``cjk``: a quoted text the page holds, which must render in real
+    glyphs (two of its characters drawn differently) and take up width. Skips (at the end
+    of the calling test) where Chromium is missing; a missing CJK font skips the glyph check
+    here and fails it in CI, where .ci/run installs one."""
     executable = shutil.which("chromium") or shutil.which("chromium-browser")
     if executable is None:
         pytest.skip("Chromium is not installed (.ci/run installs Debian's chromium package)")
@@ -36,6 +69,9 @@ def check_page(path: Path, min_images: int) -> None:
             images = page.evaluate(
                 "Array.from(document.images).map(i => [i.complete, i.naturalWidth])")
             text = page.inner_text("body")
+            glyphs = None
+            if cjk is not None and (has_cjk_font() or os.environ.get("CI")):
+                glyphs = page.evaluate(_GLYPHS_DIFFER, [cjk, cjk[0], cjk[1]])
         finally:
             browser.close()
     assert len(images) >= min_images, images
@@ -43,3 +79,9 @@ def check_page(path: Path, min_images: int) -> None:
     assert errors == []
     assert [u for u in requests if not u.startswith(("file:", "data:"))] == []
     assert text.strip()
+    if cjk is not None:
+        if glyphs is None and not has_cjk_font() and not os.environ.get("CI"):
+            pytest.skip("no CJK font installed (Debian's fonts-noto-cjk); the rest was checked")
+        assert glyphs is not None, f"no element holds {cjk!r}"
+        assert glyphs["width"] > 0 and glyphs["inked"], glyphs
+        assert glyphs["differ"], f"{cjk[:2]!r} render as the same box: {glyphs}"

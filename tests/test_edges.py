@@ -29,18 +29,6 @@ def lab(*args: str, **kwargs) -> subprocess.Popen:
                             text=True, cwd=ROOT, preexec_fn=_default_sigint, **kwargs)
 
 
-@pytest.fixture
-def tiny_disk(tmp_path):
-    """A 2 MiB tmpfs (root only; skipped where mounting is not allowed)."""
-    mount = tmp_path / "tiny"
-    mount.mkdir()
-    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(mount)],
-                      capture_output=True).returncode != 0:
-        pytest.skip("cannot mount a tmpfs here (needs root)")
-    yield mount
-    subprocess.run(["umount", "-l", str(mount)], capture_output=True)
-
-
 @pytest.mark.parametrize("mode", ["bulk", "sequential"])
 def test_a_full_disk_ends_the_run_with_one_line_naming_store_file_and_cause(tiny_disk, mode):
     out = tiny_disk / "run"

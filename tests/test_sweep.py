@@ -106,11 +106,32 @@ def test_quick_sweep_end_to_end_and_check(tmp_path):
     # The smoke grid: one configuration of each kind the report shows (the default grid's
     # plan is checked above; `make report` runs it whole).
     out = tmp_path / "quick"
+    # HOME and the XDG folders empty: nothing of the sweep, its kernels or its runs lands
+    # there (no telemetry queue, no IPython profile, no matplotlib cache).
+    home = {name: tmp_path / name.lower() for name in ("HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME",
+                                                        "XDG_CONFIG_HOME", "XDG_DATA_HOME")}
+    for folder in home.values():
+        folder.mkdir()
+    env = {k: v for k, v in os.environ.items() if k not in ("IPYTHONDIR", "MPLCONFIGDIR")}
     proc = subprocess.run([sys.executable, "-m", "agentmem_lab.cli", "sweep", "--quick",
                            "--config", str(ROOT / "data" / "sweep_smoke.toml"),
-                           "--out", str(out), "--no-progress"],
-                          capture_output=True, text=True, timeout=900)
+                           "--out", str(out)],
+                          capture_output=True, text=True, timeout=900,
+                          env=dict(env, **{k: str(v) for k, v in home.items()}))
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-3000:]
+    assert {k: sorted(p.rglob("*")) for k, p in home.items()} == {k: [] for k in home}
+    # A clean sweep prints its progress (stderr) and its summary (stdout), nothing else:
+    # no kernel error line, no warning.
+    assert proc.stdout.splitlines() == [
+        "ran 15, skipped 0 (already complete), failed 0", f"report: {out / 'index.html'}"]
+    bar = re.compile(r"^[\w.@-]*:? *\d+%\|.*\| *\d+/\d+ \[.*\]$")
+    noise = [seg for seg in re.split(r"[\r\n]", proc.stderr) if seg.strip()
+             and not bar.match(seg.strip())]
+    assert noise == [], noise[:5]
+    for executed in sorted(out.glob("configs/*/benchmark.ipynb")) + [out / "report.ipynb"]:
+        streams = [o for c in json.loads(executed.read_text())["cells"]
+                   for o in c.get("outputs", []) if o.get("name") == "stderr"]
+        assert streams == [], (executed.parent.name, streams[:1])
     # no kernel warning per configuration: the kernels talk over IPC sockets
     assert "without encryption" not in proc.stderr + proc.stdout
     assert "WARNING" not in proc.stderr, proc.stderr[-3000:]
@@ -145,7 +166,7 @@ def test_quick_sweep_end_to_end_and_check(tmp_path):
     assert main(["check", str(out)]) == expected
     # the first screen states the verdicts; the page renders in a real browser
     assert html.index("The answers") < html.index("Phase targets")
-    check_page(out / "index.html", min_images=6)
+    check_page(out / "index.html", min_images=6, cjk="吞吐量")  # a seed quote, in real glyphs
 
 
 def test_check_exit_codes_on_known_results(tmp_path, capsys):

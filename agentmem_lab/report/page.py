@@ -13,7 +13,14 @@ from .load import SweepResults, backend, only_backend_differs, sharded_family, s
 
 #: Tables scroll inside their section instead of running off the page; every figure scales
 #: to the page width.
+#: The page's fonts, with CJK fallbacks named: the report quotes the seed's own lines, in
+#: Chinese, and a stack without them leaves the choice (and empty boxes) to the browser.
+FONT_STACK = ('system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans", "Noto Sans CJK SC", '
+              '"Noto Sans SC", "Source Han Sans SC", "PingFang SC", "Hiragino Sans GB", '
+              '"Microsoft YaHei", "WenQuanYi Micro Hei", sans-serif')
+
 PAGE_CSS = """<style>
+body, .jp-RenderedHTMLCommon, table.am-table { font-family: """ + FONT_STACK + """; }
 .jp-RenderedHTMLCommon table.am-table, table.am-table { display: block; max-width: 100%;
   overflow-x: auto; font-size: 12px; border-collapse: collapse; }
 table.am-table td, table.am-table th { white-space: nowrap; padding: 2px 6px; }

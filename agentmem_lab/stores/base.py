@@ -436,14 +436,20 @@ class StoreSet:
         return iter((self.core, self.vector, self.history))
 
     async def open(self) -> "StoreSet":
-        opened: list[Store] = []
+        """Open the three; if one fails, close every one again (the one that failed too:
+        a connection it made before failing would keep its thread, and the process, alive),
+        and let the first error speak."""
+        tried: list[Store] = []
         try:
             for store in self:
+                tried.append(store)
                 await store.open()
-                opened.append(store)
         except BaseException:
-            for store in opened:
-                await store.close()
+            for store in tried:
+                try:
+                    await store.close()
+                except Exception:
+                    pass
             raise
         return self
 

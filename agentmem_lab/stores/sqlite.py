@@ -46,10 +46,25 @@ class _SqliteStore(Store):
         except ImportError:  # pragma: no cover - a core dependency
             raise MissingDependencyError("aiosqlite", "pip install aiosqlite") from None
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = await aiosqlite.connect(self.path, isolation_level=None)
-        await self._db.execute("PRAGMA journal_mode=WAL")
-        await self._db.execute(f"PRAGMA synchronous={self.synchronous}")
-        await self._db.execute(self.ddl)
+        try:
+            self._db = await aiosqlite.connect(self.path, isolation_level=None)
+            await self._db.execute("PRAGMA journal_mode=WAL")
+            await self._db.execute(f"PRAGMA synchronous={self.synchronous}")
+            await self._db.execute(self.ddl)
+        except sqlite3.Error as exc:
+            # Closed before raising: an open aiosqlite connection's thread is not a daemon,
+            # and would keep the process from exiting after its one-line error.
+            await self._close_quietly()
+            raise self._refused(exc) from None
+        except BaseException:
+            await self._close_quietly()
+            raise
+
+    async def _close_quietly(self) -> None:
+        try:
+            await self.close()
+        except Exception:
+            pass
 
     async def close(self) -> None:
         if self._db is not None:
