@@ -157,6 +157,7 @@ def _add_check_options(p: argparse.ArgumentParser) -> None:
 
 def _cmd_check(args: argparse.Namespace) -> int:
     from . import report, targets
+    from .results import STAGES_FILE
 
     if not Path(args.dir).is_dir():
         raise ConfigError("DIR", f"{args.dir} is not a directory")
@@ -164,15 +165,25 @@ def _cmd_check(args: argparse.Namespace) -> int:
     if not sweep.results:
         raise ConfigError("DIR", f"no result.json below {args.dir}")
     catalogue = targets.load(args.targets)
-    print("The seed's claims against its own latency model (computed; simulated = the same "
-          "model measured by the harness):")
+    print("Every numeric claim of the seed against its own latency model (computed; "
+          "simulated = the same model measured by the harness):")
     for line in targets.format_model_table(targets.model_checks(catalogue, sweep.results)):
         print(line)
     print()
-    print("The seed's claims against real measurements:")
-    verdicts = targets.evaluate(catalogue, sweep.results)
+    print("Every claim against the real measurements (predictions: the best figure, no "
+          "verdict):")
+    if sweep.stages is None:
+        print(f"(no {STAGES_FILE} in {args.dir}: the stage claims are not measured; "
+              f"agentmem-lab stages {args.dir} measures them)")
+    verdicts = targets.evaluate(catalogue, sweep.results, sweep.stages)
     for line in targets.format_table(catalogue, verdicts):
         print(line)
+    n = targets.counts(targets.model_checks(catalogue, sweep.results), verdicts)
+    print(f"claims: {n['claims']}; against its own model: {n['reproduced']} reproduced, "
+          f"{n['contradicts its own model']} contradict it, {n['not from the model']} not "
+          f"from the model, {n['prediction of future work']} predictions; measured: "
+          + "; ".join(f"{g} {m['met']} met, {m['missed']} missed, {m['no measurement']} "
+                      "not measured" for g, m in n["measured"].items()))
     failures = targets.gate_failures(catalogue, verdicts)
     group = targets.gate_group(catalogue)
     if failures:
@@ -234,6 +245,50 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     return 0
 
 
+def _add_stages_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("dir", metavar="DIR", help="a sweep folder: stages.json is written there")
+    p.add_argument("--embedder", action="append", default=None, metavar="NAME",
+                   help="an embedder to measure alone (repeatable; default: hash, and minilm "
+                        "when installed)")
+    p.add_argument("--rounds", type=int, default=3, metavar="R",
+                   help="rounds by turns, medians (default 3)")
+
+
+def _cmd_stages(args: argparse.Namespace) -> int:
+    from . import stages
+    from .embedders import check_embedder_name
+    from .errors import ModelNotInstalledError
+    from .folderlock import FolderLock
+    from .models import MINILM, installed_model_dir
+    from .runfolder import prepare_out_dir
+
+    if args.rounds < 1:
+        raise ConfigError("--rounds", f"must be >= 1, got {args.rounds}")
+    names = args.embedder
+    if names is None:
+        names = ["hash"]
+        try:
+            installed_model_dir(MINILM)
+            names.append("minilm")
+        except ModelNotInstalledError:
+            pass
+    for name in names:
+        check_embedder_name(name)
+    out = prepare_out_dir(args.dir)
+    with FolderLock(out, "stages", option="DIR"):
+        figures = stages.measure(names, rounds=args.rounds)
+        path = stages.write(out, figures)
+    for name, points in figures["embed"].items():
+        print(f"embed_batch, {name}: " + ", ".join(
+            f"x{p['speedup']:.2f} at {n}" for n, p in points.items())
+            + " (against single embeds; the seed: 5x at 10, 10x at 100, 5-10x)")
+    w = figures["writes"]
+    print(f"store writes, embedding out: parallel {w['parallel_ops_s']:,.0f} ops/s over "
+          f"sequential {w['sequential_ops_s']:,.0f}: x{w['speedup']:.2f} (the seed: 2-3x)")
+    print(f"stages: {path}")
+    return 0
+
+
 def _add_plugins_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--kind", choices=("system", "vector store", "embedder"), default=None,
                    help="list one kind only")
@@ -277,6 +332,8 @@ COMMANDS: list[tuple[str, str, Callable[[argparse.ArgumentParser], None],
      _add_verify_options, _cmd_verify),
     ("models", "build local embedding models offline (models install minilm)",
      _add_models_options, _cmd_models),
+    ("stages", "measure the seed's stage claims alone (batch embedding, parallel writes) "
+               "into a sweep folder's stages.json", _add_stages_options, _cmd_stages),
     ("plugins", "list the systems, vector stores and embedders installed, built-in and "
                 "plug-ins, with their versions", _add_plugins_options, _cmd_plugins),
 ]

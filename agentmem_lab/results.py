@@ -26,6 +26,10 @@ from .errors import ResultError
 #    (CPU seconds of the measured calls over their wall seconds) (issue 14).
 SCHEMA_VERSION = 3
 
+#: A sweep's stage figures (``stages``: the embedder alone, the stores alone), beside its
+#: configurations' result.json files.
+STAGES_FILE = "stages.json"
+
 #: The declared defaults of every store setting (what ``StoreSettings()`` holds).
 DEFAULT_STORES = {s.name: s.default for s in declared.of_scope("stores")}
 

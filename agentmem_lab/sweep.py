@@ -17,6 +17,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable
 
+from . import stages
 from .errors import ConfigError, Interrupted, ResultError
 from . import cluster as dask_cluster
 from .execute import error_text, execute, export_html
@@ -26,6 +27,11 @@ from .results import Result, config_name, write_json_atomic
 from .runconfig import RunConfig, from_parameters
 from .runfolder import prepare_out_dir
 from .shards import shard_count
+
+
+#: Rounds of the stage measurement in a full sweep (medians; 1 with --quick): 2 keep it
+#: near 10 s on the 2-core machine with MiniLM, inside make report's budget.
+STAGE_ROUNDS = 2
 
 
 @dataclass(frozen=True)
@@ -232,6 +238,7 @@ def _sweep_into(out_dir: Path, configs: list[Planned], grid: str | Path | None, 
     finally:
         if bar is not None:
             bar.close()
+    measure_stages(out_dir, configs, quick)
     report_nb = out_dir / "report.ipynb"
     execute(notebook("report.ipynb"), report_nb, {"results_dir": str(out_dir)}, bench.parent)
     export_html(report_nb, out_dir / "index.html", exclude_input=True)
@@ -244,6 +251,31 @@ def _sweep_into(out_dir: Path, configs: list[Planned], grid: str | Path | None, 
         tmp.symlink_to(out_dir.name)
         os.replace(tmp, latest)
     return outcome
+
+
+def stage_embedders(configs: list[Planned]) -> list[str]:
+    """The embedders the sweep measures with real components: the stage claims are judged
+    for each (the embedder alone, and the stores alone)."""
+    names: list[str] = []
+    for p in configs:
+        e = p.parameters.get("embedder", "hash")
+        if p.parameters.get("profile", "real") == "real" and e not in names:
+            names.append(e)
+    return names
+
+
+def measure_stages(out_dir: Path, configs: list[Planned], quick: bool) -> None:
+    """The stage figures (``stages``) into the sweep folder; a failure is recorded there and
+    shown, never fatal (the report then says the stage claims were not measured)."""
+    names = stage_embedders(configs)
+    if not names:
+        return
+    try:
+        figures = stages.measure(names, rounds=1 if quick else STAGE_ROUNDS)
+    except Exception as exc:  # recorded and shown, like a failed configuration
+        figures = {"version": stages.STAGES_VERSION, "embed": {}, "writes": None,
+                   "error": f"{type(exc).__name__}: {str(exc).strip().splitlines()[0] if str(exc).strip() else ''}"}
+    stages.write(out_dir, figures)
 
 
 def write_compare_html(base: str | Path, new: str | Path, threshold_pct: float,

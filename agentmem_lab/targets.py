@@ -14,7 +14,7 @@ twice, and the two are kept apart:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
@@ -24,7 +24,14 @@ from .paths import data_file, read_toml
 from .results import Result, baseline
 from .stats import split_sizes
 
-METRICS = {"throughput_ops_s": "higher", "latency_p50_ms": "lower"}
+METRICS = {"throughput_ops_s": "higher", "latency_p50_ms": "lower", "speedup": "higher",
+           "embed_latency_ms": "lower"}
+#: The kinds of claim: a figure of one configuration, a speed-up of one configuration over
+#: another, a speed-up of one stage measured alone, and a prediction of future work.
+KINDS = ("absolute", "ratio", "stage", "prediction")
+STAGES = ("embed", "writes")
+#: The seed's own modes (its design); bulk is this project's.
+SEED_MODES = ("sequential", "parallel", "batch")
 
 
 def default_targets_path() -> Path:
@@ -33,33 +40,108 @@ def default_targets_path() -> Path:
 
 @dataclass(frozen=True)
 class Target:
+    """One numeric claim of the seed, with the line it comes from.
+
+    - absolute: ``metric`` of the configuration (``mode``, ``batch_size``, ``concurrency``);
+    - ratio: a speed-up of that configuration ``over`` another (``{mode, batch_size,
+      concurrency}``): throughput over throughput, or latency under latency. ``reading``
+      says which baseline was taken, the seed's stated one or the one its numbers imply;
+    - stage: a speed-up (or a latency) of one stage measured alone (``stages``): ``embed``
+      (``embed_batch`` of ``texts`` against single embeds) or ``writes`` (parallel against
+      sequential store writes, the embedding taken out);
+    - prediction: future work the seed does not claim to have reached: no verdict, only
+      what the bench measured that bears on it (``bears_on``).
+
+    ``high``: the top of a claimed range (``target`` its low end); a range is met at or
+    above its low end (``met_when = "at_least"``, how the seed's ranges read) or inside it
+    (``"inside"``).
+    """
+
     id: str
     claim: str
     seed_line: str
-    mode: str
-    batch_size: int  # 0 with mode "*": any
-    concurrency: int | str  # 1, or "max"
     metric: str
     target: float
+    mode: str = "*"
+    batch_size: int = 0  # 0: any
+    concurrency: int | str = 1  # 1, or "max"
+    high: float | None = None
+    met_when: str = "at_least"
+    over: dict[str, Any] | None = None
+    stage: str | None = None
+    texts: int = 0
+    prediction: bool = False
+    reading: str = ""
+    bears_on: str = ""
     gate: bool = False
     from_model: bool = True  # false: the seed states it as measured or expected, not derived
 
     def __post_init__(self) -> None:
+        def bad(text: str) -> ConfigError:
+            return ConfigError("targets", f"{self.id}: {text}")
+
         if self.metric not in METRICS:
-            raise ConfigError("targets", f"{self.id}: metric must be one of "
-                                         f"{', '.join(METRICS)}, got {self.metric!r}")
+            raise bad(f"metric must be one of {', '.join(METRICS)}, got {self.metric!r}")
         if not (self.concurrency == "max" or (isinstance(self.concurrency, int)
                                                and self.concurrency >= 1)):
-            raise ConfigError("targets", f"{self.id}: concurrency must be >= 1 or \"max\"")
+            raise bad('concurrency must be >= 1 or "max"')
         if self.target <= 0:
-            raise ConfigError("targets", f"{self.id}: target must be > 0")
+            raise bad("target must be > 0")
+        if self.high is not None and self.high < self.target:
+            raise bad("high must be at least target (the low end)")
+        if self.met_when not in ("at_least", "inside"):
+            raise bad('met_when must be "at_least" or "inside"')
+        if self.stage is not None and self.stage not in STAGES:
+            raise bad(f"stage must be one of {', '.join(STAGES)}")
+        if self.stage == "embed" and self.texts < 1:
+            raise bad("an embed stage names its texts")
+        if self.over is not None and set(self.over) - {"mode", "batch_size", "concurrency"}:
+            raise bad("over names mode, batch_size and concurrency only")
+        if self.metric in ("speedup", "embed_latency_ms") and self.stage is None:
+            raise bad(f"metric {self.metric} is a stage's")
+        if self.over is not None and self.metric not in ("throughput_ops_s", "latency_p50_ms"):
+            raise bad("a ratio compares throughput or latency")
+
+    @property
+    def kind(self) -> str:
+        if self.prediction:
+            return "prediction"
+        if self.stage is not None:
+            return "stage"
+        return "ratio" if self.over is not None else "absolute"
 
     @property
     def better(self) -> str:
-        return METRICS[self.metric]
+        return "higher" if self.kind == "ratio" else METRICS[self.metric]
+
+    @property
+    def unit(self) -> str:
+        if self.kind in ("ratio",) or self.metric == "speedup":
+            return "x"
+        return "ms" if self.metric in ("latency_p50_ms", "embed_latency_ms") else "ops/s"
+
+    def claimed(self) -> str:
+        """The claim's value as the seed states it: ``2-2.5x``, ``5,000-10,000 ops/s``."""
+        def num(x: float) -> str:
+            return f"{x:,.1f}".rstrip("0").rstrip(".") if x < 100 else f"{x:,.0f}"
+
+        value = num(self.target) + ("" if self.high is None else f"-{num(self.high)}")
+        return value + ("x" if self.unit == "x" else f" {self.unit}")
 
     def met(self, value: float) -> bool:
-        return value >= self.target if self.better == "higher" else value <= self.target
+        if self.better == "lower":
+            return value <= (self.high if self.high is not None else self.target)
+        if self.high is not None and self.met_when == "inside":
+            return self.target <= value <= self.high
+        return value >= self.target
+
+    def baseline(self) -> "Target":
+        """The configuration a ratio is over, as a target of its own (for selection)."""
+        assert self.over is not None
+        return replace(self, id=f"{self.id}:over", over=None,
+                       mode=str(self.over.get("mode", self.mode)),
+                       batch_size=int(self.over.get("batch_size", self.batch_size)),
+                       concurrency=self.over.get("concurrency", self.concurrency))
 
 
 @dataclass(frozen=True)
@@ -70,6 +152,11 @@ class SeedClaim:
     items: int
     latency_ms: float
     throughput_ops_s: float
+    improvement: float = 0.0  # the table's improvement column (提升), as printed
+
+    @property
+    def item_latency_ms(self) -> float:
+        return self.latency_ms / self.items
 
     @property
     def implied_ops_s(self) -> float:
@@ -130,20 +217,49 @@ def select(target: Target, results: Sequence[Result]) -> Result | None:
         pool = [r for r in pool if r.concurrency == target.concurrency]
     if not pool:
         return None
+    better = METRICS[target.metric]
     key = (lambda r: metric_value(r, target.metric))
-    return max(pool, key=key) if target.better == "higher" else min(pool, key=key)
+    return max(pool, key=key) if better == "higher" else min(pool, key=key)
+
+
+def speedup(metric: str, new: float, base: float) -> float:
+    """How many times better ``new`` is than ``base``: throughput over throughput, or
+    latency under latency."""
+    return new / base if metric == "throughput_ops_s" else base / new
+
+
+def stage_value(target: Target, stages: dict[str, Any] | None, embedder: str) -> float | None:
+    """A stage target's figure from ``stages.json`` (``stages``), for the group's embedder."""
+    if not stages:
+        return None
+    if target.stage == "writes":
+        writes = stages.get("writes") or {}
+        value = writes.get("speedup")
+        return None if value is None else float(value)
+    point = (stages.get("embed") or {}).get(embedder, {}).get(str(target.texts))
+    if not point:
+        return None
+    value = point["speedup"] if target.metric == "speedup" else point["batch_ms"]
+    return None if value is None else float(value)
 
 
 @dataclass(frozen=True)
 class Verdict:
-    """A target judged against one group of real measurements: met or missed."""
+    """A target judged against one group of real measurements: met or missed (a
+    prediction: no verdict, only the figure that bears on it)."""
 
     target: Target
     group: str  # "real:<embedder>"
     result: Result | None
+    base: Result | None = None  # a ratio's baseline configuration
+    value: float | None = None  # the figure judged (a ratio or a stage's; else the result's)
 
     @property
     def measured(self) -> float | None:
+        if self.value is not None:
+            return self.value
+        if self.target.kind in ("ratio", "stage"):
+            return None
         return None if self.result is None else metric_value(self.result, self.target.metric)
 
     @property
@@ -154,11 +270,25 @@ class Verdict:
     @property
     def met(self) -> bool | None:
         m = self.measured
-        return None if m is None else self.target.met(m)
+        if m is None or self.target.kind == "prediction":
+            return None
+        return self.target.met(m)
 
     @property
     def status(self) -> str:
+        if self.target.kind == "prediction":
+            return "prediction: no verdict"
         return {None: "no measurement", True: "met", False: "missed"}[self.met]
+
+    @property
+    def configurations(self) -> str:
+        """What was measured: the result's name, over the baseline's for a ratio."""
+        if self.target.kind == "stage":
+            return (f"the {self.group.partition(':')[2]} embedder alone" if self.target.stage
+                    == "embed" else "the stores alone (embedding taken out)")
+        if self.result is None:
+            return "-"
+        return self.result.name + ("" if self.base is None else f" over {self.base.name}")
 
 
 def groups(results: Iterable[Result]) -> list[str]:
@@ -172,57 +302,106 @@ def in_group(result: Result, group: str) -> bool:
     return result.profile == profile and result.embedder == embedder
 
 
-def evaluate(catalogue: Catalogue, results: Sequence[Result]) -> list[Verdict]:
+def judge(t: Target, members: Sequence[Result], group: str,
+          stages: dict[str, Any] | None = None) -> Verdict:
+    """One target against one group's results (and the stage figures)."""
+    if t.kind == "stage":
+        return Verdict(t, group, None, value=stage_value(t, stages, group.partition(":")[2]))
+    if t.kind == "prediction":
+        best = max(members, key=lambda r: r.throughput_ops_s, default=None)
+        return Verdict(t, group, best, value=None if best is None else best.throughput_ops_s)
+    r = select(t, members)
+    if t.kind == "absolute":
+        return Verdict(t, group, r)
+    b = select(t.baseline(), members)
+    value = None if r is None or b is None else speedup(t.metric, metric_value(r, t.metric),
+                                                        metric_value(b, t.metric))
+    return Verdict(t, group, r, b, value)
+
+
+def evaluate(catalogue: Catalogue, results: Sequence[Result],
+             stages: dict[str, Any] | None = None, modes: Sequence[str] | None = None
+             ) -> list[Verdict]:
     """Verdicts per group of real measurements, on the results with default store settings
-    (frontier variants of the index settings are shown beside, not judged)."""
-    results = baseline(results)
+    (frontier variants of the index settings are shown beside, not judged). ``modes``: judge
+    on those modes' results alone (``SEED_MODES``: the seed's own design)."""
+    results = [r for r in baseline(results) if modes is None or r.mode in modes]
     out = []
     for group in groups(results):
         members = [r for r in results if in_group(r, group)]
         for t in catalogue.targets:
-            out.append(Verdict(t, group, select(t, members)))
+            out.append(judge(t, members, group, stages))
     return out
+
+
+def stage_model(target: Target) -> float:
+    """A stage claim's figure in the seed's own model: batch embedding against single
+    embeds (its EMBED_POINTS), or parallel against sequential writes (its store latencies)."""
+    if target.stage == "writes":
+        writes = seedmodel.STORE_LATENCY_MS.values()
+        return sum(writes) / max(writes)
+    n = target.texts
+    if target.metric == "embed_latency_ms":
+        return seedmodel.embed_latency_ms(n)
+    return n * seedmodel.embed_latency_ms(1) / seedmodel.embed_latency_ms(n)
 
 
 @dataclass(frozen=True)
 class ModelCheck:
     """One claim against the seed's model: computed (the verdict on the claim) and measured
-    under the simulated profile (the harness's calibration)."""
+    under the simulated profile (the harness's calibration, for a configuration's figure)."""
 
     target: Target
-    prediction: seedmodel.Prediction  # the model at the configuration judged
+    prediction: seedmodel.Prediction | None  # the model at the configuration judged
     simulated: Result | None  # the simulated run of that configuration, if any
     model_tolerance: float = 0.03
     calibration_tolerance: float = 0.03
+    value: float | None = None  # a ratio's or stage's figure in the model
+    where: str = ""  # what the model was computed at
+    simulated_value: float | None = None  # a ratio under the simulated profile
 
     @property
     def for_run(self) -> seedmodel.Prediction | None:
         """The model applied to the simulated run's own shape (its calls in its repeats):
         what the harness must reproduce. A run of 3 calls in 3 repeats keeps one client
         busy whatever its concurrency."""
-        if self.simulated is None:
+        if self.simulated is None or self.prediction is None or self.target.kind != "absolute":
             return None
         r = self.simulated
 
         return self.prediction.for_run(split_sizes(-(-r.items // r.batch_size), r.repeats))
 
     @property
-    def computed(self) -> float:
+    def computed(self) -> float | None:
+        if self.value is not None:
+            return self.value
+        if self.prediction is None or self.target.kind != "absolute":
+            return None
         return self.prediction.metric(self.target.metric)
 
     @property
     def status(self) -> str:
         """The verdict on the claim, against its own model computed."""
-        if not self.target.from_model:
+        t = self.target
+        if t.kind == "prediction":
+            return "prediction of future work"
+        if not t.from_model:
             return "not from the model"
-        if abs(self.target.target / self.computed - 1.0) <= self.model_tolerance:
+        c = self.computed
+        assert c is not None
+        low, high = t.target, t.high if t.high is not None else t.target
+        tol = self.model_tolerance
+        if low * (1 - tol) <= c <= high * (1 + tol):
             return "reproduced"
         return "contradicts its own model"
 
     @property
     def measured(self) -> float | None:
-        return None if self.simulated is None else metric_value(self.simulated,
-                                                                self.target.metric)
+        if self.target.kind == "ratio":
+            return self.simulated_value
+        if self.simulated is None or self.target.kind != "absolute":
+            return None
+        return metric_value(self.simulated, self.target.metric)
 
     @property
     def overhead(self) -> float | None:
@@ -235,7 +414,7 @@ class ModelCheck:
     def calibration_error(self) -> float | None:
         """The simulated run's fastest call against the model's call latency, as a fraction
         (the fastest call: a loaded machine slows some calls, not the harness's floor)."""
-        if self.simulated is None:
+        if self.simulated is None or self.prediction is None or self.target.kind != "absolute":
             return None
         fastest = self.simulated.latency_ms.get("min", min(self.simulated.samples_ms))
         return float(fastest) / self.prediction.latency_ms - 1.0
@@ -262,28 +441,53 @@ def _model_config(target: Target, results: Sequence[Result]) -> tuple[str, int, 
     else:
         concurrency = int(target.concurrency)
         pool = [r for r in pool if r.concurrency == concurrency]
-    if target.mode != "*":
-        return target.mode, target.batch_size or 1, concurrency
+    modes = ("sequential", "parallel", "batch", "bulk") if target.mode == "*" else (target.mode,)
+    if target.mode != "*" and target.batch_size:
+        return target.mode, target.batch_size, concurrency
     configs = {(r.mode, r.batch_size, r.concurrency) for r in pool} or {
-        (m, b, concurrency) for m in ("sequential", "parallel", "batch", "bulk")
-        for b in (1, 10, 100, 1000)}
+        (m, b, concurrency) for m in modes for b in (1, 10, 100, 1000)}
+    better = METRICS[target.metric]
     key = (lambda c: seedmodel.predict(*c).metric(target.metric))
     ordered = sorted(configs)  # ties (batch and bulk at 1,000 both take 600 ms) go one way
-    return max(ordered, key=key) if target.better == "higher" else min(ordered, key=key)
+    return max(ordered, key=key) if better == "higher" else min(ordered, key=key)
+
+
+def _simulated(results: Sequence[Result], config: tuple[str, int, int]) -> Result | None:
+    mode, batch, concurrency = config
+    found = [r for r in results if r.profile == "simulated" and r.mode == mode
+             and r.batch_size == batch and r.concurrency == concurrency]
+    return found[0] if found else None
+
+
+def model_check(catalogue: Catalogue, t: Target, results: Sequence[Result]) -> ModelCheck:
+    """One target against the seed's model, computed and (where simulated) measured."""
+    tol = (catalogue.model_tolerance, catalogue.calibration_tolerance)
+    if t.kind == "prediction":
+        return ModelCheck(t, None, None, *tol, where="future work: no model figure")
+    if t.kind == "stage":
+        where = (f"{t.texts} texts: {t.texts} x {seedmodel.embed_latency_ms(1):g} ms against "
+                 f"{seedmodel.embed_latency_ms(t.texts):g} ms" if t.stage == "embed" else
+                 "writes: sum of the stores' latencies over the slowest")
+        return ModelCheck(t, None, None, *tol, value=stage_model(t), where=where)
+    config = _model_config(t, results)
+    p = seedmodel.predict(*config)
+    where = f"{config[0]}-{config[1]}, c{config[2]}"
+    if t.kind == "absolute":
+        return ModelCheck(t, p, _simulated(results, config), *tol, where=where)
+    base_config = _model_config(t.baseline(), results)
+    b = seedmodel.predict(*base_config)
+    value = speedup(t.metric, p.metric(t.metric), b.metric(t.metric))
+    sim, sim_base = _simulated(results, config), _simulated(results, base_config)
+    sim_value = None if sim is None or sim_base is None else speedup(
+        t.metric, metric_value(sim, t.metric), metric_value(sim_base, t.metric))
+    return ModelCheck(t, p, sim, *tol, value=value, simulated_value=sim_value,
+                      where=f"{where} over {base_config[0]}-{base_config[1]}, c{base_config[2]}")
 
 
 def model_checks(catalogue: Catalogue, results: Sequence[Result]) -> list[ModelCheck]:
     """Each target against the seed's model, computed and (where simulated) measured."""
     results = baseline(results)
-    out = []
-    for t in catalogue.targets:
-        mode, batch, concurrency = _model_config(t, results)
-        simulated = [r for r in results if r.profile == "simulated" and r.mode == mode
-                     and r.batch_size == batch and r.concurrency == concurrency]
-        out.append(ModelCheck(t, seedmodel.predict(mode, batch, concurrency),
-                              simulated[0] if simulated else None, catalogue.model_tolerance,
-                              catalogue.calibration_tolerance))
-    return out
+    return [model_check(catalogue, t, results) for t in catalogue.targets]
 
 
 def gate_group(catalogue: Catalogue) -> str:
@@ -305,27 +509,47 @@ def gate_failures(catalogue: Catalogue, verdicts: Sequence[Verdict]) -> list[Ver
 
 def format_model_table(checks: Sequence[ModelCheck]) -> list[str]:
     """The claims against the seed's model as text lines (for ``agentmem-lab check``)."""
-    lines = [f"{'target':<24} {'claim':>10} {'model':>10}  {'verdict on the claim':<26} "
-             f"{'run model':>10} {'simulated':>10} {'overhead':>9}  calibration"]
+    lines = [f"{'target':<30} {'kind':<10} {'claim':>16} {'model':>10}  "
+             f"{'verdict on the claim':<26} {'simulated':>10} {'overhead':>9}  calibration"]
     for c in checks:
-        sim = "-" if c.measured is None else f"{c.measured:,.1f}"
+        sim = "-" if c.measured is None else f"{c.measured:,.2f}"
         over = "-" if c.overhead is None else f"{c.overhead:+,.1f}"
-        run = "-" if c.for_run is None else f"{c.for_run.metric(c.target.metric):,.1f}"
+        computed = "-" if c.computed is None else f"{c.computed:,.2f}"
         cal = c.calibration
         if c.calibration_error is not None:
             cal += f" (fastest call {c.calibration_error:+.1%})"
-        lines.append(f"{c.target.id:<24} {c.target.target:>10,.0f} {c.computed:>10,.1f}  "
-                     f"{c.status:<26} {run:>10} {sim:>10} {over:>9}  {cal}")
+        lines.append(f"{c.target.id:<30} {c.target.kind:<10} {c.target.claimed():>16} "
+                     f"{computed:>10}  {c.status:<26} {sim:>10} {over:>9}  {cal}")
     return lines
 
 
 def format_table(catalogue: Catalogue, verdicts: Sequence[Verdict]) -> list[str]:
     """The target table as text lines (for ``agentmem-lab check``)."""
-    lines = [f"{'target':<24} {'group':<18} {'claim':>10} {'measured':>12} {'ratio':>7}  verdict"]
+    lines = [f"{'target':<30} {'group':<12} {'claim':>16} {'measured':>12} {'ratio':>7}  "
+             f"verdict"]
     for v in verdicts:
-        m = "-" if v.measured is None else f"{v.measured:,.1f}"
-        ratio = "-" if v.ratio is None else f"{v.ratio:.2f}"
+        m = "-" if v.measured is None else f"{v.measured:,.2f}"
+        ratio = "-" if v.ratio is None or v.target.kind == "prediction" else f"{v.ratio:.2f}"
         gate = " (gate)" if v.target.gate and v.group == gate_group(catalogue) else ""
-        lines.append(f"{v.target.id:<24} {v.group:<18} {v.target.target:>10,.0f} {m:>12} "
-                     f"{ratio:>7}  {v.status}{gate}")
+        status = v.status
+        if v.target.kind == "prediction" and v.measured is not None:
+            status += f" (best measured: {v.configurations})"
+        lines.append(f"{v.target.id:<30} {v.group:<12} {v.target.claimed():>16} {m:>12} "
+                     f"{ratio:>7}  {status}{gate}")
     return lines
+
+
+def counts(checks: Sequence[ModelCheck], verdicts: Sequence[Verdict]) -> dict[str, Any]:
+    """Every claim counted: against its own model, and met by the measurements per group."""
+    out: dict[str, Any] = {"claims": len(checks)}
+    for status in ("reproduced", "contradicts its own model", "not from the model",
+                   "prediction of future work"):
+        out[status] = sum(c.status == status for c in checks)
+    met: dict[str, dict[str, int]] = {}
+    for v in verdicts:
+        if v.target.kind == "prediction":
+            continue
+        g = met.setdefault(v.group, {"met": 0, "missed": 0, "no measurement": 0})
+        g[v.status] += 1
+    out["measured"] = met
+    return out

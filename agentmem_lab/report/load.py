@@ -8,7 +8,8 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from ..errors import ResultError
-from ..results import DEFAULT_STORES, Result, baseline, find_results, has_default_stores
+from ..results import (DEFAULT_STORES, STAGES_FILE, Result, baseline, find_results,
+                       has_default_stores)
 from .plotting import MODE_ORDER
 
 
@@ -21,6 +22,7 @@ class SweepResults:
     failures: list[dict[str, Any]] = field(default_factory=list)
     bad_files: list[str] = field(default_factory=list)
     sample: bool = False  # a small sample measured on the spot, not a sweep's results
+    stages: dict[str, Any] | None = None  # stages.json: the stages measured alone
 
 
 def load(directory: str | Path) -> SweepResults:
@@ -41,7 +43,13 @@ def load(directory: str | Path) -> SweepResults:
             bad.append(f"{p}: unreadable error record")
     results.sort(key=lambda r: (r.profile, r.embedder, MODE_ORDER.index(r.mode)
                                 if r.mode in MODE_ORDER else 9, r.batch_size, r.concurrency))
-    return SweepResults(d, results, failures, bad)
+    stages = None
+    if (d / STAGES_FILE).is_file():
+        try:
+            stages = json.loads((d / STAGES_FILE).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            bad.append(f"{d / STAGES_FILE}: unreadable stage figures")
+    return SweepResults(d, results, failures, bad, stages=stages)
 
 
 def settings_tag(r: Result) -> str:

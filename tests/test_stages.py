@@ -1,0 +1,59 @@
+"""The seed's stage claims measured as stages: the embedder alone, the stores alone."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from agentmem_lab import report, stages
+from agentmem_lab import targets as tg
+from agentmem_lab.cli import main
+from agentmem_lab.embedders import HashEmbedder
+from conftest import arun
+from helpers import known_result
+
+
+def test_embed_speedups_time_single_embeds_against_one_batch():
+    points = arun(stages.embed_speedups(HashEmbedder(), rounds=1, batches=(10, 50)))
+    assert set(points) == {"10", "50"}
+    p = points["50"]
+    assert p["texts"] == 50 and p["singles_timed"] == 50 and p["rounds"] == 1
+    assert p["single_ms"] > 0 and p["batch_ms"] > 0
+    assert p["speedup"] == pytest.approx(50 * p["single_ms"] / p["batch_ms"])
+
+
+def test_write_speedup_runs_both_modes_on_real_stores():
+    w = arun(stages.write_speedup(rounds=1, n=60))
+    assert w["items"] == 60 and w["sequential_ops_s"] > 0 and w["parallel_ops_s"] > 0
+    assert w["speedup"] == pytest.approx(w["parallel_ops_s"] / w["sequential_ops_s"])
+
+
+def test_the_cli_measures_stages_and_check_prints_every_claim(tmp_path, capsys):
+    for r in (known_result("sequential", 1, throughput=1500.0, p50=0.6),
+              known_result("batch", 100, throughput=9000.0, p50=11.0)):
+        (tmp_path / "configs" / r.name).mkdir(parents=True)
+        r.dump(tmp_path / "configs" / r.name / "result.json")
+    assert main(["stages", str(tmp_path), "--embedder", "hash", "--rounds", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "embed_batch, hash: x" in out and "store writes, embedding out: parallel" in out
+    figures = json.loads((tmp_path / "stages.json").read_text())
+    assert figures["version"] == stages.STAGES_VERSION
+    assert set(figures["embed"]["hash"]) == {"10", "100", "1000"}
+    assert report.load(tmp_path).stages == figures
+    main(["check", str(tmp_path)])
+    out = capsys.readouterr().out
+    judged = [line.split()[0] for line in out.splitlines()
+              if line.split() and line.split()[0] in {t.id for t in tg.load().targets}]
+    ids = [t.id for t in tg.load().targets]
+    assert judged == ids + ids  # against its model, then against the measurements
+    assert "task13-10000-15000" in out and "prediction: no verdict" in out
+    embed_line = next(line for line in out.splitlines() if line.startswith("embed-10-5x")
+                      and "real:hash" in line)
+    assert "no measurement" not in embed_line  # judged from stages.json
+    assert out.splitlines()[-2].startswith("claims: 33; against its own model:")
+
+
+def test_stages_refuses_a_bad_round_count(tmp_path, capsys):
+    assert main(["stages", str(tmp_path), "--rounds", "0"]) == 2
+    assert "--rounds: must be >= 1, got 0" in capsys.readouterr().err
