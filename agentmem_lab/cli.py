@@ -353,7 +353,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _sigterm(signum: int, frame: Any) -> None:
     """SIGTERM stops the work as Ctrl-C does. While a run's event loop runs, the loop takes
-    SIGTERM itself and cancels its task at an await point (runner.run_in_own_loop)."""
+    SIGTERM itself and cancels its task at an await point (loops.run_in_own_loop)."""
     raise KeyboardInterrupt
 
 
@@ -361,7 +361,7 @@ def _quiet_cancelled_writes() -> None:
     """An interrupt cancels the writes in flight: a write whose task was cancelled before it
     started is a coroutine never awaited. The interrupt's traceback still holds some of
     them, and Python warns about each when it lets go of it (at the end of the handler
-    below, after runner.run_in_own_loop has dropped the ones it saw). They were cancelled on
+    below, after loops.run_in_own_loop has dropped the ones it saw). They were cancelled on
     purpose (verify repairs what they left): no warning lines after the one-line message."""
     import warnings
 
