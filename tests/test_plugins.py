@@ -83,6 +83,17 @@ def test_a_plugin_refuses_what_it_cannot_run_in_one_line(plugin_path, tmp_path):
                                   "injects no faults")
 
 
+def test_a_broken_plugin_is_one_line_naming_it_and_its_distribution(plugin_path, tmp_path):
+    out = _lab(plugin_path, "run", "--mode", "bulk", "--batch-size", "10", "--items", "20",
+               "--vector-store", "unfinished", "--out", str(tmp_path / "run"))
+    assert out.returncode == 1 and "Traceback" not in out.stderr
+    assert out.stderr.strip() == (
+        "agentmem-lab run: error: plug-in 'unfinished' (agentmem_lab.vector_stores, from "
+        "jsonl-memory 0.3.0) cannot be used: AttributeError: module 'jsonl_memory' has no "
+        "attribute 'NoSuchStore'; reinstall or uninstall jsonl-memory 0.3.0")
+    assert not (tmp_path / "run" / "stores").exists()  # refused before any work
+
+
 def test_without_the_plugin_the_name_is_unknown(tmp_path):
     out = subprocess.run([str(LAB), "run", "--system", "jsonl-memory", "--batch-size", "1",
                           "--items", "1", "--out", str(tmp_path)], capture_output=True,
