@@ -97,22 +97,16 @@ def _kernel_manager() -> Any:
                 # The kernel's own stdout and stderr (not its cells' output, which goes to
                 # the notebook) into the log beside the executed notebook: what a kernel
                 # or a library prints as it starts and stops never lands in the sweep's
-                # output between its progress lines.
+                # output between its progress lines. One such line was "KeyboardInterrupt
+                # caught in kernel.": jupyter_client interrupts (SIGINT) every kernel it
+                # shuts down, and papermill shuts one down right after its last cell, so
+                # the interrupt can land while the kernel still finishes that message.
+                # The interrupt stays (an interrupted sweep needs it to stop a busy kernel
+                # cleanly); its line goes to the log.
                 if _KERNEL_LOG is not None:
                     kw.setdefault("stdout", _KERNEL_LOG)
                     kw.setdefault("stderr", _KERNEL_LOG)
                 await AsyncKernelManager.start_kernel(self, **kw)
-
-            async def _async_interrupt_kernel(self) -> None:
-                # jupyter_client interrupts (SIGINT) every kernel it shuts down, in case it
-                # is stuck. Papermill shuts a kernel down once its last cell has returned:
-                # the interrupt can then land while the kernel still finishes that
-                # message, and it logs "KeyboardInterrupt caught in kernel." in the
-                # sweep's output. An idle kernel needs no interrupt; a stuck one still
-                # gets the shutdown request, SIGTERM and SIGKILL that follow.
-                if self.shutting_down:
-                    return
-                await super()._async_interrupt_kernel()
 
         _KERNEL_MANAGER = IpcKernelManager
     return _KERNEL_MANAGER
