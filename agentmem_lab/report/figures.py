@@ -7,7 +7,7 @@ from typing import Any, Sequence
 from ..results import Result, baseline, has_default_stores
 from .load import (SIDE_BY_SIDE, backend, frontier_results, only_backend_differs, settings_tag,
                    sharded_family, side_by_side, worker)
-from .plotting import MODE_COLORS, MODE_ORDER, pyplot
+from .plotting import MODE_COLORS, pyplot
 
 
 def throughput_figure(results: Sequence[Result]) -> Any:

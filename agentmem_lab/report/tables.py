@@ -7,10 +7,9 @@ from typing import Any, Sequence
 
 from .. import targets as targets_mod
 from ..results import Result, baseline, has_default_stores
-from .load import (PEER_BATCHES, PEER_CLAIM_OPS_S, SIDE_BY_SIDE, SweepResults, backend,
+from .load import (PEER_CLAIM_OPS_S, SIDE_BY_SIDE, SweepResults, backend,
                    frontier_results, only_backend_differs, peer_rows, settings_tag,
                    sharded_family, side_by_side, worker)
-from .plotting import MODE_ORDER
 
 
 def _round(x: Any, digits: int) -> Any:
@@ -349,7 +348,8 @@ def improvement_note(catalogue: targets_mod.Catalogue) -> str:
             + f". By the rule of the rows above it (against parallel adds of the same items) "
               f"the last row would be {html.escape(str(par))}; against the 33 ops/s baseline "
               "the column's own throughputs give "
-            + html.escape(", ".join(df[df.columns[5]])) + ".</p>")
+            + html.escape(", ".join(df[next(c for c in df.columns if "claimed throughputs" in c)]))
+            + ".</p>")
 
 
 def stages_table(stages: dict[str, Any] | None) -> Any:
