@@ -12,11 +12,13 @@ import os
 import statistics
 from typing import Any
 
-from . import environment, harness
+from . import environment, harness, histogram
+from .driver import CallRecord
 from .measure import Measured
+from .offered import LATE_S
 from .modes import STAGES
 from .profiles import Profile
-from .results import Result
+from .results import SAMPLES_CAP, Result
 from .runconfig import RunConfig
 from .shards import shard_count
 from .stats import summarize
@@ -28,6 +30,10 @@ DEFINITIONS = {
     "item_latency": "call latency / items in the call",
     "stages": "mean per call of each stage's span (first start to last end); "
               "stages overlap in concurrent modes",
+    "open_loop": "with --rate: calls offered on a schedule; latency_ms is each call's service "
+                 "time (from its actual start), offered.response_ms its response time (from its "
+                 "intended start); throughput is acknowledged items over the offer's window "
+                 "(until the schedule's end or the last return, whichever is later)",
     "cores_busy": "CPU seconds of the measured calls (every thread; every shard's "
                   "process) over their wall seconds",
 }
@@ -56,6 +62,42 @@ def recorded_settings(config: RunConfig, profile: Profile, m: Measured,
     return settings
 
 
+def offered_load(config: RunConfig, records: list[CallRecord], wall_s: float,
+                 acknowledged: int) -> dict[str, Any] | None:
+    """An open-loop run's figures: offered and achieved rate, response and service time
+    percentiles from HdrHistograms (kept encoded, to add up or compare), the schedule
+    error (how late calls started) and the late calls; None for a closed-loop run."""
+    if config.rate is None:
+        return None
+    response = histogram.of_seconds(r.response_s for r in records)
+    service = histogram.of_seconds(r.latency_s for r in records)
+    delay = histogram.of_seconds(r.start_delay_s for r in records)
+    late = sum(1 for r in records if r.start_delay_s > LATE_S)
+    achieved = acknowledged / wall_s if wall_s > 0 else 0.0
+    return {
+        "offered_ops_s": config.rate, "achieved_ops_s": achieved,
+        "achieved_share": achieved / config.rate, "arrivals": config.arrivals,
+        "max_in_flight": config.max_in_flight, "calls": len(records),
+        "late": late, "late_share": late / len(records) if records else 0.0,
+        "late_after_ms": LATE_S * 1000.0,
+        "response_ms": histogram.summary_ms(response),
+        "service_ms": histogram.summary_ms(service),
+        "start_delay_ms": histogram.summary_ms(delay),
+        "response_samples_ms": _capped([r.response_s * 1000.0 for r in records]),
+        "histograms_us": {"response": histogram.encode(response),
+                          "service": histogram.encode(service),
+                          "digits": histogram.DIGITS},
+    }
+
+
+def _capped(xs: list[float]) -> list[float]:
+    """At most ``SAMPLES_CAP`` samples: every k-th when there are more."""
+    if len(xs) <= SAMPLES_CAP:
+        return xs
+    step = -(-len(xs) // SAMPLES_CAP)
+    return xs[::step]
+
+
 def build_result(config: RunConfig, profile: Profile, m: Measured,
                  embedder_settings: dict[str, Any], started_at: str) -> Result:
     records = m.phase.records
@@ -78,12 +120,13 @@ def build_result(config: RunConfig, profile: Profile, m: Measured,
         started_at=started_at,
         wall_s=wall, throughput_ops_s=m.acknowledged / wall if wall > 0 else 0.0,
         latency_ms=_summary(call_ms), item_latency_ms=_summary(item_ms), stages_ms=stages_ms,
-        integrity=m.integrity, samples_ms=call_ms,
+        integrity=m.integrity, samples_ms=_capped(call_ms),
         repeat_throughput_ops_s=m.phase.repeat_throughput,
         search=m.search, harness=overhead, vector_load=m.vector_load,
         system=config.system, shards=shard_count(config.shards),
         cores_busy=m.phase.cpu_s / wall if wall > 0 else None,
+        offered=offered_load(config, records, wall, m.acknowledged), reads=m.reads,
     )
 
 
-__all__ = ["DEFINITIONS", "build_result", "recorded_settings"]
+__all__ = ["DEFINITIONS", "build_result", "offered_load", "recorded_settings"]

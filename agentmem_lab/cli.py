@@ -54,6 +54,50 @@ def _cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _positive(kind: type) -> Callable[[str], Any]:
+    """argparse's ``type``: a positive number of ``kind``, or argparse's one-line error."""
+    def parse(text: str) -> Any:
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be a positive number, got {text!r}") from None
+        if not math.isfinite(value) or value <= 0:
+            raise argparse.ArgumentTypeError(f"must be a positive number, got {text!r}")
+        return value
+    return parse
+
+
+def _add_capacity_options(p: argparse.ArgumentParser) -> None:
+    from . import capacity
+
+    _add_run_options(p)
+    g = p.add_argument_group("the capacity search (--rate is chosen by the search)")
+    g.add_argument("--slo-p99-ms", type=_positive(float), default=capacity.SLO_P99_MS,
+                   metavar="MS", help="the response-time p99 a sustained rate keeps "
+                   f"(default {capacity.SLO_P99_MS:g})")
+    g.add_argument("--tolerance-pct", type=_positive(float), default=capacity.TOLERANCE * 100,
+                   metavar="PCT", help="a sustained rate is achieved to within this "
+                   f"(default {capacity.TOLERANCE * 100:g})")
+    g.add_argument("--probe-s", type=_positive(float), default=capacity.PROBE_S, metavar="S",
+                   help=f"seconds of offered calls per probe, at least {capacity.MIN_CALLS} "
+                   f"calls (default {capacity.PROBE_S:g})")
+    g.add_argument("--max-probes", type=_positive(int), default=capacity.MAX_PROBES,
+                   metavar="N", help=f"probes at most (default {capacity.MAX_PROBES})")
+
+
+def _cmd_capacity(args: argparse.Namespace) -> int:
+    from . import capacity
+    from .runfolder import prepare_out_dir
+
+    config = config_from_args(args)
+    out = prepare_out_dir(args.out)
+    doc = capacity.find_capacity(config, out, args.slo_p99_ms, args.tolerance_pct / 100.0,
+                                 args.probe_s, args.max_probes, progress=print)
+    print(capacity.summary_line(doc))
+    print(f"capacity: {out / capacity.CAPACITY_FILE}")
+    return 0
+
+
 def _add_verify_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("dir", metavar="DIR", help="a run folder (the --out of agentmem-lab run)")
     p.add_argument("--no-repair", action="store_true",
@@ -328,6 +372,9 @@ COMMANDS: list[tuple[str, str, Callable[[argparse.ArgumentParser], None],
      _add_check_options, _cmd_check),
     ("compare", "compare two runs or sweeps: change with a 95 percent interval, Mann-Whitney U, "
                 "verdict per configuration", _add_compare_options, _cmd_compare),
+    ("capacity", "search the maximum sustainable throughput: the highest offered rate "
+                 "achieved within 1 % with response p99 under --slo-p99-ms; records every "
+                 "probe in DIR/capacity.json", _add_capacity_options, _cmd_capacity),
     ("verify", "reopen a run's stores, repair what a crash left, print integrity counts",
      _add_verify_options, _cmd_verify),
     ("models", "build local embedding models offline (models install minilm)",

@@ -45,6 +45,11 @@ class RunSettings:
     search_queries: int = declared.default("search_queries")
     event_loop: str = declared.default("event_loop")  # see loops.py: measured faster
     label: str | None = declared.default("label")
+    rate: float | None = declared.default("rate")  # None: closed loop
+    arrivals: str = declared.default("arrivals")
+    max_in_flight: int = declared.default("max_in_flight")
+    search_rate: float | None = declared.default("search_rate")
+    freshness_sample: float = declared.default("freshness_sample")
     fail_rate: float = declared.default("fail_rate")  # every store's write failure probability
     fail_rate_core: float | None = declared.default("fail_rate_core")  # per store; None: fail_rate
     fail_rate_vector: float | None = declared.default("fail_rate_vector")
@@ -81,6 +86,11 @@ class RunSettings:
             own = getattr(self, f"fail_rate_{store}")
             out[store] = self.fail_rate if own is None else own
         return out
+
+    @property
+    def open_loop(self) -> bool:
+        """Offered load at ``rate`` (else closed-loop clients)."""
+        return self.rate is not None
 
     @property
     def calls(self) -> int:

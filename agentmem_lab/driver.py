@@ -12,7 +12,7 @@ import asyncio
 import time
 from typing import Callable, Iterator, NamedTuple, Sequence, TypeVar
 
-from .modes import STAGES, Adder
+from .modes import STAGES, Adder, CallOutcome
 from .records import MemoryItem
 from .stats import split_sizes
 
@@ -32,6 +32,14 @@ class CallRecord(NamedTuple):
     acked: tuple[int, ...]
     failed: tuple[int, ...]
     stages_s: tuple[float, ...]  # span of each stage in STAGES order; 0.0 when absent
+    #: Open loop: how late the call started against its intended start (0.0 closed loop).
+    #: ``latency_s`` is the service time; the response time is the sum of the two.
+    start_delay_s: float = 0.0
+
+    @property
+    def response_s(self) -> float:
+        """From the call's intended start to its return (closed loop: its latency)."""
+        return self.latency_s + self.start_delay_s
 
 
 def chunks(items: Sequence[MemoryItem], size: int) -> list[Sequence[MemoryItem]]:
@@ -46,6 +54,15 @@ def split(calls: Sequence[T], parts: int) -> list[list[T]]:
         out.append(list(calls[start:start + n]))
         start += n
     return out
+
+
+def record_of(latency_s: float, batch: Sequence[MemoryItem], outcome: CallOutcome,
+              start_delay_s: float = 0.0) -> CallRecord:
+    """A call's record from its outcome (the stage spans in STAGES order)."""
+    spans = outcome.stages_s
+    return CallRecord(latency_s, len(batch), tuple(outcome.acked), tuple(outcome.failed),
+                      tuple([spans.get(s, 0.0) for s in STAGES]) if spans else _NO_SPANS,
+                      start_delay_s)
 
 
 async def drive(mode: Adder, calls: Sequence[Sequence[MemoryItem]], concurrency: int,
@@ -75,4 +92,4 @@ async def drive(mode: Adder, calls: Sequence[Sequence[MemoryItem]], concurrency:
     return records, clock() - t_start
 
 
-__all__ = ["CallRecord", "chunks", "drive", "split", "split_sizes"]
+__all__ = ["CallRecord", "chunks", "drive", "record_of", "split", "split_sizes"]

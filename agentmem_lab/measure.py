@@ -22,6 +22,8 @@ from .config import RunSettings
 from .driver import CallRecord, chunks, drive, split
 from .embedders import Embedder
 from .integrity import run_checks
+from .offered import drive_open
+from .reads import ReadsDuringWrites
 from .records import MemoryItem
 from .runfolder import AckLog, run_meta, write_run_meta
 from .systems import SYSTEMS, System, Target
@@ -56,6 +58,7 @@ class Measured:
     vector_load: dict[str, Any] | None
     store_settings: dict[str, Any]
     shard_layout: dict[str, Any] | None = None
+    reads: dict[str, Any] | None = None  # searches during the writes and freshness
 
     @property
     def acknowledged(self) -> int:
@@ -89,37 +92,64 @@ async def warm_up(system: System, config: RunSettings, scratch: Path, embedder: 
 
 async def measured_phase(config: RunSettings, embedder: Embedder, warm: Sequence[MemoryItem],
                          items: Sequence[MemoryItem], stores_dir: Path, scratch: Path,
-                         clients: int, hooks: PhaseHooks = PhaseHooks()) -> tuple[Target, Phase]:
-    """Warm up, open the system on ``stores_dir`` and time the calls; returns the system,
-    still open, and the phase. On failure the system is closed and the first error speaks;
-    the stores stay as they are for ``agentmem-lab verify``."""
+                         clients: int, hooks: PhaseHooks = PhaseHooks()
+                         ) -> tuple[Target, Phase, dict[str, Any] | None]:
+    """Warm up, open the system on ``stores_dir`` and time the calls (closed-loop clients,
+    or offered at ``config.rate``); returns the system, still open, the phase and the
+    figures of the searches during the writes (``--search-rate``; else None). On failure
+    the system is closed and the first error speaks; the stores stay as they are for
+    ``agentmem-lab verify``."""
     system = SYSTEMS.get(config.system)
     await warm_up(system, config, scratch, embedder, warm, clients)
     target = await system.open(config, stores_dir, embedder, faults=True)
     ack_log: AckLog | None = None
+    reads: ReadsDuringWrites | None = None
     try:
         ack_log = AckLog(stores_dir)
+        on_call: Callable[[CallRecord], None] = ack_log
+        searcher = target.searcher()
+        if config.search_rate is not None and searcher is not None:
+            reads = ReadsDuringWrites(searcher, embedder, items, config.search_rate,
+                                      config.freshness_sample, config.seed)
+            on_call = _both(ack_log, reads.on_call)
         hooks.ready()
         records: list[CallRecord] = []
         tput: list[float] = []
         wall = cpu = 0.0
-        for group in split(chunks(items, config.batch_size), config.repeats):
+        for n, group in enumerate(split(chunks(items, config.batch_size), config.repeats)):
             await hooks.go()
+            if reads is not None and n == 0:
+                await reads.start()
             cpu0 = time.process_time()
-            recs, seconds = await drive(target, group, clients, ack_log)
+            if config.rate is not None:
+                recs, seconds = await drive_open(target, group, config.rate, config.arrivals,
+                                                 config.max_in_flight, config.seed + n, on_call)
+            else:
+                recs, seconds = await drive(target, group, clients, on_call)
             spent = time.process_time() - cpu0
             hooks.done(recs, spent)
             records += recs
             wall += seconds
             cpu += spent
             tput.append(sum(len(r.acked) for r in recs) / seconds if seconds > 0 else 0.0)
+        if reads is not None:
+            await reads.stop()
         ack_log.close()
     except BaseException:
         if ack_log is not None:
             ack_log.close_quietly()
         await close_quietly(target)
         raise
-    return target, Phase(records, wall, tput, cpu)
+    figures = reads.figures() if reads is not None else None
+    return target, Phase(records, wall, tput, cpu), figures
+
+
+def _both(first: Callable[[CallRecord], None], second: Callable[[CallRecord], None]
+          ) -> Callable[[CallRecord], None]:
+    def on_call(record: CallRecord) -> None:
+        first(record)
+        second(record)
+    return on_call
 
 
 async def close_quietly(target: Target) -> None:
@@ -138,8 +168,8 @@ async def measure_in_process(config: RunSettings, embedder: Embedder,
     shutil.rmtree(stores_dir, ignore_errors=True)
     stores_dir.mkdir(parents=True)
     write_run_meta(stores_dir, run_meta(config))  # before the first write
-    target, phase = await measured_phase(config, embedder, warm, items, stores_dir,
-                                         out / "stores-warmup", config.concurrency)
+    target, phase, reads = await measured_phase(config, embedder, warm, items, stores_dir,
+                                                out / "stores-warmup", config.concurrency)
     try:
         vector_load = await target.finish()
         acked = phase.acked
@@ -154,7 +184,8 @@ async def measure_in_process(config: RunSettings, embedder: Embedder,
         await close_quietly(target)
         raise
     await target.close()
-    return Measured(phase, integrity, search, overhead, vector_load, store_settings)
+    return Measured(phase, integrity, search, overhead, vector_load, store_settings,
+                    reads=reads)
 
 
 __all__ = ["Measured", "Phase", "PhaseHooks", "close_quietly", "measure_in_process",

@@ -24,7 +24,14 @@ from .errors import ResultError
 #    vector store, and the HNSW settings are ``hnsw_*`` (were ``usearch_*``) (issue 12);
 #    ``system``: agentmem or a peer (mem0) (issue 13); ``shards`` and ``cores_busy``
 #    (CPU seconds of the measured calls over their wall seconds) (issue 14).
-SCHEMA_VERSION = 3
+# 4: ``offered``: offered-load figures of an open-loop run (offered and achieved rate,
+#    response and service percentiles, late calls, HdrHistograms), ``reads``: searches
+#    during the writes and freshness; ``samples_ms`` is capped (``SAMPLES_CAP``) (issue 20).
+SCHEMA_VERSION = 4
+
+#: At most this many raw call latencies are kept in ``samples_ms`` (every k-th call when a
+#: run has more; the summaries are always of every call).
+SAMPLES_CAP = 100_000
 
 #: A sweep's stage figures (``stages``: the embedder alone, the stores alone), beside its
 #: configurations' result.json files.
@@ -77,6 +84,8 @@ class Result:
     system: str = "agentmem"
     shards: int = 1
     cores_busy: float | None = None
+    offered: dict[str, Any] | None = None
+    reads: dict[str, Any] | None = None
     corpus: str | None = None
     label: str | None = None
     schema_version: int = SCHEMA_VERSION
@@ -251,7 +260,25 @@ def summary_line(r: Result) -> str:
     if r.search:
         search = f" search p50 {r.search['p50_ms']:.3f} ms recall@10 {r.search['recall_at_10']:.3f}"
     cores = "" if r.cores_busy is None else f"; {r.cores_busy:.2f} cores busy"
+    offered = ""
+    if r.offered:
+        ld = r.offered
+        offered = (f"; offered {ld['offered_ops_s']:,.0f} ops/s achieved "
+                   f"{ld['achieved_ops_s']:,.0f}, response p99 {ld['response_ms']['p99']:.3f} ms "
+                   f"(service {ld['service_ms']['p99']:.3f}), late {ld['late']}/{ld['calls']}")
+    if r.reads:
+        rd = r.reads
+        if "response_ms" in rd:
+            offered += (f"; search during writes p50 {rd['response_ms']['p50']:.3f} ms p99 "
+                        f"{rd['response_ms']['p99']:.3f} ms")
+        fr = rd["freshness"]
+        if "searchable_after_ms" in fr:
+            offered += (f"; searchable after p50 {fr['searchable_after_ms']['p50']:.3f} ms "
+                        f"p99 {fr['searchable_after_ms']['p99']:.3f} ms "
+                        f"({fr['found']}/{fr['probed']} found)")
+        elif fr["probed"]:
+            offered += f"; searchable after: none of {fr['probed']} probes found during writes"
     return (f"{r.name}: {r.throughput_ops_s:,.0f} ops/s, call p50 {r.latency_ms['p50']:.3f} ms "
             f"p99 {r.latency_ms['p99']:.3f} ms, acknowledged {i['acknowledged']}/{r.items} "
             f"failed {i['failed']} lost {i['lost']} orphans {i['orphans']} "
-            f"self-recall {recall}{search}{load}{cores}{harness_text}")
+            f"self-recall {recall}{search}{load}{cores}{offered}{harness_text}")

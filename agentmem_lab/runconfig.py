@@ -44,6 +44,9 @@ class RunConfig(RunSettings):
         if self.shards != 1 and (self.system != "agentmem" or self.profile != "real"):
             raise ConfigError("--shards", "shards run agentmem's write path on real stores "
                                           "(--system agentmem, --profile real)")
+        if self.search_rate is not None and self.shards != 1:
+            raise ConfigError("--search-rate", "searches during writes run in one process; "
+                                               "use --shards 1")
         check_embedder_name(self.embedder)
         if self.profile == "real" and self.embedder == "minilm":
             try:

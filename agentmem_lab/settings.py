@@ -124,6 +124,7 @@ def _loops() -> list[str]:
 
 SYNCHRONOUS = ("OFF", "NORMAL", "FULL", "EXTRA")
 USEARCH_DTYPES = ("f32", "f16", "bf16", "i8")
+ARRIVALS = ("uniform", "poisson")
 
 SETTINGS: tuple[Setting, ...] = (
     Setting("system", str, "agentmem", "the write path measured: agentmem (the seed's "
@@ -185,6 +186,22 @@ SETTINGS: tuple[Setting, ...] = (
             "(default: its own)", group="stores", minimum=1, optional=True, metavar="T"),
     Setting("search_queries", int, 100, "queries of the search figures after the run (0 skips "
             "them)", group="stores", minimum=0, metavar="Q"),
+    Setting("rate", float, None, "offer R items per second, open loop: calls of --batch-size "
+            "arrive on a seeded schedule and each call's response time runs from its intended "
+            "start (default: closed-loop clients, --concurrency of them)", group="load",
+            minimum=1e-3, optional=True, metavar="R"),
+    Setting("arrivals", str, "uniform", "the open-loop schedule: uniform (evenly spaced) or "
+            "poisson (exponential gaps, seeded by --seed)", group="load",
+            choices=lambda: ARRIVALS, metavar="KIND"),
+    Setting("max_in_flight", int, 16, "open loop: at most this many calls at once; a call "
+            "that cannot start on time starts late and is counted late, never dropped",
+            group="load", minimum=1, metavar="N"),
+    Setting("search_rate", float, None, "offer Q searches per second during the writes, open "
+            "loop, on a client of their own; also measures freshness (searchable_after_ms)",
+            group="load", minimum=1e-3, optional=True, metavar="Q"),
+    Setting("freshness_sample", float, 0.02, "with --search-rate: the share of acknowledged "
+            "items whose time until a search for their own text finds them is measured",
+            group="load", minimum=0, maximum=1, metavar="P"),
     Setting("fail_rate", float, 0.0, "probability that a store write of an item fails, for "
             "every store", group="faults", minimum=0, maximum=1, metavar="P"),
     *(Setting(f"fail_rate_{store}", float, None, f"the same for the {store} store alone "
@@ -198,6 +215,7 @@ _ALIASES: dict[str, str] = {a: s.name for s in SETTINGS for a in s.aliases}
 GROUPS = {
     "run": "what to run",
     "stores": "store and embedder settings (recorded with the result)",
+    "load": "offered load (open loop: --rate; default closed loop) and searches during writes",
     "faults": "fault injection (seeded by --seed; an item is acknowledged only when all three "
               "of its writes succeed)",
 }

@@ -31,6 +31,7 @@ import os
 import shutil
 import threading
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Sequence
 
@@ -82,6 +83,17 @@ def partition(items: Sequence[MemoryItem], shards: int) -> list[list[MemoryItem]
     for item in items:  # each shard keeps the items' order
         out[owner[item.user_id]].append(item)
     return out
+
+
+def shard_config(config: RunSettings, shard: int, parts: Sequence[Sequence[MemoryItem]],
+                 shards: int) -> RunSettings:
+    """A shard's settings: offered load (``--rate``) is shared by the shards in proportion
+    to their items, and ``--max-in-flight`` split between them (at least one each)."""
+    if config.rate is None:
+        return config
+    total = sum(len(p) for p in parts)
+    return replace(config, rate=config.rate * len(parts[shard]) / total,
+                   max_in_flight=max(1, config.max_in_flight // shards))
 
 
 def clients_per_shard(concurrency: int, shards: int) -> list[int]:
@@ -146,7 +158,7 @@ async def _shard(config: RunSettings, shard: int, directory: Path, embedder: Emb
 
     hooks = PhaseHooks(ready=lambda: conn.send(("ready",)), go=go,
                        done=lambda records, cpu_s: conn.send(("done", records, cpu_s)))
-    target, _ = await measured_phase(config, embedder, warm, items, directory,
+    target, _, _ = await measured_phase(config, embedder, warm, items, directory,
                                      directory.parent / f"warmup-{shard}", clients, hooks)
     vector_load = await target.finish()
     settings = target.settings()
@@ -193,7 +205,7 @@ def _measure_on_workers(config: RunSettings, warm: Sequence[MemoryItem],
             parent_end, child_end = ctx.Pipe()
             life_parent, life_child = ctx.Pipe()
             p = ctx.Process(target=_worker, name=f"agentmem-shard-{k}", daemon=True,
-                            args=(config, k, str(dirs[k]), warm_parts[k], parts[k], clients[k],
+                            args=(shard_config(config, k, parts, shards), k, str(dirs[k]), warm_parts[k], parts[k], clients[k],
                                   child_end, life_child))
             p.start()
             child_end.close()

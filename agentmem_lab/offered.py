@@ -1,0 +1,117 @@
+"""Offered load: calls at a rate, each timed from when it should have started.
+
+A closed-loop client that meets a slow call waits, so the queueing an application would
+see never reaches the figures (coordinated omission). Here the calls arrive on a schedule
+fixed before the run, whatever the system does:
+
+- **schedule**: call *i* of *n* items is due ``n / rate`` seconds after call *i-1* was due
+  (``uniform``), or after an exponential gap of that mean (``poisson``, seeded);
+- **in flight**: at most ``max_in_flight`` calls run at once. A call whose slot is not
+  free, or that the event loop could not start on time, starts late; it is never dropped;
+- **times**: each call's service time runs from its actual start, its response time from
+  its intended start (``CallRecord.start_delay_s`` is the difference). A call that starts
+  more than ``LATE_S`` after it was due counts as late;
+- **the window**: the drive lasts until the schedule's end (the last call's slot) or the
+  last return, whichever is later, so achieved throughput is acknowledged items over the
+  time the offer covered.
+
+Waits end on their deadline (``simclock``: the loop is woken early, then yields until the
+deadline has passed), so the generator itself starts calls within tens of microseconds of
+their due time; its own schedule error is measured by ``benchmarks/offered_load.py``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from typing import Callable, Sequence
+
+from . import simclock
+from .driver import CallRecord, record_of
+from .modes import Adder
+from .records import MemoryItem
+
+#: A call that starts later than this after its intended start is late.
+LATE_S = 1e-3
+#: The first call is due this long after the drive begins (the loop is ready by then).
+LEAD_S = 1e-3
+
+
+def schedule(sizes: Sequence[int], rate: float, arrivals: str, seed: int
+             ) -> tuple[list[float], float]:
+    """Intended start offsets (seconds from the start) of calls of ``sizes`` items, and the
+    schedule's end: the sum of every call's gap (``uniform``: n / rate; ``poisson``:
+    exponential with that mean, seeded)."""
+    if rate <= 0:
+        raise ValueError("rate must be positive")
+    rng = random.Random(seed)
+    offsets: list[float] = []
+    t = 0.0
+    for n in sizes:
+        offsets.append(t)
+        mean = n / rate
+        t += rng.expovariate(1.0 / mean) if arrivals == "poisson" else mean
+    return offsets, t
+
+
+async def drive_open(mode: Adder, calls: Sequence[Sequence[MemoryItem]], rate: float,
+                     arrivals: str = "uniform", max_in_flight: int = 16, seed: int = 0,
+                     on_call: Callable[[CallRecord], None] | None = None,
+                     ) -> tuple[list[CallRecord], float]:
+    """Offer the calls at ``rate`` items per second; returns the records (in order of
+    return) and the wall seconds of the window (see the module). The first error a call
+    raises stops the offer and is raised once every started call has returned."""
+    offsets, end = schedule([len(c) for c in calls], rate, arrivals, seed)
+    clock = time.perf_counter
+    loop = asyncio.get_running_loop()
+    slots = asyncio.Semaphore(max_in_flight)
+    records: list[CallRecord] = []
+    running: set[asyncio.Task[None]] = set()
+    errors: list[BaseException] = []
+    add, append = mode.add, records.append
+
+    async def one(batch: Sequence[MemoryItem], due: float) -> None:
+        t0 = clock()
+        try:
+            outcome = await add(batch)
+        except BaseException as exc:
+            errors.append(exc)
+            raise
+        finally:
+            slots.release()
+        record = record_of(clock() - t0, batch, outcome, t0 - due)
+        append(record)
+        if on_call is not None:
+            on_call(record)
+
+    start = clock() + LEAD_S
+    try:
+        for batch, offset in zip(calls, offsets):
+            if errors:
+                break
+            due = start + offset
+            wait = due - clock()
+            if wait > 0:
+                await simclock.sleep(wait)  # never early; at most ~50 us late
+            await slots.acquire()
+            task = loop.create_task(one(batch, due))
+            running.add(task)
+            task.add_done_callback(running.discard)
+        if running:
+            await asyncio.gather(*running, return_exceptions=True)
+    except BaseException:
+        for task in running:
+            task.cancel()
+        if running:
+            await asyncio.gather(*running, return_exceptions=True)
+        raise
+    if errors:
+        raise errors[0]
+    rest = start + end - clock()
+    if rest > 0:
+        await simclock.sleep(rest)  # the window covers the last call's slot
+    return records, clock() - start
+
+
+__all__ = ["LATE_S", "LEAD_S", "drive_open", "schedule"]
