@@ -58,6 +58,15 @@ def test_concurrent_clients_and_a_real_model(tmp_path):
     assert many.integrity["acknowledged"] == 200 and many.integrity["orphans"] == 0
 
 
+def test_mem0_under_offered_load_with_searches_during_its_writes(tmp_path):
+    r = run(_mem0(batch_size=5, items=60, rate=300.0, search_rate=50.0, freshness_sample=0.2,
+                  search_queries=5), tmp_path)
+    i = r.integrity
+    assert i["acknowledged"] == 60 and i["lost"] == 0 and i["orphans"] == 0
+    assert r.offered is not None and r.offered["calls"] == 12
+    assert r.reads is not None and r.reads["freshness"]["probed"] > 0
+
+
 def test_faults_at_mem0s_store_boundaries_show_what_it_leaves_behind(tmp_path):
     r = run(_mem0(batch_size=1, items=80, fail_rate_vector=0.15, fail_rate_history=0.15,
                   seed=2), tmp_path / "one")

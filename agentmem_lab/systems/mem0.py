@@ -310,7 +310,10 @@ class _Mem0Search:
             keys = np.full((len(queries), k), NO_KEY, dtype=np.uint64)
             dists = np.full((len(queries), k), np.inf, dtype=np.float32)
             for n, q in enumerate(np.atleast_2d(queries)):
-                hits = store.search(query="", vectors=q.tolist(), top_k=k, filters=None)
+                # The inserts' lock: a search during the writes (--search-rate) must not run
+                # beside an insert in Qdrant's local mode, which is not thread-safe.
+                with self.target._qdrant_lock:
+                    hits = store.search(query="", vectors=q.tolist(), top_k=k, filters=None)
                 for m, h in enumerate(hits[:k]):
                     keys[n, m] = key_of.get(str(h.id), NO_KEY)
                     dists[n, m] = 1.0 - float(h.score)

@@ -1,0 +1,92 @@
+"""Offered load: the load generator's own cost, and what bulk-1000 sustains.
+
+1. **Schedule error** (the generator's own cost): sequential-1 over an embedder and stores
+   that do nothing, offered at rates it keeps up with easily; how late each call starts
+   against its intended start (``start_delay``), p50/p99/max. The generator waits on
+   deadlines (``simclock``: woken early, then yielding to the loop); beside it, the same
+   offer with plain ``asyncio.sleep`` waits, to show why. Goal: p99 under 1 ms.
+2. **Sustained throughput**: ``agentmem-lab capacity`` on bulk-1000 with the hash
+   embedder (closed loop first, then probes); goal: the maximum sustainable throughput at
+   response p99 <= 100 ms is at least 0.8 of the closed-loop throughput, in one run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from _common import goal, print_environment
+
+from agentmem_lab import histogram, offered
+from agentmem_lab.capacity import find_capacity, summary_line
+from agentmem_lab.corpus import make_items
+from agentmem_lab.driver import chunks
+from agentmem_lab.embedders import NullEmbedder
+from agentmem_lab.loops import run_in_own_loop
+from agentmem_lab.modes import SequentialMode
+from agentmem_lab.runconfig import RunConfig
+from agentmem_lab.stores import null_stores
+
+
+async def _plain_sleep(seconds: float) -> None:
+    await asyncio.sleep(seconds)
+
+
+async def schedule_error(rate: float, calls: int, plain: bool) -> tuple[dict[str, float], float]:
+    """Start delays (ms summary) of ``calls`` do-nothing calls offered at ``rate``, and the
+    CPU seconds per wall second the offer took."""
+    mode = SequentialMode(NullEmbedder(384), null_stores())
+    batches = chunks(make_items(calls, seed=1), 1)
+    saved = offered.simclock.sleep
+    if plain:
+        offered.simclock.sleep = _plain_sleep  # type: ignore[assignment]
+    try:
+        cpu0, t0 = time.process_time(), time.perf_counter()
+        records, _ = await offered.drive_open(mode, batches, rate, max_in_flight=16)
+        cpu = (time.process_time() - cpu0) / (time.perf_counter() - t0)
+    finally:
+        offered.simclock.sleep = saved  # type: ignore[assignment]
+    return histogram.summary_ms(histogram.of_seconds(r.start_delay_s for r in records)), cpu
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--seconds", type=float, default=2.0, help="seconds of offer per rate")
+    p.add_argument("--rates", type=float, nargs="+", default=[100.0, 1000.0, 5000.0])
+    p.add_argument("--items", type=int, default=20000, help="bulk-1000's closed-loop items")
+    p.add_argument("--probe-s", type=float, default=2.0)
+    p.add_argument("--skip-capacity", action="store_true")
+    args = p.parse_args(argv)
+    print_environment()
+    ok = True
+    worst = 0.0
+    for rate in args.rates:
+        calls = max(20, int(rate * args.seconds))
+        for plain in (False, True):
+            s, cpu = run_in_own_loop(schedule_error(rate, calls, plain), "uvloop")
+            how = "asyncio.sleep waits" if plain else "deadline waits (the generator's)"
+            print(f"schedule error at {rate:,.0f} calls/s, {how}: start delay p50 "
+                  f"{s['p50']:.3f} ms p99 {s['p99']:.3f} ms max {s['max']:.3f} ms; "
+                  f"{cpu:.2f} CPU s per s", flush=True)
+            if not plain:
+                worst = max(worst, s["p99"])
+    ok &= goal("schedule_error_p99_ms", worst, 1.0, higher_is_better=False)
+    if not args.skip_capacity:
+        with tempfile.TemporaryDirectory() as tmp:
+            config = RunConfig(mode="bulk", batch_size=1000, items=args.items, embedder="hash")
+            doc: dict[str, Any] = find_capacity(config, Path(tmp) / "cap", probe_s=args.probe_s,
+                                                progress=lambda line: print("  " + line,
+                                                                            flush=True))
+        print(summary_line(doc))
+        ratio = doc["ratio_to_closed_loop"] or 0.0
+        ok &= goal("bulk1000_sustainable_over_closed_loop", ratio, 0.8)
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
