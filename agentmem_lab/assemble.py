@@ -32,7 +32,7 @@ DEFINITIONS = {
               "stages overlap in concurrent modes",
     "open_loop": "with --rate: calls offered on a schedule; latency_ms is each call's service "
                  "time (from its actual start), offered.response_ms its response time (from its "
-                 "intended start); throughput is acknowledged items over the offer's window "
+                 "intended start); throughput_ops_s is acknowledged items over the offer's window "
                  "(until the schedule's end or the last return, whichever is later)",
     "cores_busy": "CPU seconds of the measured calls (every thread; every shard's "
                   "process) over their wall seconds",

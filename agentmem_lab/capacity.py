@@ -2,8 +2,10 @@
 with response-time p99 under a service-level objective.
 
 ``find_capacity`` measures the configuration closed loop first (its throughput ``X``),
-then offers load, each probe a fresh run of its own (fresh stores, ``probe_s`` seconds of
-offered calls, at least ``MIN_CALLS`` calls):
+then offers load, each probe a fresh run of its own: the configuration's items (at least
+``min_calls`` calls of them) into fresh stores, at the offered rate. Every probe writes the
+same items, so a store whose calls slow down as it grows (an HNSW graph does) grows
+alike in every probe and in the closed-loop run: the rate is the only difference.
 
 1. **step up** from ``START`` x X by ``STEP`` x until a probe fails (or down by half until
    one passes, when the first fails);
@@ -27,32 +29,30 @@ from pathlib import Path
 from typing import Any, Callable
 
 from . import environment
-from .results import Result, write_json_atomic
+from .results import CAPACITY_FILE, Result, write_json_atomic
 from .runconfig import RunConfig
 from .runner import run
+from .systems import SYSTEMS
 
-CAPACITY_FILE = "capacity.json"
 #: Version of capacity.json; bumped, with a comment, when its shape changes.
 CAPACITY_VERSION = 1
 START = 0.5
 STEP = 1.5
 RESOLUTION = 0.05
 MIN_CALLS = 20
-PROBE_S = 2.0
 SLO_P99_MS = 100.0
 TOLERANCE = 0.01
 MAX_PROBES = 9
 
 METHOD = (f"closed-loop throughput X first; probes offered from {START:g} x X, stepped up by "
           f"{STEP:g} x until one fails, then bisected to within {RESOLUTION:.0%}; each probe a "
-          "fresh run; a probe passes when achieved >= (1 - tolerance) x offered, response p99 "
+          "fresh run of the same items; a probe passes when achieved >= (1 - tolerance) x offered, response p99 "
           "<= the objective and lost 0")
 
 
-def probe_items(config: RunConfig, rate: float, probe_s: float) -> int:
-    """Items of a probe: ``probe_s`` seconds of the offer, at least ``MIN_CALLS`` calls,
-    whole calls."""
-    calls = max(MIN_CALLS, math.ceil(rate * probe_s / config.batch_size))
+def probe_items(config: RunConfig, min_calls: int = MIN_CALLS) -> int:
+    """Items of a probe: the configuration's, at least ``min_calls`` calls, whole calls."""
+    calls = max(min_calls, math.ceil(config.items / config.batch_size))
     return calls * config.batch_size
 
 
@@ -71,15 +71,17 @@ def judge(result: Result, slo_p99_ms: float, tolerance: float) -> tuple[bool, st
 
 
 def find_capacity(config: RunConfig, out: str | Path, slo_p99_ms: float = SLO_P99_MS,
-                  tolerance: float = TOLERANCE, probe_s: float = PROBE_S,
-                  max_probes: int = MAX_PROBES,
-                  progress: Callable[[str], None] | None = None) -> dict[str, Any]:
+                  tolerance: float = TOLERANCE, max_probes: int = MAX_PROBES,
+                  progress: Callable[[str], None] | None = None, min_calls: int = MIN_CALLS,
+                  record: dict[str, Any] | None = None) -> dict[str, Any]:
     """Search the configuration's maximum sustainable throughput; writes and returns
-    ``out/capacity.json``."""
+    ``out/capacity.json`` (with ``record``: what the caller keeps beside, say a sweep's
+    parameters)."""
     out_dir = Path(out)
     out_dir.mkdir(parents=True, exist_ok=True)
     say = progress or (lambda line: None)
-    closed_cfg = replace(config, rate=None, search_rate=None)
+    items = probe_items(config, min_calls)
+    closed_cfg = replace(config, rate=None, search_rate=None, items=items)
     closed = _measured(closed_cfg, out_dir / "closed-loop")
     x = closed.throughput_ops_s
     say(f"closed loop: {x:,.0f} ops/s")
@@ -87,7 +89,7 @@ def find_capacity(config: RunConfig, out: str | Path, slo_p99_ms: float = SLO_P9
 
     def probe(rate: float) -> bool:
         n = len(probes)
-        cfg = replace(config, rate=rate, items=probe_items(config, rate, probe_s), repeats=1,
+        cfg = replace(config, rate=rate, items=items, repeats=1,
                       search_rate=None, label=f"{config.label or 'probe'}-r{rate:.0f}")
         r = _measured(cfg, out_dir / f"probe-{n:02d}")
         passed, why = judge(r, slo_p99_ms, tolerance)
@@ -130,13 +132,15 @@ def find_capacity(config: RunConfig, out: str | Path, slo_p99_ms: float = SLO_P9
         "system": config.system, "vector_store": config.stores.vector_store,
         "profile": config.profile, "arrivals": config.arrivals,
         "max_in_flight": config.max_in_flight,
-        "slo_p99_ms": slo_p99_ms, "tolerance": tolerance, "probe_s": probe_s,
+        "slo_p99_ms": slo_p99_ms, "tolerance": tolerance, "items": items,
+        "min_calls": min_calls,
         "closed_loop_ops_s": x, "closed_loop_latency_ms": closed.latency_ms,
         "max_sustainable_ops_s": lo,
         "ratio_to_closed_loop": (lo / x) if lo is not None and x > 0 else None,
         "first_failure_ops_s": hi,
         "probes": probes, "method": METHOD,
-        "environment": environment.capture(),
+        "environment": environment.capture((SYSTEMS.get(config.system).package,)),
+        **(record or {}),
     }
     write_json_atomic(out_dir / CAPACITY_FILE, doc)
     return doc

@@ -71,18 +71,19 @@ def _add_capacity_options(p: argparse.ArgumentParser) -> None:
     from . import capacity
 
     _add_run_options(p)
-    g = p.add_argument_group("the capacity search (--rate is chosen by the search)")
+    g = p.add_argument_group("the capacity search (--rate is chosen by the search; every probe "
+                             "writes --items into fresh stores)")
     g.add_argument("--slo-p99-ms", type=_positive(float), default=capacity.SLO_P99_MS,
                    metavar="MS", help="the response-time p99 a sustained rate keeps "
                    f"(default {capacity.SLO_P99_MS:g})")
     g.add_argument("--tolerance-pct", type=_positive(float), default=capacity.TOLERANCE * 100,
                    metavar="PCT", help="a sustained rate is achieved to within this "
                    f"(default {capacity.TOLERANCE * 100:g})")
-    g.add_argument("--probe-s", type=_positive(float), default=capacity.PROBE_S, metavar="S",
-                   help=f"seconds of offered calls per probe, at least {capacity.MIN_CALLS} "
-                   f"calls (default {capacity.PROBE_S:g})")
     g.add_argument("--max-probes", type=_positive(int), default=capacity.MAX_PROBES,
                    metavar="N", help=f"probes at most (default {capacity.MAX_PROBES})")
+    g.add_argument("--min-calls", type=_positive(int), default=capacity.MIN_CALLS,
+                   metavar="N", help="calls per probe at least: a p99 of fewer than 100 calls "
+                   f"is (nearly) the slowest call (default {capacity.MIN_CALLS})")
 
 
 def _cmd_capacity(args: argparse.Namespace) -> int:
@@ -92,7 +93,7 @@ def _cmd_capacity(args: argparse.Namespace) -> int:
     config = config_from_args(args)
     out = prepare_out_dir(args.out)
     doc = capacity.find_capacity(config, out, args.slo_p99_ms, args.tolerance_pct / 100.0,
-                                 args.probe_s, args.max_probes, progress=print)
+                                 args.max_probes, progress=print, min_calls=args.min_calls)
     print(capacity.summary_line(doc))
     print(f"capacity: {out / capacity.CAPACITY_FILE}")
     return 0

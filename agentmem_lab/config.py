@@ -43,6 +43,7 @@ class RunSettings:
     stores: StoreSettings = field(default_factory=StoreSettings)
     onnx_threads: int | None = declared.default("onnx_threads")
     search_queries: int = declared.default("search_queries")
+    self_recall_sample: int = declared.default("self_recall_sample")
     event_loop: str = declared.default("event_loop")  # see loops.py: measured faster
     label: str | None = declared.default("label")
     rate: float | None = declared.default("rate")  # None: closed loop

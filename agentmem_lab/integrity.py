@@ -46,9 +46,10 @@ async def self_recall_at_1(vector: "Searcher | None", embedder: Embedder,
                            seed: int = 0) -> float | None:
     """Share of a sample of stored items whose own text finds them at rank 1 (tie-aware).
 
-    None when the system cannot search (simulated profile) or nothing is stored.
+    None when the system cannot search (simulated profile), nothing is stored, or the
+    sample is 0.
     """
-    if vector is None or not items:
+    if vector is None or not items or sample <= 0:
         return None
     chosen = random.Random(seed).sample(list(items), min(sample, len(items)))
     queries = await embedder.embed_batch([i.content for i in chosen])
@@ -116,12 +117,14 @@ QUERY_SEED_OFFSET = 1_000_003
 
 async def run_checks(keys: dict[str, set[int]], searcher: "Searcher | None",
                      embedder: Embedder, stored: Sequence[MemoryItem], acked: set[int],
-                     failed: int, seed: int, search_queries: int
+                     failed: int, seed: int, search_queries: int,
+                     self_recall_sample: int = 1000
                      ) -> tuple[dict[str, Any], dict[str, Any] | None]:
     """Every check after the writes, for one process's stores or every shard's: the
     integrity counts with self-recall, and the search figures."""
     integrity = integrity_counts(keys, acked, failed)
-    integrity["self_recall_at_1"] = await self_recall_at_1(searcher, embedder, stored, seed=seed)
+    integrity["self_recall_at_1"] = await self_recall_at_1(searcher, embedder, stored,
+                                                           self_recall_sample, seed)
     queries = [line.content for line in generate_lines(search_queries,
                                                         seed=seed + QUERY_SEED_OFFSET)]
     return integrity, await search_figures(searcher, embedder, stored, queries)

@@ -176,7 +176,8 @@ async def measure_in_process(config: RunSettings, embedder: Embedder,
         stored = [i for i in items if i.key in acked]
         integrity, search = await run_checks(await target.store_keys(), target.searcher(),
                                              embedder, stored, acked, phase.failed,
-                                             config.seed, config.search_queries)
+                                             config.seed, config.search_queries,
+                                             config.self_recall_sample)
         overhead = await SYSTEMS.get(config.system).harness(
             config, chunks(items, config.batch_size), embedder.dim)
         store_settings = target.settings()

@@ -36,6 +36,9 @@ SAMPLES_CAP = 100_000
 #: A sweep's stage figures (``stages``: the embedder alone, the stores alone), beside its
 #: configurations' result.json files.
 STAGES_FILE = "stages.json"
+#: A capacity search's figures (``capacity``): ``capacity/<name>/capacity.json`` in a sweep.
+CAPACITY_FILE = "capacity.json"
+CAPACITY_DIR = "capacity"
 
 #: The declared defaults of every store setting (what ``StoreSettings()`` holds).
 DEFAULT_STORES = {s.name: s.default for s in declared.of_scope("stores")}
@@ -229,11 +232,17 @@ def has_default_stores(result: Result) -> bool:
     return bool(result.settings.get("stores", {}) == DEFAULT_STORES)
 
 
+def plain_writes(result: Result) -> bool:
+    """Closed-loop writes and nothing else: not offered at a rate (its throughput is the
+    offer's), no searches during the writes. What throughput figures and targets compare."""
+    return result.offered is None and result.reads is None
+
+
 def baseline(results: Iterable[Result]) -> list[Result]:
-    """AgentMem's one-process results with default store settings (all of AgentMem's when
-    none has the defaults): what the targets and the main figures show. Peers and sharded
-    runs have their own sections."""
-    rs = [r for r in results if r.system == "agentmem" and r.shards == 1]
+    """AgentMem's one-process closed-loop results with default store settings (all of
+    AgentMem's when none has the defaults): what the targets and the main figures show.
+    Peers, sharded runs and offered load have their own sections."""
+    rs = [r for r in results if r.system == "agentmem" and r.shards == 1 and plain_writes(r)]
     default = [r for r in rs if has_default_stores(r)]
     return default or rs
 

@@ -184,6 +184,9 @@ SETTINGS: tuple[Setting, ...] = (
             scope="stores", group="stores", minimum=0, metavar="T"),
     Setting("onnx_threads", int, None, "onnxruntime threads of a fastembed/minilm embedder "
             "(default: its own)", group="stores", minimum=1, optional=True, metavar="T"),
+    Setting("self_recall_sample", int, 1000, "stored items whose own text is searched after "
+            "the run (self-recall@1; 0 skips it): exact-search stores answer each query by a "
+            "full scan", group="stores", minimum=0, metavar="N"),
     Setting("search_queries", int, 100, "queries of the search figures after the run (0 skips "
             "them)", group="stores", minimum=0, metavar="Q"),
     Setting("rate", float, None, "offer R items per second, open loop: calls of --batch-size "

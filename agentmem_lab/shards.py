@@ -274,7 +274,8 @@ async def check(config: RunSettings, embedder: Embedder, dirs: Sequence[Path],
                 keys[name] |= ks
         vectors = [s.vector for s in sets if isinstance(s.vector, VectorStore)]
         return await run_checks(keys, FanOutSearch(vectors), embedder, stored, acked, failed,
-                                config.seed, config.search_queries)
+                                config.seed, config.search_queries,
+                                             config.self_recall_sample)
     finally:
         for s in opened:
             await s.close()

@@ -5,6 +5,9 @@ Layout of a sweep folder:
     sweep.json                 the plan (configurations and their parameters)
     configs/<name>/            benchmark.ipynb (executed), benchmark.html, result.json,
                                stores/, or error.json when the configuration failed
+    stages.json                the stage claims measured alone (``stages``)
+    capacity/<name>/           a capacity search of the grid's [[capacity]]: capacity.json
+                               and each probe's probe-result.json (``capacity``)
     report.ipynb, index.html   the report
 """
 
@@ -17,8 +20,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable
 
-from . import stages
-from .errors import ConfigError, Interrupted, ResultError
+from . import capacity, stages
+from .errors import AgentMemLabError, ConfigError, Interrupted, ResultError
 from . import cluster as dask_cluster
 from .execute import error_text, execute, export_html
 from .folderlock import FolderLock
@@ -52,6 +55,20 @@ def _stores_tag(stores: dict[str, Any]) -> str:
     return "".join(f"-{short.get(k, k)}{v}" for k, v in sorted(named.items()))
 
 
+#: Short names of the group settings that name a configuration (others do not: a group's
+#: self_recall_sample, say, changes a check, not what is measured).
+_SETTING_TAGS = {"rate": "r", "search_rate": "q", "arrivals": "", "max_in_flight": "f"}
+
+
+def _settings_tag(extra: dict[str, Any]) -> str:
+    from .settings import canonical
+
+    named = {canonical(k): v for k, v in extra.items()}
+    return "".join(f"-{_SETTING_TAGS[k]}{v:g}" if isinstance(v, float) else
+                   f"-{_SETTING_TAGS[k]}{v}" for k, v in sorted(named.items())
+                   if k in _SETTING_TAGS and not (k == "arrivals" and v == "uniform"))
+
+
 def plan(grid: str | Path | None = None, quick: bool = False) -> list[Planned]:
     """The configurations of a grid file (default data/sweep.toml)."""
     path = Path(grid) if grid is not None else data_file("sweep.toml")
@@ -71,8 +88,9 @@ def plan(grid: str | Path | None = None, quick: bool = False) -> list[Planned]:
             stores = dict(g.get("stores", {}))
             if backend is not None:
                 stores["vector_store"] = backend
-            out += _group_configs(path, data, g, modes, concurrency, items_map, stores,
-                                  repeats, queries)
+            for rate in g.get("rates", [None]):  # offered load as a dimension
+                out += _group_configs(path, data, g, modes, concurrency, items_map, stores,
+                                      repeats, queries, rate)
     names = [p.name for p in out]
     dupes = {n for n in names if names.count(n) > 1}
     if dupes:
@@ -82,9 +100,11 @@ def plan(grid: str | Path | None = None, quick: bool = False) -> list[Planned]:
 
 def _group_configs(path: Path, data: dict[str, Any], g: dict[str, Any],
                    modes: dict[str, list[int]], concurrency: list[int], items_map: dict[str, Any],
-                   stores: dict[str, Any], repeats: int, queries: int) -> list[Planned]:
+                   stores: dict[str, Any], repeats: int, queries: int,
+                   rate: float | None = None) -> list[Planned]:
     """One group's configurations (a group may narrow the grid: its own modes and
-    concurrency levels)."""
+    concurrency levels; ``settings``: other settings of its runs; ``rates``: offered load,
+    one configuration per rate)."""
     out: list[Planned] = []
     for mode, sizes in g.get("modes", modes).items():
         for b in sizes:
@@ -106,9 +126,13 @@ def _group_configs(path: Path, data: dict[str, Any], g: dict[str, Any],
                 if n != 1:
                     params["shards"] = n
                 params.update(stores)
+                extra = dict(g.get("settings", {}))
+                if rate is not None:
+                    extra["rate"] = float(rate)
+                params.update(extra)
                 label = params["embedder"] if params["profile"] == "real" else "simulated"
                 name = config_name(mode, b, c, label, params["profile"], system, n) + \
-                    _stores_tag(stores)
+                    _stores_tag(stores) + _settings_tag(extra)
                 params["label"] = name
                 check_parameters(params)
                 out.append(Planned(name, params))
@@ -252,6 +276,7 @@ def _sweep_into(out_dir: Path, configs: list[Planned], grid: str | Path | None, 
         if bar is not None:
             bar.close()
     measure_stages(out_dir, configs, quick)
+    measure_capacities(out_dir, capacity_plan(grid, quick))
     report_nb = out_dir / "report.ipynb"
     execute(notebook("report.ipynb"), report_nb, {"results_dir": str(out_dir)}, bench.parent)
     export_html(report_nb, out_dir / "index.html", exclude_input=True)
@@ -289,6 +314,72 @@ def measure_stages(out_dir: Path, configs: list[Planned], quick: bool) -> None:
         figures = {"version": stages.STAGES_VERSION, "embed": {}, "writes": None,
                    "error": f"{type(exc).__name__}: {str(exc).strip().splitlines()[0] if str(exc).strip() else ''}"}
     stages.write(out_dir, figures)
+
+
+@dataclass(frozen=True)
+class CapacityPlan:
+    """One capacity search of a grid (``[[capacity]]``): a configuration and its probes."""
+
+    name: str
+    parameters: dict[str, Any]
+    slo_p99_ms: float
+    min_calls: int
+    max_probes: int
+
+
+def capacity_plan(grid: str | Path | None = None, quick: bool = False) -> list[CapacityPlan]:
+    """The capacity searches of a grid file: each ``[[capacity]]`` table is a configuration
+    (mode, batch_size, items, embedder, ...), with the probes' settings of
+    ``[capacity_probes]`` (``quick_*`` for ``--quick``)."""
+    path = Path(grid) if grid is not None else data_file("sweep.toml")
+    data = read_toml(path, "--config")
+    probes = data.get("capacity_probes", {})
+
+    def probe_setting(key: str, default: Any) -> Any:
+        return probes.get(f"quick_{key}", probes.get(key, default)) if quick else \
+            probes.get(key, default)
+
+    out = []
+    for table in data.get("capacity", []):
+        params = {k: v for k, v in table.items() if k not in ("items", "quick_items")}
+        params["items"] = table.get("quick_items" if quick else "items", table.get("items"))
+        params.setdefault("search_queries", 0)
+        params.setdefault("warmup", data.get("warmup", 1))
+        params.setdefault("seed", data.get("seed", 0))
+        label = params.get("embedder", "hash") if params.get("profile", "real") == "real" \
+            else "simulated"
+        system = params.get("system", "agentmem")
+        config = check_parameters(params)
+        name = config_name(config.mode, config.batch_size, 1, label,
+                           params.get("profile", "real"), system)
+        params["label"] = name
+        out.append(CapacityPlan(name, params, float(probe_setting("slo_p99_ms", 100.0)),
+                                int(probe_setting("min_calls", 20)),
+                                int(probe_setting("max_probes", 9))))
+    return out
+
+
+def measure_capacities(out_dir: Path, plans: list[CapacityPlan]) -> None:
+    """Each capacity search into ``capacity/<name>/``, skipped when a complete one with the
+    same parameters is there; a failure is recorded there (``error.json``), never fatal."""
+    for p in plans:
+        cdir = out_dir / "capacity" / p.name
+        done = cdir / capacity.CAPACITY_FILE
+        record = {"parameters": p.parameters}
+        if done.exists():
+            try:
+                if capacity.load(done).get("parameters") == p.parameters:
+                    continue
+            except (OSError, ValueError):
+                pass
+        shutil.rmtree(cdir, ignore_errors=True)
+        try:
+            capacity.find_capacity(check_parameters(p.parameters), cdir, p.slo_p99_ms,
+                                   max_probes=p.max_probes,
+                                   min_calls=p.min_calls, record=record)
+        except AgentMemLabError as exc:
+            write_json_atomic(cdir / "error.json", {"name": p.name, "error": str(exc),
+                                                    "parameters": p.parameters})
 
 
 def write_compare_html(base: str | Path, new: str | Path, threshold_pct: float,

@@ -14,6 +14,7 @@ twice, and the two are kept apart:
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Iterable, Sequence
@@ -27,8 +28,9 @@ from .stats import split_sizes
 METRICS = {"throughput_ops_s": "higher", "latency_p50_ms": "lower", "speedup": "higher",
            "embed_latency_ms": "lower"}
 #: The kinds of claim: a figure of one configuration, a speed-up of one configuration over
-#: another, a speed-up of one stage measured alone, and a prediction of future work.
-KINDS = ("absolute", "ratio", "stage", "prediction")
+#: another, a speed-up of one stage measured alone, a rate sustained under a latency
+#: objective (from capacity searches), and a prediction of future work.
+KINDS = ("absolute", "ratio", "stage", "sustained", "prediction")
 STAGES = ("embed", "writes")
 #: The seed's own modes (its design); bulk is this project's.
 SEED_MODES = ("sequential", "parallel", "batch")
@@ -49,6 +51,9 @@ class Target:
     - stage: a speed-up (or a latency) of one stage measured alone (``stages``): ``embed``
       (``embed_batch`` of ``texts`` against single embeds) or ``writes`` (parallel against
       sequential store writes, the embedding taken out);
+    - sustained: a throughput kept with response-time p99 at most ``slo_p99_ms`` under
+      offered load: the best maximum sustainable throughput of the capacity searches
+      (``capacity``) of the group's embedder (and modes, where they are narrowed);
     - prediction: future work the seed does not claim to have reached: no verdict, only
       what the bench measured that bears on it (``bears_on``).
 
@@ -74,6 +79,7 @@ class Target:
     reading: str = ""
     bears_on: str = ""
     gate: bool = False
+    slo_p99_ms: float | None = None  # a sustained claim's latency objective
     from_model: bool = True  # false: the seed states it as measured or expected, not derived
 
     def __post_init__(self) -> None:
@@ -101,6 +107,10 @@ class Target:
             raise bad(f"metric {self.metric} is a stage's")
         if self.over is not None and self.metric not in ("throughput_ops_s", "latency_p50_ms"):
             raise bad("a ratio compares throughput or latency")
+        if self.slo_p99_ms is not None and (self.slo_p99_ms <= 0 or self.over is not None
+                                            or self.stage is not None
+                                            or self.metric != "throughput_ops_s"):
+            raise bad("a sustained claim (slo_p99_ms > 0) is a throughput of no other kind")
 
     @property
     def kind(self) -> str:
@@ -108,6 +118,8 @@ class Target:
             return "prediction"
         if self.stage is not None:
             return "stage"
+        if self.slo_p99_ms is not None:
+            return "sustained"
         return "ratio" if self.over is not None else "absolute"
 
     @property
@@ -126,7 +138,10 @@ class Target:
             return f"{x:,.1f}".rstrip("0").rstrip(".") if x < 100 else f"{x:,.0f}"
 
         value = num(self.target) + ("" if self.high is None else f"-{num(self.high)}")
-        return value + ("x" if self.unit == "x" else f" {self.unit}")
+        value += "x" if self.unit == "x" else f" {self.unit}"
+        if self.slo_p99_ms is not None:
+            value += f" at p99 <= {num(self.slo_p99_ms)} ms"
+        return value
 
     def met(self, value: float) -> bool:
         if self.better == "lower":
@@ -253,12 +268,13 @@ class Verdict:
     result: Result | None
     base: Result | None = None  # a ratio's baseline configuration
     value: float | None = None  # the figure judged (a ratio or a stage's; else the result's)
+    source: str = ""  # a sustained claim's capacity search, by name
 
     @property
     def measured(self) -> float | None:
         if self.value is not None:
             return self.value
-        if self.target.kind in ("ratio", "stage"):
+        if self.target.kind in ("ratio", "stage", "sustained"):
             return None
         return None if self.result is None else metric_value(self.result, self.target.metric)
 
@@ -286,6 +302,8 @@ class Verdict:
         if self.target.kind == "stage":
             return (f"the {self.group.partition(':')[2]} embedder alone" if self.target.stage
                     == "embed" else "the stores alone (embedding taken out)")
+        if self.target.kind == "sustained":
+            return self.source or "-"
         if self.result is None:
             return "-"
         return self.result.name + ("" if self.base is None else f" over {self.base.name}")
@@ -302,9 +320,35 @@ def in_group(result: Result, group: str) -> bool:
     return result.profile == profile and result.embedder == embedder
 
 
+def sustained_value(t: Target, capacities: Sequence[dict[str, Any]], group: str,
+                    modes: Sequence[str] | None = None) -> tuple[float | None, str]:
+    """A sustained claim's figure: the best maximum sustainable throughput among the
+    capacity searches of the group (profile and embedder; ``modes`` where narrowed) whose
+    objective is at most the claim's, and the search's name."""
+    profile, _, embedder = group.partition(":")
+    assert t.slo_p99_ms is not None
+    pool = [c for c in capacities if c.get("profile") == profile
+            and c.get("embedder") == embedder and c.get("system", "agentmem") == "agentmem"
+            and float(c.get("slo_p99_ms", math.inf)) <= t.slo_p99_ms
+            and (modes is None or c.get("mode") in modes)
+            and (t.mode == "*" or c.get("mode") == t.mode)
+            and (t.batch_size == 0 or c.get("batch_size") == t.batch_size)]
+    if not pool:
+        return None, ""
+    best = max(pool, key=lambda c: c.get("max_sustainable_ops_s") or 0.0)
+    value = best.get("max_sustainable_ops_s")
+    return (0.0 if value is None else float(value)), str(best.get("name", ""))
+
+
 def judge(t: Target, members: Sequence[Result], group: str,
-          stages: dict[str, Any] | None = None) -> Verdict:
-    """One target against one group's results (and the stage figures)."""
+          stages: dict[str, Any] | None = None,
+          capacities: Sequence[dict[str, Any]] = (), modes: Sequence[str] | None = None
+          ) -> Verdict:
+    """One target against one group's results (and the stage figures and capacity
+    searches)."""
+    if t.kind == "sustained":
+        value, source = sustained_value(t, capacities, group, modes)
+        return Verdict(t, group, None, value=value, source=source)
     if t.kind == "stage":
         return Verdict(t, group, None, value=stage_value(t, stages, group.partition(":")[2]))
     if t.kind == "prediction":
@@ -320,17 +364,18 @@ def judge(t: Target, members: Sequence[Result], group: str,
 
 
 def evaluate(catalogue: Catalogue, results: Sequence[Result],
-             stages: dict[str, Any] | None = None, modes: Sequence[str] | None = None
-             ) -> list[Verdict]:
+             stages: dict[str, Any] | None = None, modes: Sequence[str] | None = None,
+             capacities: Sequence[dict[str, Any]] = ()) -> list[Verdict]:
     """Verdicts per group of real measurements, on the results with default store settings
     (frontier variants of the index settings are shown beside, not judged). ``modes``: judge
-    on those modes' results alone (``SEED_MODES``: the seed's own design)."""
+    on those modes' results alone (``SEED_MODES``: the seed's own design). ``capacities``:
+    the capacity searches the sustained claims are judged on."""
     results = [r for r in baseline(results) if modes is None or r.mode in modes]
     out = []
     for group in groups(results):
         members = [r for r in results if in_group(r, group)]
         for t in catalogue.targets:
-            out.append(judge(t, members, group, stages))
+            out.append(judge(t, members, group, stages, capacities, modes))
     return out
 
 
@@ -464,6 +509,9 @@ def model_check(catalogue: Catalogue, t: Target, results: Sequence[Result]) -> M
     tol = (catalogue.model_tolerance, catalogue.calibration_tolerance)
     if t.kind == "prediction":
         return ModelCheck(t, None, None, *tol, where="future work: no model figure")
+    if t.kind == "sustained":
+        return ModelCheck(t, None, None, *tol,
+                          where="the model has no queueing: it gives no sustained rate")
     if t.kind == "stage":
         where = (f"{t.texts} texts: {t.texts} x {seedmodel.embed_latency_ms(1):g} ms against "
                  f"{seedmodel.embed_latency_ms(t.texts):g} ms" if t.stage == "embed" else

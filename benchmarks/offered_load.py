@@ -59,7 +59,6 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--seconds", type=float, default=2.0, help="seconds of offer per rate")
     p.add_argument("--rates", type=float, nargs="+", default=[100.0, 1000.0, 5000.0])
     p.add_argument("--items", type=int, default=20000, help="bulk-1000's closed-loop items")
-    p.add_argument("--probe-s", type=float, default=2.0)
     p.add_argument("--skip-capacity", action="store_true")
     args = p.parse_args(argv)
     print_environment()
@@ -79,7 +78,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.skip_capacity:
         with tempfile.TemporaryDirectory() as tmp:
             config = RunConfig(mode="bulk", batch_size=1000, items=args.items, embedder="hash")
-            doc: dict[str, Any] = find_capacity(config, Path(tmp) / "cap", probe_s=args.probe_s,
+            doc: dict[str, Any] = find_capacity(config, Path(tmp) / "cap",
                                                 progress=lambda line: print("  " + line,
                                                                             flush=True))
         print(summary_line(doc))

@@ -12,14 +12,13 @@ from agentmem_lab.runner import RunConfig
 
 
 def test_probe_items_are_whole_calls_and_at_least_the_minimum() -> None:
-    c = RunConfig(mode="bulk", batch_size=100, items=1000)
-    assert probe_items(c, 10_000.0, 2.0) == 20_000
-    assert probe_items(c, 10.0, 2.0) == 2_000  # 20 calls at least
+    assert probe_items(RunConfig(mode="bulk", batch_size=100, items=5050)) == 5100
+    assert probe_items(RunConfig(mode="bulk", batch_size=100, items=1000)) == 2000  # 20 calls
 
 
 def test_capacity_of_bulk_100_reports_a_rate_and_its_probes(tmp_path, capsys) -> None:
     code = main(["capacity", "--mode", "bulk", "--batch-size", "100", "--items", "2000",
-                 "--search-queries", "0", "--probe-s", "0.3", "--max-probes", "5",
+                 "--search-queries", "0", "--max-probes", "5",
                  "--out", str(tmp_path)])
     assert code == 0
     out = capsys.readouterr().out
@@ -40,7 +39,7 @@ def test_capacity_of_bulk_100_reports_a_rate_and_its_probes(tmp_path, capsys) ->
 def test_an_impossible_objective_finds_no_rate(tmp_path) -> None:
     doc = find_capacity(RunConfig(mode="bulk", batch_size=10, items=200,
                                   profile="simulated", warmup=0),
-                        tmp_path, slo_p99_ms=1.0, probe_s=0.1, max_probes=2)
+                        tmp_path, slo_p99_ms=1.0, max_probes=2, min_calls=5)
     assert doc["max_sustainable_ops_s"] is None and len(doc["probes"]) == 2
     assert all("response p99" in p["why"] for p in doc["probes"])
 

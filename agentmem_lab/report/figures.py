@@ -202,3 +202,44 @@ def vector_stores_figure(results: Sequence[Result]) -> Any:
         ax.grid(True, alpha=0.3, which="both")
     fig.tight_layout()
     return fig
+
+
+def sustained_figure(capacities: Sequence[dict[str, Any]]) -> Any:
+    """Latency against offered load, one panel per capacity search: response p50 and p99
+    (from each call's intended start) beside service p99 (from its actual start) at each
+    probe's offered rate, the objective drawn, and the knee (the maximum sustainable
+    throughput) marked."""
+    plt = pyplot()
+    n = max(1, len(capacities))
+    fig, axes = plt.subplots(1, n, figsize=(5.2 * n, 4.2), squeeze=False)
+    for ax, c in zip(axes[0], capacities):
+        probes = sorted(c["probes"], key=lambda p: p["offered_ops_s"])
+        xs = [p["offered_ops_s"] for p in probes]
+        ax.plot(xs, [p["response_ms"]["p99"] for p in probes], "-o", color="#d62728",
+                label="response p99")
+        ax.plot(xs, [p["response_ms"]["p50"] for p in probes], "-o", color="#ff9896",
+                markersize=4, label="response p50")
+        ax.plot(xs, [p["service_ms"]["p99"] for p in probes], "--s", color="#1f77b4",
+                markersize=4, label="service p99")
+        ax.axhline(c["slo_p99_ms"], color="black", linewidth=0.8, alpha=0.5)
+        ax.text(xs[0] if xs else 1, c["slo_p99_ms"], f" objective p99 {c['slo_p99_ms']:g} ms",
+                va="bottom", fontsize=7, alpha=0.7)
+        ax.axvline(c["closed_loop_ops_s"], color="gray", linestyle=":", linewidth=1,
+                   label="closed-loop throughput")
+        cap = c["max_sustainable_ops_s"]
+        if cap is not None:
+            ax.axvline(cap, color="green", linewidth=1.2, label=f"knee: {cap:,.0f} ops/s")
+        for p in probes:
+            if not p["passed"]:
+                ax.scatter([p["offered_ops_s"]], [p["response_ms"]["p99"]], marker="x",
+                           color="black", zorder=3)
+        ax.set_yscale("log")
+        ax.set_xlabel("offered load (items / s); x: probe not sustained")
+        ax.set_ylabel("latency per call (ms)")
+        ax.set_title(c["name"], fontsize=9)
+        ax.grid(True, which="both", alpha=0.3)
+        ax.legend(fontsize=6, loc="upper left")
+    if not capacities:
+        axes[0][0].set_title("no capacity search in this sweep")
+    fig.tight_layout()
+    return fig

@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from ..errors import ResultError
-from ..results import (DEFAULT_STORES, STAGES_FILE, Result, baseline, find_results,
-                       has_default_stores)
+from ..results import (CAPACITY_DIR, CAPACITY_FILE, DEFAULT_STORES, STAGES_FILE, Result,
+                       baseline, find_results, has_default_stores, plain_writes)
 from .plotting import MODE_ORDER
 
 
@@ -23,6 +23,8 @@ class SweepResults:
     bad_files: list[str] = field(default_factory=list)
     sample: bool = False  # a small sample measured on the spot, not a sweep's results
     stages: dict[str, Any] | None = None  # stages.json: the stages measured alone
+    #: capacity/<name>/capacity.json: the capacity searches (maximum sustainable throughput)
+    capacities: list[dict[str, Any]] = field(default_factory=list)
 
 
 def load(directory: str | Path) -> SweepResults:
@@ -49,7 +51,13 @@ def load(directory: str | Path) -> SweepResults:
             stages = json.loads((d / STAGES_FILE).read_text(encoding="utf-8"))
         except (OSError, ValueError):
             bad.append(f"{d / STAGES_FILE}: unreadable stage figures")
-    return SweepResults(d, results, failures, bad, stages=stages)
+    capacities = []
+    for p in sorted(d.glob(f"{CAPACITY_DIR}/*/{CAPACITY_FILE}")):
+        try:
+            capacities.append(json.loads(p.read_text(encoding="utf-8")))
+        except (OSError, ValueError):
+            bad.append(f"{p}: unreadable capacity search")
+    return SweepResults(d, results, failures, bad, stages=stages, capacities=capacities)
 
 
 def settings_tag(r: Result) -> str:
@@ -67,7 +75,7 @@ def side_by_side(results: Sequence[Result], mode: str, batch: int) -> list[Resul
     embedder, with search."""
     return [r for r in results if r.profile == "real" and r.mode == mode and r.batch_size == batch
             and r.concurrency == 1 and r.embedder == "hash" and r.search
-            and r.system == "agentmem" and r.shards == 1]
+            and r.system == "agentmem" and r.shards == 1 and plain_writes(r)]
 
 
 def frontier_results(results: Sequence[Result]) -> list[Result]:
@@ -80,9 +88,14 @@ def sharded_family(results: Sequence[Result]) -> list[Result]:
     """AgentMem's real runs at concurrency 1 whose configuration was also run sharded:
     the same mode, batch size and embedder at every shard count measured."""
     real = [r for r in results if r.system == "agentmem" and r.profile == "real"
-            and r.concurrency == 1 and has_default_stores(r)]
+            and r.concurrency == 1 and has_default_stores(r) and plain_writes(r)]
     keys = {(r.mode, r.batch_size, r.embedder) for r in real if r.shards != 1}
     return [r for r in real if (r.mode, r.batch_size, r.embedder) in keys]
+
+
+def offered_results(results: Sequence[Result]) -> list[Result]:
+    """Runs at an offered rate or with searches during their writes (Sustained load)."""
+    return [r for r in results if not plain_writes(r)]
 
 
 def worker(r: Result) -> str | None:
@@ -112,7 +125,7 @@ def peer_rows(results: Sequence[Result]) -> list[Result]:
     """Peers' runs and AgentMem's default-store runs at the peers' batch sizes, both on the
     real profile at concurrency 1, for the embedders the peers were measured with."""
     peers = [r for r in results if r.system != "agentmem" and r.profile == "real"
-             and r.concurrency == 1]
+             and r.concurrency == 1 and plain_writes(r)]
     embedders = {r.embedder for r in peers}
     ours = [r for r in baseline(results) if r.profile == "real" and r.concurrency == 1
             and r.embedder in embedders and r.batch_size in PEER_BATCHES]

@@ -8,8 +8,8 @@ from typing import Any, Sequence
 from .. import targets as targets_mod
 from ..results import Result, baseline, has_default_stores
 from .load import (PEER_CLAIM_OPS_S, SIDE_BY_SIDE, SweepResults, backend,
-                   frontier_results, only_backend_differs, peer_rows, settings_tag,
-                   sharded_family, side_by_side, worker)
+                   frontier_results, offered_results, only_backend_differs, peer_rows,
+                   settings_tag, sharded_family, side_by_side, worker)
 
 
 def _round(x: Any, digits: int) -> Any:
@@ -235,7 +235,8 @@ def speedup_table(results: Sequence[Result]) -> Any:
 
 
 def target_table(catalogue: targets_mod.Catalogue, results: Sequence[Result],
-                 stages: dict[str, Any] | None = None) -> Any:
+                 stages: dict[str, Any] | None = None,
+                 capacities: Sequence[dict[str, Any]] = ()) -> Any:
     """The phase-target table: each claim (absolute, ratio, stage or prediction) beside
     (a) the seed's model computed, with the verdict on the claim, (b) the same model
     measured under the simulated profile and the harness overhead (measured minus computed)
@@ -244,7 +245,7 @@ def target_table(catalogue: targets_mod.Catalogue, results: Sequence[Result],
     import pandas as pd
 
     checks = {c.target.id: c for c in targets_mod.model_checks(catalogue, results)}
-    verdicts = targets_mod.evaluate(catalogue, results, stages)
+    verdicts = targets_mod.evaluate(catalogue, results, stages, capacities=capacities)
     groups = targets_mod.groups(results)
     by = {(v.target.id, v.group): v for v in verdicts}
     rows = []
@@ -415,3 +416,87 @@ def failures_table(sweep: SweepResults) -> Any:
     rows += [{"configuration": "(unreadable result)", "error": b, "notebook": ""}
              for b in sweep.bad_files]
     return pd.DataFrame(rows, columns=["configuration", "error", "notebook"])
+
+
+# -- sustained load -------------------------------------------------------------------------
+
+def sustained_table(capacities: Sequence[dict[str, Any]]) -> Any:
+    """Each capacity search: its maximum sustainable throughput beside its closed-loop
+    throughput, the objective, the probes and the first rate that failed (and why)."""
+    import pandas as pd
+
+    rows = []
+    for c in capacities:
+        fail = next((p for p in c["probes"] if p["offered_ops_s"] == c["first_failure_ops_s"]),
+                    None)
+        cap = c["max_sustainable_ops_s"]
+        rows.append({
+            "configuration": c["name"], "objective": f"p99 <= {c['slo_p99_ms']:g} ms",
+            "closed loop ops/s": round(c["closed_loop_ops_s"], 1),
+            "closed-loop call p99 ms": round(c["closed_loop_latency_ms"]["p99"], 2),
+            "max sustainable ops/s": None if cap is None else round(cap, 1),
+            "of closed loop": None if c["ratio_to_closed_loop"] is None
+            else round(c["ratio_to_closed_loop"], 2),
+            "first failing rate": None if fail is None else
+            f"{fail['offered_ops_s']:,.0f} ops/s: {fail['why']}",
+            "probes": len(c["probes"]),
+            "calls per probe (min)": c.get("min_calls"),
+            "max in flight": c["max_in_flight"],
+        })
+    return pd.DataFrame(rows)
+
+
+def offered_table(results: Sequence[Result]) -> Any:
+    """The sweep's runs at an offered rate or with searches during their writes: offered
+    against achieved, response beside service time, late calls; searches under writes
+    beside the idle store's, and freshness."""
+    import pandas as pd
+
+    rows = []
+    for r in offered_results(results):
+        o, rd = r.offered, r.reads
+        row: dict[str, Any] = {"configuration": r.name, "vector store": backend(r)}
+        if o is not None:
+            row.update({
+                "offered ops/s": round(o["offered_ops_s"], 1),
+                "achieved ops/s": round(o["achieved_ops_s"], 1),
+                "response p50 / p99 ms": f"{o['response_ms']['p50']:.2f} / "
+                                         f"{o['response_ms']['p99']:.2f}",
+                "service p50 / p99 ms": f"{o['service_ms']['p50']:.2f} / "
+                                        f"{o['service_ms']['p99']:.2f}",
+                "late calls": f"{o['late']}/{o['calls']}"})
+        else:
+            row["offered ops/s"] = "closed loop"
+        if rd is not None and "response_ms" in rd:
+            row["search under writes p50 / p99 ms"] = (f"{rd['response_ms']['p50']:.2f} / "
+                                                       f"{rd['response_ms']['p99']:.2f}")
+        if r.search is not None:
+            row["idle search p50 / p99 ms"] = f"{r.search['p50_ms']:.2f} / {r.search['p99_ms']:.2f}"
+        if rd is not None:
+            f = rd["freshness"]
+            if "searchable_after_ms" in f:
+                row["searchable after p50 / p99 ms"] = (f"{f['searchable_after_ms']['p50']:.2f}"
+                                                        f" / {f['searchable_after_ms']['p99']:.2f}")
+            row["fresh probes found"] = f"{f['found']}/{f['probed']}"
+            if f.get("verdict"):
+                row["searchable after p50 / p99 ms"] = f["verdict"]
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def sustained_note(capacities: Sequence[dict[str, Any]]) -> str:
+    """What the capacity searches measured, in a sentence (escaped HTML)."""
+    if not capacities:
+        return ("<p>No capacity search in this sweep (<code>agentmem-lab capacity</code> runs "
+                "one; a grid's <code>[[capacity]]</code> tables run them in a sweep).</p>")
+    parts = []
+    for c in capacities:
+        cap = c["max_sustainable_ops_s"]
+        if cap is None:
+            parts.append(f"{c['name']}: no offered rate kept response p99 <= "
+                         f"{c['slo_p99_ms']:g} ms")
+        else:
+            parts.append(f"{c['name']} sustains {cap:,.0f} ops/s "
+                         f"({c['ratio_to_closed_loop']:.2f}x its closed-loop "
+                         f"{c['closed_loop_ops_s']:,.0f} ops/s)")
+    return "<p>" + html.escape("; ".join(parts) + ".") + "</p>"
