@@ -220,7 +220,8 @@ def _cmd_check(args: argparse.Namespace) -> int:
     if sweep.stages is None:
         print(f"(no {STAGES_FILE} in {args.dir}: the stage claims are not measured; "
               f"agentmem-lab stages {args.dir} measures them)")
-    verdicts = targets.evaluate(catalogue, sweep.results, sweep.stages)
+    verdicts = targets.evaluate(catalogue, sweep.results, sweep.stages,
+                                capacities=sweep.capacities)
     for line in targets.format_table(catalogue, verdicts):
         print(line)
     n = targets.counts(targets.model_checks(catalogue, sweep.results), verdicts)
@@ -374,7 +375,7 @@ COMMANDS: list[tuple[str, str, Callable[[argparse.ArgumentParser], None],
     ("compare", "compare two runs or sweeps: change with a 95 percent interval, Mann-Whitney U, "
                 "verdict per configuration", _add_compare_options, _cmd_compare),
     ("capacity", "search the maximum sustainable throughput: the highest offered rate "
-                 "achieved within 1 % with response p99 under --slo-p99-ms; records every "
+                 "achieved within 1 percent with response p99 under --slo-p99-ms; records every "
                  "probe in DIR/capacity.json", _add_capacity_options, _cmd_capacity),
     ("verify", "reopen a run's stores, repair what a crash left, print integrity counts",
      _add_verify_options, _cmd_verify),

@@ -59,6 +59,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--seconds", type=float, default=2.0, help="seconds of offer per rate")
     p.add_argument("--rates", type=float, nargs="+", default=[100.0, 1000.0, 5000.0])
     p.add_argument("--items", type=int, default=20000, help="bulk-1000's closed-loop items")
+    p.add_argument("--min-calls", type=int, default=20, help="calls per capacity probe at least")
     p.add_argument("--skip-capacity", action="store_true")
     args = p.parse_args(argv)
     print_environment()
@@ -79,6 +80,7 @@ def main(argv: list[str] | None = None) -> int:
         with tempfile.TemporaryDirectory() as tmp:
             config = RunConfig(mode="bulk", batch_size=1000, items=args.items, embedder="hash")
             doc: dict[str, Any] = find_capacity(config, Path(tmp) / "cap",
+                                                min_calls=args.min_calls,
                                                 progress=lambda line: print("  " + line,
                                                                             flush=True))
         print(summary_line(doc))

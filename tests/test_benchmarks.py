@@ -68,6 +68,16 @@ def test_other_scripts_run(script: str, args: list[str]) -> None:
     assert lines[0].startswith("environment: ")
 
 
+def test_offered_load_prints_the_schedule_error_and_the_sustained_ratio() -> None:
+    code, lines = run_script("offered_load.py", "--rates", "200", "--seconds", "0.2",
+                             "--items", "2000", "--min-calls", "3")
+    goals = {m.group(1): m.group(5) for m in (GOAL.match(x) for x in lines) if m}
+    assert set(goals) == {"schedule_error_p99_ms", "bulk1000_sustainable_over_closed_loop"}
+    assert sum(line.startswith("schedule error at 200 calls/s") for line in lines) == 2
+    assert any("maximum sustainable throughput" in x or "no probe sustained" in x for x in lines)
+    assert code == (0 if set(goals.values()) == {"PASS"} else 1)
+
+
 def test_calibration_prints_its_goal() -> None:
     # A timing goal: with one call per configuration it may PASS or FAIL on a loaded
     # machine (CI once measured +6.4 % on one call); the line must be well formed.

@@ -200,3 +200,47 @@ def test_the_report_answers_first():
     assert report.answers_html(tg.load(), []).count("<li>") == 1
     # every numeric claim of the seed counted (issue 26): five contradict its own model
     assert "5 contradict its own latency model" in report.answers_html(tg.load(), [])
+
+
+def test_the_sustained_load_section_and_its_answer_lead():
+    from agentmem_lab.results import plain_writes
+
+    st = {"stores": StoreSettings().to_dict()}
+    probes = [{"offered_ops_s": r, "achieved_ops_s": r * a, "achieved_share": a,
+               "response_ms": {"p50": p / 2, "p99": p}, "service_ms": {"p50": p / 3, "p99": p / 2},
+               "passed": ok, "why": "sustained" if ok else "response p99 300.0 ms > 100 ms",
+               "late": 0, "calls": 20, "lost": 0, "orphans": 0, "items": 20000}
+              for r, a, p, ok in ((5000.0, 1.0, 40.0, True), (7500.0, 0.99, 300.0, False))]
+    cap = {"name": "bulk-b1000-c1-hash", "embedder": "hash", "profile": "real",
+           "system": "agentmem", "mode": "bulk", "batch_size": 1000, "slo_p99_ms": 100.0,
+           "closed_loop_ops_s": 10_000.0, "closed_loop_latency_ms": {"p99": 90.0},
+           "max_sustainable_ops_s": 5000.0, "ratio_to_closed_loop": 0.5,
+           "first_failure_ops_s": 7500.0, "probes": probes, "min_calls": 20,
+           "max_in_flight": 16}
+    offered = known_result("bulk", 100, throughput=2000.0, settings=st,
+                           label="bulk-b100-c1-hash-r2000-q50",
+                           offered={"offered_ops_s": 2000.0, "achieved_ops_s": 1990.0,
+                                    "response_ms": {"p50": 5.0, "p99": 9.0},
+                                    "service_ms": {"p50": 4.0, "p99": 8.0},
+                                    "late": 1, "calls": 20},
+                           reads={"response_ms": {"p50": 1.0, "p99": 12.0},
+                                  "freshness": {"probed": 10, "found": 10, "not_found": 0,
+                                                "searchable_after_ms": {"p50": 3.0, "p99": 7.0}}})
+    closed = known_result("bulk", 1000, throughput=21_000.0, settings=st)
+    assert not plain_writes(offered) and plain_writes(closed)
+    answers = report.answers_html(tg.load(), [closed, offered], capacities=[cap])
+    assert answers.index("as a sustained rate") < answers.index("ops/s closed loop")
+    assert "without one (the hash embedder), missed: 5,000 ops/s sustained at best" in answers
+    assert "usearch p99 12.0 ms (idle 0.2), searchable after p50 3.0 ms" in answers
+    table = report.sustained_table([cap])
+    assert table.iloc[0]["max sustainable ops/s"] == 5000.0
+    assert "7,500 ops/s: response p99 300.0 ms" in table.iloc[0]["first failing rate"]
+    rows = report.offered_table([closed, offered])
+    assert list(rows["configuration"]) == ["bulk-b100-c1-hash-r2000-q50"]  # open loop only
+    assert rows.iloc[0]["fresh probes found"] == "10/10"
+    fig = report.sustained_figure([cap])
+    assert len(fig.axes) == 1 and "knee: 5,000 ops/s" in [t.get_text() for t in
+                                                          fig.axes[0].get_legend().get_texts()]
+    # open-loop runs are not closed-loop figures: the targets never judge them
+    v = {(x.target.id, x.group): x for x in tg.evaluate(tg.load(), [offered])}
+    assert not v

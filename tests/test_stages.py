@@ -51,7 +51,7 @@ def test_the_cli_measures_stages_and_check_prints_every_claim(tmp_path, capsys):
     embed_line = next(line for line in out.splitlines() if line.startswith("embed-10-5x")
                       and "real:hash" in line)
     assert "no measurement" not in embed_line  # judged from stages.json
-    assert out.splitlines()[-2].startswith("claims: 33; against its own model:")
+    assert out.splitlines()[-2].startswith("claims: 34; against its own model:")
 
 
 def test_stages_refuses_a_bad_round_count(tmp_path, capsys):

@@ -11,7 +11,7 @@ from agentmem_lab import report
 from agentmem_lab import targets as tg
 from agentmem_lab.cli import main
 from agentmem_lab.errors import ConfigError
-from agentmem_lab.sweep import plan, run_sweep
+from agentmem_lab.sweep import capacity_plan, plan, run_sweep
 from browser import check_page
 from conftest import ROOT
 
@@ -50,10 +50,18 @@ def test_default_grid():
     # the goal's four at 4) + 8 minilm + 10 simulated + 4 index-setting variants of
     # bulk-1000 + 6 other vector stores x 2 configurations + mem0 at 3 batch sizes with hash
     # and 2 with minilm + bulk-1000 and sequential-1 on 2 shards (and one per core, the
-    # same on this 2-core machine: more where there are more cores). Sized for make
-    # report's 10 minutes (data/sweep.toml says what was cut).
+    # same on this 2-core machine: more where there are more cores) + bulk-100 offered at
+    # 2,000 items/s with searches during its writes on each of the 7 vector stores. Sized
+    # for make report's 10 minutes (data/sweep.toml says what was cut).
     cores = os.cpu_count() or 1
-    assert len(names) == len(set(names)) == 55 + (2 if cores > 2 else 0)
+    assert len(names) == len(set(names)) == 62 + (2 if cores > 2 else 0)
+    reads = [p for p in full if "search_rate" in p.parameters]
+    assert len(reads) == 7 and all(p.parameters["rate"] == 2000.0 for p in reads)
+    assert "bulk-b100-c1-hash-usearch-r2000-q50" in names
+    capacities = capacity_plan()
+    assert [c.name for c in capacities] == ["bulk-b1000-c1-hash", "sequential-b1-c1-hash",
+                                            "bulk-b10-c1-minilm"]
+    assert all(c.slo_p99_ms == 100.0 for c in capacities)
     assert {"bulk-b1000-c1-hash-s2", "sequential-b1-c1-hash-s2"} <= set(names)
     assert by_name_has_mem0(full)
     assert {"bulk-b1000-c1-hash-chroma", "parallel-b1-c1-hash-sqlite-vec"} <= set(names)
@@ -128,7 +136,7 @@ def test_quick_sweep_end_to_end_and_check(tmp_path):
     # A clean sweep prints its progress (stderr) and its summary (stdout), nothing else:
     # no kernel error line, no warning.
     assert proc.stdout.splitlines() == [
-        "ran 15, skipped 0 (already complete), failed 0", f"report: {out / 'index.html'}"]
+        "ran 16, skipped 0 (already complete), failed 0", f"report: {out / 'index.html'}"]
     bar = re.compile(r"^[\w.@-]*:? *\d+%\|.*\| *\d+/\d+ \[.*\]$")
     noise = [seg for seg in re.split(r"[\r\n]", proc.stderr) if seg.strip()
              and not bar.match(seg.strip())]
@@ -146,7 +154,8 @@ def test_quick_sweep_end_to_end_and_check(tmp_path):
                     "Latency per call and per item", "stage breakdown", "Speedup over sequential",
                     "Search beside write speed", "usearch settings", "The defaults, i8 M16 ea64",
                     "Vector stores side by side", "faiss-flat", "chroma",
-                    "Peers: mem0", "attributed to it",
+                    "Peers: mem0", "attributed to it", "Sustained load",
+                    "as a sustained rate", "Searches during writes", "searchable after",
                     "Environment and settings", "executed notebook"):
         assert heading in html, heading
     assert html.count("data:image/png;base64,") >= 6  # every figure inline
@@ -159,7 +168,14 @@ def test_quick_sweep_end_to_end_and_check(tmp_path):
         assert not (out / "configs" / name / "stores").exists()  # removed after its check
         assert f'href="configs/{name}/benchmark.html"' in html
     sweep = report.load(out)
-    assert len(sweep.results) == 15 and not sweep.failures
+    assert len(sweep.results) == 16 and not sweep.failures
+    assert [c["name"] for c in sweep.capacities] == ["bulk-b100-c1-hash"]
+    assert sweep.capacities[0]["probes"] and not list(out.glob("capacity/*/*/result.json"))
+    offered = [r for r in sweep.results if r.offered is not None]
+    assert [r.name for r in offered] == ["bulk-b100-c1-hash-r2000-q100"]
+    assert offered[0].reads is not None and offered[0].reads["freshness"]["found"] > 0
+    # the sustained verdict leads the answers, before the closed-loop one
+    assert html.index("as a sustained rate") < html.index("ops/s closed loop")
     for r in sweep.results:
         assert r.integrity["lost"] == 0 and r.integrity["orphans"] == 0
     backends = {r.settings["stores"]["vector_store"] for r in sweep.results if r.vector_load
@@ -167,7 +183,8 @@ def test_quick_sweep_end_to_end_and_check(tmp_path):
     assert backends == {"usearch", "faiss-flat", "chroma"}
     # check exits as the targets say
     catalogue = tg.load()
-    expected = 1 if tg.gate_failures(catalogue, tg.evaluate(catalogue, sweep.results)) else 0
+    expected = 1 if tg.gate_failures(catalogue, tg.evaluate(
+        catalogue, sweep.results, capacities=sweep.capacities)) else 0
     assert main(["check", str(out)]) == expected
     # the first screen states the verdicts; the page renders in a real browser
     assert html.index("The answers") < html.index("Phase targets")

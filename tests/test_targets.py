@@ -257,3 +257,38 @@ def test_a_range_below_its_low_end_or_inside_reads_as_stated():
     with pytest.raises(ConfigError, match="high must be at least target"):
         tg.Target(id="r", claim="c", seed_line="s", metric="throughput_ops_s", target=5.0,
                   high=4.0)
+
+
+def _capacity(name: str, embedder: str, cap: float | None, slo: float = 100.0,
+              mode: str = "bulk") -> dict:
+    return {"name": name, "embedder": embedder, "profile": "real", "system": "agentmem",
+            "mode": mode, "batch_size": 1000, "slo_p99_ms": slo, "max_sustainable_ops_s": cap}
+
+
+def test_the_sustained_goal_is_judged_on_capacity_searches_per_embedder(catalogue):
+    results = [known_result("bulk", 1000, throughput=20_000.0),
+               known_result("bulk", 1000, embedder="minilm", throughput=300.0)]
+    caps = [_capacity("bulk-b1000-c1-hash", "hash", 12_700.0),
+            _capacity("bulk-b100-c1-hash", "hash", 8_000.0),
+            _capacity("loose", "hash", 30_000.0, slo=500.0),  # a looser objective: not this claim
+            _capacity("bulk-b10-c1-minilm", "minilm", None)]
+    t = next(x for x in catalogue.targets if x.id == "phase1-sustained")
+    assert t.kind == "sustained" and t.claimed() == "10,000 ops/s at p99 <= 100 ms"
+    v = {(x.target.id, x.group): x for x in tg.evaluate(catalogue, results, capacities=caps)}
+    hash_v, minilm_v = v["phase1-sustained", "real:hash"], v["phase1-sustained", "real:minilm"]
+    assert hash_v.measured == 12_700.0 and hash_v.status == "met"
+    assert hash_v.configurations == "bulk-b1000-c1-hash"
+    assert minilm_v.measured == 0.0 and minilm_v.status == "missed"  # no rate sustained
+    # the closed-loop goal is judged apart, on the closed-loop results
+    assert v["phase1-goal", "real:hash"].measured == 20_000.0
+    # no capacity search: not measured
+    plain = {(x.target.id, x.group): x for x in tg.evaluate(catalogue, results)}
+    assert plain["phase1-sustained", "real:hash"].status == "no measurement"
+    check = next(c for c in tg.model_checks(catalogue, results) if c.target.id == "phase1-sustained")
+    assert check.status == "not from the model"
+
+
+def test_a_sustained_claim_must_be_a_throughput():
+    with pytest.raises(ConfigError, match="sustained"):
+        tg.Target(id="x", claim="c", seed_line="s", metric="latency_p50_ms", target=1.0,
+                  slo_p99_ms=100.0)
