@@ -7,7 +7,8 @@ name. For each configuration found on both sides:
 - throughput of both, and its change in percent with a 95 % confidence interval
   (bootstrap over the per-repeat throughputs: a run of one repeat gives no interval);
 - call latency p50 and p99 of both, and the p50 change with a 95 % interval (bootstrap over
-  the per-call samples);
+  the per-call samples); a run at an offered rate (``--rate``) is compared on its calls'
+  response times, from each call's intended start (``Result.call_samples_ms``);
 - a Mann-Whitney U test on the call latencies (two-sided; scipy);
 - a verdict, as asv decides: **slower** or **faster** when the latencies differ
   significantly (p < 0.05) *and* the p50 changed by more than the threshold (default 20 %);
@@ -118,11 +119,13 @@ def compare_results(base: dict[str, Result], new: dict[str, Result],
         if len(b.repeat_throughput_ops_s) > 1 and len(n.repeat_throughput_ops_s) > 1:
             ops_ci = _bootstrap_ratio(b.repeat_throughput_ops_s, n.repeat_throughput_ops_s,
                                       np.mean, rng)
-        p50 = (n.latency_ms["p50"] / b.latency_ms["p50"] - 1.0) * 100.0
-        p50_ci = _bootstrap_ratio(b.samples_ms, n.samples_ms, np.median, rng)
-        if len(b.samples_ms) > 1 and len(n.samples_ms) > 1:
-            p_value = float(mannwhitneyu(b.samples_ms, n.samples_ms,
-                                         alternative="two-sided").pvalue)
+        # Open-loop runs compare their response times (from each call's intended start).
+        bs, ns = b.call_samples_ms, n.call_samples_ms
+        bl, nl = b.call_latency_ms, n.call_latency_ms
+        p50 = (nl["p50"] / bl["p50"] - 1.0) * 100.0
+        p50_ci = _bootstrap_ratio(bs, ns, np.median, rng)
+        if len(bs) > 1 and len(ns) > 1:
+            p_value = float(mannwhitneyu(bs, ns, alternative="two-sided").pvalue)
         else:
             p_value = 1.0
         verdict = "no significant change"
@@ -130,7 +133,7 @@ def compare_results(base: dict[str, Result], new: dict[str, Result],
             verdict = "slower" if p50 > 0 else "faster"
         out.append(Comparison(
             name, b.throughput_ops_s, n.throughput_ops_s, ops, ops_ci,
-            b.latency_ms["p50"], n.latency_ms["p50"], b.latency_ms["p99"], n.latency_ms["p99"],
+            bl["p50"], nl["p50"], bl["p99"], nl["p99"],
             p50, p50_ci, p_value, verdict, _machine(b) != _machine(n)))
     return out
 

@@ -49,6 +49,7 @@ class RunSettings:
     rate: float | None = declared.default("rate")  # None: closed loop
     arrivals: str = declared.default("arrivals")
     max_in_flight: int = declared.default("max_in_flight")
+    schedule_waits: str = declared.default("schedule_waits")
     search_rate: float | None = declared.default("search_rate")
     freshness_sample: float = declared.default("freshness_sample")
     fail_rate: float = declared.default("fail_rate")  # every store's write failure probability

@@ -123,7 +123,8 @@ async def measured_phase(config: RunSettings, embedder: Embedder, warm: Sequence
             cpu0 = time.process_time()
             if config.rate is not None:
                 recs, seconds = await drive_open(target, group, config.rate, config.arrivals,
-                                                 config.max_in_flight, config.seed + n, on_call)
+                                                 config.max_in_flight, config.seed + n, on_call,
+                                                 config.schedule_waits)
             else:
                 recs, seconds = await drive(target, group, clients, on_call)
             spent = time.process_time() - cpu0

@@ -25,11 +25,12 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from . import histogram, simclock
+from . import histogram
 from .corpus import generate_lines
 from .driver import CallRecord
 from .embedders import Embedder
 from .integrity import QUERY_SEED_OFFSET
+from .offered import timer_wait
 from .records import MemoryItem
 from .systems import Searcher
 
@@ -111,8 +112,7 @@ class ReadsDuringWrites:
                     break
                 except asyncio.TimeoutError:
                     pass
-                if clock() < due:
-                    await simclock.sleep(due - clock())
+                await timer_wait(due - clock())
             q = self._queries[n % len(self._queries)][None, :]
             t0 = clock()
             await self.searcher.search(q, K)

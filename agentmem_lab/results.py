@@ -120,6 +120,21 @@ class Result:
         return self.label or config_name(self.mode, self.batch_size, self.concurrency,
                                          self.embedder, self.profile, self.system, self.shards)
 
+    @property
+    def call_samples_ms(self) -> list[float]:
+        """The calls' latencies as a user sees them: response times (from each call's
+        intended start) in an open-loop run, else the calls' latencies."""
+        if self.offered is not None:
+            return list(self.offered["response_samples_ms"])
+        return self.samples_ms
+
+    @property
+    def call_latency_ms(self) -> dict[str, float]:
+        """``call_samples_ms`` summarised (p50 and p99 at least)."""
+        if self.offered is not None:
+            return dict(self.offered["response_ms"])
+        return self.latency_ms
+
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 

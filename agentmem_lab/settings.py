@@ -125,6 +125,7 @@ def _loops() -> list[str]:
 SYNCHRONOUS = ("OFF", "NORMAL", "FULL", "EXTRA")
 USEARCH_DTYPES = ("f32", "f16", "bf16", "i8")
 ARRIVALS = ("uniform", "poisson")
+SCHEDULE_WAITS = ("timer", "spin")
 
 SETTINGS: tuple[Setting, ...] = (
     Setting("system", str, "agentmem", "the write path measured: agentmem (the seed's "
@@ -196,6 +197,13 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("arrivals", str, "uniform", "the open-loop schedule: uniform (evenly spaced) or "
             "poisson (exponential gaps, seeded by --seed)", group="load",
             choices=lambda: ARRIVALS, metavar="KIND"),
+    Setting("schedule_waits", str, "timer", "open loop: how the generator waits for a call's "
+            "intended start. timer: the event loop's own timers (no CPU; a call starts up to "
+            "about a millisecond late); spin: on the deadline, the loop yielding without "
+            "sleeping for the last 2.5 ms of each wait (starts within a fraction of a "
+            "millisecond, but the spinning loop contends for the interpreter lock with the "
+            "stores' threads and slows their calls: see docs/load.md)", group="load",
+            choices=lambda: SCHEDULE_WAITS, metavar="HOW"),
     Setting("max_in_flight", int, 16, "open loop: at most this many calls at once; a call "
             "that cannot start on time starts late and is counted late, never dropped",
             group="load", minimum=1, metavar="N"),

@@ -70,10 +70,13 @@ def test_other_scripts_run(script: str, args: list[str]) -> None:
 
 def test_offered_load_prints_the_schedule_error_and_the_sustained_ratio() -> None:
     code, lines = run_script("offered_load.py", "--rates", "200", "--seconds", "0.2",
-                             "--items", "2000", "--min-calls", "3")
+                             "--items", "2000", "--min-calls", "3", "--interference-rounds",
+                             "1", "--interference-items", "50")
     goals = {m.group(1): m.group(5) for m in (GOAL.match(x) for x in lines) if m}
     assert set(goals) == {"schedule_error_p99_ms", "bulk1000_sustainable_over_closed_loop"}
-    assert sum(line.startswith("schedule error at 200 calls/s") for line in lines) == 2
+    assert [line.split(", ")[1].split(":")[0] for line in lines
+            if line.startswith("schedule error at 200 calls/s")] == ["timer waits", "spin waits"]
+    assert any(line.startswith("sequential-1 over real stores, service p99") for line in lines)
     assert any("maximum sustainable throughput" in x or "no probe sustained" in x for x in lines)
     assert code == (0 if set(goals.values()) == {"PASS"} else 1)
 

@@ -83,3 +83,20 @@ def test_bad_input(tmp_path, capsys):
     a = _side(tmp_path, "a", 1.0)
     assert main(["compare", str(a), str(a), "--threshold", "-3"]) == 2
     assert "--threshold: must be a number >= 0" in capsys.readouterr().err
+
+
+def test_open_loop_runs_are_compared_on_their_response_times(tmp_path):
+    # The same service times on both sides; NEW's calls waited 50 % longer to start.
+    def side(name: str, scale: float) -> dict:
+        rng = np.random.default_rng(7)
+        service = list(rng.lognormal(0.0, 0.1, 200))
+        response = [s * scale for s in service]
+        r = known_result("bulk", 10, samples_ms=service, label="bulk-b10-c1-hash-r100",
+                         offered={"response_samples_ms": response,
+                                  "response_ms": {"p50": float(np.median(response)),
+                                                  "p99": float(np.percentile(response, 99))}})
+        r.dump(tmp_path / name / "result.json")
+        return compare.load_side(tmp_path / name, name)
+
+    [c] = compare.compare_results(side("a", 1.0), side("b", 1.5))
+    assert c.verdict == "slower" and c.p50_change_pct == pytest.approx(50.0)
