@@ -44,3 +44,38 @@ def test_search_rate_works_closed_loop_too(tmp_path) -> None:
 def test_search_rate_with_shards_is_refused_in_one_line() -> None:
     with pytest.raises(ConfigError, match="--search-rate"):
         RunConfig(mode="bulk", batch_size=10, items=100, shards=2, search_rate=10.0)
+
+
+def test_a_store_that_finds_nothing_during_the_writes_says_so(monkeypatch) -> None:
+    import asyncio
+
+    import numpy as np
+
+    from agentmem_lab import reads as reads_mod
+    from agentmem_lab.corpus import make_items
+    from agentmem_lab.driver import CallRecord
+    from agentmem_lab.embedders import HashEmbedder
+    from agentmem_lab.reads import ReadsDuringWrites
+    from agentmem_lab.stores.base import NO_KEY
+
+    class Blind:  # an index that returns nothing until it is saved
+        async def search(self, queries, k):  # type: ignore[no-untyped-def]
+            n = len(queries)
+            return np.full((n, k), NO_KEY, dtype=np.uint64), np.full((n, k), np.inf)
+
+    monkeypatch.setattr(reads_mod, "GIVE_UP_S", 0.05)
+    items = make_items(50)
+
+    async def go() -> dict:
+        r = ReadsDuringWrites(Blind(), HashEmbedder(), items, rate=200.0, share=1.0, seed=0)
+        await r.start()
+        r.on_call(CallRecord(0.001, 50, tuple(i.key for i in items), (), (0.0,) * 4))
+        await asyncio.sleep(0.05)
+        await r.stop()
+        return r.figures()
+
+    f = asyncio.run(go())
+    fresh = f["freshness"]
+    assert fresh["probed"] == 50 and fresh["found"] == 0 and fresh["not_found"] == 50
+    assert "never searchable during the writes" in fresh["verdict"]
+    assert f["searches"] >= 3 and "searchable_after_ms" not in fresh

@@ -51,15 +51,15 @@ def test_default_grid():
     # bulk-1000 + 6 other vector stores x 2 configurations + mem0 at 3 batch sizes with hash
     # and 2 with minilm + bulk-1000 and sequential-1 on 2 shards (and one per core, the
     # same on this 2-core machine: more where there are more cores) + bulk-100 offered at
-    # 2,000 items/s with searches during its writes on each of the 7 vector stores. Sized
+    # 2,000 items/s with searches during its writes on 5 of the 7 vector stores. Sized
     # for make report's 10 minutes (data/sweep.toml says what was cut).
     cores = os.cpu_count() or 1
-    assert len(names) == len(set(names)) == 62 + (2 if cores > 2 else 0)
+    assert len(names) == len(set(names)) == 60 + (2 if cores > 2 else 0)
     reads = [p for p in full if "search_rate" in p.parameters]
-    assert len(reads) == 7 and all(p.parameters["rate"] == 2000.0 for p in reads)
+    assert len(reads) == 5 and all(p.parameters["rate"] == 2000.0 for p in reads)
     assert "bulk-b100-c1-hash-usearch-r2000-q50" in names
     capacities = capacity_plan()
-    assert [c.name for c in capacities] == ["bulk-b1000-c1-hash", "sequential-b1-c1-hash",
+    assert [c.name for c in capacities] == ["bulk-b100-c1-hash", "sequential-b1-c1-hash",
                                             "bulk-b10-c1-minilm"]
     assert all(c.slo_p99_ms == 100.0 for c in capacities)
     assert {"bulk-b1000-c1-hash-s2", "sequential-b1-c1-hash-s2"} <= set(names)
