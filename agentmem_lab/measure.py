@@ -137,6 +137,8 @@ async def measured_phase(config: RunSettings, embedder: Embedder, warm: Sequence
             await reads.stop()
         ack_log.close()
     except BaseException:
+        if reads is not None:
+            reads.cancel()
         if ack_log is not None:
             ack_log.close_quietly()
         await close_quietly(target)

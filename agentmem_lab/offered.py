@@ -107,16 +107,17 @@ async def drive_open(mode: Adder, calls: Sequence[Sequence[MemoryItem]], rate: f
     async def one(batch: Sequence[MemoryItem], due: float) -> None:
         t0 = clock()
         try:
-            outcome = await add(batch)
+            try:
+                outcome = await add(batch)
+            finally:
+                slots.release()
+            record = record_of(clock() - t0, batch, outcome, t0 - due)
+            append(record)
+            if on_call is not None:
+                on_call(record)  # the acknowledgement log: its failure stops the run too
         except BaseException as exc:
             errors.append(exc)
             raise
-        finally:
-            slots.release()
-        record = record_of(clock() - t0, batch, outcome, t0 - due)
-        append(record)
-        if on_call is not None:
-            on_call(record)
 
     start = clock() + LEAD_S
     try:

@@ -62,7 +62,8 @@ class ReadsDuringWrites:
                  rate: float, share: float, seed: int) -> None:
         self.searcher = searcher
         self.embedder = embedder
-        self.content = {i.key: i.content for i in items}
+        # Only the sampled items' texts (a run of millions keeps a few thousand here).
+        self.content = {i.key: i.content for i in items if sampled(i.key, share)}
         self.rate = rate
         self.share = share
         self.seed = seed
@@ -89,7 +90,7 @@ class ReadsDuringWrites:
             return
         now = time.perf_counter()
         for key in record.acked:
-            if self.probed < MAX_PROBES and sampled(key, self.share):
+            if self.probed < MAX_PROBES and key in self.content:
                 self.pending.append((key, now))
                 self.probed += 1
 
@@ -97,6 +98,12 @@ class ReadsDuringWrites:
         """End the searches; give the probes ``GIVE_UP_S``; re-raise a search's error."""
         self._stop.set()
         await asyncio.gather(*self._tasks)
+
+    def cancel(self) -> None:
+        """Stop at once, after another error (that error speaks)."""
+        self._stop.set()
+        for task in self._tasks:
+            task.cancel()
 
     async def _searches(self) -> None:
         clock = time.perf_counter

@@ -47,6 +47,9 @@ class RunConfig(RunSettings):
         if self.search_rate is not None and self.shards != 1:
             raise ConfigError("--search-rate", "searches during writes run in one process; "
                                                "use --shards 1")
+        if self.search_rate is not None and self.profile == "simulated":
+            raise ConfigError("--search-rate", "the simulated profile's stores cannot search; "
+                                               "use --profile real")
         check_embedder_name(self.embedder)
         if self.profile == "real" and self.embedder == "minilm":
             try:

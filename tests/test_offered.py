@@ -80,6 +80,14 @@ def test_a_failing_call_stops_the_offer_and_speaks() -> None:
     assert slow.calls < 50
 
 
+def test_a_failing_acknowledgement_log_stops_the_offer_and_speaks() -> None:
+    def log(record):  # type: ignore[no-untyped-def]
+        raise StorageError("acknowledgement log", "/nowhere", "disk full")
+
+    with pytest.raises(StorageError, match="acknowledgement log"):
+        asyncio.run(drive_open(Slow(0.0), chunks(make_items(20), 1), rate=2000.0, on_call=log))
+
+
 def test_above_capacity_response_grows_with_the_run_while_service_stays_the_models(
         tmp_path) -> None:
     # sequential-1 in the seed's model: one call takes its 30 ms, so one call in flight

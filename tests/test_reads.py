@@ -41,9 +41,11 @@ def test_search_rate_works_closed_loop_too(tmp_path) -> None:
     assert r.reads is not None and r.offered is None and r.reads["freshness"]["probed"] > 0
 
 
-def test_search_rate_with_shards_is_refused_in_one_line() -> None:
-    with pytest.raises(ConfigError, match="--search-rate"):
+def test_search_rate_with_shards_or_without_search_is_refused_in_one_line() -> None:
+    with pytest.raises(ConfigError, match="--search-rate: searches during writes run in one"):
         RunConfig(mode="bulk", batch_size=10, items=100, shards=2, search_rate=10.0)
+    with pytest.raises(ConfigError, match="--search-rate: the simulated profile"):
+        RunConfig(mode="bulk", batch_size=10, items=100, profile="simulated", search_rate=10.0)
 
 
 def test_a_store_that_finds_nothing_during_the_writes_says_so(monkeypatch) -> None:
