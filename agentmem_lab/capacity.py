@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from . import environment
+from .folderlock import FolderLock
 from .results import CAPACITY_FILE, Result, write_json_atomic
 from .runconfig import RunConfig
 from .runner import run
@@ -79,6 +80,14 @@ def find_capacity(config: RunConfig, out: str | Path, slo_p99_ms: float = SLO_P9
     parameters)."""
     out_dir = Path(out)
     out_dir.mkdir(parents=True, exist_ok=True)
+    with FolderLock(out_dir, "capacity search"):  # one search per folder, or one line
+        return _search(config, out_dir, slo_p99_ms, tolerance, max_probes, progress,
+                       min_calls, record)
+
+
+def _search(config: RunConfig, out_dir: Path, slo_p99_ms: float, tolerance: float,
+            max_probes: int, progress: Callable[[str], None] | None, min_calls: int,
+            record: dict[str, Any] | None) -> dict[str, Any]:
     say = progress or (lambda line: None)
     items = probe_items(config, min_calls)
     closed_cfg = replace(config, rate=None, search_rate=None, items=items)

@@ -50,3 +50,12 @@ def test_bad_capacity_options_are_one_line(capsys) -> None:
               "--slo-p99-ms", "-3", "--out", "x"])
     assert exc.value.code == 2
     assert "--slo-p99-ms: must be a positive number" in capsys.readouterr().err
+
+
+def test_one_capacity_search_per_folder(tmp_path) -> None:
+    from agentmem_lab.folderlock import FolderInUseError, FolderLock
+
+    with FolderLock(tmp_path, "capacity search"):
+        with pytest.raises(FolderInUseError):
+            find_capacity(RunConfig(mode="bulk", batch_size=10, items=100), tmp_path)
+    assert not (tmp_path / CAPACITY_FILE).exists()
