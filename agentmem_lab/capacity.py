@@ -22,6 +22,7 @@ sweep), their stores removed.
 
 from __future__ import annotations
 
+import json
 import math
 import shutil
 from dataclasses import replace
@@ -175,8 +176,6 @@ def summary_line(doc: dict[str, Any]) -> str:
 
 
 def load(path: str | Path) -> dict[str, Any]:
-    import json
-
     data: dict[str, Any] = json.loads(Path(path).read_text(encoding="utf-8"))
     return data
 

@@ -7,7 +7,7 @@ own compressed base64 text, so shards' histograms add up and another tool can re
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from typing import Iterable
 
 from hdrh.histogram import HdrHistogram
 
@@ -47,9 +47,5 @@ def decode(text: str) -> HdrHistogram:
     return HdrHistogram.decode(text.encode("ascii"))
 
 
-def summarize_encoded(text: str) -> dict[str, Any]:
-    return summary_ms(decode(text))
-
-
 __all__ = ["DIGITS", "HIGHEST_US", "LOWEST_US", "PERCENTILES", "decode", "encode", "new",
-           "of_seconds", "summarize_encoded", "summary_ms"]
+           "of_seconds", "summary_ms"]

@@ -26,7 +26,7 @@ from . import cluster as dask_cluster
 from .execute import error_text, execute, export_html
 from .folderlock import FolderLock
 from .paths import data_file, notebook, read_toml, reports_dir
-from .results import Result, config_name, write_json_atomic
+from .results import CAPACITY_DIR, Result, config_name, write_json_atomic
 from .runconfig import RunConfig, from_parameters
 from .runfolder import prepare_out_dir
 from .shards import shard_count
@@ -363,7 +363,7 @@ def measure_capacities(out_dir: Path, plans: list[CapacityPlan]) -> None:
     """Each capacity search into ``capacity/<name>/``, skipped when a complete one with the
     same parameters is there; a failure is recorded there (``error.json``), never fatal."""
     for p in plans:
-        cdir = out_dir / "capacity" / p.name
+        cdir = out_dir / CAPACITY_DIR / p.name
         done = cdir / capacity.CAPACITY_FILE
         record = {"parameters": p.parameters}
         if done.exists():

@@ -29,3 +29,24 @@ def known_result(mode: str = "bulk", batch_size: int = 1000, concurrency: int = 
     )
     d.update(extra)
     return Result(**d)
+
+
+def kill_run_once_logged(out: Any, options: list[str], log_bytes: int) -> Any:
+    """Start ``agentmem-lab run OPTIONS --out OUT``, SIGKILL it once its acknowledgement
+    log holds ``log_bytes`` (or after 120 s), and return the ended process."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    proc = subprocess.Popen([sys.executable, "-m", "agentmem_lab.cli", "run", *options,
+                             "--out", str(out)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    log = out / "stores" / "acked.log"
+    deadline = time.time() + 120
+    while time.time() < deadline and (not log.exists() or log.stat().st_size < log_bytes):
+        time.sleep(0.05)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=30)
+    return proc

@@ -4,12 +4,7 @@ service time on the simulated profile, whose capacity the seed's model gives exa
 from __future__ import annotations
 
 import asyncio
-import os
-import signal
 import statistics
-import subprocess
-import sys
-import time
 
 import pytest
 
@@ -22,6 +17,7 @@ from agentmem_lab.runfolder import read_ack_log
 from agentmem_lab.runner import RunConfig, run
 from agentmem_lab.seedmodel import predict
 from agentmem_lab.verify import verify
+from helpers import kill_run_once_logged
 
 
 def test_uniform_schedule_spaces_calls_by_their_items() -> None:
@@ -138,17 +134,9 @@ def test_sharded_open_loop_shares_the_rate(tmp_path) -> None:
 
 def test_a_killed_open_loop_run_is_repaired_by_verify(tmp_path) -> None:
     out = tmp_path / "run"
-    proc = subprocess.Popen([sys.executable, "-m", "agentmem_lab.cli", "run", "--mode",
-                             "parallel", "--batch-size", "1", "--items", "100000", "--rate",
-                             "3000", "--warmup", "0", "--out", str(out)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    log = out / "stores" / "acked.log"
-    deadline = time.time() + 120
-    while time.time() < deadline and (not log.exists() or log.stat().st_size < 10_000):
-        time.sleep(0.05)
-    os.kill(proc.pid, signal.SIGKILL)
-    proc.wait(timeout=30)
-    acked = read_ack_log(log)
+    kill_run_once_logged(out, ["--mode", "parallel", "--batch-size", "1", "--items",
+                               "100000", "--rate", "3000", "--warmup", "0"], 10_000)
+    acked = read_ack_log(out / "stores" / "acked.log")
     assert len(acked) >= 300 and not (out / "result.json").exists()
     report = asyncio.run(verify(out))
     assert report["lost"] == 0 and report["orphans"] == 0

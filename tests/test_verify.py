@@ -14,6 +14,7 @@ from agentmem_lab.runner import RunConfig, run
 from agentmem_lab.stores import VECTOR_STORES
 from agentmem_lab.runfolder import read_ack_log
 from agentmem_lab.verify import verify
+from helpers import kill_run_once_logged
 
 
 def test_verify_a_complete_run_changes_nothing(tmp_path, capsys):
@@ -46,16 +47,9 @@ def test_verify_repairs_damaged_stores(tmp_path):
 
 def test_a_killed_run_is_repaired_by_verify(tmp_path):
     out = tmp_path / "run"
-    proc = subprocess.Popen([sys.executable, "-m", "agentmem_lab.cli", "run", "--mode",
-                             "parallel", "--batch-size", "1", "--items", "100000",
-                             "--warmup", "0", "--out", str(out)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = kill_run_once_logged(out, ["--mode", "parallel", "--batch-size", "1", "--items",
+                                      "100000", "--warmup", "0"], 20_000)
     log = out / "stores" / "acked.log"
-    deadline = time.time() + 120
-    while time.time() < deadline and (not log.exists() or log.stat().st_size < 20_000):
-        time.sleep(0.05)
-    os.kill(proc.pid, signal.SIGKILL)
-    proc.wait(timeout=30)
     assert proc.returncode == -signal.SIGKILL
     acked = read_ack_log(log)
     assert len(acked) >= 500
