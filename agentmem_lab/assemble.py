@@ -127,6 +127,7 @@ def build_result(config: RunConfig, profile: Profile, m: Measured,
         system=config.system, shards=shard_count(config.shards),
         cores_busy=m.phase.cpu_s / wall if wall > 0 else None,
         offered=offered_load(config, records, wall, m.acknowledged), reads=m.reads,
+        growth=m.growth,
     )
 
 

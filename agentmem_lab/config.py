@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
 from . import settings as declared
-from .corpus import load_lines
+from .corpus import check_corpus
 from .errors import ConfigError
 from .stores import StoreSettings
 
@@ -52,6 +52,10 @@ class RunSettings:
     schedule_waits: str = declared.default("schedule_waits")
     search_rate: float | None = declared.default("search_rate")
     freshness_sample: float = declared.default("freshness_sample")
+    windows: int = declared.default("windows")  # growth windows (0: none)
+    window_queries: int = declared.default("window_queries")
+    stop_after_s: float | None = declared.default("stop_after_s")
+    stop_at_rss_mb: float | None = declared.default("stop_at_rss_mb")
     fail_rate: float = declared.default("fail_rate")  # every store's write failure probability
     fail_rate_core: float | None = declared.default("fail_rate_core")  # per store; None: fail_rate
     fail_rate_vector: float | None = declared.default("fail_rate_vector")
@@ -68,7 +72,7 @@ class RunSettings:
             raise ConfigError("--repeats", f"must be at most the number of calls "
                                            f"({self.calls} = ceil(items / batch size)), got {self.repeats}")
         if self.corpus is not None:
-            load_lines(self.corpus)  # a one-line CorpusError naming the line, before any work
+            check_corpus(self.corpus)  # a one-line CorpusError naming the line, before any work
 
     @classmethod
     def from_values(cls, values: dict[str, Any], where: Callable[[declared.Setting], str]

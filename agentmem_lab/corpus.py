@@ -7,12 +7,13 @@ texts give the vector index duplicate vectors and distort its speed and recall.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import random
 from dataclasses import dataclass
 from itertools import cycle, islice
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Iterable, Iterator, Sequence, overload
 
 from .errors import CorpusError, InvalidItemError
 from .records import MemoryItem, canonical_metadata
@@ -97,17 +98,24 @@ def generate_lines(n: int, seed: int = 0) -> Iterator[CorpusLine]:
     if n < 0:
         raise ValueError("n must be >= 0")
     rng = random.Random(seed)
-    seen: set[str] = set()
-    attempts = 0
-    while len(seen) < n:
+    # Texts seen so far, as 64-bit digests (a text's 60-110 bytes are not kept: a run of
+    # 10 million items holds its digests, not its texts). Two distinct texts share a digest
+    # with odds of about 3 in a million at 10^7 texts; the one skipped is still skipped
+    # deterministically, so the same seed gives the same items.
+    seen: set[int] = set()
+    made = attempts = 0
+    while made < n:
         attempts += 1
         if attempts > 50 * n + 1000:  # pragma: no cover - the space is ~10^9 texts
             raise RuntimeError("corpus generator ran out of distinct texts")
         category, lang, build = rng.choice(_TEMPLATES)
         text = build(rng)
-        if text in seen:
+        digest = int.from_bytes(hashlib.blake2b(text.encode("utf-8"), digest_size=8).digest(),
+                                "little")
+        if digest in seen:
             continue
-        seen.add(text)
+        seen.add(digest)
+        made += 1
         yield CorpusLine(text, {"category": category, "lang": lang, "source": "generator"})
 
 
@@ -164,62 +172,90 @@ def parse_line(raw: str) -> Any:
     return obj
 
 
-def load_lines(path: str | Path) -> list[CorpusLine]:
-    """Read a JSONL corpus: one ``{"content": ..., "metadata": {...}}`` per line.
+def iter_lines(path: str | Path) -> Iterator[CorpusLine]:
+    """A JSONL corpus line by line: one ``{"content": ..., "metadata": {...}}`` per line.
 
-    Errors name the line. Blank lines are skipped.
+    Errors name the line. Blank lines are skipped. The file is read as it is consumed, so
+    a corpus larger than memory streams (``check_corpus`` reads it through once first).
     """
     p = Path(path)
     if not p.is_file():
         raise CorpusError(str(p), None, "no such file")
-    out: list[CorpusLine] = []
     try:
-        text = p.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise CorpusError(str(p), None, f"not UTF-8 text ({exc.reason} at byte {exc.start})") from None
-    for number, raw in enumerate(text.splitlines(), start=1):
-        if not raw.strip():
-            continue
-        try:
-            obj = parse_line(raw)
-        except json.JSONDecodeError as exc:
-            raise CorpusError(str(p), number, f"not JSON ({exc.msg})") from None
-        except (ValueError, MemoryError) as exc:  # _Refused, and anything else json raises
-            raise CorpusError(str(p), number, str(exc).splitlines()[0] if str(exc)
-                              else type(exc).__name__) from None
-        if not isinstance(obj, dict) or "content" not in obj:
-            raise CorpusError(str(p), number, 'expected an object with a "content" field')
-        content, metadata = obj["content"], obj.get("metadata", {})
-        if not isinstance(content, str):
-            raise CorpusError(str(p), number, '"content" must be a string')
-        if metadata is None:
-            metadata = {}
-        if not isinstance(metadata, dict):
-            raise CorpusError(str(p), number, '"metadata" must be an object')
-        try:
-            # Validate now, so a bad line is reported with its number before any work.
-            MemoryItem.create(content, metadata=metadata, id="check", created_at=0.0)
-        except InvalidItemError as exc:
-            raise CorpusError(str(p), number, str(exc)) from None
-        out.append(CorpusLine(content, metadata))
+        f = open(p, encoding="utf-8", newline="")
+    except OSError as exc:
+        raise CorpusError(str(p), None, exc.strerror or str(exc)) from None
+    with f:
+        number = 0
+        while True:
+            try:
+                raw = f.readline()
+            except UnicodeDecodeError as exc:
+                raise CorpusError(str(p), None, f"not UTF-8 text ({exc.reason} at byte "
+                                                f"{exc.start} of line {number + 1})") from None
+            if not raw:
+                return
+            number += 1
+            for part in raw.splitlines() or [""]:  # str.splitlines' line breaks, as before
+                if part.strip():
+                    yield _corpus_line(p, number, part)
+
+
+def _corpus_line(p: Path, number: int, raw: str) -> CorpusLine:
+    try:
+        obj = parse_line(raw)
+    except json.JSONDecodeError as exc:
+        raise CorpusError(str(p), number, f"not JSON ({exc.msg})") from None
+    except (ValueError, MemoryError) as exc:  # _Refused, and anything else json raises
+        raise CorpusError(str(p), number, str(exc).splitlines()[0] if str(exc)
+                          else type(exc).__name__) from None
+    if not isinstance(obj, dict) or "content" not in obj:
+        raise CorpusError(str(p), number, 'expected an object with a "content" field')
+    content, metadata = obj["content"], obj.get("metadata", {})
+    if not isinstance(content, str):
+        raise CorpusError(str(p), number, '"content" must be a string')
+    if metadata is None:
+        metadata = {}
+    if not isinstance(metadata, dict):
+        raise CorpusError(str(p), number, '"metadata" must be an object')
+    try:
+        # Validate now, so a bad line is reported with its number before any work.
+        MemoryItem.create(content, metadata=metadata, id="check", created_at=0.0)
+    except InvalidItemError as exc:
+        raise CorpusError(str(p), number, str(exc)) from None
+    return CorpusLine(content, metadata)
+
+
+def check_corpus(path: str | Path) -> int:
+    """Read a corpus through once (every line checked, none kept); its number of memories."""
+    count = sum(1 for _ in iter_lines(path))
+    if not count:
+        raise CorpusError(str(Path(path)), None, "holds no memories")
+    return count
+
+
+def load_lines(path: str | Path) -> list[CorpusLine]:
+    """Every line of a JSONL corpus (``iter_lines``), in memory."""
+    out = list(iter_lines(path))
     if not out:
-        raise CorpusError(str(p), None, "holds no memories")
+        raise CorpusError(str(Path(path)), None, "holds no memories")
     return out
 
 
-def make_items(n: int, seed: int = 0, corpus: str | Path | None = None,
-               offset: int = 0) -> list[MemoryItem]:
-    """``n`` memory items with reproducible ids, from the generator or a corpus file.
+def _cycled(path: str | Path) -> Iterator[CorpusLine]:
+    """A corpus file read again from its start each time it ends."""
+    while True:
+        yield from iter_lines(path)
 
-    A corpus file is cycled to reach ``n``; its repeated texts are stored as separate
-    items with distinct ids. ``offset`` skips items (warmup items come first).
-    """
+
+def iter_items(n: int, seed: int = 0, corpus: str | Path | None = None,
+               offset: int = 0) -> Iterator[MemoryItem]:
+    """``n`` memory items with reproducible ids, made one at a time, from the generator or
+    a corpus file (cycled to reach ``n``: its repeated texts become separate items with
+    distinct ids). ``offset`` skips items (warmup items come first)."""
     rng = random.Random(f"ids:{seed}")
-    if corpus is None:
-        lines: Iterator[CorpusLine] = generate_lines(n + offset, seed)
-    else:
-        lines = cycle(load_lines(corpus))
-    items: list[MemoryItem] = []
+    lines: Iterable[CorpusLine] = (generate_lines(n + offset, seed) if corpus is None
+                                   else _cycled(corpus))
     for i, line in enumerate(islice(lines, n + offset)):
         item = MemoryItem.create(
             line.content,
@@ -231,8 +267,69 @@ def make_items(n: int, seed: int = 0, corpus: str | Path | None = None,
             created_at=1_780_000_000.0 + i,
         )
         if i >= offset:
-            items.append(item)
-    return items
+            yield item
+
+
+def make_items(n: int, seed: int = 0, corpus: str | Path | None = None,
+               offset: int = 0) -> list[MemoryItem]:
+    """``iter_items`` in a list (the same items: streamed or not, a seed makes the same)."""
+    return list(iter_items(n, seed, corpus, offset))
+
+
+class ItemStream(Sequence[MemoryItem]):
+    """A run's items made as they are read: ``n`` items of a seed (and corpus), after
+    ``offset`` skipped ones, never all in memory at once.
+
+    Reading forward (iteration, or consecutive slices) makes each item once; a slice behind
+    the last one read starts the generator again from the beginning (correct, but costs
+    the time of making every item before it).
+    """
+
+    def __init__(self, n: int, seed: int = 0, corpus: str | Path | None = None,
+                 offset: int = 0) -> None:
+        if n < 0:
+            raise ValueError("n must be >= 0")
+        self.n, self.seed, self.corpus, self.offset = n, seed, corpus, offset
+        self._cursor: Iterator[MemoryItem] | None = None
+        self._position = 0
+
+    def __len__(self) -> int:
+        return self.n
+
+    def __iter__(self) -> Iterator[MemoryItem]:
+        return iter_items(self.n, self.seed, self.corpus, self.offset)
+
+    @overload
+    def __getitem__(self, index: int) -> MemoryItem: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[MemoryItem]: ...
+
+    def __getitem__(self, index: int | slice) -> MemoryItem | list[MemoryItem]:
+        if isinstance(index, slice):
+            start, stop, step = index.indices(self.n)
+            if step != 1:
+                return [self[i] for i in range(start, stop, step)]
+            return self._read(start, max(stop - start, 0))
+        i = index + self.n if index < 0 else index
+        if not 0 <= i < self.n:
+            raise IndexError("item index out of range")
+        return self._read(i, 1)[0]
+
+    def _read(self, start: int, count: int) -> list[MemoryItem]:
+        if self._cursor is None or start < self._position:
+            self._cursor, self._position = iter(self), 0
+        skipped = start - self._position
+        if skipped:
+            for _ in islice(self._cursor, skipped):
+                pass
+        out = list(islice(self._cursor, count))
+        self._position = start + len(out)
+        return out
+
+    def head(self, n: int) -> list[MemoryItem]:
+        """The first ``n`` items (a fresh generator: the cursor is left where it is)."""
+        return list(islice(iter(self), n))
 
 
 def write_sample(path: str | Path, n: int = 200, seed: int = 0) -> None:
@@ -243,5 +340,5 @@ def write_sample(path: str | Path, n: int = 200, seed: int = 0) -> None:
                                ensure_ascii=False, sort_keys=True) + "\n")
 
 
-__all__ = ["CorpusLine", "generate_lines", "load_lines", "make_items", "write_sample",
-           "canonical_metadata"]
+__all__ = ["CorpusLine", "ItemStream", "canonical_metadata", "check_corpus", "generate_lines",
+           "iter_items", "iter_lines", "load_lines", "make_items", "write_sample"]

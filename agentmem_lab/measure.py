@@ -12,15 +12,19 @@ typed ``Measured`` that the runner assembles into a result.
 
 from __future__ import annotations
 
+import math
 import shutil
 import time
+from itertools import islice
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Awaitable, Callable, Sequence
 
 from .config import RunSettings
-from .driver import CallRecord, chunks, drive, split
+from . import harness
+from .driver import CallRecord, chunks, drive
 from .embedders import Embedder
+from .growth import SEGMENT_ITEMS, Growth, Tap, plan
 from .integrity import run_checks
 from .offered import drive_open
 from .reads import ReadsDuringWrites
@@ -59,6 +63,7 @@ class Measured:
     store_settings: dict[str, Any]
     shard_layout: dict[str, Any] | None = None
     reads: dict[str, Any] | None = None  # searches during the writes and freshness
+    growth: dict[str, Any] | None = None  # growth windows, pauses, where the run stopped
 
     @property
     def acknowledged(self) -> int:
@@ -92,47 +97,79 @@ async def warm_up(system: System, config: RunSettings, scratch: Path, embedder: 
 
 async def measured_phase(config: RunSettings, embedder: Embedder, warm: Sequence[MemoryItem],
                          items: Sequence[MemoryItem], stores_dir: Path, scratch: Path,
-                         clients: int, hooks: PhaseHooks = PhaseHooks()
-                         ) -> tuple[Target, Phase, dict[str, Any] | None]:
+                         clients: int, hooks: PhaseHooks = PhaseHooks(), windows: bool = True
+                         ) -> tuple[Target, Phase, dict[str, Any] | None, Growth]:
     """Warm up, open the system on ``stores_dir`` and time the calls (closed-loop clients,
-    or offered at ``config.rate``); returns the system, still open, the phase and the
-    figures of the searches during the writes (``--search-rate``; else None). On failure
-    the system is closed and the first error speaks; the stores stay as they are for
-    ``agentmem-lab verify``."""
+    or offered at ``config.rate``), segment by segment (``growth``: the items are read as
+    the run goes); returns the system, still open, the phase, the figures of the searches
+    during the writes (``--search-rate``; else None) and what the pauses kept (growth
+    windows, unless ``windows`` is False). On failure the system is closed and the first
+    error speaks; the stores stay as they are for ``agentmem-lab verify``."""
     system = SYSTEMS.get(config.system)
     await warm_up(system, config, scratch, embedder, warm, clients)
-    target = await system.open(config, stores_dir, embedder, faults=True)
+    tap = Tap(embedder)
+    target = await system.open(config, stores_dir, tap, faults=True)
     ack_log: AckLog | None = None
     reads: ReadsDuringWrites | None = None
     try:
         ack_log = AckLog(stores_dir)
         on_call: Callable[[CallRecord], None] = ack_log
         searcher = target.searcher()
+        growth = Growth(config, tap, searcher, stores_dir,
+                        config.windows if windows and config.rate is None else 0)
+        await growth.start()
         if config.search_rate is not None and searcher is not None:
-            reads = ReadsDuringWrites(searcher, embedder, items, config.search_rate,
+            reads = ReadsDuringWrites(searcher, embedder, config.search_rate,
                                       config.freshness_sample, config.seed)
             on_call = _both(ack_log, reads.on_call)
         hooks.ready()
         records: list[CallRecord] = []
         tput: list[float] = []
         wall = cpu = 0.0
-        for n, group in enumerate(split(chunks(items, config.batch_size), config.repeats)):
+        stream = iter(items)
+        calls = math.ceil(len(items) / config.batch_size)
+        number = 0  # segments so far (each open-loop segment's schedule has its own seed)
+        stopped = False
+        # An offer is one schedule per pass: a pause would empty its queue, so an open-loop
+        # pass is one segment (its items made before it) and records no windows.
+        segment_items = SEGMENT_ITEMS if config.rate is None else len(items) + 1
+        for r, segments in enumerate(plan(calls, config.repeats, growth.windows_wanted,
+                                          config.batch_size, segment_items)):
             await hooks.go()
-            if reads is not None and n == 0:
+            if reads is not None and r == 0:
                 await reads.start()
-            cpu0 = time.process_time()
-            if config.rate is not None:
-                recs, seconds = await drive_open(target, group, config.rate, config.arrivals,
-                                                 config.max_in_flight, config.seed + n, on_call,
-                                                 config.schedule_waits)
-            else:
-                recs, seconds = await drive(target, group, clients, on_call)
-            spent = time.process_time() - cpu0
-            hooks.done(recs, spent)
-            records += recs
-            wall += seconds
-            cpu += spent
-            tput.append(sum(len(r.acked) for r in recs) / seconds if seconds > 0 else 0.0)
+            pass_records: list[CallRecord] = []
+            pass_s = pass_cpu = 0.0
+            for segment in segments:
+                t0 = time.perf_counter()
+                made = list(islice(stream, segment.calls * config.batch_size))
+                if reads is not None:
+                    reads.add_items(made)
+                group = chunks(made, config.batch_size)
+                made_s = time.perf_counter() - t0
+                cpu0 = time.process_time()
+                if config.rate is not None:
+                    recs, seconds = await drive_open(target, group, config.rate,
+                                                     config.arrivals, config.max_in_flight,
+                                                     config.seed + number, on_call,
+                                                     config.schedule_waits)
+                else:
+                    recs, seconds = await drive(target, group, clients, on_call)
+                pass_cpu += time.process_time() - cpu0
+                number += 1
+                pass_records += recs
+                pass_s += seconds
+                if await growth.pause(made_s, made, recs, seconds, segment.ends_window):
+                    stopped = True
+                    break
+            hooks.done(pass_records, pass_cpu)
+            records += pass_records
+            wall += pass_s
+            cpu += pass_cpu
+            acked = sum(len(rec.acked) for rec in pass_records)
+            tput.append(acked / pass_s if pass_s > 0 else 0.0)
+            if stopped:
+                break
         if reads is not None:
             await reads.stop()
         ack_log.close()
@@ -144,7 +181,7 @@ async def measured_phase(config: RunSettings, embedder: Embedder, warm: Sequence
         await close_quietly(target)
         raise
     figures = reads.figures() if reads is not None else None
-    return target, Phase(records, wall, tput, cpu), figures
+    return target, Phase(records, wall, tput, cpu), figures, growth
 
 
 def _both(first: Callable[[CallRecord], None], second: Callable[[CallRecord], None]
@@ -171,25 +208,27 @@ async def measure_in_process(config: RunSettings, embedder: Embedder,
     shutil.rmtree(stores_dir, ignore_errors=True)
     stores_dir.mkdir(parents=True)
     write_run_meta(stores_dir, run_meta(config))  # before the first write
-    target, phase, reads = await measured_phase(config, embedder, warm, items, stores_dir,
-                                                out / "stores-warmup", config.concurrency)
+    target, phase, reads, growth = await measured_phase(
+        config, embedder, warm, items, stores_dir, out / "stores-warmup", config.concurrency)
     try:
         vector_load = await target.finish()
         acked = phase.acked
-        stored = [i for i in items if i.key in acked]
+        # Read again only if the pauses could not keep the exact reference (growth.kept).
+        stored = (i for i in items if i.key in acked)
         integrity, search = await run_checks(await target.store_keys(), target.searcher(),
                                              embedder, stored, acked, phase.failed,
                                              config.seed, config.search_queries,
-                                             config.self_recall_sample)
+                                             config.self_recall_sample, growth.kept())
+        head = items[:harness.ITEMS + config.batch_size]  # the harness times its first calls
         overhead = await SYSTEMS.get(config.system).harness(
-            config, chunks(items, config.batch_size), embedder.dim)
+            config, chunks(head, config.batch_size), embedder.dim)
         store_settings = target.settings()
     except BaseException:
         await close_quietly(target)
         raise
     await target.close()
     return Measured(phase, integrity, search, overhead, vector_load, store_settings,
-                    reads=reads)
+                    reads=reads, growth=growth.figures(phase.wall_s))
 
 
 __all__ = ["Measured", "Phase", "PhaseHooks", "close_quietly", "measure_in_process",

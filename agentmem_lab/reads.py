@@ -21,7 +21,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import deque
-from typing import Any, Sequence
+from typing import Any, Iterable
 
 import numpy as np
 
@@ -58,12 +58,13 @@ def sampled(key: int, share: float) -> bool:
 class ReadsDuringWrites:
     """The search client and the freshness prober of one measured phase."""
 
-    def __init__(self, searcher: Searcher, embedder: Embedder, items: Sequence[MemoryItem],
-                 rate: float, share: float, seed: int) -> None:
+    def __init__(self, searcher: Searcher, embedder: Embedder, rate: float, share: float,
+                 seed: int) -> None:
         self.searcher = searcher
         self.embedder = embedder
-        # Only the sampled items' texts (a run of millions keeps a few thousand here).
-        self.content = {i.key: i.content for i in items if sampled(i.key, share)}
+        # Only the sampled items' texts (a run of millions keeps a few thousand here),
+        # told segment by segment as the items are made (``add_items``).
+        self.content: dict[int, str] = {}
         self.rate = rate
         self.share = share
         self.seed = seed
@@ -83,6 +84,12 @@ class ReadsDuringWrites:
         self._queries = await self.embedder.embed_batch(texts)
         loop = asyncio.get_running_loop()
         self._tasks = [loop.create_task(self._searches()), loop.create_task(self._probes())]
+
+    def add_items(self, items: Iterable[MemoryItem]) -> None:
+        """Items about to be written: the sampled ones' texts are kept for their probes."""
+        if len(self.content) < 2 * MAX_PROBES:  # more than the probes can use: no more
+            self.content.update((i.key, i.content) for i in items
+                                if sampled(i.key, self.share))
 
     def on_call(self, record: CallRecord) -> None:
         """After each call: its acknowledged keys that are sampled join the probes' line."""

@@ -51,20 +51,34 @@ def human(n: float) -> str:
 
 def estimate(items: int, warmup_items: int, dim: int, dtype: str = "i8", connectivity: int = 16,
              content_bytes: float = GENERATOR_CONTENT_BYTES, search_queries: int = 100,
-             on_disk: bool = True) -> Estimate:
-    """What a run of ``items`` measured items (plus warmup items) needs at its peak."""
+             on_disk: bool = True, streamed: bool = False,
+             segment_items: int = 20_000) -> Estimate:
+    """What a run of ``items`` measured items (plus warmup items) needs at its peak.
+
+    ``streamed``: the run makes its items a segment at a time and keeps the exact-search
+    reference as it writes (``growth``), so an item costs only what stays: its place in the
+    index, its key in the key sets of the checks and its text's digest in the generator;
+    a segment of items (and their vectors) is held at once.
+    """
     n = items + warmup_items
     graph = connectivity * 2 * 4 + 24  # HNSW neighbours of the base layer, and a slot
     index = dim * _SCALAR_BYTES.get(dtype, 4) + graph
-    per_item_memory = (
-        620 + 2 * content_bytes  # the item: record, id, content (str), metadata
-        + dim * 4  # its float vector, for exact search after the run
-        + index  # the in-memory index
-        + 8 * max(search_queries, 1)  # query similarities and their partition
-        + 200  # acknowledged keys, key positions, call records
-    )
+    item = 620 + 2 * content_bytes  # the item: record, id, content (str), metadata
+    keys = 200  # acknowledged keys, the stores' key sets of the checks, call records
+    if streamed:
+        per_item_memory: float = index + keys + 4 * 70  # + three store key sets, a text digest
+        held: float = min(n, segment_items) * (item + dim * 4 + 8 * max(search_queries, 1))
+    else:
+        per_item_memory = (
+            item
+            + dim * 4  # its float vector, for exact search after the run
+            + index  # the in-memory index
+            + 8 * max(search_queries, 1)  # query similarities and their partition
+            + keys
+        )
+        held = 0.0
     per_item_disk = (250 + content_bytes) + (140 + content_bytes) + index + 24
-    memory = int(BASE_MEMORY + MARGIN * n * per_item_memory)
+    memory = int(BASE_MEMORY + MARGIN * (n * per_item_memory + held))
     disk = int(BASE_DISK + MARGIN * n * per_item_disk) if on_disk else 0
     return Estimate(memory, disk)
 
@@ -98,6 +112,34 @@ def available_disk(path: str | Path) -> int:
     return shutil.disk_usage(p).free
 
 
+def process_memory() -> tuple[int, int]:
+    """This process's resident memory now and at its peak (VmRSS, VmHWM), in bytes; (0, 0)
+    where /proc does not say."""
+    now = peak = 0
+    try:
+        with open("/proc/self/status", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    now = int(line.split()[1]) * 1024
+                elif line.startswith("VmHWM:"):
+                    peak = int(line.split()[1]) * 1024
+    except OSError:  # pragma: no cover - not Linux
+        pass
+    return now, peak
+
+
+def disk_used(path: str | Path) -> int:
+    """Bytes of the files under ``path`` (their sizes; files that vanish are skipped)."""
+    total = 0
+    for root, _, files in os.walk(path):
+        for name in files:
+            try:
+                total += os.stat(os.path.join(root, name)).st_size
+            except OSError:
+                pass
+    return total
+
+
 def check_fits(need: Estimate, out: str | Path, items: int) -> None:
     """Refuse (ConfigError naming --items) a run that cannot fit memory or disk."""
     memory = available_memory()
@@ -113,4 +155,5 @@ def check_fits(need: Estimate, out: str | Path, items: int) -> None:
                                          "free; lower --items or choose another --out")
 
 
-__all__ = ["GENERATOR_CONTENT_BYTES", "Estimate", "available_disk", "available_memory", "check_fits", "estimate", "human"]
+__all__ = ["GENERATOR_CONTENT_BYTES", "Estimate", "available_disk", "available_memory", "check_fits",
+           "disk_used", "estimate", "human", "process_memory"]

@@ -27,7 +27,9 @@ from .errors import ResultError
 # 4: ``offered``: offered-load figures of an open-loop run (offered and achieved rate,
 #    response and service percentiles, late calls, HdrHistograms), ``reads``: searches
 #    during the writes and freshness; ``samples_ms`` is capped (``SAMPLES_CAP``) (issue 20).
-SCHEMA_VERSION = 4
+# 5: ``growth``: growth windows as the stores grow (throughput, latency, probe recall@10,
+#    search latency, RSS, disk), the pauses' own seconds, and where a run stopped (issue 21).
+SCHEMA_VERSION = 5
 
 #: At most this many raw call latencies are kept in ``samples_ms`` (every k-th call when a
 #: run has more; the summaries are always of every call).
@@ -89,6 +91,7 @@ class Result:
     cores_busy: float | None = None
     offered: dict[str, Any] | None = None
     reads: dict[str, Any] | None = None
+    growth: dict[str, Any] | None = None
     corpus: str | None = None
     label: str | None = None
     schema_version: int = SCHEMA_VERSION

@@ -47,6 +47,10 @@ class RunConfig(RunSettings):
         if self.search_rate is not None and self.shards != 1:
             raise ConfigError("--search-rate", "searches during writes run in one process; "
                                                "use --shards 1")
+        for option, value in (("--stop-after-s", self.stop_after_s),
+                              ("--stop-at-rss-mb", self.stop_at_rss_mb)):
+            if value is not None and self.shards != 1:
+                raise ConfigError(option, "a run stops early in one process; use --shards 1")
         if self.search_rate is not None and self.profile == "simulated":
             raise ConfigError("--search-rate", "the simulated profile's stores cannot search; "
                                                "use --profile real")
@@ -83,21 +87,26 @@ def from_parameters(**parameters: Any) -> RunConfig:
     return config
 
 
-def needs(config: RunSettings, dim: int) -> resources.Estimate:
-    """The memory and disk a run of this configuration needs, estimated (``resources``)."""
+def needs(config: RunSettings, dim: int, streamed: bool = True) -> resources.Estimate:
+    """The memory and disk a run of this configuration needs, estimated (``resources``);
+    ``streamed``: its items made as it goes (every run but a sharded one)."""
     content = resources.GENERATOR_CONTENT_BYTES
     if config.corpus is not None:
         # Bytes per line bound what an item stores (content and metadata), without parsing
         # the corpus again (RunConfig has checked it, make_items will read it).
-        data = Path(config.corpus).read_bytes()
-        content = len(data) / max(1, sum(1 for line in data.splitlines() if line.strip()))
+        size, lines = 0, 0
+        with open(config.corpus, "rb") as f:
+            for line in f:
+                size += len(line)
+                lines += bool(line.strip())
+        content = size / max(1, lines)
     # Other backends than usearch keep float32 vectors (the graph estimate is usearch's:
     # an approximation for them).
     dtype = config.stores.usearch_dtype if config.stores.vector_store == "usearch" else "f32"
     return resources.estimate(config.items, config.warmup * config.batch_size, dim,
                               dtype, config.stores.hnsw_connectivity,
                               content, config.search_queries,
-                              on_disk=config.profile != "simulated")
+                              on_disk=config.profile != "simulated", streamed=streamed)
 
 
 __all__ = ["RunConfig", "from_parameters", "needs", "registry_names"]

@@ -1,7 +1,7 @@
 """The runner: one configuration, measured, written as ``out/result.json``.
 
 ``run`` is a straight sequence of named steps: check the configuration against the
-machine, make the items, open the system and measure it (in this process, or on one worker
+machine, make the items (a stream, read as the run goes), open the system and measure it (in this process, or on one worker
 process per shard), check integrity and search, assemble the result, write it. Each step
 is a function of a lower module: ``runconfig`` (the checks), ``corpus`` (the items),
 ``measure`` and ``shards`` (the measured phase and the checks), ``assemble`` (the result).
@@ -16,7 +16,7 @@ from typing import Sequence
 
 from . import resources
 from .assemble import build_result
-from .corpus import make_items
+from .corpus import ItemStream, make_items
 from .embedders import Embedder
 from .errors import Interrupted, StorageError
 from .folderlock import FolderLock
@@ -67,14 +67,20 @@ def _run(config: RunConfig, out_dir: Path) -> Result:
 
 def check_fits(config: RunConfig, embedder: Embedder, out_dir: Path) -> None:
     """Before any item is made: a run that cannot fit memory or disk is refused."""
-    resources.check_fits(needs(config, embedder.dim), out_dir, config.items)
+    resources.check_fits(needs(config, embedder.dim, streamed=shard_count(config.shards) == 1),
+                         out_dir, config.items)
 
 
 def make_run_items(config: RunConfig) -> tuple[Sequence[MemoryItem], Sequence[MemoryItem]]:
-    """The warmup items and the measured items (seeded: the same seed, the same items)."""
+    """The warmup items, in memory, and the measured items, streamed: made as the run
+    reads them (seeded: the same seed, the same items, streamed or not). A sharded run
+    deals its items to the shards by user before it starts: it holds them all."""
     warm_n = config.warmup * config.batch_size
-    everything = make_items(warm_n + config.items, seed=config.seed, corpus=config.corpus)
-    return everything[:warm_n], everything[warm_n:]
+    warm = make_items(warm_n, seed=config.seed, corpus=config.corpus)
+    items = ItemStream(config.items, seed=config.seed, corpus=config.corpus, offset=warm_n)
+    if shard_count(config.shards) > 1:
+        return warm, list(items)
+    return warm, items
 
 
 def measure(config: RunConfig, embedder: Embedder, warm: Sequence[MemoryItem],

@@ -213,6 +213,19 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("freshness_sample", float, 0.02, "with --search-rate: the share of acknowledged "
             "items whose time until a search for their own text finds them is measured",
             group="load", minimum=0, maximum=1, metavar="P"),
+    Setting("windows", int, 10, "growth windows recorded as the stores grow: every "
+            "items/W items the writes pause while throughput, latency, recall@10 of a probe "
+            "set, search latency, RSS and disk are recorded (0: none)", group="growth",
+            minimum=0, maximum=1000, metavar="W"),
+    Setting("window_queries", int, 20, "queries of each growth window's probe (recall@10 "
+            "against exact search, search p50/p99)", group="growth", minimum=1,
+            maximum=1000, metavar="Q"),
+    Setting("stop_after_s", float, None, "end the writes once they have run S seconds "
+            "(measured time), keep what was stored, and record that the run stopped on time",
+            group="growth", minimum=1e-3, optional=True, metavar="S"),
+    Setting("stop_at_rss_mb", float, None, "end the writes once the process's memory (RSS) "
+            "passes M MiB at a pause, and record that the run stopped on memory",
+            group="growth", minimum=1, optional=True, metavar="M"),
     Setting("fail_rate", float, 0.0, "probability that a store write of an item fails, for "
             "every store", group="faults", minimum=0, maximum=1, metavar="P"),
     *(Setting(f"fail_rate_{store}", float, None, f"the same for the {store} store alone "
@@ -227,6 +240,7 @@ GROUPS = {
     "run": "what to run",
     "stores": "store and embedder settings (recorded with the result)",
     "load": "offered load (open loop: --rate; default closed loop) and searches during writes",
+    "growth": "growth windows as the stores grow, and where a long run stops (time, memory)",
     "faults": "fault injection (seeded by --seed; an item is acknowledged only when all three "
               "of its writes succeed)",
 }

@@ -38,6 +38,7 @@ from typing import TYPE_CHECKING, Any, Sequence
 import numpy as np
 import numpy.typing as npt
 
+from . import harness
 from .config import RunSettings
 from .driver import CallRecord, chunks
 from .embedders import Embedder
@@ -158,8 +159,10 @@ async def _shard(config: RunSettings, shard: int, directory: Path, embedder: Emb
 
     hooks = PhaseHooks(ready=lambda: conn.send(("ready",)), go=go,
                        done=lambda records, cpu_s: conn.send(("done", records, cpu_s)))
-    target, _, _ = await measured_phase(config, embedder, warm, items, directory,
-                                     directory.parent / f"warmup-{shard}", clients, hooks)
+    # No growth windows in a shard (its pauses would not line up with the others').
+    target, _, _, _ = await measured_phase(config, embedder, warm, items, directory,
+                                           directory.parent / f"warmup-{shard}", clients,
+                                           hooks, windows=False)
     vector_load = await target.finish()
     settings = target.settings()
     await target.close()
@@ -274,8 +277,7 @@ async def check(config: RunSettings, embedder: Embedder, dirs: Sequence[Path],
                 keys[name] |= ks
         vectors = [s.vector for s in sets if isinstance(s.vector, VectorStore)]
         return await run_checks(keys, FanOutSearch(vectors), embedder, stored, acked, failed,
-                                config.seed, config.search_queries,
-                                             config.self_recall_sample)
+                                config.seed, config.search_queries, config.self_recall_sample)
     finally:
         for s in opened:
             await s.close()
@@ -291,7 +293,8 @@ def measure_sharded(config: RunSettings, embedder: Embedder, warm: Sequence[Memo
     integrity, search = run_in_own_loop(
         check(config, embedder, m["shard_dirs"], stored, acked, phase.failed), config.event_loop)
     overhead = run_in_own_loop(SYSTEMS.get(config.system).harness(
-        config, chunks(items, config.batch_size), embedder.dim), config.event_loop)
+        config, chunks(items[:harness.ITEMS + config.batch_size], config.batch_size),
+        embedder.dim), config.event_loop)
     layout = {"shards": shards, "items": m["shard_items"], "clients": m["clients"],
               "partition": "by user id, users dealt largest first to the least loaded shard"}
     return Measured(phase, integrity, search, overhead, m["vector_load"], m["store_settings"],

@@ -69,7 +69,8 @@ def test_a_store_that_finds_nothing_during_the_writes_says_so(monkeypatch) -> No
     items = make_items(50)
 
     async def go() -> dict:
-        r = ReadsDuringWrites(Blind(), HashEmbedder(), items, rate=200.0, share=1.0, seed=0)
+        r = ReadsDuringWrites(Blind(), HashEmbedder(), rate=200.0, share=1.0, seed=0)
+        r.add_items(items)
         await r.start()
         r.on_call(CallRecord(0.001, 50, tuple(i.key for i in items), (), (0.0,) * 4))
         await asyncio.sleep(0.05)

@@ -117,7 +117,7 @@ def test_split_is_even_and_complete():
 def test_result_records_environment_and_every_setting(tmp_path):
     r = run(RunConfig(mode="bulk", batch_size=10, items=20, seed=5), tmp_path)
     data = json.loads((tmp_path / "result.json").read_text())
-    assert data["schema_version"] == 4
+    assert data["schema_version"] == 5
     assert data["offered"] is None and data["reads"] is None  # closed loop, no searches
     assert data["settings"]["stores"]["usearch_dtype"] == "i8"
     assert data["settings"]["embedder"]["name"] == "hash"
