@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, Callable, NoReturn, Sequence
 
 from .errors import AgentMemLabError, ConfigError, Interrupted
+from .paths import data_file
 
 PROG = "agentmem-lab"
 
@@ -157,9 +158,14 @@ def _cmd_models(args: argparse.Namespace) -> int:
 
 
 def _add_sweep_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--config", metavar="FILE", default=None,
-                   help="the grid (default data/sweep.toml): modes and batch sizes, concurrency "
-                        "levels, and groups of profile, embedder and items")
+    grid = p.add_mutually_exclusive_group()
+    grid.add_argument("--config", metavar="FILE", default=None,
+                      help="the grid (default data/sweep.toml): modes and batch sizes, "
+                           "concurrency levels, and groups of profile, embedder and items")
+    grid.add_argument("--grid", metavar="NAME", default=None,
+                      help="a grid of data/ by name: smoke (data/sweep_smoke.toml), scale "
+                           "(data/sweep_scale.toml: every vector store and mem0 towards "
+                           "1,000,000 items within a time and memory budget)")
     p.add_argument("--quick", action="store_true",
                    help="the same grid with the fewest items and repeats that give every figure "
                         "(a smoke test)")
@@ -180,10 +186,21 @@ def _add_sweep_options(p: argparse.ArgumentParser) -> None:
                         "the configuration's integrity check has run)")
 
 
+def grid_file(name: str) -> Path:
+    """data/sweep_NAME.toml, or a one-line error naming --grid and the grids there are."""
+    path = data_file(f"sweep_{name}.toml")
+    if not path.is_file():
+        known = sorted(p.stem.removeprefix("sweep_") for p in path.parent.glob("sweep_*.toml"))
+        raise ConfigError("--grid", f"no grid named {name!r} in {path.parent}; "
+                                    f"choose one of: {', '.join(known)}")
+    return path
+
+
 def _cmd_sweep(args: argparse.Namespace) -> int:
     from .sweep import run_sweep
 
-    outcome = run_sweep(args.config, quick=args.quick, out=args.out,
+    config = args.config if args.grid is None else grid_file(args.grid)
+    outcome = run_sweep(config, quick=args.quick, out=args.out,
                         progress=not args.no_progress, keep_stores=args.keep_stores,
                         cluster=args.cluster, on_every_worker=args.on_every_worker)
     print(f"ran {len(outcome.ran)}, skipped {len(outcome.skipped)} (already complete), "

@@ -2,7 +2,8 @@ import json
 
 import pytest
 
-from agentmem_lab.corpus import generate_lines, load_lines, make_items, write_sample
+from agentmem_lab.corpus import (ItemStream, check_corpus, generate_lines, iter_lines, load_lines,
+                                 make_items, write_sample)
 from agentmem_lab.errors import ConfigError, CorpusError
 from conftest import data_path
 
@@ -25,6 +26,28 @@ def test_items_have_distinct_ids_and_offsets_line_up():
     items = make_items(300, seed=1)
     assert len({i.id for i in items}) == 300
     assert make_items(100, seed=1, offset=200) == items[200:]
+
+
+def test_a_stream_makes_the_same_items_as_a_list_read_in_any_order(tmp_path):
+    items = make_items(500, seed=2, offset=30)
+    stream = ItemStream(500, seed=2, offset=30)
+    assert len(stream) == 500 and list(stream) == items
+    assert stream[0:100] == items[:100] and stream[100:250] == items[100:250]  # forward
+    assert stream[10:20] == items[10:20] and stream[-1] == items[-1]  # behind: made again
+    assert stream[490:600] == items[490:] and stream.head(3) == items[:3]
+    with pytest.raises(IndexError):
+        stream[500]
+    p = tmp_path / "c.jsonl"
+    p.write_text('{"content": "a"}\n{"content": "b"}\n', encoding="utf-8")
+    assert list(ItemStream(5, corpus=p)) == make_items(5, corpus=p)
+
+
+def test_a_corpus_is_read_line_by_line_and_checked_through_once(tmp_path):
+    p = tmp_path / "c.jsonl"
+    p.write_text('{"content": "a"}\r\n\n{"content": "b"}\n{"content": "c"}', encoding="utf-8")
+    assert [x.content for x in iter_lines(p)] == ["a", "b", "c"] == \
+        [x.content for x in load_lines(p)]
+    assert check_corpus(p) == 3
 
 
 def test_sample_in_data_matches_the_generator(tmp_path):

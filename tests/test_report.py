@@ -244,3 +244,47 @@ def test_the_sustained_load_section_and_its_answer_lead():
     # open-loop runs are not closed-loop figures: the targets never judge them
     v = {(x.target.id, x.group): x for x in tg.evaluate(tg.load(), [offered])}
     assert not v
+
+
+def _grown(store: str, rates: list[float], step: int, **extra):
+    windows = [{"items": step * (n + 1), "window_items": step, "calls": step // 1000,
+                "seconds": step / rate, "throughput_ops_s": rate,
+                "latency_ms": {"p50": 10.0 + n, "p99": 20.0 + n}, "response_ms": None,
+                "recall_at_10": 1.0 - n / 100, "search_ms": {"p50": 0.1, "p99": 0.2 * (n + 1)},
+                "rss_bytes": 2**20 * (100 + n), "peak_rss_bytes": 2**20 * (110 + n),
+                "disk_bytes": 900 * step * (n + 1), "pause_s": 0.01}
+               for n, rate in enumerate(rates)]
+    items = step * len(rates)
+    stores = dict(StoreSettings().to_dict(), vector_store=store)
+    return known_result("bulk", 1000, throughput=sum(rates) / len(rates), items=items,
+                        integrity={"acknowledged": items, "failed": 0, "core": items,
+                                   "vector": items, "history": items, "lost": 0, "orphans": 0,
+                                   "self_recall_at_1": 1.0},
+                        settings={"stores": stores}, label=f"bulk-b1000-c1-hash-{store}",
+                        growth={"windows": windows, "pause_share": 0.02, "stopped": None,
+                                **extra})
+
+
+def test_the_growth_section_curves_table_and_answer():
+    fast_small = _grown("faiss-flat", [30_000.0, 9_000.0], 10_000)  # exact search: 20,000 items
+    big = _grown("usearch", [20_000.0, 15_000.0, 12_000.0, 11_000.0, 10_000.0], 250_000,
+                 )
+    stopped = _grown("lancedb", [25_000.0, 5_000.0], 100_000)
+    stopped.growth["stopped"] = {"reason": "time", "limit": 300.0, "after_s": 301.0,
+                                 "items": 200_000}
+    small = _grown("chroma", [1000.0, 900.0], 1000)  # under 10,000 items: not a curve
+    rs = [fast_small, big, stopped, small]
+    table = report.growth_table(rs)
+    assert list(table["run"]) == ["usearch bulk-1000 hash", "lancedb bulk-1000 hash",
+                                  "faiss-flat bulk-1000 hash"]  # largest first
+    row = table.iloc[0]
+    assert row["items stored"] == 1_250_000 and row["ops/s last window"] == 10_000
+    assert row["recall@10 last"] == 0.96 and row["disk bytes/item"] == 900
+    assert table.iloc[1]["stopped"] == "time (limit 300)"
+    sentence = report.growth_sentence(rs)
+    assert "at 20,000 items faiss-flat bulk-1000 hash led with 9,000 ops/s" in sentence
+    assert "at 1,000,000 items usearch bulk-1000 hash led with 11,000 ops/s" in sentence
+    assert "Growth" in report.answers_html(tg.load(), rs)
+    fig = report.growth_figure(rs)
+    assert len(fig.axes) == 4 and len(fig.axes[0].lines) == 3
+    assert report.growth_sentence([small]) is None

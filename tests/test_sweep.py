@@ -79,6 +79,24 @@ def test_default_grid():
     assert q["bulk-b1000-c1-hash"]["items"] == 2000 and q["bulk-b1000-c1-hash"]["repeats"] == 1
 
 
+def test_the_scale_grid_runs_every_store_and_mem0_to_a_million_within_a_budget(capsys):
+    from agentmem_lab.cli import grid_file
+
+    planned = plan(grid_file("scale"))
+    system = [p.parameters.get("system", "agentmem") for p in planned]
+    stores = {p.parameters["vector_store"] for p, s in zip(planned, system) if s == "agentmem"}
+    assert stores == {"usearch", "faiss-hnsw", "faiss-flat", "qdrant-local", "chroma", "lancedb",
+                      "sqlite-vec"}
+    assert set(system) == {"agentmem", "mem0"}
+    for p in planned:
+        assert p.parameters["items"] == 1_000_000 and p.parameters["windows"] == 20
+        assert p.parameters["stop_after_s"] > 0 and p.parameters["stop_at_rss_mb"] > 0
+    assert all(p.parameters["items"] == (2000 if "system" in p.parameters else 20_000)
+               for p in plan(grid_file("scale"), quick=True))
+    assert main(["sweep", "--grid", "nope"]) == 2
+    assert "no grid named 'nope'" in capsys.readouterr().err
+
+
 def test_bad_grids(tmp_path):
     p = tmp_path / "g.toml"
     p.write_text('[modes]\nbulk = [10]\n[[group]]\nembedder = "hash"\nitems = { 1 = 5 }\n')

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any, Sequence
 
 from ..results import Result, baseline, has_default_stores
-from .load import (SIDE_BY_SIDE, backend, frontier_results, only_backend_differs, settings_tag,
-                   sharded_family, side_by_side, worker)
+from .load import (SIDE_BY_SIDE, backend, frontier_results, growth_label, growth_runs,
+                   only_backend_differs, settings_tag, sharded_family, side_by_side, worker)
 from .plotting import MODE_COLORS, pyplot
 
 
@@ -241,5 +241,47 @@ def sustained_figure(capacities: Sequence[dict[str, Any]]) -> Any:
         ax.legend(fontsize=6, loc="upper left")
     if not capacities:
         axes[0][0].set_title("no capacity search in this sweep")
+    fig.tight_layout()
+    return fig
+
+
+#: The growth figure's panels: (window field, its sub-field or None, the axis label).
+GROWTH_PANELS = (
+    ("throughput_ops_s", None, "write rate in the window (items / s)"),
+    ("latency_ms", "p99", "call latency p99 in the window (ms)"),
+    ("recall_at_10", None, "probe recall@10 (against exact search)"),
+    ("search_ms", "p99", "probe search p99 (ms)"),
+)
+
+
+def growth_figure(results: Sequence[Result], limit: int = 12) -> Any:
+    """Write rate, call p99, probe recall@10 and search p99 against the store's size (items
+    stored when each growth window ended), one line per vector store or peer and
+    configuration (at most ``limit``, the largest runs first)."""
+    plt = pyplot()
+    runs = growth_runs(results)[:limit]
+    fig, axes = plt.subplots(2, 2, figsize=(12, 7.6))
+    cmap = plt.get_cmap("tab20")
+    for n, r in enumerate(runs):
+        windows = (r.growth or {})["windows"]
+        xs = [w["items"] for w in windows]
+        for ax, (key, sub, _) in zip(axes.flat, GROWTH_PANELS):
+            ys = [(w[key] or {}).get(sub) if sub else w[key] for w in windows]
+            pts = [(x, y) for x, y in zip(xs, ys) if y is not None]
+            if pts:
+                ax.plot(*zip(*pts), "-o", markersize=3, color=cmap(n % 20),
+                        label=growth_label(r))
+    for ax, (key, _, label) in zip(axes.flat, GROWTH_PANELS):
+        ax.set_xscale("log")
+        if key != "recall_at_10":
+            ax.set_yscale("log")
+        ax.set_xlabel("store size (items stored)")
+        ax.set_ylabel(label, fontsize=8)
+        ax.grid(True, which="both", alpha=0.3)
+    axes.flat[2].axhline(0.99, color="black", linewidth=0.8, alpha=0.5)
+    if runs:
+        axes.flat[1].legend(fontsize=6, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    else:
+        axes.flat[0].set_title("no run with growth windows in this sweep")
     fig.tight_layout()
     return fig

@@ -114,6 +114,48 @@ def only_backend_differs(r: Result) -> bool:
     return bool(st == DEFAULT_STORES)
 
 
+#: The sizes the Growth answer names a leader at (the default sweep's largest, the scale
+#: grid's).
+GROWTH_SIZES = (20_000, 1_000_000)
+
+
+def growth_label(r: Result) -> str:
+    """A growth curve's name: the vector store (or peer), and what else differs."""
+    who = backend(r) if r.system == "agentmem" else r.system
+    tag = "" if only_backend_differs(r) or r.system != "agentmem" else f" [{settings_tag(r)}]"
+    return f"{who} {r.mode}-{r.batch_size} {r.embedder}{tag}"
+
+
+#: The Growth section's curves: runs that stored at least this many items (growth shows at
+#: size; every run records windows).
+GROWTH_MIN_ITEMS = 10_000
+
+
+def growth_runs(results: Sequence[Result], min_items: int = GROWTH_MIN_ITEMS) -> list[Result]:
+    """Closed-loop real runs in one process with at least two growth windows that stored
+    ``min_items`` or more: the largest of each curve's name (``growth_label``), largest
+    first."""
+    best: dict[str, Result] = {}
+    for r in results:
+        windows = (r.growth or {}).get("windows") or []
+        if r.profile != "real" or r.shards != 1 or not plain_writes(r) or len(windows) < 2 \
+                or r.integrity["acknowledged"] < min_items:
+            continue
+        name = growth_label(r)
+        if name not in best or r.integrity["acknowledged"] > best[name].integrity["acknowledged"]:
+            best[name] = r
+    return sorted(best.values(), key=lambda r: (-r.integrity["acknowledged"], growth_label(r)))
+
+
+def window_at(r: Result, size: int) -> dict[str, Any] | None:
+    """The growth window whose store size is nearest ``size`` (within a factor 1.5)."""
+    windows = (r.growth or {}).get("windows") or []
+    near = min(windows, key=lambda w: abs(w["items"] - size), default=None)
+    if near is None or not size / 1.5 <= near["items"] <= size * 1.5:
+        return None
+    return dict(near)
+
+
 #: The peers section: batch sizes, and AgentMem's modes shown beside each peer.
 PEER_BATCHES = (1, 10, 100)
 

@@ -8,8 +8,9 @@ from typing import Any, Sequence
 
 from .. import targets as targets_mod
 from ..results import Result, baseline, plain_writes
-from .load import (SweepResults, backend, offered_results, only_backend_differs,
-                   sharded_family, side_by_side)
+from .load import (GROWTH_SIZES, SweepResults, backend, growth_label, growth_runs,
+                   offered_results, only_backend_differs, sharded_family, side_by_side,
+                   window_at)
 
 
 #: Tables scroll inside their section instead of running off the page; every figure scales
@@ -123,6 +124,29 @@ def reads_sentence(results: Sequence[Result]) -> str | None:
         "; ".join(parts) + "."
 
 
+def growth_sentence(results: Sequence[Result]) -> str | None:
+    """Which vector store (or peer) wrote fastest when the stores held 20,000 and 1,000,000
+    items (bulk-1000 curves; the growth window nearest each size)."""
+    runs = [r for r in growth_runs(results) if r.mode == "bulk" and r.batch_size == 1000]
+    if not runs:
+        return None
+    parts = []
+    for size in GROWTH_SIZES:
+        at = [(r, w) for r in runs if (w := window_at(r, size)) is not None
+              and w["throughput_ops_s"] is not None]
+        if not at:
+            reached = max(r.integrity["acknowledged"] for r in runs)
+            parts.append(f"no bulk-1000 run reached {size:,} items here (the largest "
+                         f"{reached:,}: agentmem-lab sweep --grid scale runs to {size:,})")
+            continue
+        r, w = max(at, key=lambda rw: rw[1]["throughput_ops_s"])
+        recall = w["recall_at_10"]
+        parts.append(f"at {size:,} items {growth_label(r)} led with {w['throughput_ops_s']:,.0f}"
+                     f" ops/s in its window (recall@10 "
+                     f"{'n/a' if recall is None else format(recall, '.3f')}; {len(at)} curves)")
+    return "Growth, write rate as the stores grow: " + "; ".join(parts) + "."
+
+
 def answers_html(catalogue: targets_mod.Catalogue, results: Sequence[Result],
                  stages: dict[str, Any] | None = None,
                  capacities: Sequence[dict[str, Any]] = ()) -> str:
@@ -177,6 +201,9 @@ def answers_html(catalogue: targets_mod.Catalogue, results: Sequence[Result],
     reads = reads_sentence(results)
     if reads is not None:
         out.append(reads)
+    growth = growth_sentence(results)
+    if growth is not None:
+        out.append(growth)
     peers = [r for r in results if r.system != "agentmem" and r.profile == "real"
              and plain_writes(r)]
     if peers:

@@ -7,8 +7,8 @@ from typing import Any, Sequence
 
 from .. import targets as targets_mod
 from ..results import Result, baseline, has_default_stores
-from .load import (PEER_CLAIM_OPS_S, SIDE_BY_SIDE, SweepResults, backend,
-                   frontier_results, offered_results, only_backend_differs, peer_rows,
+from .load import (PEER_CLAIM_OPS_S, SIDE_BY_SIDE, SweepResults, backend, frontier_results,
+                   growth_label, growth_runs, offered_results, only_backend_differs, peer_rows,
                    settings_tag, sharded_family, side_by_side, worker)
 
 
@@ -505,3 +505,36 @@ def sustained_note(capacities: Sequence[dict[str, Any]]) -> str:
                  "its configuration's clients (one, here) back to back, while an offer keeps "
                  "up to max-in-flight calls at once, as many users would.")
     return "<p>" + html.escape(text) + "</p>"
+
+
+def growth_table(results: Sequence[Result]) -> Any:
+    """Each growth curve: how far it got, its first and last window (write rate, call p99,
+    probe recall@10, search p99), peak RSS and disk per item, the windows' own cost, and
+    where and why it stopped."""
+    import pandas as pd
+
+    rows = []
+    for r in growth_runs(results):
+        g = r.growth or {}
+        first, last = g["windows"][0], g["windows"][-1]
+        stored = max(last["items"], 1)
+        stop = g.get("stopped")
+
+        def p99(w: dict[str, Any], key: str) -> Any:
+            return _round((w.get(key) or {}).get("p99"), 3)
+
+        rows.append({
+            "run": growth_label(r), "items stored": last["items"],
+            "ops/s first window": _round(first["throughput_ops_s"], 0),
+            "ops/s last window": _round(last["throughput_ops_s"], 0),
+            "call p99 ms first": p99(first, "latency_ms"), "call p99 ms last": p99(last, "latency_ms"),
+            "recall@10 first": _round(first["recall_at_10"], 3),
+            "recall@10 last": _round(last["recall_at_10"], 3),
+            "search p99 ms last": p99(last, "search_ms"),
+            "peak RSS MiB": round(last["peak_rss_bytes"] / 2**20, 1),
+            "disk bytes/item": round(last["disk_bytes"] / stored),
+            "windows' cost share": _round(g.get("pause_share"), 3),
+            "stopped": (f"{stop['reason']} (limit {stop['limit']:g})" if stop else
+                        "no: every item written"),
+        })
+    return pd.DataFrame(rows)
