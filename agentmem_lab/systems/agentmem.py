@@ -6,6 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Sequence
 
+import numpy as np
+import numpy.typing as npt
+
 from .. import harness
 from ..config import RunSettings
 from ..embedders import Embedder
@@ -30,6 +33,14 @@ class AgentMemTarget(Target):
 
     async def store_keys(self) -> dict[str, set[int]]:
         return await self.stores.keys()
+
+    async def key_arrays(self) -> dict[str, npt.NDArray[np.uint64]]:
+        out = {}
+        for store in self.stores:  # one store's set at a time
+            keys = await store.keys()
+            out[store.name] = np.unique(np.fromiter(keys, dtype=np.uint64, count=len(keys)))
+            del keys
+        return out
 
     def searcher(self) -> Searcher | None:
         vector = unwrap(self.stores.vector)

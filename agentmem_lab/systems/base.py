@@ -35,6 +35,13 @@ class Target(ABC):
     async def store_keys(self) -> dict[str, set[int]]:
         """The memory keys each of the system's stores holds (for lost and orphans)."""
 
+    async def key_arrays(self) -> dict[str, npt.NDArray[np.uint64]]:
+        """``store_keys`` as sorted arrays, for the checks (8 bytes a key). A system whose
+        stores can be listed one at a time overrides it, so that a run of millions never
+        holds every store's keys as sets at once."""
+        return {name: np.unique(np.fromiter(keys, dtype=np.uint64, count=len(keys)))
+                for name, keys in (await self.store_keys()).items()}
+
     def searcher(self) -> Searcher | None:
         """Search by memory key, or None when the system cannot search (simulated)."""
         return None
