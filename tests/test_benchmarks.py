@@ -113,3 +113,16 @@ def test_peers_compares_mem0_with_every_mode_at_each_batch_size() -> None:
         ["batch 1", "batch 10", "batch 100"]
     assert sum(" ops/s (" in line and "x mem0)" in line for line in lines) == 8
     assert any(line.startswith("mem0 best: ") and "attributed to it" in line for line in lines)
+
+
+def test_scale_prints_the_first_write_the_windows_cost_and_the_growth_curve() -> None:
+    code, lines = run_script("scale.py", "--first-write-sizes", "2000", "30000",
+                             "--cost-items", "2000", "--cost-rounds", "1", "--items", "4000")
+    goals = {m.group(1): m.group(5) for m in (GOAL.match(x) for x in lines) if m}
+    assert set(goals) == {"first_write_largest_over_smallest"}  # no 1M goal below 1M items
+    assert code == (0 if set(goals.values()) == {"PASS"} else 1)
+    assert sum(line.startswith("first write: ") for line in lines) == 2
+    assert any(line.startswith("windows' cost: 2,000 items") for line in lines)
+    assert sum(line.startswith("  window at ") for line in lines) == 4  # 4 calls: a window each
+    assert any(line.startswith("bytes per item: RSS ") for line in lines)
+    assert any(line.startswith("PREDICTION, not a measurement: peak RSS at 10,000,000") for line in lines)

@@ -45,14 +45,18 @@ def test_verify_repairs_damaged_stores(tmp_path):
     assert main(["verify", str(tmp_path)]) == 1
 
 
-def test_a_killed_run_is_repaired_by_verify(tmp_path):
+def test_a_run_killed_mid_stream_is_repaired_by_verify(tmp_path):
+    from agentmem_lab.growth import SEGMENT_ITEMS
+
     out = tmp_path / "run"
-    proc = kill_run_once_logged(out, ["--mode", "parallel", "--batch-size", "1", "--items",
-                                      "100000", "--warmup", "0"], 20_000)
+    # Killed once more than a segment of items was acknowledged: its stream was past the
+    # first segment (each key is about 20 bytes of the log).
+    proc = kill_run_once_logged(out, ["--mode", "bulk", "--batch-size", "100", "--items",
+                                      "200000", "--warmup", "0"], 21 * (SEGMENT_ITEMS + 2000))
     log = out / "stores" / "acked.log"
     assert proc.returncode == -signal.SIGKILL
     acked = read_ack_log(log)
-    assert len(acked) >= 500
+    assert len(acked) > SEGMENT_ITEMS
     assert not (out / "result.json").exists()  # never half a result
     report = asyncio.run(verify(out))
     assert report["lost"] == 0 and report["orphans"] == 0
