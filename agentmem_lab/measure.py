@@ -2,7 +2,9 @@
 
 ``measured_phase``: warm up on scratch stores (left out of the figures), open the system on
 its run stores, then time the calls in ``repeats`` passes with the run's clients, logging
-every acknowledged key after its call. A shard worker passes ``PhaseHooks`` to wait for
+every acknowledged key after its call. Each pass runs in segments (``growth.plan``): a
+segment's items are made just before its calls, and after them the writes pause while
+``growth.Growth`` keeps what the checks need and records a growth window where one ends. A shard worker passes ``PhaseHooks`` to wait for
 the parent's go before each pass and to report each pass; an in-process run passes none.
 
 ``measure_in_process``: that phase, then the checks on the same open stores (integrity,
@@ -156,20 +158,13 @@ async def measured_phase(config: RunSettings, embedder: Embedder, warm: Sequence
                 made = list(islice(stream, segment.calls * config.batch_size))
                 if reads is not None:
                     reads.add_items(made)
-                group = chunks(made, config.batch_size)
                 made_s = time.perf_counter() - t0
-                cpu0 = time.process_time()
-                if config.rate is not None:
-                    recs, seconds = await drive_open(target, group, config.rate,
-                                                     config.arrivals, config.max_in_flight,
-                                                     config.seed + number, on_call,
-                                                     config.schedule_waits)
-                else:
-                    recs, seconds = await drive(target, group, clients, on_call)
-                pass_cpu += time.process_time() - cpu0
+                recs, seconds, spent = await drive_segment(
+                    config, target, chunks(made, config.batch_size), clients, on_call, number)
                 number += 1
                 pass_records += recs
                 pass_s += seconds
+                pass_cpu += spent
                 if await growth.pause(made_s, made, recs, seconds, segment.ends_window):
                     stopped = True
                     break
@@ -193,6 +188,22 @@ async def measured_phase(config: RunSettings, embedder: Embedder, warm: Sequence
         raise
     figures = reads.figures() if reads is not None else None
     return target, Phase(records, wall, tput, cpu), figures, growth
+
+
+async def drive_segment(config: RunSettings, target: Target,
+                        calls: Sequence[Sequence[MemoryItem]], clients: int,
+                        on_call: Callable[[CallRecord], None], number: int
+                        ) -> tuple[list[CallRecord], float, float]:
+    """One segment's calls, closed loop or offered (its schedule seeded by the segment's
+    number): the records, wall seconds and CPU seconds."""
+    cpu0 = time.process_time()
+    if config.rate is not None:
+        recs, seconds = await drive_open(target, calls, config.rate, config.arrivals,
+                                         config.max_in_flight, config.seed + number, on_call,
+                                         config.schedule_waits)
+    else:
+        recs, seconds = await drive(target, calls, clients, on_call)
+    return recs, seconds, time.process_time() - cpu0
 
 
 def _member(sorted_keys: npt.NDArray[np.uint64], key: int) -> bool:
@@ -247,5 +258,5 @@ async def measure_in_process(config: RunSettings, embedder: Embedder,
                     reads=reads, growth=growth.figures(phase.wall_s))
 
 
-__all__ = ["Measured", "Phase", "PhaseHooks", "close_quietly", "measure_in_process",
-           "measured_phase", "warm_up"]
+__all__ = ["Measured", "Phase", "PhaseHooks", "close_quietly", "drive_segment",
+           "measure_in_process", "measured_phase", "warm_up"]
