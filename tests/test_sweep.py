@@ -88,8 +88,9 @@ def test_the_scale_grid_runs_every_store_and_mem0_to_a_million_within_a_budget(c
     assert stores == {"usearch", "faiss-hnsw", "faiss-flat", "qdrant-local", "chroma", "lancedb",
                       "sqlite-vec"}
     assert set(system) == {"agentmem", "mem0"}
-    for p in planned:
-        assert p.parameters["items"] == 1_000_000 and p.parameters["windows"] == 20
+    for p, s in zip(planned, system):
+        assert p.parameters["items"] == (1_000_000 if s == "agentmem" else 20_000)
+        assert p.parameters["windows"] == 20
         assert p.parameters["stop_after_s"] > 0 and p.parameters["stop_at_rss_mb"] > 0
     assert all(p.parameters["items"] == (2000 if "system" in p.parameters else 20_000)
                for p in plan(grid_file("scale"), quick=True))

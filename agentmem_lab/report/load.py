@@ -148,10 +148,11 @@ def growth_runs(results: Sequence[Result], min_items: int = GROWTH_MIN_ITEMS) ->
 
 
 def window_at(r: Result, size: int) -> dict[str, Any] | None:
-    """The growth window whose store size is nearest ``size`` (within a factor 1.5)."""
+    """The growth window whose store size is nearest ``size``, when within a factor 2 of it
+    (the scale grid's windows are every 50,000 items; the default sweep's every 2,000)."""
     windows = (r.growth or {}).get("windows") or []
     near = min(windows, key=lambda w: abs(w["items"] - size), default=None)
-    if near is None or not size / 1.5 <= near["items"] <= size * 1.5:
+    if near is None or not size / 2 <= near["items"] <= size * 2:
         return None
     return dict(near)
 

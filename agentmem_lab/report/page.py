@@ -125,8 +125,8 @@ def reads_sentence(results: Sequence[Result]) -> str | None:
 
 
 def growth_sentence(results: Sequence[Result]) -> str | None:
-    """Which vector store (or peer) wrote fastest when the stores held 20,000 and 1,000,000
-    items (bulk-1000 curves; the growth window nearest each size)."""
+    """Which vector store (or peer) wrote fastest when the stores held about 20,000 and
+    about 1,000,000 items (bulk-1000 curves; each curve's growth window nearest the size)."""
     runs = [r for r in growth_runs(results) if r.mode == "bulk" and r.batch_size == 1000]
     if not runs:
         return None
@@ -136,14 +136,18 @@ def growth_sentence(results: Sequence[Result]) -> str | None:
               and w["throughput_ops_s"] is not None]
         if not at:
             reached = max(r.integrity["acknowledged"] for r in runs)
-            parts.append(f"no bulk-1000 run reached {size:,} items here (the largest "
-                         f"{reached:,}: agentmem-lab sweep --grid scale runs to {size:,})")
+            parts.append(f"no bulk-1000 curve came near {size:,} items here (the largest "
+                         f"stored {reached:,}; agentmem-lab sweep --grid scale writes every "
+                         "store towards 1,000,000)")
             continue
         r, w = max(at, key=lambda rw: rw[1]["throughput_ops_s"])
         recall = w["recall_at_10"]
-        parts.append(f"at {size:,} items {growth_label(r)} led with {w['throughput_ops_s']:,.0f}"
-                     f" ops/s in its window (recall@10 "
-                     f"{'n/a' if recall is None else format(recall, '.3f')}; {len(at)} curves)")
+        search = (w.get("search_ms") or {}).get("p99")
+        parts.append(f"near {size:,} items {growth_label(r)} led with "
+                     f"{w['throughput_ops_s']:,.0f} ops/s in its window at {w['items']:,} "
+                     f"(recall@10 {'n/a' if recall is None else format(recall, '.3f')}, "
+                     f"search p99 {'n/a' if search is None else format(search, ',.1f')} ms; "
+                     f"{len(at)} curve{'' if len(at) == 1 else 's'} near that size)")
     return "Growth, write rate as the stores grow: " + "; ".join(parts) + "."
 
 
