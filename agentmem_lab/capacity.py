@@ -47,7 +47,9 @@ TOLERANCE = 0.01
 MAX_PROBES = 9
 
 METHOD = (f"closed-loop throughput X first; probes offered from {START:g} x X, stepped up by "
-          f"{STEP:g} x until one fails, then bisected to within {RESOLUTION:.0%}; each probe a "
+          f"{STEP:g} x until one fails (halved while the first ones fail, unless the calls' own "
+          "service p99 is over the objective: then no rate can meet it), then bisected to "
+          f"within {RESOLUTION:.0%}; each probe a "
           "fresh run of the same items; a probe passes when achieved >= (1 - tolerance) x offered, response p99 "
           "<= the objective and lost 0")
 
@@ -126,7 +128,10 @@ def _search(config: RunConfig, out_dir: Path, slo_p99_ms: float, tolerance: floa
             rate *= STEP
         else:
             hi = rate
-            if lo is not None:
+            if lo is not None or probes[-1]["service_ms"]["p99"] > slo_p99_ms:
+                # The calls alone (from their actual start) took longer than the objective:
+                # a lower rate removes queueing, not service time, and each halving doubles
+                # a probe's duration (its items / rate).
                 break
             rate /= 2
     while lo is not None and hi is not None and hi / lo > 1 + RESOLUTION \
