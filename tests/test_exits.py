@@ -104,7 +104,8 @@ def test_a_held_folder(tmp_path, command):
         holder.wait()
 
 
-TRIES = 20
+# Ten tries of the race, each about a second, for the suite's budget.
+TRIES = 10
 
 
 def test_two_runs_started_together_on_one_folder(tmp_path):

@@ -94,11 +94,16 @@ def test_above_capacity_response_grows_with_the_run_while_service_stays_the_mode
                       rate=50.0, max_in_flight=1, warmup=0), tmp_path)
     o = r.offered
     assert o is not None and r.integrity["lost"] == 0 and r.integrity["orphans"] == 0
-    assert r.latency_ms["p50"] == pytest.approx(service_ms, abs=2.0)
-    assert o["service_ms"]["p50"] == pytest.approx(service_ms, abs=2.0)
+    # the model's 30 ms, never less; timers wake late on a loaded machine (35 ms with three
+    # busy processes on the two cores here), while the response below grows to 420 ms
+    assert service_ms <= r.latency_ms["p50"] <= service_ms * 1.3
+    assert service_ms <= o["service_ms"]["p50"] <= service_ms * 1.3
     response = o["response_samples_ms"]
-    expected = [service_ms + i * (service_ms - 20.0) for i in range(40)]
-    assert response[-1] == pytest.approx(expected[-1], rel=0.1)  # 420 ms: the queue grew
+    # the queue grows by the mean measured service less the 20 ms interval a call (420 ms at
+    # the model's 30 ms)
+    served = statistics.mean(r.samples_ms)
+    expected = [served + i * (served - 20.0) for i in range(40)]
+    assert response[-1] == pytest.approx(expected[-1], rel=0.1)
     assert statistics.mean(response[30:]) > 5 * statistics.mean(response[:5])
     assert o["response_ms"]["p99"] > 10 * o["service_ms"]["p99"] / 2
     assert o["late"] >= 35 and o["achieved_share"] < 0.8
@@ -109,7 +114,8 @@ def test_below_capacity_response_and_service_agree(tmp_path) -> None:
                       rate=20.0, max_in_flight=1, warmup=0), tmp_path)
     o = r.offered
     assert o is not None
-    assert o["response_ms"]["p50"] == pytest.approx(o["service_ms"]["p50"], abs=1.0)
+    # below capacity a call starts on time: response is service plus the timer's lateness
+    assert o["response_ms"]["p50"] == pytest.approx(o["service_ms"]["p50"], rel=0.1)
     assert o["achieved_share"] == pytest.approx(1.0, abs=0.02)
     assert o["offered_ops_s"] == 20.0 and o["calls"] == 30
     assert len(o["histograms_us"]["response"]) < 2000  # a few hundred bytes, any run size
