@@ -12,7 +12,7 @@ from . import privacy
 
 PACKAGES = ("agentmem-lab", "fastembed", "usearch", "aiosqlite", "numpy", "onnxruntime",
             "pandas", "papermill", "uvloop", "faiss-cpu", "qdrant-client", "chromadb",
-            "lancedb", "sqlite-vec", "apsw", "mem0ai", "hdrhistogram")
+            "lancedb", "sqlite-vec", "apsw", "mem0ai", "hdrhistogram", "pgserver", "asyncpg")
 
 
 def cpu_model() -> str:

@@ -76,6 +76,11 @@ class StorageError(AgentMemLabError):
         return cls(store, str(path), exc.strerror or str(exc))
 
 
+class ServerError(AgentMemLabError):
+    """A database server could not be started or reached; the message says why (and, for a
+    server the bench started, how its log ends)."""
+
+
 class Interrupted(AgentMemLabError):
     """Ctrl-C (SIGINT) or SIGTERM stopped the work; ``hint`` says what was left and what to do."""
 

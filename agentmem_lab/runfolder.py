@@ -19,6 +19,9 @@ from .results import write_json_atomic
 
 RUN_META = "run.json"
 ACK_LOG = "acked.log"
+#: The folder of the database server a run starts for itself (``out/postgres``), beside
+#: its stores; ``verify`` starts it again there.
+SERVER_DIR = "postgres"
 
 
 def prepare_out_dir(out: str | Path) -> Path:

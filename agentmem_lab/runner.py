@@ -1,8 +1,10 @@
 """The runner: one configuration, measured, written as ``out/result.json``.
 
 ``run`` is a straight sequence of named steps: check the configuration against the
-machine, make the items (a stream, read as the run goes), open the system and measure it (in this process, or on one worker
-process per shard), check integrity and search, assemble the result, write it. Each step
+machine, make the items (a stream, read as the run goes), start the database server its
+stores need (none for the embedded ones), open the system and measure it (in this process,
+or on one worker process per shard), check integrity and search, stop the server, assemble
+the result, write it. Each step
 is a function of a lower module: ``runconfig`` (the checks), ``corpus`` (the items),
 ``measure`` and ``shards`` (the measured phase and the checks), ``assemble`` (the result).
 """
@@ -10,13 +12,17 @@ is a function of a lower module: ``runconfig`` (the checks), ``corpus`` (the ite
 from __future__ import annotations
 
 import asyncio
+import shutil
+from contextlib import contextmanager
+from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Sequence
+from typing import Any, Iterator, Sequence
 
 from . import resources
 from .assemble import build_result
 from .corpus import ItemStream, make_items
+from .dbserver import Server
 from .embedders import Embedder
 from .errors import Interrupted, StorageError
 from .folderlock import FolderLock
@@ -26,7 +32,7 @@ from .profiles import PROFILES
 from .records import MemoryItem
 from .results import Result, summary_line
 from .runconfig import RunConfig, needs
-from .runfolder import RUN_META, prepare_out_dir
+from .runfolder import RUN_META, SERVER_DIR, prepare_out_dir
 from .shards import measure_sharded, shard_count
 
 
@@ -56,13 +62,38 @@ def _run(config: RunConfig, out_dir: Path) -> Result:
     try:
         check_fits(config, embedder, out_dir)
         warm, items = make_run_items(config)
-        measured = measure(config, embedder, warm, items, out_dir)
+        with database_server(config, out_dir) as (config, server):
+            measured = measure(config, embedder, warm, items, out_dir)
         embedder_settings = embedder.settings()
     finally:
         embedder.close()
     result = build_result(config, profile, measured, embedder_settings, started_at)
+    if server is not None:
+        result.settings["server"] = server
     write_result(result, out_dir)
     return result
+
+
+@contextmanager
+def database_server(config: RunConfig, out_dir: Path
+                    ) -> Iterator[tuple[RunConfig, dict[str, Any] | None]]:
+    """The configuration the run measures with its server's address, and what is recorded
+    of that server. Stores on PostgreSQL with no ``--postgres-dsn``: the bench starts a
+    server in ``out/postgres`` (new for a new run) and stops it when the run ends, however
+    it ends. Otherwise the configuration as it is (and the user's server, if any)."""
+    stores = config.stores
+    if config.profile != "real" or config.system != "agentmem" or not stores.uses_postgres:
+        yield config, None
+        return
+    if stores.postgres_dsn:
+        yield config, {"started_by": "the user (--postgres-dsn)"}
+        return
+    shutil.rmtree(out_dir / SERVER_DIR, ignore_errors=True)  # a new run, a new server
+    server = Server.start(out_dir / SERVER_DIR, stores.pg_transport)
+    try:
+        yield replace(config, stores=replace(stores, postgres_dsn=server.dsn)), server.record()
+    finally:
+        server.stop()
 
 
 def check_fits(config: RunConfig, embedder: Embedder, out_dir: Path) -> None:
@@ -100,5 +131,6 @@ def write_result(result: Result, out_dir: Path) -> None:
         raise StorageError.from_os_error("result", out_dir / "result.json", exc) from None
 
 
-__all__ = ["RunConfig", "check_fits", "make_run_items", "measure", "needs", "run",
+__all__ = ["RunConfig", "check_fits", "database_server", "make_run_items",
+           "measure", "needs", "run",
            "summary_line", "write_result"]

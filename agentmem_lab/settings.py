@@ -123,6 +123,9 @@ def _loops() -> list[str]:
 
 
 SYNCHRONOUS = ("OFF", "NORMAL", "FULL", "EXTRA")
+TABLE_STORES = ("sqlite", "postgres")
+PG_TRANSPORTS = ("tcp", "unix")
+PG_SYNCHRONOUS = ("on", "off")
 USEARCH_DTYPES = ("f32", "f16", "bf16", "i8")
 ARRIVALS = ("uniform", "poisson")
 SCHEDULE_WAITS = ("timer", "spin")
@@ -168,8 +171,25 @@ SETTINGS: tuple[Setting, ...] = (
             "stores side by side')", scope="stores", group="stores", registry=True,
             metavar="NAME", kind="vector store"),
     Setting("sqlite_synchronous", str, "NORMAL", "SQLite PRAGMA synchronous of the core and "
-            "history stores (and sqlite-vec)", scope="stores", group="stores",
+            "history stores in SQLite (and sqlite-vec)", scope="stores", group="stores",
             choices=lambda: SYNCHRONOUS, upper=True, metavar="LEVEL"),
+    Setting("core_store", str, "sqlite", "where core memory lives: sqlite (a file, through "
+            "aiosqlite) or postgres (a table on a PostgreSQL server, through asyncpg)",
+            scope="stores", group="stores", choices=lambda: TABLE_STORES, metavar="STORE"),
+    Setting("history_store", str, "sqlite", "where history lives: sqlite or postgres, as "
+            "--core-store", scope="stores", group="stores", choices=lambda: TABLE_STORES,
+            metavar="STORE"),
+    Setting("postgres_dsn", str, None, "the PostgreSQL server of the postgres stores and "
+            "pgvector, as a libpq URI; it gets a schema of its own per store folder, nothing "
+            "else is touched (default: the bench starts a server of its own in the run's "
+            "folder, and stops it at the end)", scope="stores", group="stores",
+            optional=True, metavar="DSN"),
+    Setting("pg_transport", str, "tcp", "how the bench's own server is reached: loopback TCP "
+            "or a Unix socket in its folder", scope="stores", group="stores",
+            choices=lambda: PG_TRANSPORTS, metavar="T"),
+    Setting("pg_synchronous_commit", str, "on", "PostgreSQL synchronous_commit of the "
+            "stores' sessions (off: a commit returns before its WAL is flushed)",
+            scope="stores", group="stores", choices=lambda: PG_SYNCHRONOUS, metavar="LEVEL"),
     Setting("usearch_dtype", str, "i8", "usearch scalar type", scope="stores", group="stores",
             choices=lambda: USEARCH_DTYPES, metavar="DTYPE"),
     Setting("hnsw_connectivity", int, 16, "HNSW connectivity M (usearch, faiss-hnsw, chroma)",

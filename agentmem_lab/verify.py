@@ -29,8 +29,9 @@ from .embedders import get_embedder
 from .errors import ConfigError
 from .faults import unwrap
 from .folderlock import FolderLock
-from .runfolder import ACK_LOG, RUN_META, read_ack_log
-from .stores import CoreStore, StoreSettings, VectorStore, real_stores
+from .dbserver import Server
+from .runfolder import ACK_LOG, RUN_META, SERVER_DIR, read_ack_log
+from .stores import CoreMemory, StoreSettings, VectorStore, real_stores
 
 async def verify(run_dir: str | Path, repair: bool = True, chunk: int = 1000) -> dict[str, Any]:
     """Reopen a run's stores (every shard's, for a sharded run), repair, and count."""
@@ -53,6 +54,20 @@ async def _verify(d: Path, stores_dir: Path, meta_path: Path, repair: bool,
                                  "own format; verify repairs agentmem's stores only")
     if meta.get("profile") != "real":
         raise ConfigError("DIR", "a simulated run keeps no stores on disk; nothing to verify")
+    settings = StoreSettings.from_dict(meta["stores"])
+    if settings.uses_postgres and (d / SERVER_DIR / "PG_VERSION").exists():
+        # The run's own server, stopped with the run: started again on its folder.
+        server = Server.start(d / SERVER_DIR, settings.pg_transport)
+        try:
+            meta = dict(meta, stores=dict(meta["stores"], postgres_dsn=server.dsn))
+            return await _verify_shards(stores_dir, meta, repair, chunk)
+        finally:
+            server.stop()
+    return await _verify_shards(stores_dir, meta, repair, chunk)
+
+
+async def _verify_shards(stores_dir: Path, meta: dict[str, Any], repair: bool,
+                         chunk: int) -> dict[str, Any]:
     shards = int(meta.get("shards", 1))
     if shards == 1:
         return await _verify_stores(stores_dir, meta, repair, chunk)
@@ -77,7 +92,7 @@ async def _verify_stores(stores_dir: Path, meta: dict[str, Any], repair: bool,
     report: dict[str, Any] = {"acknowledged_logged": len(acked)}
     async with stores:
         core, vector, history = (unwrap(s) for s in stores)
-        assert isinstance(core, CoreStore) and isinstance(vector, VectorStore)
+        assert isinstance(core, CoreMemory) and isinstance(vector, VectorStore)
         keys = {s.name: await s.keys() for s in (core, vector, history)}
         report["before"] = {k: len(v) for k, v in keys.items()}
         stored = keys["core"] & keys["history"]

@@ -42,3 +42,51 @@ def tiny_disk(tmp_path):
         pytest.skip("cannot mount a tmpfs here (needs root)")
     yield mount
     subprocess.run(["umount", "-l", str(mount)], capture_output=True)
+
+
+@pytest.fixture(scope="session")
+def pg_dsn(tmp_path_factory) -> Any:
+    """One real PostgreSQL server (pgserver's binaries, through agentmem_lab.dbserver) for
+    the tests that write to a server of their own choosing; stopped at the end of the
+    session, and by its supervisor if the session dies."""
+    from agentmem_lab.dbserver import Server
+
+    server = Server.start(tmp_path_factory.mktemp("pg") / "server")
+    yield server.dsn
+    server.stop()
+
+
+def postgres_processes(under: str | Path) -> list[str]:
+    """The command lines of PostgreSQL servers running on a folder under ``under``."""
+    import psutil
+
+    found = []
+    for proc in psutil.process_iter(["name", "cmdline"]):
+        cmd = " ".join(proc.info["cmdline"] or [])
+        if proc.info["name"] == "postgres" and str(under) in cmd:
+            found.append(cmd)
+    return found
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_server_left_behind(tmp_path_factory):
+    """After the whole session, whatever failed: no server of ours on the test folders."""
+    yield
+    base = tmp_path_factory.getbasetemp()
+    import time
+
+    deadline = time.monotonic() + 30  # supervisors stop their servers as their tests end
+    while postgres_processes(base) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    left = postgres_processes(base)
+    assert not left, f"PostgreSQL servers left running: {left}"
+
+
+def store_settings(backend: str, request: Any, **kwargs: Any) -> Any:
+    """StoreSettings for a vector-store backend; a server backend gets the session's
+    server (``pg_dsn``)."""
+    from agentmem_lab.stores import VECTOR_STORES, StoreSettings
+
+    if VECTOR_STORES.get(backend).server:
+        kwargs["postgres_dsn"] = request.getfixturevalue("pg_dsn")
+    return StoreSettings(vector_store=backend, **kwargs)

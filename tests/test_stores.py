@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 
 from agentmem_lab.embedders import HashEmbedder
-from agentmem_lab.errors import ConfigError, StoreWriteError
-from agentmem_lab.stores import (CoreStore, HistoryStore, StoreSettings, UsearchStore,
-                                 real_stores, simulated_stores)
+from agentmem_lab.errors import ConfigError, ServerError, StoreWriteError
+from agentmem_lab.stores import (CoreStore, HistoryStore, PgCoreStore, PgHistoryStore,
+                                 StoreSettings, UsearchStore, real_stores, simulated_stores)
 from conftest import arun
 
 EMB = HashEmbedder()
@@ -141,3 +141,51 @@ def test_writes_before_open_fail_clearly(tmp_path, items):
         arun(CoreStore(tmp_path, StoreSettings()).write(items[0], None))
     with pytest.raises(StoreWriteError, match="not open"):
         arun(UsearchStore(tmp_path, StoreSettings(), 384).write(items[0], np.zeros(384)))
+
+
+@pytest.mark.parametrize("cls", [PgCoreStore, PgHistoryStore])
+def test_postgres_single_bulk_delete_reopen_and_a_new_folder(tmp_path, items, pg_dsn, cls):
+    settings = StoreSettings(postgres_dsn=pg_dsn)
+
+    async def go():
+        s = cls(tmp_path, settings)
+        await s.open()
+        await s.write(items[0], None)
+        assert await s.write_many(items[1:10], None) == set()
+        with pytest.raises(StoreWriteError, match="UniqueViolation") as info:
+            await s.write_many(items[8:12], None)  # two stored ids: none of the four stored
+        assert "\n" not in str(info.value)
+        await s.delete_many([items[1].key])
+        keys = await s.keys()
+        await s.close()
+        await s.close()  # idempotent
+        s2 = cls(tmp_path, settings)  # reopened: the folder's marker keeps its schema
+        await s2.open()
+        again = await s2.keys()
+        contents = await s2.contents_of([items[0].key]) if cls is PgCoreStore else None
+        await s2.close()
+        (tmp_path / "postgres.json").unlink()  # a new run in the folder: an empty schema
+        s3 = cls(tmp_path, settings)
+        await s3.open()
+        fresh = await s3.keys()
+        await s3.close()
+        return keys, again, contents, fresh
+
+    keys, again, contents, fresh = arun(go())
+    assert keys == again == {i.key for i in items[:10]} - {items[1].key}
+    assert contents in (None, {items[0].key: items[0].content})
+    assert fresh == set()
+
+
+def test_postgres_stores_without_a_server_say_what_to_do(tmp_path):
+    with pytest.raises(ServerError, match="--postgres-dsn"):
+        arun(PgCoreStore(tmp_path, StoreSettings()).open())
+    with pytest.raises(ServerError, match="cannot reach") as info:
+        arun(PgCoreStore(tmp_path, StoreSettings(
+            postgres_dsn="postgresql://postgres@127.0.0.1:9/postgres")).open())
+    assert "\n" not in str(info.value)
+    assert StoreSettings(core_store="postgres").uses_postgres
+    assert StoreSettings(vector_store="pgvector").uses_postgres
+    assert not StoreSettings().uses_postgres
+    with pytest.raises(ConfigError, match="--core-store"):
+        StoreSettings(core_store="oracle")

@@ -17,7 +17,7 @@ from agentmem_lab.embedders import HashEmbedder
 from agentmem_lab.errors import StoreWriteError
 from agentmem_lab.runner import RunConfig, run
 from agentmem_lab.stores import DURABILITY, NO_KEY, VECTOR_STORES, StoreSettings, vector_store
-from conftest import ROOT, arun
+from conftest import ROOT, arun, store_settings
 
 BACKENDS = VECTOR_STORES.names()
 EMB = HashEmbedder()
@@ -28,21 +28,24 @@ def _vecs(items):
     return EMB.encode([i.content for i in items])
 
 
-def _store(tmp_path, backend):
-    return vector_store(tmp_path / "stores", StoreSettings(vector_store=backend), DIM)
+@pytest.fixture
+def make_store(tmp_path, request):
+    def make(backend):
+        return vector_store(tmp_path / "stores", store_settings(backend, request), DIM)
+    return make
 
 
 def test_every_backend_is_registered():
     assert BACKENDS == ["usearch", "faiss-hnsw", "faiss-flat", "qdrant-local", "chroma",
-                        "lancedb", "sqlite-vec"]
+                        "lancedb", "sqlite-vec", "pgvector", "pgvector-flat"]
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
-def test_write_search_undo_and_reopen(tmp_path, items, backend):
+def test_write_search_undo_and_reopen(make_store, items, backend):
     vecs = _vecs(items)
 
     async def go():
-        s = _store(tmp_path, backend)
+        s = make_store(backend)
         await s.open()
         await s.write(items[0], vecs[0])
         assert await s.write_many(items[1:40], vecs[1:40]) == set()
@@ -54,7 +57,7 @@ def test_write_search_undo_and_reopen(tmp_path, items, backend):
         await s.optimize()
         await s.close()
         await s.close()  # idempotent
-        s2 = _store(tmp_path, backend)
+        s2 = make_store(backend)
         await s2.open()
         again = await s2.keys()
         await s2.write_many(items[40:], vecs[40:])  # writes go on after a reopen
@@ -75,9 +78,9 @@ def test_write_search_undo_and_reopen(tmp_path, items, backend):
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
-def test_search_pads_rows_shorter_than_k(tmp_path, items, backend):
+def test_search_pads_rows_shorter_than_k(make_store, items, backend):
     async def go():
-        s = _store(tmp_path, backend)
+        s = make_store(backend)
         await s.open()
         await s.write_many(items[:3], _vecs(items[:3]))
         await s.optimize()
@@ -91,11 +94,11 @@ def test_search_pads_rows_shorter_than_k(tmp_path, items, backend):
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
-def test_bad_input_is_refused_and_stores_nothing(tmp_path, items, backend):
+def test_bad_input_is_refused_and_stores_nothing(make_store, items, backend):
     vecs = _vecs(items)
 
     async def go():
-        s = _store(tmp_path, backend)
+        s = make_store(backend)
         errors = []
         with pytest.raises(StoreWriteError, match="not open"):
             await s.write(items[0], vecs[0])
@@ -137,7 +140,9 @@ CRASH = textwrap.dedent("""
     async def go():
         items = make_items(30, seed=7)
         vecs = HashEmbedder().encode([i.content for i in items])
-        s = vector_store(sys.argv[1], StoreSettings(vector_store=sys.argv[2]), vecs.shape[1])
+        s = vector_store(sys.argv[1], StoreSettings(vector_store=sys.argv[2],
+                                                    postgres_dsn=sys.argv[3] or None),
+                         vecs.shape[1])
         await s.open()
         await s.write_many(items[:20], vecs[:20])
         await s.optimize()
@@ -149,15 +154,17 @@ CRASH = textwrap.dedent("""
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
-def test_a_crash_keeps_what_the_durability_class_promises(tmp_path, items, backend):
+def test_a_crash_keeps_what_the_durability_class_promises(tmp_path, make_store, request,
+                                                         backend):
     cls = VECTOR_STORES.get(backend)
     assert cls.durability in DURABILITY
-    p = subprocess.run([sys.executable, "-c", CRASH, str(tmp_path / "stores"), backend],
+    dsn = store_settings(backend, request).postgres_dsn or ""
+    p = subprocess.run([sys.executable, "-c", CRASH, str(tmp_path / "stores"), backend, dsn],
                        capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert p.returncode == 0, p.stderr
 
     async def reopen():
-        s = _store(tmp_path, backend)
+        s = make_store(backend)
         await s.open()
         keys = await s.keys()
         await s.close()

@@ -11,7 +11,7 @@ import pytest
 from agentmem_lab.cli import main
 from agentmem_lab.errors import ConfigError
 from agentmem_lab.runner import RunConfig, run
-from agentmem_lab.stores import VECTOR_STORES
+from agentmem_lab.stores import VECTOR_STORES, StoreSettings
 from agentmem_lab.runfolder import read_ack_log
 from agentmem_lab.verify import verify
 from helpers import kill_run_once_logged
@@ -109,3 +109,35 @@ def test_every_vector_store_survives_a_kill_as_its_durability_class_says(tmp_pat
         assert rebuilt <= 1  # at most the item in flight: every returned write was kept
     else:
         assert rebuilt >= len(acked)  # saved only at optimize or close: rebuilt from core
+
+
+def test_a_run_on_postgres_killed_mid_way_is_repaired_by_verify(tmp_path):
+    # The run, on PostgreSQL and pgvector: its client SIGKILLed, its server goes
+    # down with it (the supervisor); verify starts the server again on the run's folder,
+    # finds what was committed, repairs and stops it.
+    from conftest import postgres_processes
+
+    out = tmp_path / "run"
+    options = ["--mode", "parallel", "--batch-size", "1", "--items", "2000", "--core-store",
+               "postgres", "--history-store", "postgres", "--vector-store", "pgvector",
+               "--concurrency", "4"]
+    proc = kill_run_once_logged(out, options, 300 * 21)
+    assert proc.returncode == -signal.SIGKILL and not (out / "result.json").exists()
+    acked = read_ack_log(out / "stores" / "acked.log")
+    assert len(acked) >= 300
+    report = asyncio.run(verify(out))
+    assert report["lost"] == 0 and report["orphans"] == 0
+    assert report["core"] == report["vector"] == report["history"] >= len(acked)
+    assert not postgres_processes(out)
+    # and the whole run, uninterrupted: lost 0, orphans 0, the server recorded and stopped
+    r = run(RunConfig(mode="parallel", batch_size=1, items=2000, search_queries=20,
+                      self_recall_sample=100, stores=StoreSettings(
+                          core_store="postgres", history_store="postgres",
+                          vector_store="pgvector")), tmp_path / "whole")
+    assert r.integrity["lost"] == 0 and r.integrity["orphans"] == 0
+    assert r.integrity["acknowledged"] == 2000 and r.search["recall_at_10"] >= 0.9
+    assert r.settings["server"]["started_by"] == "agentmem-lab"
+    details = r.settings["store_details"]
+    assert details["core"]["server_settings"]["fsync"] == "on"
+    assert details["vector"]["server_settings"]["synchronous_commit"] == "on"
+    assert not postgres_processes(tmp_path / "whole")

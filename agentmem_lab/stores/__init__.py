@@ -3,7 +3,10 @@
 - ``CoreStore``: persona blocks in SQLite (``core.db``) through aiosqlite;
 - a vector store, chosen by ``--vector-store`` from ``VECTOR_STORES`` (one module per
   backend: usearch, faiss-hnsw, faiss-flat, qdrant-local, chroma, lancedb, sqlite-vec);
-- ``HistoryStore``: ADD events in SQLite (``history.db``, apart, as AgentMem keeps it).
+- ``HistoryStore``: ADD events in SQLite (``history.db``, apart, as AgentMem keeps it);
+- on a PostgreSQL server instead (``--core-store``/``--history-store postgres``,
+  ``--vector-store pgvector|pgvector-flat``): ``PgCoreStore``, ``PgHistoryStore``,
+  ``PgvectorStore`` (``stores/postgres``).
 
 Every store has the same small interface: ``open``, ``write`` (one item), ``write_many``
 (one bulk write, atomic), ``delete_many`` (undo), ``keys`` and ``close``; vector stores
@@ -18,11 +21,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .base import (DURABILITY, NO_KEY, VECTOR_STORES, Store, StoreSet, StoreSettings,
-                   VectorStore, package_version, storage_cause)
+from .base import (DURABILITY, NO_KEY, VECTOR_STORES, CoreMemory, Store, StoreSet,
+                   StoreSettings, VectorStore, package_version, storage_cause)
 from .chroma import ChromaStore
 from .faiss import FaissFlatStore, FaissHnswStore
 from .lancedb import LanceDBStore
+from .postgres import PgCoreStore, PgHistoryStore, PgvectorFlatStore, PgvectorStore
 from .qdrant import QdrantLocalStore
 from .simulated import NullStore, SimulatedStore
 from .sqlite import CoreStore, HistoryStore
@@ -30,7 +34,7 @@ from .sqlite_vec import SqliteVecStore
 from .usearch import UsearchStore
 
 for _cls in (UsearchStore, FaissHnswStore, FaissFlatStore, QdrantLocalStore, ChromaStore,
-             LanceDBStore, SqliteVecStore):
+             LanceDBStore, SqliteVecStore, PgvectorStore, PgvectorFlatStore):
     VECTOR_STORES.register(_cls.backend)(_cls)
 
 
@@ -39,10 +43,17 @@ def vector_store(directory: str | Path, settings: StoreSettings, ndim: int) -> V
     return VECTOR_STORES.get(settings.vector_store)(directory, settings, ndim)
 
 
+#: Where core memory and history live (``--core-store``, ``--history-store``).
+CORE_STORES: dict[str, type[CoreMemory]] = {"sqlite": CoreStore, "postgres": PgCoreStore}
+HISTORY_STORES: dict[str, type[Store]] = {"sqlite": HistoryStore, "postgres": PgHistoryStore}
+
+
 def real_stores(directory: str | Path, settings: StoreSettings, ndim: int) -> StoreSet:
-    """Real embedded stores under ``directory``."""
-    return StoreSet(CoreStore(directory, settings), vector_store(directory, settings, ndim),
-                    HistoryStore(directory, settings))
+    """Real stores under ``directory`` (on the PostgreSQL server the settings name, for
+    those that live there)."""
+    return StoreSet(CORE_STORES[settings.core_store](directory, settings),  # type: ignore[call-arg]
+                    vector_store(directory, settings, ndim),
+                    HISTORY_STORES[settings.history_store](directory, settings))  # type: ignore[call-arg]
 
 
 def null_stores(futures: bool = False) -> StoreSet:
@@ -55,7 +66,8 @@ def simulated_stores() -> StoreSet:
     return StoreSet(SimulatedStore("core"), SimulatedStore("vector"), SimulatedStore("history"))
 
 
-__all__ = ["ChromaStore", "CoreStore", "DURABILITY", "FaissFlatStore", "FaissHnswStore",
+__all__ = ["CORE_STORES", "ChromaStore", "CoreMemory", "CoreStore", "HISTORY_STORES",
+           "PgCoreStore", "PgHistoryStore", "PgvectorFlatStore", "PgvectorStore", "DURABILITY", "FaissFlatStore", "FaissHnswStore",
            "HistoryStore", "LanceDBStore", "NO_KEY", "NullStore", "QdrantLocalStore",
            "SimulatedStore", "SqliteVecStore", "Store", "StoreSet", "StoreSettings",
            "UsearchStore", "VECTOR_STORES", "VectorStore", "null_stores", "package_version",

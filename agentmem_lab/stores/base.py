@@ -37,6 +37,11 @@ class StoreSettings:
     """
 
     vector_store: str = field(default=declared.default("vector_store"))
+    core_store: str = field(default=declared.default("core_store"))
+    history_store: str = field(default=declared.default("history_store"))
+    postgres_dsn: str | None = field(default=declared.default("postgres_dsn"))
+    pg_transport: str = field(default=declared.default("pg_transport"))
+    pg_synchronous_commit: str = field(default=declared.default("pg_synchronous_commit"))
     sqlite_synchronous: str = field(default=declared.default("sqlite_synchronous"))
     usearch_dtype: str = field(default=declared.default("usearch_dtype"))
     hnsw_connectivity: int = field(default=declared.default("hnsw_connectivity"))
@@ -50,6 +55,12 @@ class StoreSettings:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+    @property
+    def uses_postgres(self) -> bool:
+        """Whether any of the three stores is on a PostgreSQL server."""
+        return "postgres" in (self.core_store, self.history_store) or \
+            getattr(VECTOR_STORES.get(self.vector_store), "server", False)
 
     @classmethod
     def from_dict(cls, values: Mapping[str, Any]) -> "StoreSettings":
@@ -95,6 +106,15 @@ class Store(ABC):
 
     def settings(self) -> dict[str, Any]:
         return {}
+
+
+class CoreMemory(Store):
+    """Core memory: a store that also gives back each item's content (``verify`` embeds
+    the content again when a crash lost the vectors)."""
+
+    @abstractmethod
+    async def contents_of(self, keys: Sequence[int]) -> dict[int, str]:
+        """Content of the given keys (those stored)."""
 
 
 def storage_cause(directory: Path, exc: BaseException) -> str:
@@ -148,6 +168,8 @@ class VectorStore(Store):
     #: The backend itself refuses a write with a stored key, storing nothing (a primary
     #: key): the base's duplicate check is skipped.
     refuses_duplicates: ClassVar[bool] = False
+    #: Its data lives on a database server (``postgres_dsn``; the run starts one if unset).
+    server: ClassVar[bool] = False
 
     def __init__(self, directory: str | Path, settings: StoreSettings, ndim: int) -> None:
         self.directory = Path(directory)

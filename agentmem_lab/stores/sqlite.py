@@ -12,7 +12,7 @@ import numpy.typing as npt
 
 from ..errors import MissingDependencyError, StorageError, StoreWriteError
 from ..records import HistoryEvent, MemoryItem
-from .base import Store, StoreSettings
+from .base import CoreMemory, Store, StoreSettings
 
 #: SQLite result codes that mean the machine, not the item, refused the write.
 _SQLITE_ENVIRONMENT = {13: "no space left on device (SQLITE_FULL)", 10: "I/O error (SQLITE_IOERR)",
@@ -123,7 +123,7 @@ class _SqliteStore(Store):
         return {"journal_mode": "WAL", "synchronous": self.synchronous}
 
 
-class CoreStore(_SqliteStore):
+class CoreStore(_SqliteStore, CoreMemory):
     """Core memory: one persona block per memory item."""
 
     name = "core"

@@ -1,0 +1,410 @@
+"""The stores on a PostgreSQL server, through asyncpg: core memory and history as tables
+(``--core-store postgres``, ``--history-store postgres``) and vectors in pgvector
+(``--vector-store pgvector``: an HNSW index from the ``--hnsw-*`` settings;
+``pgvector-flat``: no index, every vector compared).
+
+Each store has its own connection pool (asyncpg's: connections are made as calls need
+them, one per call in flight, up to ``POOL_MAX``), so parallel writes really are three
+round trips at once. A single write is one ``INSERT`` in autocommit; a bulk write is one
+``COPY`` (binary) in a transaction per store: all or nothing. A store folder's tables live
+in a schema of their own (``agentmem_<digest of the folder>``); a new folder (no
+``postgres.json`` marker in it) starts from an empty schema, a folder reopened (``verify``)
+keeps its rows. ``--pg-synchronous-commit`` is set on every session.
+
+The server is the ``postgres_dsn`` setting's; a run with none starts one of its own
+(``dbserver``) and sets it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import struct
+import time
+from pathlib import Path
+from typing import Any, ClassVar, Sequence
+
+import numpy as np
+import numpy.typing as npt
+
+from ..errors import MissingDependencyError, ServerError, StorageError, StoreWriteError
+from ..records import HistoryEvent, MemoryItem
+from .base import CoreMemory, NO_KEY, Store, StoreSettings, VectorStore, package_version
+
+#: Connections a store's pool opens at most (made only as calls need them).
+POOL_MAX = 32
+#: The marker of a store folder whose schema exists (``verify`` reopens it, a new run
+#: starts it empty).
+MARKER = "postgres.json"
+DRIVER = "asyncpg"
+
+
+def schema_of(directory: str | Path) -> str:
+    """The schema of a store folder's tables: one per folder, so that a run's warmup, its
+    stores and each shard stay apart on one server."""
+    digest = hashlib.blake2b(str(Path(directory).absolute()).encode(), digest_size=8)
+    return f"agentmem_{digest.hexdigest()}"
+
+
+def _encode_vector(v: Any) -> bytes:
+    """pgvector's binary format: dimensions and a zero (int16 each), float32s, big-endian."""
+    a = np.asarray(v, dtype=">f4")
+    return struct.pack(">HH", len(a), 0) + a.tobytes()
+
+
+def _decode_vector(data: bytes) -> npt.NDArray[np.float32]:
+    dim, _ = struct.unpack_from(">HH", data)
+    return np.frombuffer(data, dtype=">f4", count=dim, offset=4).astype(np.float32)
+
+
+def _asyncpg() -> Any:
+    try:
+        import asyncpg
+    except ImportError:
+        raise MissingDependencyError("asyncpg (the PostgreSQL stores' driver)",
+                                     "pip install -e '.[server]' (or make setup)") from None
+    return asyncpg
+
+
+def _dsn(settings: StoreSettings) -> str:
+    if not settings.postgres_dsn:
+        raise ServerError("the postgres stores need a server: pass --postgres-dsn, or run "
+                          "through agentmem-lab run / sweep, which start one")
+    return settings.postgres_dsn
+
+
+class _PgTables:
+    """One store's pool on the server, in its folder's schema."""
+
+    def __init__(self, directory: str | Path, settings: StoreSettings, name: str,
+                 vectors: bool = False) -> None:
+        self.directory = Path(directory)
+        self.settings = settings
+        self.schema = schema_of(directory)
+        self.name = name
+        self.vectors = vectors
+        self.pool: Any = None
+        self.server: dict[str, Any] = {}
+        self.hnsw_ef_search = settings.hnsw_expansion_search
+
+    async def open(self, ddl: Sequence[str]) -> None:
+        asyncpg = _asyncpg()
+        self.directory.mkdir(parents=True, exist_ok=True)
+        marker = self.directory / MARKER
+        fresh = not marker.exists()
+        settings = {"synchronous_commit": self.settings.pg_synchronous_commit,
+                    "search_path": f"{self.schema},public"}
+        try:
+            if self.vectors or fresh:
+                await self._prepare(asyncpg, fresh)
+            self.pool = await asyncpg.create_pool(
+                _dsn(self.settings), min_size=1, max_size=POOL_MAX, server_settings=settings,
+                init=self._init if self.vectors else None)
+            async with self.pool.acquire() as conn:
+                for statement in ddl:
+                    await conn.execute(statement)
+            self.server = await self._server_settings()
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+            await self.close()
+            raise _refused(self.name, exc) from None
+        if fresh:
+            marker.write_text(json.dumps({"schema": self.schema}) + "\n", encoding="utf-8")
+
+    async def _prepare(self, asyncpg: Any, fresh: bool) -> None:
+        """The schema (emptied when the folder is new) and the vector extension."""
+        conn = await asyncpg.connect(_dsn(self.settings))
+        try:
+            if self.vectors:
+                try:
+                    await conn.execute("CREATE EXTENSION IF NOT EXISTS vector")
+                except asyncpg.UniqueViolationError:  # two stores created it at once
+                    pass
+            if fresh:
+                await conn.execute(f"DROP SCHEMA IF EXISTS {self.schema} CASCADE")
+            await conn.execute(f"CREATE SCHEMA IF NOT EXISTS {self.schema}")
+        finally:
+            await conn.close()
+
+    async def _init(self, conn: Any) -> None:
+        await conn.set_type_codec("vector", schema="public", encoder=_encode_vector,
+                                  decoder=_decode_vector, format="binary")
+        await conn.execute(f"SET hnsw.ef_search = {int(self.hnsw_ef_search)}")
+
+    async def close(self) -> None:
+        pool, self.pool = self.pool, None
+        if pool is not None:
+            await pool.close()
+
+    def require(self) -> Any:
+        if self.pool is None:
+            raise StoreWriteError(self.name, "store is not open")
+        return self.pool
+
+    async def _server_settings(self) -> dict[str, Any]:
+        """The server's settings that matter to a write's cost, recorded with the result."""
+        rows = await self.require().fetch(
+            "SELECT name, setting, unit FROM pg_settings WHERE name = ANY($1::text[])",
+            ["server_version", "shared_buffers", "synchronous_commit", "fsync", "wal_level",
+             "max_connections"])
+        return {r["name"]: (f"{r['setting']} x {r['unit']}" if r["unit"] else r["setting"])
+                for r in rows}
+
+
+def _message(exc: BaseException) -> str:
+    """The server's message on one line (asyncpg's text adds DETAIL and HINT lines)."""
+    first = (str(exc).splitlines() or [type(exc).__name__])[0]
+    detail = getattr(exc, "detail", None)
+    return " ".join(f"{first} ({detail})".split()) if detail else " ".join(first.split())
+
+
+def _refused(store: str, exc: BaseException) -> Exception:
+    """StorageError when the server refused for want of room or rights, ServerError when it
+    could not be reached, StoreWriteError (the item refused) otherwise."""
+    sqlstate = getattr(exc, "sqlstate", None) or ""
+    if sqlstate.startswith("53") or sqlstate in ("42501", "58030"):  # resources, rights, I/O
+        return StorageError(f"{store} store", "the PostgreSQL server", _message(exc))
+    if isinstance(exc, OSError) or sqlstate.startswith("08"):
+        return ServerError(f"{store} store: cannot reach the PostgreSQL server: "
+                           f"{_message(exc)}")
+    return StoreWriteError(store, f"postgres: {type(exc).__name__}: {_message(exc)}")
+
+
+class _PgTableStore(Store):
+    """A table of rows keyed by memory key, on the server."""
+
+    table = ""
+    columns: ClassVar[tuple[str, ...]] = ()
+    ddl = ""
+
+    def __init__(self, directory: str | Path, settings: StoreSettings) -> None:
+        self.db = _PgTables(directory, settings, self.name)
+        self.insert_sql = (f"INSERT INTO {self.table} VALUES "
+                           f"({', '.join(f'${i + 1}' for i in range(len(self.columns)))})")
+
+    @staticmethod
+    def row(item: MemoryItem) -> tuple[Any, ...]:
+        raise NotImplementedError
+
+    async def open(self) -> None:
+        await self.db.open([self.ddl])
+
+    async def close(self) -> None:
+        await self.db.close()
+
+    async def write(self, item: MemoryItem, vector: npt.NDArray[np.float32]) -> None:
+        asyncpg = _asyncpg()
+        try:
+            await self.db.require().execute(self.insert_sql, *self.row(item))
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+            raise _refused(self.name, exc) from None
+
+    async def write_many(self, items: Sequence[MemoryItem],
+                         vectors: npt.NDArray[np.float32] | None) -> set[int]:
+        if not items:
+            return set()
+        asyncpg = _asyncpg()
+        rows = [self.row(item) for item in items]
+        try:
+            async with self.db.require().acquire() as conn:
+                async with conn.transaction():
+                    await conn.copy_records_to_table(self.table, records=rows,
+                                                     columns=self.columns,
+                                                     schema_name=self.db.schema)
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+            raise _refused(self.name, exc) from None
+        return set()
+
+    async def delete_many(self, keys: Sequence[int]) -> None:
+        if len(keys):
+            await self.db.require().execute(f"DELETE FROM {self.table} WHERE key = ANY($1)",
+                                            [int(k) for k in keys])
+
+    async def keys(self) -> set[int]:
+        rows = await self.db.require().fetch(f"SELECT key FROM {self.table}")
+        return {int(r[0]) for r in rows}
+
+    def settings(self) -> dict[str, Any]:
+        return {"server": "postgresql", "server_settings": self.db.server, "driver": DRIVER,
+                "driver_version": package_version(DRIVER), "schema": self.db.schema,
+                "table": self.table,
+                "synchronous_commit": self.db.settings.pg_synchronous_commit,
+                "pool_max": POOL_MAX, "bulk": "COPY (binary), one transaction"}
+
+
+class PgCoreStore(_PgTableStore, CoreMemory):
+    """Core memory on the server: one persona block per memory item."""
+
+    name = "core"
+    table = "persona_blocks"
+    columns = ("id", "key", "agent_id", "user_id", "memory_type", "content", "content_hash",
+               "metadata", "created_at")
+    ddl = """CREATE TABLE IF NOT EXISTS persona_blocks (
+        id TEXT PRIMARY KEY, key BIGINT NOT NULL, agent_id TEXT NOT NULL, user_id TEXT NOT NULL,
+        memory_type TEXT NOT NULL, content TEXT NOT NULL, content_hash TEXT NOT NULL,
+        metadata TEXT NOT NULL, created_at DOUBLE PRECISION NOT NULL)"""
+
+    @staticmethod
+    def row(item: MemoryItem) -> tuple[Any, ...]:
+        return (item.id, item.key, item.agent_id, item.user_id, item.memory_type,
+                item.content, item.content_hash, item.metadata_json, item.created_at)
+
+    async def contents_of(self, keys: Sequence[int]) -> dict[int, str]:
+        if not keys:
+            return {}
+        rows = await self.db.require().fetch(
+            f"SELECT key, content FROM {self.table} WHERE key = ANY($1)", [int(k) for k in keys])
+        return {int(r["key"]): r["content"] for r in rows}
+
+
+class PgHistoryStore(_PgTableStore):
+    """History on the server: an ADD event per memory item."""
+
+    name = "history"
+    table = "history"
+    columns = ("id", "memory_id", "key", "event", "old_value", "new_value", "created_at")
+    ddl = """CREATE TABLE IF NOT EXISTS history (
+        id TEXT PRIMARY KEY, memory_id TEXT NOT NULL, key BIGINT NOT NULL, event TEXT NOT NULL,
+        old_value TEXT, new_value TEXT, created_at DOUBLE PRECISION NOT NULL)"""
+
+    @staticmethod
+    def row(item: MemoryItem) -> tuple[Any, ...]:
+        e = HistoryEvent.add(item)
+        return (e.id, e.memory_id, item.key, e.event, e.old_value, e.new_value, e.created_at)
+
+
+class PgvectorStore(VectorStore):
+    """Vectors in pgvector on the server (``vector(ndim)``, cosine), an HNSW index built as
+    rows arrive (``m`` and ``ef_construction`` from the HNSW settings, ``hnsw.ef_search``
+    per session). Unlike the embedded backends it makes no worker thread: its calls are
+    the driver's own coroutines, as many at once as calls are in flight. A row is
+    committed when its write returns (durability ``write``)."""
+
+    backend = "pgvector"
+    package = DRIVER
+    server: ClassVar[bool] = True
+    refuses_duplicates = True  # the primary key refuses a stored key, storing nothing
+    search_kind = "hnsw"
+    index = "hnsw"
+
+    def __init__(self, directory: str | Path, settings: StoreSettings, ndim: int) -> None:
+        super().__init__(directory, settings, ndim)
+        self.db = _PgTables(directory, settings, self.name, vectors=True)
+
+    def _ddl(self) -> list[str]:
+        s = self.settings_
+        ddl = [f"CREATE TABLE IF NOT EXISTS vectors (key BIGINT PRIMARY KEY, "
+               f"embedding vector({self.ndim}) NOT NULL)"]
+        if self.index == "hnsw":
+            ddl.append(f"CREATE INDEX IF NOT EXISTS vectors_hnsw ON vectors USING hnsw "
+                       f"(embedding vector_cosine_ops) WITH (m = {s.hnsw_connectivity}, "
+                       f"ef_construction = {s.hnsw_expansion_add})")
+        return ddl
+
+    async def open(self) -> None:
+        await self.db.open(self._ddl())
+
+    async def close(self) -> None:
+        await self.db.close()
+
+    async def add_vectors(self, keys: npt.NDArray[np.uint64], vectors: npt.NDArray[Any]) -> None:
+        asyncpg = _asyncpg()
+        keys = np.asarray(keys, dtype=np.uint64)
+        v = self.check_vectors(keys, vectors)
+        pool = self.db.require()
+        t0 = time.perf_counter()
+        try:
+            if len(keys) == 1:
+                await pool.execute("INSERT INTO vectors VALUES ($1, $2)", int(keys[0]), v[0])
+            else:
+                async with pool.acquire() as conn:
+                    async with conn.transaction():
+                        await conn.copy_records_to_table(
+                            "vectors", records=zip(keys.tolist(), v), columns=("key", "embedding"),
+                            schema_name=self.db.schema)
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+            if isinstance(exc, asyncpg.UniqueViolationError):
+                raise StoreWriteError(self.name, f"a key already stored: {_message(exc)}"
+                                      ) from None
+            raise _refused(self.name, exc) from None
+        self.insert_s += time.perf_counter() - t0  # a round trip's wall, the server's work in it
+        self.vectors_written += len(keys)
+
+    async def delete_many(self, keys: Sequence[int]) -> None:
+        if len(keys):
+            await self.db.require().execute("DELETE FROM vectors WHERE key = ANY($1)",
+                                            [int(k) for k in keys])
+
+    async def keys(self) -> set[int]:
+        rows = await self.db.require().fetch("SELECT key FROM vectors")
+        return {int(r[0]) for r in rows}
+
+    async def search(self, queries: npt.NDArray[np.float32], k: int
+                     ) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.float32]]:
+        q = np.ascontiguousarray(np.atleast_2d(np.asarray(queries, dtype=np.float32)))
+        if q.shape[1] != self.ndim:
+            raise StoreWriteError(self.name, f"queries must have {self.ndim} dimensions, "
+                                             f"got {q.shape[1]}")
+        out_keys = np.full((len(q), k), NO_KEY, dtype=np.uint64)
+        dists = np.full((len(q), k), np.inf, dtype=np.float32)
+        async with self.db.require().acquire() as conn:
+            for i, row in enumerate(q):
+                rows = await conn.fetch("SELECT key, embedding <=> $1 AS d FROM vectors "
+                                        "ORDER BY embedding <=> $1 LIMIT $2", row, k)
+                out_keys[i, :len(rows)] = [r["key"] for r in rows]
+                dists[i, :len(rows)] = [r["d"] for r in rows]
+        return out_keys, dists
+
+    async def optimize(self) -> float:
+        """Nothing to build or save: rows are committed and indexed as they are written;
+        ``ANALYZE`` gives the planner the table's size."""
+        t0 = time.perf_counter()
+        await self.db.require().execute("ANALYZE vectors")
+        seconds = time.perf_counter() - t0
+        self.optimize_s += seconds
+        return seconds
+
+    def backend_settings(self) -> dict[str, Any]:
+        s = self.settings_
+        out: dict[str, Any] = {"index": self.index, "schema": self.db.schema,
+                               "server_settings": self.db.server,
+                               "synchronous_commit": s.pg_synchronous_commit,
+                               "pool_max": POOL_MAX, "pgvector": "0.6.2 (pgserver's)"}
+        if self.index == "hnsw":
+            out.update(m=s.hnsw_connectivity, ef_construction=s.hnsw_expansion_add,
+                       ef_search=s.hnsw_expansion_search)
+        return out
+
+    # The embedded backends' worker-thread hooks: not used, every call above is async.
+    def _open(self) -> None:  # pragma: no cover
+        raise NotImplementedError
+
+    def _close(self) -> None:  # pragma: no cover
+        raise NotImplementedError
+
+    def _add(self, keys: npt.NDArray[np.uint64], vectors: npt.NDArray[np.float32]) -> None:
+        raise NotImplementedError  # pragma: no cover
+
+    def _present(self, keys: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint64]:
+        raise NotImplementedError  # pragma: no cover
+
+    def _remove(self, keys: npt.NDArray[np.uint64]) -> None:  # pragma: no cover
+        raise NotImplementedError
+
+    def _keys(self) -> Any:  # pragma: no cover
+        raise NotImplementedError
+
+    def _search(self, queries: npt.NDArray[np.float32], k: int
+                ) -> Sequence[tuple[Any, Any]]:  # pragma: no cover
+        raise NotImplementedError
+
+
+class PgvectorFlatStore(PgvectorStore):
+    """pgvector with no index: every search compares every vector (exact)."""
+
+    backend = "pgvector-flat"
+    search_kind = "exact"
+    index = "none"
+
+
+__all__ = ["MARKER", "POOL_MAX", "PgCoreStore", "PgHistoryStore", "PgvectorFlatStore",
+           "PgvectorStore", "schema_of"]
