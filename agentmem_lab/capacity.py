@@ -33,6 +33,7 @@ from . import environment
 from .folderlock import FolderLock
 from .results import CAPACITY_FILE, Result, write_json_atomic
 from .runconfig import RunConfig
+from .runfolder import SERVER_DIR
 from .runner import run
 from .systems import SYSTEMS
 
@@ -166,6 +167,7 @@ def _measured(config: RunConfig, folder: Path) -> Result:
     result = run(config, folder)
     (folder / "result.json").replace(folder / "probe-result.json")
     shutil.rmtree(folder / "stores", ignore_errors=True)
+    shutil.rmtree(folder / SERVER_DIR, ignore_errors=True)
     return result
 
 

@@ -245,9 +245,31 @@ def samples_frame(results: Iterable[Result]) -> Any:
     return pd.DataFrame(rows)
 
 
+def non_default_stores(result: Result) -> dict[str, Any]:
+    """The store settings a result ran with that are not the defaults (a setting recorded
+    before it existed, in an older result, held its default)."""
+    stores = result.settings.get("stores", {})
+    return {name: value for name, value in stores.items()
+            if name not in DEFAULT_STORES or value != DEFAULT_STORES[name]}
+
+
 def has_default_stores(result: Result) -> bool:
     """Whether a result used the default store settings (not a frontier variant)."""
-    return bool(result.settings.get("stores", {}) == DEFAULT_STORES)
+    return not non_default_stores(result)
+
+
+#: The store settings of a run on a database server (the Database server section).
+SERVER_STORE_SETTINGS = frozenset({"core_store", "history_store", "vector_store",
+                                   "postgres_dsn", "pg_transport", "pg_synchronous_commit"})
+
+
+def on_server(result: Result) -> bool:
+    """Whether a run kept its stores on PostgreSQL (every other store setting default)."""
+    changed = non_default_stores(result)
+    stores = result.settings.get("stores", {})
+    return set(changed) <= SERVER_STORE_SETTINGS and (
+        "postgres" in (stores.get("core_store"), stores.get("history_store"))
+        or str(stores.get("vector_store", "")).startswith("pgvector"))
 
 
 def plain_writes(result: Result) -> bool:

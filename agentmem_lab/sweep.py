@@ -28,7 +28,7 @@ from .folderlock import FolderLock
 from .paths import data_file, notebook, read_toml, reports_dir
 from .results import CAPACITY_DIR, Result, config_name, write_json_atomic
 from .runconfig import RunConfig, from_parameters
-from .runfolder import prepare_out_dir
+from .runfolder import SERVER_DIR, prepare_out_dir
 from .shards import shard_count
 
 
@@ -53,7 +53,9 @@ def _stores_tag(stores: dict[str, Any]) -> str:
     from .settings import canonical
 
     named = {canonical(k): v for k, v in stores.items()}
-    return "".join(f"-{short.get(k, k)}{v}" for k, v in sorted(named.items()))
+    values = {"postgres": "pg"}
+    return "".join(f"-{short.get(k, k)}{values.get(str(v), v)}"
+                   for k, v in sorted(named.items()))
 
 
 #: Short names of the group settings that name a configuration (others do not: a group's
@@ -271,6 +273,7 @@ def _sweep_into(out_dir: Path, configs: list[Planned], grid: str | Path | None, 
                     # Its integrity check has run (in the notebook): the stores were what it
                     # checked. Kept, the default sweep's folder held 337 MB of them.
                     shutil.rmtree(cdir / "stores", ignore_errors=True)
+                    shutil.rmtree(cdir / SERVER_DIR, ignore_errors=True)  # a server's data
             if bar is not None:
                 bar.update(1)
     finally:
@@ -303,6 +306,15 @@ def stage_embedders(configs: list[Planned]) -> list[str]:
     return names
 
 
+def on_server_config(p: Planned) -> bool:
+    """Whether a planned configuration keeps a store on PostgreSQL (the stages then measure
+    the writes on a server, and its costs)."""
+    get = p.parameters.get
+    return get("profile", "real") == "real" and (
+        "postgres" in (get("core_store"), get("history_store"))
+        or str(get("vector_store", "")).startswith("pgvector"))
+
+
 def measure_stages(out_dir: Path, configs: list[Planned], quick: bool) -> None:
     """The stage figures (``stages``) into the sweep folder; a failure is recorded there and
     shown, never fatal (the report then says the stage claims were not measured)."""
@@ -310,7 +322,8 @@ def measure_stages(out_dir: Path, configs: list[Planned], quick: bool) -> None:
     if not names:
         return
     try:
-        figures = stages.measure(names, rounds=1 if quick else STAGE_ROUNDS)
+        figures = stages.measure(names, rounds=1 if quick else STAGE_ROUNDS,
+                                 server=any(on_server_config(c) for c in configs))
     except Exception as exc:  # recorded and shown, like a failed configuration
         figures = {"version": stages.STAGES_VERSION, "embed": {}, "writes": None,
                    "error": f"{type(exc).__name__}: {str(exc).strip().splitlines()[0] if str(exc).strip() else ''}"}

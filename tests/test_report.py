@@ -292,3 +292,50 @@ def test_the_growth_section_curves_table_and_answer():
     fig = report.growth_figure(rs)
     assert len(fig.axes) == 4 and len(fig.axes[0].lines) == 3
     assert report.growth_sentence([small]) is None
+
+
+def _server_result(mode, batch, throughput, p50, concurrency=1, postgres=True):
+    st = StoreSettings().to_dict()
+    if postgres:
+        st.update(core_store="postgres", history_store="postgres", vector_store="pgvector",
+                  postgres_dsn="postgresql://postgres@127.0.0.1:5/postgres")
+    return known_result(mode, batch, concurrency=concurrency, throughput=throughput, p50=p50,
+                        settings={"stores": st, "server": {"started_by": "agentmem-lab"},
+                                  "store_details": {"core": {"server_settings": {
+                                      "server_version": "16.2"}}}},
+                        label=f"{mode}-b{batch}-c{concurrency}-hash" + ("-pg" if postgres else ""))
+
+
+def test_the_database_server_section_pairs_each_mode_with_its_embedded_run():
+    rs = [_server_result("sequential", 1, 400.0, 2.4), _server_result("parallel", 1, 560.0, 1.6),
+          _server_result("bulk", 1000, 1200.0, 800.0),
+          _server_result("sequential", 1, 2400.0, 0.4, postgres=False),
+          _server_result("parallel", 1, 2600.0, 0.35, postgres=False),
+          _server_result("bulk", 1000, 20000.0, 50.0, postgres=False)]
+    stages = {"server_costs": {"round_trip_ms": 0.2, "statement_ms": 0.02, "wal_flush_ms": 0.3,
+                               "hnsw_index_ms": 1.8, "row_write_ms": 0.5, "vector_write_ms": 2.0,
+                               "bench_checkout_us": 60.0, "bench_encode_us": 4.0},
+              "writes_server": {"speedup": 1.3, "parallel_ops_s": 400.0,
+                                "sequential_ops_s": 300.0, "items": 400, "rounds": 2}}
+    table = report.server_table(rs)
+    assert list(table["stores"]) == ["PostgreSQL: core, history, pgvector"] * 3 + [
+        "embedded: SQLite + usearch"] * 3
+    assert list(table["configuration"]) == ["sequential-1", "parallel-1", "bulk-1000"] * 2
+    assert list(table["x sequential-1 (call p50)"])[:2] == [1.0, 1.5]  # 2.4 ms / 1.6 ms
+    assert list(table["x sequential-1 (throughput)"])[2] == 3.0 and table["seed's claim"][1] == "2x"
+    assert pd.isna(table["x sequential-1 (call p50)"][2])  # a bulk call is 1,000 items
+    text = report.server_sentence(rs, stages)
+    assert "1.50x sequential-1's on PostgreSQL" in text and "missed" in text
+    assert "against 1.14x on SQLite + usearch" in text  # 0.4 / 0.35
+    assert "3.0x sequential-1's throughput there (8.3x embedded)" in text
+    assert "1.80 ms of it the HNSW index" in text
+    costs = report.server_costs_table(stages)
+    assert list(costs["part"])[:4] == ["round trip", "statement", "WAL flush", "HNSW index"]
+    assert "x1.30" in costs["how"].iloc[-1]
+    assert len(report.server_figure(rs).axes[0].patches) == 6
+    # server runs stay out of the targets and the embedded sections
+    from agentmem_lab.results import baseline
+
+    assert [r.settings["stores"]["core_store"] for r in baseline(rs)] == ["sqlite"] * 3
+    assert "On a real database server" in report.answers_html(tg.load(), rs, stages)
+    assert report.server_sentence(RESULTS) is None

@@ -51,10 +51,16 @@ def test_default_grid():
     # bulk-1000 + 6 other vector stores x 2 configurations + mem0 at 3 batch sizes with hash
     # and 2 with minilm + bulk-1000 and sequential-1 on 2 shards (and one per core, the
     # same on this 2-core machine: more where there are more cores) + bulk-100 offered at
-    # 2,000 items/s with searches during its writes on 5 of the 7 vector stores. Sized
+    # 2,000 items/s with searches during its writes on 5 of the 7 vector stores +
+    # sequential-1, parallel-1 (at 1 and 4 clients) and bulk-1000 on PostgreSQL. Sized
     # for make report's 10 minutes (data/sweep.toml says what was cut).
     cores = os.cpu_count() or 1
-    assert len(names) == len(set(names)) == 60 + (2 if cores > 2 else 0)
+    assert len(names) == len(set(names)) == 65 + (2 if cores > 2 else 0)
+    server = {p.name: p.parameters for p in full if "pgvector" in p.name}
+    assert set(server) == {f"{m}-c{c}-hash-core-pg-history-pg-pgvector" for m, c in (
+        ("sequential-b1", 1), ("parallel-b1", 1), ("bulk-b1000", 1), ("sequential-b1", 4),
+        ("parallel-b1", 4))}
+    assert all(p["core_store"] == p["history_store"] == "postgres" for p in server.values())
     reads = [p for p in full if "search_rate" in p.parameters]
     assert len(reads) == 5 and all(p.parameters["rate"] == 2000.0 for p in reads)
     assert "bulk-b100-c1-hash-usearch-r2000-q50" in names

@@ -6,8 +6,9 @@ from typing import Any, Sequence
 
 from ..results import Result, baseline, has_default_stores
 from .load import (SIDE_BY_SIDE, backend, frontier_results, growth_label, growth_runs,
-                   only_backend_differs, settings_tag, sharded_family, side_by_side, worker)
-from .plotting import MODE_COLORS, pyplot
+                   only_backend_differs, server_ratios, settings_tag, sharded_family,
+                   side_by_side, worker)
+from .plotting import MODE_COLORS, MODE_ORDER, pyplot
 
 
 def throughput_figure(results: Sequence[Result]) -> Any:
@@ -283,5 +284,33 @@ def growth_figure(results: Sequence[Result], limit: int = 12) -> Any:
         axes.flat[1].legend(fontsize=6, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     else:
         axes.flat[0].set_title("no run with growth windows in this sweep")
+    fig.tight_layout()
+    return fig
+
+
+def server_figure(results: Sequence[Result]) -> Any:
+    """Throughput of each of the seed's modes on PostgreSQL beside the embedded stores
+    (log scale), one bar per stores kind, grouped by mode and clients."""
+    plt = pyplot()
+    rows = server_ratios(results)
+    keys = sorted({(r["mode"], r["batch_size"], r["concurrency"]) for r in rows},
+                  key=lambda k: (k[2], MODE_ORDER.index(k[0]), k[1]))
+    kinds = sorted({r["stores"] for r in rows})
+    fig, ax = plt.subplots(figsize=(7.5, 4.0))
+    width = 0.8 / max(1, len(kinds))
+    for n, kind in enumerate(kinds):
+        tput = {(r["mode"], r["batch_size"], r["concurrency"]): r["result"].throughput_ops_s
+                for r in rows if r["stores"] == kind}
+        ax.bar([i + n * width for i in range(len(keys))], [tput.get(k, 0.0) for k in keys],
+               width, label=kind)
+    ax.set_xticks([i + width * (len(kinds) - 1) / 2 for i in range(len(keys))])
+    ax.set_xticklabels([f"{m}-{b}\n{c} client{'s' if c > 1 else ''}" for m, b, c in keys],
+                       fontsize=8)
+    ax.set_yscale("log")
+    ax.set_ylabel("throughput (ops/s)")
+    ax.set_title("the seed's modes on a database server" if rows else "no run on a server")
+    ax.grid(True, alpha=0.3, axis="y", which="both")
+    if rows:
+        ax.legend(fontsize=8)
     fig.tight_layout()
     return fig

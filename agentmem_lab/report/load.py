@@ -8,8 +8,9 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from ..errors import ResultError
-from ..results import (CAPACITY_DIR, CAPACITY_FILE, DEFAULT_STORES, STAGES_FILE, Result,
-                       baseline, find_results, has_default_stores, plain_writes)
+from ..results import (CAPACITY_DIR, CAPACITY_FILE, STAGES_FILE, Result, baseline,
+                       find_results, has_default_stores, non_default_stores, on_server,
+                       plain_writes)
 from .plotting import MODE_ORDER
 
 
@@ -109,9 +110,36 @@ SIDE_BY_SIDE = (("bulk", 1000), ("parallel", 1))
 
 def only_backend_differs(r: Result) -> bool:
     """Default store settings but (perhaps) the vector store: the side-by-side runs."""
-    st = dict(r.settings.get("stores", {}))
-    st["vector_store"] = DEFAULT_STORES["vector_store"]
-    return bool(st == DEFAULT_STORES)
+    return set(non_default_stores(r)) <= {"vector_store"} and not on_server(r)
+
+
+#: The seed's modes the Database server section compares, each over sequential-1.
+SERVER_MODES = (("sequential", 1), ("parallel", 1), ("bulk", 1000))
+
+
+def server_pairs(results: Sequence[Result]) -> list[tuple[str, Result, Result | None]]:
+    """Each real run on PostgreSQL (one process, closed loop) with its embedded
+    counterpart: the default stores' run of the same mode, batch size, concurrency and
+    embedder (None when the sweep has none), as (stores, server run, embedded run)."""
+    embedded = {(r.mode, r.batch_size, r.concurrency, r.embedder): r
+                for r in baseline(results) if r.profile == "real" and has_default_stores(r)}
+    out = []
+    for r in results:
+        if r.profile == "real" and r.system == "agentmem" and r.shards == 1 \
+                and plain_writes(r) and on_server(r):
+            out.append((server_stores(r), r,
+                        embedded.get((r.mode, r.batch_size, r.concurrency, r.embedder))))
+    return sorted(out, key=lambda p: (p[0], p[1].embedder, p[1].concurrency,
+                                      MODE_ORDER.index(p[1].mode), p[1].batch_size))
+
+
+def server_stores(r: Result) -> str:
+    """Which stores of a run are on the server, in words: "core, history, pgvector"."""
+    st = r.settings.get("stores", {})
+    parts = [name for name in ("core", "history") if st.get(f"{name}_store") == "postgres"]
+    parts.append(str(st.get("vector_store", "usearch")))
+    sync = st.get("pg_synchronous_commit", "on")
+    return ", ".join(parts) + ("" if sync == "on" else f" (synchronous_commit {sync})")
 
 
 #: The sizes the Growth answer names a leader at (the default sweep's largest, the scale
@@ -173,3 +201,39 @@ def peer_rows(results: Sequence[Result]) -> list[Result]:
     ours = [r for r in baseline(results) if r.profile == "real" and r.concurrency == 1
             and r.embedder in embedders and r.batch_size in PEER_BATCHES]
     return peers + ours
+
+
+#: The seed's claims the Database server section sets beside each mode's ratio over
+#: sequential-1: Task 1.1's 2x (latency 30 ms -> 15 ms), Task 1.2's 50x (expected, batch
+#: of 1,000).
+SERVER_CLAIMS = {("parallel", 1): 2.0, ("bulk", 1000): 50.0}
+
+
+def server_ratios(results: Sequence[Result]) -> list[dict[str, Any]]:
+    """For each stores kind (the server's, the embedded counterparts'), embedder and
+    concurrency: each mode's throughput and call-p50 speed-up over sequential-1 of the same
+    stores, with the seed's claim beside it."""
+    pairs = server_pairs(results)
+    runs: dict[tuple[str, str, int], dict[tuple[str, int], Result]] = {}
+    for stores, server, embedded in pairs:
+        runs.setdefault((f"PostgreSQL: {stores}", server.embedder, server.concurrency),
+                        {})[(server.mode, server.batch_size)] = server
+        if embedded is not None:
+            runs.setdefault(("embedded: SQLite + usearch", embedded.embedder,
+                             embedded.concurrency), {})[(embedded.mode,
+                                                         embedded.batch_size)] = embedded
+    out = []
+    for (stores, embedder, concurrency), by_mode in sorted(runs.items()):
+        base = by_mode.get(("sequential", 1))
+        for key, r in sorted(by_mode.items(), key=lambda kv: (MODE_ORDER.index(kv[0][0]),
+                                                              kv[0][1])):
+            tput = r.throughput_ops_s / base.throughput_ops_s if base and \
+                base.throughput_ops_s > 0 else None
+            # call latency compares calls of one item alone (a bulk call carries 1,000)
+            p50 = float(base.latency_ms["p50"]) / float(r.latency_ms["p50"]) if base and \
+                r.latency_ms["p50"] > 0 and key[1] == 1 else None
+            out.append({"stores": stores, "embedder": embedder, "concurrency": concurrency,
+                        "mode": key[0], "batch_size": key[1], "result": r,
+                        "throughput_over_sequential": tput, "p50_over_sequential": p50,
+                        "claim": SERVER_CLAIMS.get(key)})
+    return out

@@ -9,8 +9,8 @@ from typing import Any, Sequence
 from .. import targets as targets_mod
 from ..results import Result, baseline, plain_writes
 from .load import (GROWTH_SIZES, SweepResults, backend, growth_label, growth_runs,
-                   offered_results, only_backend_differs, sharded_family, side_by_side,
-                   window_at)
+                   offered_results, only_backend_differs, server_ratios, sharded_family,
+                   side_by_side, window_at)
 
 
 #: Tables scroll inside their section instead of running off the page; every figure scales
@@ -151,6 +151,53 @@ def growth_sentence(results: Sequence[Result]) -> str | None:
     return "Growth, write rate as the stores grow: " + "; ".join(parts) + "."
 
 
+def server_sentence(results: Sequence[Result], stages: dict[str, Any] | None = None
+                    ) -> str | None:
+    """Whether Task 1.1 (parallel writes, 2x) pays off on a real database server: parallel-1
+    over sequential-1 by call p50 on PostgreSQL and on the embedded stores, one client;
+    bulk-1000 over sequential-1; and where a server write's time goes."""
+    rows = [r for r in server_ratios(results) if r["concurrency"] == 1]
+    server = [r for r in rows if r["stores"].startswith("PostgreSQL")]
+    if not server:
+        return None
+
+    def ratio(kind: str, mode: str, batch: int, key: str) -> float | None:
+        found = [r[key] for r in rows if r["stores"].startswith(kind) and r["mode"] == mode
+                 and r["batch_size"] == batch and r[key] is not None]
+        return found[0] if found else None
+
+    parts = []
+    par = ratio("PostgreSQL", "parallel", 1, "p50_over_sequential")
+    if par is not None:
+        verdict = "met" if par >= 2.0 else "missed"
+        text = (f"parallel-1's call p50 is {par:.2f}x sequential-1's on PostgreSQL + pgvector "
+                f"(Task 1.1 claims 2x: {verdict})")
+        local = ratio("embedded", "parallel", 1, "p50_over_sequential")
+        if local is not None:
+            text += f", against {local:.2f}x on SQLite + usearch"
+        parts.append(text)
+    bulk = ratio("PostgreSQL", "bulk", 1000, "throughput_over_sequential")
+    if bulk is not None:
+        text = f"bulk-1000 writes {bulk:.1f}x sequential-1's throughput there"
+        local = ratio("embedded", "bulk", 1000, "throughput_over_sequential")
+        if local is not None:
+            text += f" ({local:.1f}x embedded)"
+        parts.append(text + ", beside the seed's 50x (expected)")
+    costs = (stages or {}).get("server_costs")
+    if costs:
+        parts.append(f"a vector's write took {costs['vector_write_ms']:.2f} ms, "
+                     f"{costs['hnsw_index_ms']:.2f} ms of it the HNSW index, a row's "
+                     f"{costs['row_write_ms']:.2f} ms ({costs['round_trip_ms']:.2f} ms round "
+                     f"trip, {costs['wal_flush_ms']:.2f} ms WAL flush): parallel writes wait "
+                     "for the slowest of the three")
+    first = server[0]["result"].settings
+    version = first.get("store_details", {}).get("core", {}).get("server_settings", {}).get(
+        "server_version", "")
+    who = first.get("server", {}).get("started_by", "agentmem-lab")
+    return (f"On a real database server (PostgreSQL {version}, started by {who}; see "
+            "'Database server'): " + "; ".join(parts) + ".")
+
+
 def answers_html(catalogue: targets_mod.Catalogue, results: Sequence[Result],
                  stages: dict[str, Any] | None = None,
                  capacities: Sequence[dict[str, Any]] = ()) -> str:
@@ -202,6 +249,9 @@ def answers_html(catalogue: targets_mod.Catalogue, results: Sequence[Result],
                    f"({fast.throughput_ops_s:,.0f} ops/s), {backend(search)} searched fastest "
                    f"(p50 {search.search['p50_ms'] if search.search else math.nan:.3f} ms); "
                    f"see 'Vector stores side by side'.")
+    server = server_sentence(results, stages)
+    if server is not None:
+        out.append(server)
     reads = reads_sentence(results)
     if reads is not None:
         out.append(reads)

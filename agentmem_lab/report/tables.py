@@ -9,7 +9,7 @@ from .. import targets as targets_mod
 from ..results import Result, baseline, has_default_stores
 from .load import (PEER_CLAIM_OPS_S, SIDE_BY_SIDE, SweepResults, backend, frontier_results,
                    growth_label, growth_runs, offered_results, only_backend_differs, peer_rows,
-                   settings_tag, sharded_family, side_by_side, worker)
+                   server_ratios, settings_tag, sharded_family, side_by_side, worker)
 
 
 def _round(x: Any, digits: int) -> Any:
@@ -537,4 +537,64 @@ def growth_table(results: Sequence[Result]) -> Any:
             "stopped": (f"{stop['reason']} (limit {stop['limit']:g})" if stop else
                         "no: every item written"),
         })
+    return pd.DataFrame(rows)
+
+
+def server_table(results: Sequence[Result]) -> Any:
+    """The seed's modes with their stores on PostgreSQL beside the same modes on the
+    embedded stores: throughput, call p50/p99, each mode's speed-up over sequential-1 of
+    the same stores (throughput, and call latency) with the seed's claim, the vector
+    store's load, search and the integrity check."""
+    import pandas as pd
+
+    rows = []
+    for row in server_ratios(results):
+        r = row["result"]
+        v = r.vector_load or {}
+        rows.append({
+            "stores": row["stores"], "configuration": f"{row['mode']}-{row['batch_size']}",
+            "clients": row["concurrency"], "embedder": row["embedder"], "items": r.items,
+            "throughput ops/s": round(r.throughput_ops_s, 1),
+            "call p50 ms": round(float(r.latency_ms["p50"]), 3),
+            "call p99 ms": round(float(r.latency_ms["p99"]), 3),
+            "x sequential-1 (throughput)": _round(row["throughput_over_sequential"], 2),
+            "x sequential-1 (call p50)": _round(row["p50_over_sequential"], 2),
+            "seed's claim": (f"{row['claim']:g}x" if row["claim"] else ""),
+            "vector insert s": _round(v.get("insert_s"), 3),
+            "search p50 ms": round(r.search["p50_ms"], 3) if r.search else None,
+            "recall@10": round(r.search["recall_at_10"], 4) if r.search else None,
+            "lost": r.integrity["lost"], "orphans": r.integrity["orphans"],
+        })
+    return pd.DataFrame(rows)
+
+
+def server_costs_table(stages: dict[str, Any] | None) -> Any:
+    """Where one write's time goes on the server (stages.json's ``server_costs``), and the
+    parallel/sequential writes with the embedding taken out, on the server and embedded."""
+    import pandas as pd
+
+    costs = (stages or {}).get("server_costs")
+    rows: list[dict[str, Any]] = []
+    if costs:
+        for part, key, note in (
+                ("round trip", "round_trip_ms", "SELECT 1 on a pooled connection"),
+                ("statement", "statement_ms", "a core row, synchronous_commit off, less the round trip"),
+                ("WAL flush", "wal_flush_ms", "the row with synchronous_commit on, less off"),
+                ("HNSW index", "hnsw_index_ms", "a vector into pgvector's HNSW index, less into no index"),
+                ("a core or history row", "row_write_ms", "the whole write, synchronous_commit on"),
+                ("a vector", "vector_write_ms", "the whole write into pgvector (HNSW)")):
+            rows.append({"part": part, "ms": round(costs[key], 3), "how": note})
+        rows.append({"part": "the bench: pool checkout", "ms": round(
+            costs["bench_checkout_us"] / 1000.0, 4), "how": "taken and given back, no "
+            "statement (the client's own cost per call, inside the round trip's figure)"})
+        rows.append({"part": "the bench: vector encoding", "ms": round(
+            costs["bench_encode_us"] / 1000.0, 4), "how": "384 floats to pgvector's binary "
+            "format, in this process"})
+    for key, where in (("writes", "embedded"), ("writes_server", "PostgreSQL")):
+        w = (stages or {}).get(key)
+        if w and w.get("speedup") is not None:
+            rows.append({"part": f"parallel over sequential writes, {where}",
+                         "ms": None, "how": f"x{w['speedup']:.2f} ({w['parallel_ops_s']:,.0f} "
+                         f"against {w['sequential_ops_s']:,.0f} ops/s, embedding taken out, "
+                         f"{w['items']} items, median of {w['rounds']})"})
     return pd.DataFrame(rows)

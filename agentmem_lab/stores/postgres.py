@@ -46,7 +46,7 @@ def schema_of(directory: str | Path) -> str:
     return f"agentmem_{digest.hexdigest()}"
 
 
-def _encode_vector(v: Any) -> bytes:
+def encode_vector(v: Any) -> bytes:
     """pgvector's binary format: dimensions and a zero (int16 each), float32s, big-endian."""
     a = np.asarray(v, dtype=">f4")
     return struct.pack(">HH", len(a), 0) + a.tobytes()
@@ -126,7 +126,7 @@ class _PgTables:
             await conn.close()
 
     async def _init(self, conn: Any) -> None:
-        await conn.set_type_codec("vector", schema="public", encoder=_encode_vector,
+        await conn.set_type_codec("vector", schema="public", encoder=encode_vector,
                                   decoder=_decode_vector, format="binary")
         await conn.execute(f"SET hnsw.ef_search = {int(self.hnsw_ef_search)}")
 
@@ -222,6 +222,16 @@ class _PgTableStore(Store):
     async def keys(self) -> set[int]:
         rows = await self.db.require().fetch(f"SELECT key FROM {self.table}")
         return {int(r[0]) for r in rows}
+
+    async def round_trip(self) -> None:
+        """One ``SELECT 1`` on a pooled connection: the floor under every write."""
+        await self.db.require().fetchval("SELECT 1")
+
+    async def checkout(self) -> None:
+        """A connection taken from the pool and given back, no statement: the client's
+        own cost per call."""
+        async with self.db.require().acquire():
+            pass
 
     def settings(self) -> dict[str, Any]:
         return {"server": "postgresql", "server_settings": self.db.server, "driver": DRIVER,
@@ -406,5 +416,5 @@ class PgvectorFlatStore(PgvectorStore):
     index = "none"
 
 
-__all__ = ["MARKER", "POOL_MAX", "PgCoreStore", "PgHistoryStore", "PgvectorFlatStore",
+__all__ = ["MARKER", "POOL_MAX", "PgCoreStore", "encode_vector", "PgHistoryStore", "PgvectorFlatStore",
            "PgvectorStore", "schema_of"]
