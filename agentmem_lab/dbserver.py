@@ -231,7 +231,6 @@ def _supervise(folder: Path, transport: str) -> int:
     user = _server_user()
     env = dict(os.environ, LC_ALL="C", LANG="C", TZ="UTC")
     _hand_over(folder, user)
-    log = folder / "server.log"
     if not (folder / "PG_VERSION").exists():
         done = subprocess.run(
             [str(binaries / "initdb"), "-D", str(folder), "--auth=trust", "-U", USER,
@@ -241,23 +240,10 @@ def _supervise(folder: Path, transport: str) -> int:
             reason = (done.stderr.strip().splitlines() or ["initdb failed"])[-1]
             print(f"initdb: {reason}", file=sys.stderr)
             return 1
-    if transport == "tcp":
-        port, host, sockdir = _free_port(), "127.0.0.1", str(folder)
-    else:
-        port, host, sockdir = 5432, "", str(folder)
-        if len(f"{sockdir}/.s.PGSQL.{port}".encode()) > _SOCKET_PATH_MAX:
-            print(f"the Unix socket's path under {folder} is longer than "
-                  f"{_SOCKET_PATH_MAX} bytes; use a shorter --out or --pg-transport tcp",
-                  file=sys.stderr)
-            return 1
-    with open(log, "ab") as log_file:
-        if user is not None:
-            os.chown(log, user.pw_uid, user.pw_gid)
-        server = subprocess.Popen(
-            [str(binaries / "postgres"), "-D", str(folder), "-p", str(port), "-k", sockdir,
-             "-c", f"listen_addresses={host}"],
-            stdin=subprocess.DEVNULL, stdout=log_file, stderr=log_file, env=env,
-            preexec_fn=_die_with_parent, **_as_user(user))
+    if transport == "unix" and len(f"{folder}/.s.PGSQL.5432".encode()) > _SOCKET_PATH_MAX:
+        print(f"the Unix socket's path under {folder} is longer than {_SOCKET_PATH_MAX} "
+              "bytes; use a shorter --out or --pg-transport tcp", file=sys.stderr)
+        return 1
     stopping = False
 
     def stop(*_: Any) -> None:
@@ -266,16 +252,27 @@ def _supervise(folder: Path, transport: str) -> int:
 
     for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
         signal.signal(sig, stop)
+    server: subprocess.Popen[bytes] | None = None
+    for _attempt in range(3):  # a free TCP port may be taken before postgres binds it
+        if transport == "tcp":  # no Unix socket at all (its path could be too long)
+            port, host, sockdir = _free_port(), "127.0.0.1", ""
+        else:
+            port, host, sockdir = 5432, "", str(folder)
+        server = _postgres(binaries, folder, port, host, sockdir, env, user)
+        isready = [str(binaries / "pg_isready"), "-q", "-U", USER, "-d", DATABASE, "-p",
+                   str(port), "-h", host or sockdir]
+        while server.poll() is None and not stopping and \
+                subprocess.run(isready, env=env).returncode != 0:
+            time.sleep(0.05)
+        if server.poll() is None or stopping or transport != "tcp":
+            break
+    assert server is not None
+    if server.poll() is not None or stopping:
+        _shutdown(server)
+        print(f"postgres exited with status {server.returncode}", file=sys.stderr)
+        return 1
     dsn = (f"postgresql://{USER}@127.0.0.1:{port}/{DATABASE}" if transport == "tcp" else
            f"postgresql://{USER}@/{DATABASE}?host={sockdir}&port={port}")
-    isready = [str(binaries / "pg_isready"), "-q", "-U", USER, "-d", DATABASE, "-p", str(port),
-               "-h", host or sockdir]
-    while subprocess.run(isready, env=env).returncode != 0:
-        if server.poll() is not None or stopping:
-            _shutdown(server)
-            print(f"postgres exited with status {server.returncode}", file=sys.stderr)
-            return 1
-        time.sleep(0.05)
     version = subprocess.run([str(binaries / "postgres"), "--version"], capture_output=True,
                              text=True).stdout.strip().rsplit(" ", 1)[-1]
     sys.stdout.write(json.dumps({"dsn": dsn, "pid": server.pid, "version": version}) + "\n")
@@ -290,6 +287,20 @@ def _supervise(folder: Path, transport: str) -> int:
             break  # the pipe closed: the process that started us stopped it, or died
     _shutdown(server)
     return 0
+
+
+def _postgres(binaries: Path, folder: Path, port: int, host: str, sockdir: str,
+              env: dict[str, str], user: pwd.struct_passwd | None) -> subprocess.Popen[bytes]:
+    """``postgres`` on ``folder``, its output appended to ``server.log``."""
+    log = folder / "server.log"
+    with open(log, "ab") as log_file:
+        if user is not None:
+            os.chown(log, user.pw_uid, user.pw_gid)
+        return subprocess.Popen(
+            [str(binaries / "postgres"), "-D", str(folder), "-p", str(port), "-k", sockdir,
+             "-c", f"listen_addresses={host}"],
+            stdin=subprocess.DEVNULL, stdout=log_file, stderr=log_file, env=env,
+            preexec_fn=_die_with_parent, **_as_user(user))
 
 
 def _shutdown(server: subprocess.Popen[bytes]) -> None:

@@ -94,3 +94,13 @@ def test_a_server_that_cannot_start_says_why(tmp_path):
     assert "\n" not in str(info.value)
     with pytest.raises(ServerError, match="--pg-transport"):
         Server.start(folder, "carrier-pigeon")
+
+
+def test_a_deep_folder_serves_over_tcp_and_unix_says_why_not(tmp_path):
+    folder = tmp_path / ("d" * 100) / "pg"  # a Unix socket's path there would be too long
+    with Server.start(folder, "tcp") as server:
+        assert arun(_query(server.dsn, "SELECT 1")) == 1
+    with pytest.raises(ServerError, match="longer than 107 bytes; use a shorter --out or "
+                                          "--pg-transport tcp"):
+        Server.start(folder, "unix")
+    assert not postgres_processes(folder)

@@ -161,7 +161,7 @@ def test_quick_sweep_end_to_end_and_check(tmp_path):
     # A clean sweep prints its progress (stderr) and its summary (stdout), nothing else:
     # no kernel error line, no warning.
     assert proc.stdout.splitlines() == [
-        "ran 16, skipped 0 (already complete), failed 0", f"report: {out / 'index.html'}"]
+        "ran 17, skipped 0 (already complete), failed 0", f"report: {out / 'index.html'}"]
     bar = re.compile(r"^[\w.@-]*:? *\d+%\|.*\| *\d+/\d+ \[.*\]$")
     noise = [seg for seg in re.split(r"[\r\n]", proc.stderr) if seg.strip()
              and not bar.match(seg.strip())]
@@ -180,6 +180,7 @@ def test_quick_sweep_end_to_end_and_check(tmp_path):
                     "Search beside write speed", "usearch settings", "The defaults, i8 M16 ea64",
                     "Vector stores side by side", "faiss-flat", "chroma",
                     "Peers: mem0", "attributed to it", "Sustained load",
+                    "Database server", "On a real database server", "HNSW index",
                     "as a sustained rate", "Searches during writes", "searchable after",
                     "Environment and settings", "executed notebook"):
         assert heading in html, heading
@@ -193,7 +194,9 @@ def test_quick_sweep_end_to_end_and_check(tmp_path):
         assert not (out / "configs" / name / "stores").exists()  # removed after its check
         assert f'href="configs/{name}/benchmark.html"' in html
     sweep = report.load(out)
-    assert len(sweep.results) == 16 and not sweep.failures
+    assert len(sweep.results) == 17 and not sweep.failures
+    assert not (out / "configs" / "parallel-b1-c1-hash-core-pg-history-pg-pgvector" /
+                "postgres").exists()  # the server's data removed with the stores
     assert [c["name"] for c in sweep.capacities] == ["bulk-b100-c1-hash"]
     assert sweep.capacities[0]["probes"] and not list(out.glob("capacity/*/*/result.json"))
     offered = [r for r in sweep.results if r.offered is not None]
@@ -205,7 +208,7 @@ def test_quick_sweep_end_to_end_and_check(tmp_path):
         assert r.integrity["lost"] == 0 and r.integrity["orphans"] == 0
     backends = {r.settings["stores"]["vector_store"] for r in sweep.results if r.vector_load
                 and r.system == "agentmem"}
-    assert backends == {"usearch", "faiss-flat", "chroma"}
+    assert backends == {"usearch", "faiss-flat", "chroma", "pgvector"}
     # check exits as the targets say
     catalogue = tg.load()
     expected = 1 if tg.gate_failures(catalogue, tg.evaluate(
