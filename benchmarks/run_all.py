@@ -6,7 +6,8 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 SCRIPTS = ["calibration.py", "embedders.py", "pipeline.py", "overlap.py", "faults.py", "verify.py",
-           "vector_stores.py", "peers.py", "offered_load.py", "scale.py"]
+           "vector_stores.py", "peers.py", "offered_load.py", "scale.py",
+           "servers.py"]
 
 
 def main() -> int:
