@@ -82,7 +82,7 @@ def database_server(config: RunConfig, out_dir: Path
     server in ``out/postgres`` (new for a new run) and stops it when the run ends, however
     it ends. Otherwise the configuration as it is (and the user's server, if any)."""
     stores = config.stores
-    if config.profile != "real" or config.system != "agentmem" or not stores.uses_postgres:
+    if config.profile != "real" or not stores.uses_postgres:
         yield config, None
         return
     if stores.postgres_dsn:

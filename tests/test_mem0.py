@@ -108,14 +108,19 @@ NO_NETWORK = textwrap.dedent("""
 """)
 
 
-@pytest.mark.parametrize("embedder", ["hash", "minilm"])
-def test_the_cli_runs_mem0_offline(tmp_path, embedder):
+@pytest.mark.parametrize("embedder, store", [("hash", "usearch"), ("minilm", "usearch"),
+                                             ("hash", "pgvector")])
+def test_the_cli_runs_mem0_offline(tmp_path, embedder, store):
     # the issue's command, in a process where any connection or lookup of a non-local
-    # address ends it; mem0 imported there for the first time (its import included)
+    # address ends it; mem0 imported there for the first time (its import included).
+    # pgvector: mem0's own provider, on the server the run starts on loopback.
+    from conftest import postgres_processes
+
     out = tmp_path / "run"
     p = subprocess.run([sys.executable, "-c", NO_NETWORK, "run", "--system", "mem0", "--mode",
                         "sequential", "--embedder", embedder, "--batch-size", "10", "--items",
-                        "500", "--search-queries", "10",
+                        "500" if store == "usearch" else "200", "--search-queries", "10",
+                        "--vector-store", store,
                         "--out", str(out)], capture_output=True, text=True, cwd=ROOT,
                        timeout=300)
     assert p.returncode == 0, p.stdout + p.stderr
@@ -123,6 +128,9 @@ def test_the_cli_runs_mem0_offline(tmp_path, embedder):
     data = json.loads((out / "result.json").read_text())
     assert data["integrity"]["lost"] == 0 and data["integrity"]["orphans"] == 0
     assert (out / "mem0-home").is_dir()  # mem0's config folder kept inside the run
+    assert data["vector_load"]["backend"] == ("mem0 pgvector" if store == "pgvector"
+                                              else "mem0 qdrant local")
+    assert data["search"]["recall_at_10"] >= 0.9 and not postgres_processes(out)
 
 
 @pytest.mark.parametrize("argv, message", [

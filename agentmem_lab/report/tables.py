@@ -152,8 +152,11 @@ def peers_table(results: Sequence[Result]) -> Any:
         i, s = r.integrity, r.search or {}
         version = r.settings.get("store_details", {}).get("version") if r.system != "agentmem" \
             else None
+        store = (r.vector_load or {}).get("backend", "") if r.system != "agentmem" else ""
         rows.append({
             "system": r.system + (f" {version}" if version else ""),
+            "store": store.removeprefix(f"{r.system} ") if store else
+            ("SQLite + " + backend(r) if r.system == "agentmem" else ""),
             "mode": "add(infer=False)" if r.system == "mem0" else r.mode,
             "embedder": r.embedder, "batch": r.batch_size, "items": r.items,
             "throughput ops/s": round(r.throughput_ops_s, 1),

@@ -41,6 +41,7 @@ before the failure counts as an orphan, as does a vector without its history row
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import logging
 import os
@@ -128,23 +129,40 @@ class Mem0Target(Target):
         Memory, MemoryConfig = _import_mem0(directory.parent / "mem0-home")
         directory.mkdir(parents=True, exist_ok=True)
         unused = {"api_key": "not-used-infer-false-calls-no-llm"}
-        cfg = MemoryConfig(
-            vector_store={"provider": "qdrant", "config": {
+        self.on_pgvector = config.stores.vector_store == "pgvector"
+        self.collection = COLLECTION
+        if self.on_pgvector:
+            # mem0's production store: its pgvector provider (psycopg 3, HNSW) on the run's
+            # server, a table of this folder's own, new for a new run.
+            self.collection = pg_collection(directory)
+            _drop_table(str(config.stores.postgres_dsn), self.collection)
+            vector_store: dict[str, Any] = {"provider": "pgvector", "config": {
+                "collection_name": self.collection, "embedding_model_dims": embedder.dim,
+                "connection_string": config.stores.postgres_dsn, "hnsw": True,
+                "minconn": 1, "maxconn": max(5, config.concurrency + 1)}}
+        else:
+            vector_store = {"provider": "qdrant", "config": {
                 "collection_name": COLLECTION, "path": str(directory / "qdrant"),
-                "embedding_model_dims": embedder.dim, "on_disk": True}},
+                "embedding_model_dims": embedder.dim, "on_disk": True}}
+        cfg = MemoryConfig(
+            vector_store=vector_store,
             embedder={"provider": "openai", "config": dict(unused)},
             llm={"provider": "openai", "config": dict(unused)},
             history_db_path=str(directory / "mem0-history.db"))
         self.memory = Memory(cfg)
         self._stages = _Stages()
         self.memory.embedding_model = _Embedding(embedder, self._stages)
-        self.memory.vector_store._bm25_encoder = False  # "tried and failed": dense only
+        if not self.on_pgvector:
+            self.memory.vector_store._bm25_encoder = False  # "tried and failed": dense only
         self.key_of: dict[str, int] = {}  # mem0 id -> memory key, from what add returned
         self._content_keys: dict[str, int] = {}
         self.insert_s = 0.0
         self.inserted = 0
         self._lock = threading.Lock()
-        self._qdrant_lock = threading.Lock()
+        # Qdrant's local mode is not thread-safe (see the insert below); mem0's pgvector
+        # store takes a pooled connection per call and needs no lock.
+        self._qdrant_lock: Any = contextlib.nullcontext() if self.on_pgvector \
+            else threading.Lock()
         self._pool: ThreadPoolExecutor | None = ThreadPoolExecutor(
             max_workers=config.concurrency, thread_name_prefix="mem0-client")
         self._wrap_vector_insert(config, faults)
@@ -233,6 +251,10 @@ class Mem0Target(Target):
         return outcome
 
     def _vector_ids(self) -> list[str]:
+        if self.on_pgvector:
+            with self.memory.vector_store.connection_pool.connection() as conn:
+                rows = conn.execute(f'SELECT id FROM "{self.collection}"').fetchall()
+            return [str(r[0]) for r in rows]
         client = self.memory.vector_store.client
         out: list[str] = []
         offset = None
@@ -264,26 +286,33 @@ class Mem0Target(Target):
         return _Mem0Search(self)
 
     async def finish(self) -> dict[str, Any] | None:
-        return {"backend": "mem0 qdrant local", "insert_s": self.insert_s, "check_s": 0.0,
+        return {"backend": "mem0 pgvector" if self.on_pgvector else "mem0 qdrant local",
+                "insert_s": self.insert_s, "check_s": 0.0,
                 "optimize_s": 0.0, "load_s": self.insert_s, "vectors": self.inserted,
                 "insert_vectors_per_s": self.inserted / self.insert_s if self.insert_s else None,
-                "durability": "write", "search": "exact"}
+                "durability": "write", "search": "hnsw" if self.on_pgvector else "exact"}
 
     async def close(self) -> None:
         pool, self._pool = self._pool, None
         if pool is None:
             return
         pool.shutdown(wait=True)
-        self.memory.vector_store.client.close()
+        if self.on_pgvector:
+            self.memory.vector_store.connection_pool.close()
+        else:
+            self.memory.vector_store.client.close()
         self.memory.db.close()
 
     def settings(self) -> dict[str, Any]:
         return {"system": "mem0", "package": "mem0ai", "version": package_version("mem0ai"),
                 "add": "Memory.add(messages, user_id, agent_id, metadata, infer=False)",
                 "clients": "one thread per client, each calling Memory.add",
-                "vector_store": "qdrant local mode (path), on disk; search exact",
+                "vector_store": (f"pgvector on PostgreSQL (mem0's provider, psycopg 3 pool, "
+                                 f"HNSW), table {self.collection}" if self.on_pgvector else
+                                 "qdrant local mode (path), on disk; search exact"),
                 "history": "sqlite3, one transaction per row",
-                "bm25": "off (would download Qdrant/bm25 from a model hub)",
+                "bm25": ("n/a (pgvector)" if self.on_pgvector else
+                         "off (would download Qdrant/bm25 from a model hub)"),
                 "lemmatization": "spaCy" if _has_spacy() else "none (spaCy not installed)",
                 "core": "mem0 keeps the text in its vector store's payload: core = vector"}
 
@@ -322,6 +351,23 @@ class _Mem0Search:
         return await asyncio.get_running_loop().run_in_executor(None, run)
 
 
+def pg_collection(directory: Path) -> str:
+    """mem0's pgvector table for a store folder: one per folder (warmup, run)."""
+    digest = hashlib.blake2b(str(directory.absolute()).encode(), digest_size=8).hexdigest()
+    return f"mem0_{digest}"
+
+
+def _drop_table(dsn: str, table: str) -> None:
+    """A new run's table starts empty (mem0 creates it when missing)."""
+    try:
+        import psycopg
+    except ImportError:
+        raise MissingDependencyError("psycopg (mem0's pgvector driver)",
+                                     "pip install -e '.[server]' (or make setup)") from None
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute(f'DROP TABLE IF EXISTS "{table}"')
+
+
 class _NullTarget:
     """The harness around mem0: the same thread hop per call, with no work in it."""
 
@@ -348,9 +394,14 @@ class Mem0(System):
                                         "history row, one after another): use --mode sequential")
         if config.profile != "real":
             raise ConfigError("--profile", "mem0 runs on its real stores: use --profile real")
-        if config.stores.vector_store != "usearch":
-            raise ConfigError("--vector-store", "mem0 runs on its own store (Qdrant local "
-                                                "mode): leave --vector-store at its default")
+        if config.stores.vector_store not in ("usearch", "pgvector"):
+            raise ConfigError("--vector-store", "mem0 runs on its own stores: Qdrant local "
+                                                "mode (leave --vector-store at its default) "
+                                                "or its pgvector provider (pgvector)")
+        if "postgres" in (config.stores.core_store, config.stores.history_store):
+            raise ConfigError("--core-store", "mem0 keeps its text in its vector store and its "
+                                              "history in its own SQLite file: leave "
+                                              "--core-store and --history-store at sqlite")
 
     async def open(self, config: RunSettings, directory: Path, embedder: Embedder,
                    faults: bool) -> Target:
