@@ -74,3 +74,18 @@ def test_acknowledged_equals_stored_under_random_faults(tmp_path_factory, mode, 
     if rates == (0.0, 0.0, 0.0):
         assert i["failed"] == 0
     assert r.settings["fail_rates"] == {"core": rates[0], "vector": rates[1], "history": rates[2]}
+
+
+def test_faults_on_postgres_stores_leave_nothing_half_written(tmp_path, pg_dsn):
+    # Every store on the server (the session's): a failed write is undone there too.
+    from agentmem_lab.stores import StoreSettings
+
+    stores = StoreSettings(core_store="postgres", history_store="postgres",
+                           vector_store="pgvector", postgres_dsn=pg_dsn)
+    for mode, batch in (("bulk", 10), ("parallel", 1), ("batch", 10)):
+        r = run(RunConfig(mode=mode, batch_size=batch, items=60, fail_rate=0.1, seed=5,
+                          search_queries=5, stores=stores), tmp_path / mode)
+        i = r.integrity
+        assert i["failed"] > 0 and i["lost"] == 0 and i["orphans"] == 0, (mode, i)
+        assert i["acknowledged"] == i["core"] == i["vector"] == i["history"] == 60 - i["failed"]
+    assert r.settings["server"] == {"started_by": "the user (--postgres-dsn)"}
