@@ -202,20 +202,22 @@ async def server_costs(dsn: str, n: int = SERVER_CALLS) -> dict[str, Any]:
     }
 
 
-def measure_server(rounds: int = 3) -> dict[str, Any]:
-    """The writes speed-up and the costs on a PostgreSQL server started for them alone."""
+def measure_server(rounds: int = 3, calls: int = SERVER_CALLS) -> dict[str, Any]:
+    """The writes speed-up and the costs on a PostgreSQL server started for them alone
+    (``calls``: items of the writes and calls of each cost)."""
     with tempfile.TemporaryDirectory(prefix="agentmem-lab-stages-pg-") as tmp:
         with Server.start(Path(tmp) / "postgres") as server:
             async def go() -> dict[str, Any]:
                 return {"writes_server": await write_speedup(
-                            rounds, settings=server_settings(server.dsn)),
-                        "server_costs": dict(await server_costs(server.dsn),
+                            rounds, calls, settings=server_settings(server.dsn)),
+                        "server_costs": dict(await server_costs(server.dsn, calls),
                                              server=server.record())}
             return asyncio.run(go())
 
 
 def measure(embedders: Sequence[str], rounds: int = 3,
-            onnx_threads: int | None = None, server: bool = False) -> dict[str, Any]:
+            onnx_threads: int | None = None, server: bool = False,
+            server_calls: int = SERVER_CALLS) -> dict[str, Any]:
     """Every stage figure, for the embedders named (the sweep's real ones); ``server``:
     the writes on a PostgreSQL server and its costs too."""
     async def go() -> dict[str, Any]:
@@ -230,7 +232,7 @@ def measure(embedders: Sequence[str], rounds: int = 3,
 
     figures = asyncio.run(go())
     if server:
-        figures.update(measure_server(rounds))
+        figures.update(measure_server(rounds, server_calls))
     return {"version": STAGES_VERSION, "pid": os.getpid(),
             "environment": environment.capture(), **figures}
 
@@ -241,6 +243,6 @@ def write(directory: str | Path, figures: dict[str, Any]) -> Path:
     return path
 
 
-__all__ = ["BATCHES", "SERVER_STORES", "STAGES_FILE", "STAGES_VERSION", "embed_speedups",
+__all__ = ["BATCHES", "SERVER_CALLS", "SERVER_STORES", "STAGES_FILE", "STAGES_VERSION", "embed_speedups",
            "measure", "measure_server", "server_costs", "server_settings", "write",
            "write_speedup"]

@@ -323,7 +323,8 @@ def measure_stages(out_dir: Path, configs: list[Planned], quick: bool) -> None:
         return
     try:
         figures = stages.measure(names, rounds=1 if quick else STAGE_ROUNDS,
-                                 server=any(on_server_config(c) for c in configs))
+                                 server=any(on_server_config(c) for c in configs),
+                                 server_calls=100 if quick else stages.SERVER_CALLS)
     except Exception as exc:  # recorded and shown, like a failed configuration
         figures = {"version": stages.STAGES_VERSION, "embed": {}, "writes": None,
                    "error": f"{type(exc).__name__}: {str(exc).strip().splitlines()[0] if str(exc).strip() else ''}"}

@@ -1,5 +1,6 @@
-"""Every vector store in the same write path, by turns in one process: bulk-1000 and
-parallel-1, write throughput and the vector store's load split, search and recall.
+"""Every embedded vector store in the same write path, by turns in one process: bulk-1000
+and parallel-1, write throughput and the vector store's load split, search and recall
+(pgvector, on a server, is benchmarks/servers.py's).
 
     .venv/bin/python benchmarks/vector_stores.py [--items N] [--parallel-items N] [--rounds R]
 
@@ -31,7 +32,7 @@ def main() -> int:
     p.add_argument("--queries", type=int, default=100)
     args = p.parse_args()
     print_environment()
-    backends = VECTOR_STORES.names()
+    backends = [b for b in VECTOR_STORES.names() if not VECTOR_STORES.get(b).server]
     ok = True
     with tempfile.TemporaryDirectory(prefix="agentmem-vector-stores-") as tmp:
         for mode, batch, items in (("bulk", 1000, args.items), ("parallel", 1, args.parallel_items)):

@@ -129,15 +129,15 @@ def test_scale_prints_the_first_write_the_windows_cost_and_the_growth_curve() ->
 
 
 def test_servers_prints_both_stores_the_costs_and_the_drivers() -> None:
-    code, lines = run_script("servers.py", "--rounds", "1", "--items", "60", "--bulk-items",
-                             "2000", "--calls", "30")
+    code, lines = run_script("servers.py", "--rounds", "1", "--items", "30", "--bulk-items",
+                             "1000", "--calls", "20")
     assert code == 0, lines
     goals = {m.group(1): m.group(5) for m in (GOAL.match(x) for x in lines) if m}
     assert set(goals) == {f"{g}_{k}" for g in ("task11_parallel1_over_sequential1_p50",
                                                 "bulk1000_over_sequential1_throughput")
                           for k in ("postgres", "sqlite")}
     assert sum(line.startswith(("  postgres ", "  sqlite ")) for line in lines) == 6
-    assert any(line.startswith("server costs, medians of 30 calls") and "HNSW index" in line
+    assert any(line.startswith("server costs, medians of 20 calls") and "HNSW index" in line
                for line in lines)
     assert any(line.startswith("the bench's own per call: pool checkout") for line in lines)
     assert any("asyncpg pool" in line and "psycopg connection" in line for line in lines)

@@ -57,3 +57,20 @@ def test_the_cli_measures_stages_and_check_prints_every_claim(tmp_path, capsys):
 def test_stages_refuses_a_bad_round_count(tmp_path, capsys):
     assert main(["stages", str(tmp_path), "--rounds", "0"]) == 2
     assert "--rounds: must be >= 1, got 0" in capsys.readouterr().err
+
+
+def test_the_writes_and_costs_on_a_server():
+    from agentmem_lab import stages
+    from conftest import postgres_processes
+
+    figures = stages.measure_server(rounds=1, calls=20)
+    w = figures["writes_server"]
+    assert w["items"] == 20 and w["speedup"] > 0 and "PostgreSQL" in w["stores"]
+    c = figures["server_costs"]
+    assert c["calls"] == 20 and c["round_trip_ms"] > 0 and c["vector_write_ms"] > 0
+    # each part is the difference of two measured calls: the whole write is their sum
+    assert c["row_write_ms"] == pytest.approx(
+        c["round_trip_ms"] + c["statement_ms"] + c["wal_flush_ms"])
+    assert c["bench_checkout_us"] > 0 and c["bench_encode_us"] > 0
+    assert c["server"]["version"].startswith("16.")
+    assert not postgres_processes(c["server"]["folder"])
