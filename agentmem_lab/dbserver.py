@@ -226,11 +226,36 @@ def _as_user(user: pwd.struct_passwd | None) -> dict[str, Any]:
     return {"user": user.pw_uid, "group": user.pw_gid, "extra_groups": []}
 
 
+def _previous_server(folder: Path) -> int | None:
+    """The PID of a server still running on ``folder`` (its ``postmaster.pid``), if any."""
+    try:
+        pid = int((folder / "postmaster.pid").read_text().split()[0])
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except (OSError, ValueError, IndexError):
+        return None
+    return pid if b"postgres" in cmdline else None
+
+
+def _wait_for_previous(folder: Path, timeout: float = 90.0) -> int | None:
+    """Wait while the server of a run that just ended is still shutting down on ``folder``
+    (its supervisor makes a fast shutdown, a checkpoint, when its run dies); the PID of
+    one still running after ``timeout``, else None."""
+    deadline = time.monotonic() + timeout
+    while _previous_server(folder) is not None and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return _previous_server(folder)
+
+
 def _supervise(folder: Path, transport: str) -> int:
     binaries = bin_dir()
     user = _server_user()
     env = dict(os.environ, LC_ALL="C", LANG="C", TZ="UTC")
     _hand_over(folder, user)
+    still = _wait_for_previous(folder)
+    if still is not None:
+        print(f"a PostgreSQL server (PID {still}) is still running on {folder}; stop it, or "
+              "wait for it to end", file=sys.stderr)
+        return 1
     if not (folder / "PG_VERSION").exists():
         done = subprocess.run(
             [str(binaries / "initdb"), "-D", str(folder), "--auth=trust", "-U", USER,

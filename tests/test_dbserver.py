@@ -76,6 +76,10 @@ def test_a_killed_client_takes_its_server_down(tmp_path):
         assert postgres_processes(folder)
         os.kill(holder.pid, signal.SIGKILL)
         holder.wait()
+        # at once on the same folder (verify after a crash): the new server waits for the
+        # old one's shutdown, then starts, with what the old one committed
+        with Server.start(folder) as again:
+            assert arun(_query(again.dsn, "SELECT 1")) == 1
         deadline = time.monotonic() + 30
         while postgres_processes(folder) and time.monotonic() < deadline:
             time.sleep(0.1)

@@ -133,12 +133,14 @@ def test_a_failing_configuration_is_reported_and_the_sweep_goes_on(tmp_path):
     # the stores are removed once the configuration's integrity check has run
     assert (out / "configs" / "bulk-b10-c1-hash" / "result.json").exists()
     assert not (out / "configs" / "bulk-b10-c1-hash" / "stores").exists()
-    kept = run_sweep(grid, out=tmp_path / "kept", progress=False, keep_stores=True)
-    assert (kept.out / "configs" / "bulk-b10-c1-hash" / "stores" / "core.db").exists()
-    # CLI: non-zero when a configuration failed; a second run resumes
-    assert main(["sweep", "--config", str(grid), "--out", str(out), "--no-progress"]) == 1
+    # CLI: non-zero when a configuration failed; --keep-stores keeps them
+    kept = tmp_path / "kept"
+    assert main(["sweep", "--config", str(grid), "--out", str(kept), "--no-progress",
+                 "--keep-stores"]) == 1
+    assert (kept / "configs" / "bulk-b10-c1-hash" / "stores" / "core.db").exists()
+    # a second run resumes: the complete configuration is skipped, the failed one retried
     again = run_sweep(grid, out=out, progress=False)
-    assert again.skipped == ["bulk-b10-c1-hash"] and again.ran == []
+    assert again.skipped == ["bulk-b10-c1-hash"] and again.ran == [] and len(again.failed) == 1
 
 
 @pytest.mark.slow
