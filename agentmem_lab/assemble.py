@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import os
 import statistics
-from typing import Any
+from dataclasses import replace
+from typing import Any, Sequence
 
 from . import environment, harness, histogram
 from .driver import CallRecord
@@ -21,7 +22,7 @@ from .profiles import Profile
 from .results import SAMPLES_CAP, Result
 from .runconfig import RunConfig
 from .shards import shard_count
-from .stats import summarize
+from .stats import median_interval, summarize
 from .systems import SYSTEMS
 
 #: What the recorded settings say of how each figure was taken.
@@ -131,4 +132,46 @@ def build_result(config: RunConfig, profile: Profile, m: Measured,
     )
 
 
-__all__ = ["DEFINITIONS", "build_result", "offered_load", "recorded_settings"]
+def combine_processes(results: Sequence[Result], processes: int,
+                      calibration: Result | None = None) -> Result:
+    """The result of one configuration measured in ``processes`` fresh processes: the
+    process of median throughput, with its figures' spread across the processes beside
+    (``processes``: each one's throughput and latency summary, their medians and
+    bootstrap 95 % intervals), its throughput the median of theirs and its latency
+    summaries those of every process's calls pooled. The calibration process is recorded,
+    never counted."""
+    tput = [r.throughput_ops_s for r in results]
+    p50 = [float(r.latency_ms["p50"]) for r in results]
+    middle = sorted(results, key=lambda r: r.throughput_ops_s)[(len(results) - 1) // 2]
+    pooled = [x for r in results for x in r.samples_ms]
+    settings = dict(middle.settings, processes=processes)
+    figures: dict[str, Any] = {
+        "count": len(results),
+        "throughput_ops_s": tput, "latency_p50_ms": p50,
+        "latency_p99_ms": [float(r.latency_ms["p99"]) for r in results],
+        "wall_s": [r.wall_s for r in results],
+        "pids": [r.settings.get("pid") for r in results],
+        "median_throughput_ops_s": statistics.median(tput),
+        "throughput_ci95": list(median_interval(tput)),
+        "median_latency_p50_ms": statistics.median(p50),
+        "latency_p50_ci95": list(median_interval(p50)),
+        "integrity": {k: [r.integrity[k] for r in results] for k in ("lost", "orphans")},
+        "method": "each process fresh (its own interpreter, stores and event loop), one "
+                  "after another, after one uncounted calibration process; intervals are "
+                  "bootstrap 95 % intervals of the median over the processes; the top-level "
+                  "lost and orphans are summed over the processes, the rest of the "
+                  "integrity counts are the median process's",
+    }
+    if calibration is not None:
+        figures["calibration"] = {"throughput_ops_s": calibration.throughput_ops_s,
+                                  "latency_p50_ms": float(calibration.latency_ms["p50"])}
+    return replace(middle, settings=settings, throughput_ops_s=statistics.median(tput),
+                   latency_ms=_summary(pooled) if pooled else middle.latency_ms,
+                   samples_ms=_capped(pooled), processes=figures,
+                   integrity=dict(middle.integrity,
+                                  lost=sum(r.integrity["lost"] for r in results),
+                                  orphans=sum(r.integrity["orphans"] for r in results)))
+
+
+__all__ = ["DEFINITIONS", "build_result", "combine_processes", "offered_load",
+           "recorded_settings"]

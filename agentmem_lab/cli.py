@@ -181,6 +181,11 @@ def _add_sweep_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--on-every-worker", action="store_true",
                    help="with --cluster: run the whole grid once on every worker, to compare "
                         "machines")
+    from .settings import BY_NAME
+
+    processes = BY_NAME["processes"]  # the run's setting, declared once
+    p.add_argument("--processes", metavar="P", type=processes.parse, default=None,
+                   help=processes.help + " (default: the grid's processes, else 1)")
     p.add_argument("--keep-stores", action="store_true",
                    help="keep every configuration's stores (by default they are removed once "
                         "the configuration's integrity check has run)")
@@ -202,6 +207,7 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
     config = args.config if args.grid is None else grid_file(args.grid)
     outcome = run_sweep(config, quick=args.quick, out=args.out,
                         progress=not args.no_progress, keep_stores=args.keep_stores,
+                        processes=args.processes,
                         cluster=args.cluster, on_every_worker=args.on_every_worker)
     print(f"ran {len(outcome.ran)}, skipped {len(outcome.skipped)} (already complete), "
           f"failed {len(outcome.failed)}")

@@ -17,6 +17,14 @@ name. For each configuration found on both sides:
   so the test alone flags a whole run's drift (two runs of the same code on a shared 2-core
   VM moved call p50s by up to 19 % with p < 0.05).
 
+When both sides were measured in several fresh processes (``--processes P``), the test
+runs on the per-process values instead, independent samples, as asv's rule has it: a
+change is called when the medians of the per-process call p50s differ by more than the
+threshold **and** the Mann-Whitney U test on them gives p < 0.002 (``ASV_ALPHA``; 5
+processes against 5 can never reach it, 6 against 6 can); the intervals are bootstrap
+intervals of the ratio of medians over the processes. The output says which test ran, how
+many independent samples each side had, and the smallest p that size allows.
+
 Machines that differ (CPU model, cores, Python) are flagged: a change between them is not a
 change of the code.
 """
@@ -33,6 +41,7 @@ import numpy as np
 
 from .errors import ConfigError, MissingDependencyError, ResultError
 from .results import Result, find_results
+from .stats import mann_whitney, smallest_p
 
 #: Significance level of the Mann-Whitney U test.
 ALPHA = 0.05
@@ -42,6 +51,8 @@ ALPHA = 0.05
 #: independent of its machine's load); at 10 %, 3 of 15 configurations were flagged.
 THRESHOLD_PCT = 20.0
 RESAMPLES = 2000
+#: asv's significance level, for independent samples (per-process values).
+ASV_ALPHA = 0.002
 _MACHINE = ("cpu_model", "cpu_count", "python")
 
 
@@ -61,6 +72,26 @@ class Comparison:
     p_value: float
     verdict: str
     machines_differ: bool
+    samples: str = "calls"  # what the test ran on: "calls" of one run, or "processes"
+    base_n: int = 0
+    new_n: int = 0
+    alpha: float = ALPHA
+
+    @property
+    def test(self) -> str:
+        """Which test ran, on how many samples, and what that size allows."""
+        if self.samples == "processes":
+            floor = smallest_p(self.base_n, self.new_n)
+            reach = (f"the smallest p {self.base_n} against {self.new_n} can give is "
+                     f"{floor:.4f}" + (", under" if floor < self.alpha else
+                                        ", not under: no change can be called at this size; "
+                                        "--processes 6 or more on both sides is"))
+            return (f"independent samples: {self.base_n} processes against {self.new_n}, "
+                    f"p < {self.alpha:g} and a change beyond the threshold ({reach} "
+                    f"{self.alpha:g})")
+        return (f"calls of one run each ({self.base_n} against {self.new_n}, not independent "
+                "samples: a whole run's drift counts as significant); --processes P on both "
+                "sides tests independent samples")
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -113,6 +144,9 @@ def compare_results(base: dict[str, Result], new: dict[str, Result],
     out = []
     for name in sorted(set(base) & set(new)):
         b, n = base[name], new[name]
+        if _per_process(b) and _per_process(n):
+            out.append(_on_processes(name, b, n, threshold_pct, rng))
+            continue
         ops = (n.throughput_ops_s / b.throughput_ops_s - 1.0) * 100.0 if b.throughput_ops_s \
             else math.nan
         ops_ci = None
@@ -134,8 +168,35 @@ def compare_results(base: dict[str, Result], new: dict[str, Result],
         out.append(Comparison(
             name, b.throughput_ops_s, n.throughput_ops_s, ops, ops_ci,
             bl["p50"], nl["p50"], bl["p99"], nl["p99"],
-            p50, p50_ci, p_value, verdict, _machine(b) != _machine(n)))
+            p50, p50_ci, p_value, verdict, _machine(b) != _machine(n),
+            "calls", len(bs), len(ns), ALPHA))
     return out
+
+
+def _per_process(r: Result) -> bool:
+    return bool(r.processes) and len((r.processes or {}).get("latency_p50_ms", [])) >= 2
+
+
+def _on_processes(name: str, b: Result, n: Result, threshold_pct: float,
+                  rng: np.random.Generator) -> Comparison:
+    """asv's rule on per-process values: the medians' change beyond the threshold and
+    Mann-Whitney p < ASV_ALPHA; intervals bootstrapped over the processes."""
+    bp, np_ = b.processes or {}, n.processes or {}
+    b50, n50 = bp["latency_p50_ms"], np_["latency_p50_ms"]
+    bt, nt = bp["throughput_ops_s"], np_["throughput_ops_s"]
+    p50 = (float(np.median(n50)) / float(np.median(b50)) - 1.0) * 100.0
+    ops = (float(np.median(nt)) / float(np.median(bt)) - 1.0) * 100.0
+    p_value = mann_whitney(b50, n50)
+    verdict = "no significant change"
+    if p_value < ASV_ALPHA and abs(p50) > threshold_pct:
+        verdict = "slower" if p50 > 0 else "faster"
+    return Comparison(
+        name, float(np.median(bt)), float(np.median(nt)), ops,
+        _bootstrap_ratio(bt, nt, np.median, rng), float(np.median(b50)),
+        float(np.median(n50)), float(np.median(bp["latency_p99_ms"])),
+        float(np.median(np_["latency_p99_ms"])), p50,
+        _bootstrap_ratio(b50, n50, np.median, rng), p_value, verdict,
+        _machine(b) != _machine(n), "processes", len(b50), len(n50), ASV_ALPHA)
 
 
 def unmatched(base: dict[str, Result], new: dict[str, Result]) -> tuple[list[str], list[str]]:
@@ -152,6 +213,7 @@ def format_table(comparisons: Sequence[Comparison]) -> list[str]:
     head = (f"{'configuration':<34} {'base ops/s':>11} {'new ops/s':>11} {'change':>8} "
             f"{'95% CI':>17} {'base p50':>9} {'new p50':>9} {'p50 chg':>8} {'p':>7}  verdict")
     lines = [head, "-" * len(head)]
+    tests = sorted({c.test for c in comparisons})
     for c in comparisons:
         ci = "" if c.ops_ci_pct is None else f"[{c.ops_ci_pct[0]:+.1f}, {c.ops_ci_pct[1]:+.1f}]"
         flag = " (machines differ)" if c.machines_differ else ""
@@ -159,6 +221,7 @@ def format_table(comparisons: Sequence[Comparison]) -> list[str]:
                      f"{c.ops_change_pct:>+7.1f}% {ci:>17} {c.base_p50_ms:>9.3f} "
                      f"{c.new_p50_ms:>9.3f} {c.p50_change_pct:>+7.1f}% {c.p_value:>7.3f}  "
                      f"{c.verdict}{flag}")
+    lines += [f"test: {t}" for t in tests]
     return lines
 
 
@@ -178,6 +241,7 @@ def frame(comparisons: Sequence[Comparison]) -> Any:
             "p50 95% CI %": f"[{c.p50_ci_pct[0]:+.1f}, {c.p50_ci_pct[1]:+.1f}]",
             "base p99 ms": round(c.base_p99_ms, 3), "new p99 ms": round(c.new_p99_ms, 3),
             "Mann-Whitney p": round(c.p_value, 4), "verdict": c.verdict,
+            "samples": f"{c.base_n} / {c.new_n} {c.samples}",
             "machines differ": "yes" if c.machines_differ else ""})
     return pd.DataFrame(rows)
 
@@ -211,9 +275,11 @@ def summary_html(comparisons: Sequence[Comparison], base: str, new: str,
               for v in ("slower", "faster", "no significant change")}
     slower = ", ".join(c.name for c in comparisons if c.verdict == "slower")
     text = (f"{len(comparisons)} configurations compared (BASE {base}, NEW {new}; a change is "
-            f"one beyond {threshold_pct:g} % of the call p50 with Mann-Whitney p < {ALPHA}): "
+            f"one beyond {threshold_pct:g} % of the call p50 with Mann-Whitney p < {ALPHA} on "
+            f"the calls, or p < {ASV_ALPHA} on per-process values): "
             f"{counts['slower']} slower, {counts['faster']} faster, "
-            f"{counts['no significant change']} without significant change.")
+            f"{counts['no significant change']} without significant change. Tests: "
+            + "; ".join(sorted({c.test for c in comparisons})) + ".")
     if slower:
         text += f" Slower: {slower}."
     if any(c.machines_differ for c in comparisons):

@@ -37,6 +37,7 @@ class RunSettings:
     embedder: str = declared.default("embedder")
     profile: str = declared.default("profile")
     repeats: int = declared.default("repeats")
+    processes: int = declared.default("processes")  # fresh processes, independent samples
     warmup: int = declared.default("warmup")
     seed: int = declared.default("seed")
     corpus: str | None = declared.default("corpus")

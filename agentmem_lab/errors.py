@@ -76,6 +76,10 @@ class StorageError(AgentMemLabError):
         return cls(store, str(path), exc.strerror or str(exc))
 
 
+class ProcessError(AgentMemLabError):
+    """One of a run's fresh processes (``--processes``) failed; the message is its error."""
+
+
 class ServerError(AgentMemLabError):
     """A database server could not be started or reached; the message says why (and, for a
     server the bench started, how its log ends)."""

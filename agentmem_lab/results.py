@@ -29,7 +29,13 @@ from .errors import ResultError
 #    during the writes and freshness; ``samples_ms`` is capped (``SAMPLES_CAP``) (issue 20).
 # 5: ``growth``: growth windows as the stores grow (throughput, latency, probe recall@10,
 #    search latency, RSS, disk), the pauses' own seconds, and where a run stopped (issue 21).
-SCHEMA_VERSION = 5
+# 6: ``processes``: a configuration measured in several fresh processes (``--processes``):
+#    each process's throughput and latency summary, their median and its bootstrap interval;
+#    the top-level figures are the median process's, its samples pooled (issue 24). A
+#    schema-5 result (no ``processes``) still loads.
+SCHEMA_VERSION = 6
+#: Older schemas that load as they are (what they lack has its default).
+COMPATIBLE_SCHEMAS = (5,)
 
 #: At most this many raw call latencies are kept in ``samples_ms`` (every k-th call when a
 #: run has more; the summaries are always of every call).
@@ -92,12 +98,13 @@ class Result:
     offered: dict[str, Any] | None = None
     reads: dict[str, Any] | None = None
     growth: dict[str, Any] | None = None
+    processes: dict[str, Any] | None = None
     corpus: str | None = None
     label: str | None = None
     schema_version: int = SCHEMA_VERSION
 
     def __post_init__(self) -> None:
-        if self.schema_version != SCHEMA_VERSION:
+        if self.schema_version not in (SCHEMA_VERSION, *COMPATIBLE_SCHEMAS):
             raise ResultError(f"schema_version {self.schema_version} is not {SCHEMA_VERSION}; "
                               "re-run the benchmark with this version of agentmem-lab")
         for name in ("batch_size", "items", "concurrency", "repeats"):
@@ -146,7 +153,7 @@ class Result:
         if not isinstance(data, dict):
             raise ResultError("a result must be a JSON object")
         version = data.get("schema_version")
-        if version != SCHEMA_VERSION:
+        if version not in (SCHEMA_VERSION, *COMPATIBLE_SCHEMAS):
             raise ResultError(f"schema_version {version!r} is not {SCHEMA_VERSION}; "
                               "re-run the benchmark with this version of agentmem-lab")
         known = {f.name for f in fields(cls)}

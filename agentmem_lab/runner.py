@@ -20,11 +20,11 @@ from pathlib import Path
 from typing import Any, Iterator, Sequence
 
 from . import resources
-from .assemble import build_result
+from .assemble import build_result, combine_processes
 from .corpus import ItemStream, make_items
 from .dbserver import Server
 from .embedders import Embedder
-from .errors import Interrupted, StorageError
+from .errors import Interrupted, ProcessError, StorageError
 from .folderlock import FolderLock
 from .loops import run_in_own_loop
 from .measure import Measured, measure_in_process
@@ -43,6 +43,8 @@ def run(config: RunConfig, out: str | Path) -> Result:
     out_dir = prepare_out_dir(out)
     try:
         with FolderLock(out_dir, "run"):  # one process per folder, or one line naming it
+            if config.processes > 1:
+                return run_processes(config, out_dir)
             return _run(config, out_dir)
     except (KeyboardInterrupt, asyncio.CancelledError):
         if (out_dir / "stores" / RUN_META).exists():
@@ -96,6 +98,58 @@ def database_server(config: RunConfig, out_dir: Path
         server.stop()
 
 
+#: Where a run of several processes keeps each one's folder (``calibration``,
+#: ``process-1`` ...), below its own.
+PROCESSES_DIR = "processes"
+
+
+def run_processes(config: RunConfig, out_dir: Path) -> Result:
+    """``--processes P``: one uncounted calibration process, then P processes, each a fresh
+    interpreter with fresh stores, one after another; their results combined
+    (``assemble.combine_processes``) and written as ``out/result.json``."""
+    (out_dir / "result.json").unlink(missing_ok=True)
+    one = replace(config, processes=1)
+    folders = [out_dir / PROCESSES_DIR / "calibration"] + [
+        out_dir / PROCESSES_DIR / f"process-{k}" for k in range(1, config.processes + 1)]
+    results = [run_in_fresh_process(one, folder) for folder in folders]
+    result = combine_processes(results[1:], config.processes, calibration=results[0])
+    write_result(result, out_dir)
+    return result
+
+
+def run_in_fresh_process(config: RunConfig, folder: Path) -> Result:
+    """One run in a new interpreter (spawned: nothing of this process's heap, loaded
+    modules or event loop is shared); its error, if any, raised here in one line."""
+    import multiprocessing
+
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    child = multiprocessing.get_context("spawn").Process(
+        target=_child_run, args=(config, str(folder)), name=f"agentmem-lab {folder.name}")
+    child.start()
+    child.join()
+    if child.exitcode != 0:
+        error = folder / CHILD_ERROR
+        why = error.read_text(encoding="utf-8").strip() if error.exists() else \
+            f"exit status {child.exitcode}"
+        raise ProcessError(f"--processes: {folder.name} failed: {why}")
+    return Result.load(folder / "result.json")
+
+
+#: A child process's error, one line, for the parent to raise.
+CHILD_ERROR = "error.txt"
+
+
+def _child_run(config: RunConfig, folder: str) -> None:
+    try:
+        run(config, folder)
+    except Exception as exc:
+        text = " ".join(str(exc).split()) or type(exc).__name__
+        Path(folder, CHILD_ERROR).write_text(f"{type(exc).__name__}: {text}\n",
+                                             encoding="utf-8")
+        raise SystemExit(1) from None
+
+
 def check_fits(config: RunConfig, embedder: Embedder, out_dir: Path) -> None:
     """Before any item is made: a run that cannot fit memory or disk is refused."""
     resources.check_fits(needs(config, embedder.dim, streamed=shard_count(config.shards) == 1),
@@ -131,6 +185,6 @@ def write_result(result: Result, out_dir: Path) -> None:
         raise StorageError.from_os_error("result", out_dir / "result.json", exc) from None
 
 
-__all__ = ["RunConfig", "check_fits", "database_server", "make_run_items",
-           "measure", "needs", "run",
+__all__ = ["PROCESSES_DIR", "RunConfig", "check_fits", "database_server", "make_run_items",
+           "measure", "needs", "run", "run_in_fresh_process", "run_processes",
            "summary_line", "write_result"]

@@ -156,6 +156,10 @@ SETTINGS: tuple[Setting, ...] = (
             "stores sleep the seed's assumed latencies)", registry=True, metavar="PROFILE", kind="profile"),
     Setting("event_loop", str, "uvloop", "the event loop the run is timed in (uvloop measured "
             "faster, and the harness's own cost lower)", choices=_loops, metavar="LOOP", kind="event loop"),
+    Setting("processes", int, 1, "measure the configuration in P fresh processes, each with "
+            "fresh stores, after one uncounted calibration process: independent samples, "
+            "kept per process with their median and its bootstrap interval, 95 percent (compare "
+            "tests them)", minimum=1, metavar="P"),
     Setting("repeats", int, 1, "split the measured calls into R timed passes (per-pass "
             "throughput is kept)", minimum=1, metavar="R"),
     Setting("warmup", int, 1, "calls made on scratch stores before measuring, left out of the "

@@ -72,8 +72,11 @@ def _settings_tag(extra: dict[str, Any]) -> str:
                    if k in _SETTING_TAGS and not (k == "arrivals" and v == "uniform"))
 
 
-def plan(grid: str | Path | None = None, quick: bool = False) -> list[Planned]:
-    """The configurations of a grid file (default data/sweep.toml)."""
+def plan(grid: str | Path | None = None, quick: bool = False,
+         processes: int | None = None) -> list[Planned]:
+    """The configurations of a grid file (default data/sweep.toml). ``processes``: each
+    configuration in that many fresh processes (default: the grid's ``processes``, else 1;
+    ``quick_processes`` with ``quick``)."""
     path = Path(grid) if grid is not None else data_file("sweep.toml")
     data = read_toml(path, "--config")
     try:
@@ -83,6 +86,10 @@ def plan(grid: str | Path | None = None, quick: bool = False) -> list[Planned]:
     except KeyError as exc:
         raise ConfigError("--config", f"{path}: lacks {exc.args[0]!r}") from None
     repeats = data.get("quick_repeats", 1) if quick else data.get("repeats", 1)
+    if processes is None:
+        processes = data.get("quick_processes", 1) if quick else data.get("processes", 1)
+    if not isinstance(processes, int) or isinstance(processes, bool) or processes < 1:
+        raise ConfigError("--processes", f"must be an integer >= 1, got {processes!r}")
     queries = data.get("quick_search_queries", 10) if quick else data.get("search_queries", 100)
     out: list[Planned] = []
     for g in groups:
@@ -93,7 +100,7 @@ def plan(grid: str | Path | None = None, quick: bool = False) -> list[Planned]:
                 stores["vector_store"] = backend
             for rate in g.get("rates", [None]):  # offered load as a dimension
                 out += _group_configs(path, data, g, modes, concurrency, items_map, stores,
-                                      repeats, queries, rate)
+                                      repeats, queries, rate, processes)
     names = [p.name for p in out]
     dupes = {n for n in names if names.count(n) > 1}
     if dupes:
@@ -104,7 +111,7 @@ def plan(grid: str | Path | None = None, quick: bool = False) -> list[Planned]:
 def _group_configs(path: Path, data: dict[str, Any], g: dict[str, Any],
                    modes: dict[str, list[int]], concurrency: list[int], items_map: dict[str, Any],
                    stores: dict[str, Any], repeats: int, queries: int,
-                   rate: float | None = None) -> list[Planned]:
+                   rate: float | None = None, processes: int = 1) -> list[Planned]:
     """One group's configurations (a group may narrow the grid: its own modes and
     concurrency levels; ``settings``: other settings of its runs; ``rates``: offered load,
     one configuration per rate)."""
@@ -128,6 +135,8 @@ def _group_configs(path: Path, data: dict[str, Any], g: dict[str, Any],
                     params["system"] = system
                 if n != 1:
                     params["shards"] = n
+                if processes != 1:
+                    params["processes"] = processes
                 params.update(stores)
                 extra = dict(g.get("settings", {}))
                 if rate is not None:
@@ -164,9 +173,12 @@ def is_complete(cdir: Path, params: dict[str, Any]) -> bool:
         r = Result.load(cdir / "result.json")
     except (OSError, ResultError):
         return False
-    return (r.mode, r.batch_size, r.items, r.concurrency, r.profile, r.repeats, r.seed) == (
+    measured_in = r.processes["count"] if r.processes else 1
+    return (r.mode, r.batch_size, r.items, r.concurrency, r.profile, r.repeats, r.seed,
+            measured_in) == (
         params["mode"], params["batch_size"], params["items"], params["concurrency"],
-        params["profile"], params["repeats"], params["seed"]) and r.label == params["label"]
+        params["profile"], params["repeats"], params["seed"],
+        params.get("processes", 1)) and r.label == params["label"]
 
 
 @dataclass
@@ -181,12 +193,13 @@ class SweepOutcome:
 def run_sweep(grid: str | Path | None = None, quick: bool = False, out: str | Path | None = None,
               progress: bool = True, on_config: Callable[[str], None] | None = None,
               keep_stores: bool = False, cluster: str | None = None,
-              on_every_worker: bool = False) -> SweepOutcome:
+              on_every_worker: bool = False, processes: int | None = None) -> SweepOutcome:
     """Run every configuration, then the report. Skips configurations already complete.
-    Interrupted (Ctrl-C, SIGTERM), it raises Interrupted saying how to resume."""
+    Interrupted (Ctrl-C, SIGTERM), it raises Interrupted saying how to resume.
+    ``processes``: each configuration in that many fresh processes (``--processes``)."""
     if on_every_worker and cluster is None:
         raise ConfigError("--on-every-worker", "needs --cluster")
-    configs = plan(grid, quick)
+    configs = plan(grid, quick, processes)
     try:
         return _run_sweep(configs, grid, quick, out, progress, on_config, keep_stores, cluster,
                           on_every_worker)

@@ -4,6 +4,7 @@ verdict per configuration; exit 1 on a regression when asked."""
 from __future__ import annotations
 
 import shutil
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -100,3 +101,31 @@ def test_open_loop_runs_are_compared_on_their_response_times(tmp_path):
 
     [c] = compare.compare_results(side("a", 1.0), side("b", 1.5))
     assert c.verdict == "slower" and c.p50_change_pct == pytest.approx(50.0)
+
+
+def test_compare_on_per_process_values_names_a_slowdown_and_not_a_rerun(tmp_path):
+    # Real runs, six fresh processes a side (after one uncounted): the same code twice is
+    # no change at a 10 % threshold; SQLite's synchronous FULL (an fsync per commit) is
+    # slower, called on independent samples (asv's rule: p < 0.002 needs 6 against 6).
+    from agentmem_lab.stores import StoreSettings
+
+    def measured(folder, sync):
+        r = run(RunConfig(mode="sequential", batch_size=1, items=200, processes=6,
+                          search_queries=0, self_recall_sample=0, windows=0,
+                          stores=StoreSettings(sqlite_synchronous=sync)), tmp_path / folder)
+        return {r.name: r}
+
+    base, again, slow = measured("base", "NORMAL"), measured("again", "NORMAL"), \
+        measured("slow", "FULL")
+    same, = compare.compare_results(base, again, threshold_pct=10.0)
+    assert (same.samples, same.base_n, same.new_n) == ("processes", 6, 6)
+    assert same.verdict == "no significant change", same
+    worse, = compare.compare_results(base, slow, threshold_pct=10.0)
+    assert worse.verdict == "slower" and worse.p_value < compare.ASV_ALPHA, worse
+    lines = compare.format_table([worse])
+    assert lines[-1].startswith("test: independent samples: 6 processes against 6")
+    assert "0.0011, under 0.002" in lines[-1]
+    # one run a side: the call-level test, and it says so
+    single = {n: replace(r, processes=None) for n, r in base.items()}
+    fallback, = compare.compare_results(single, single)
+    assert fallback.samples == "calls" and "not independent" in fallback.test

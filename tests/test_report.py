@@ -339,3 +339,14 @@ def test_the_database_server_section_pairs_each_mode_with_its_embedded_run():
     assert [r.settings["stores"]["core_store"] for r in baseline(rs)] == ["sqlite"] * 3
     assert "On a real database server" in report.answers_html(tg.load(), rs, stages)
     assert report.server_sentence(RESULTS) is None
+
+
+def test_the_spread_over_processes_is_in_the_configurations_table():
+    spread = {"count": 6, "throughput_ci95": [900.0, 1100.0], "latency_p50_ci95": [0.3, 0.4]}
+    rs = [known_result("bulk", 10, throughput=1000.0, processes=spread),
+          known_result("bulk", 100, throughput=5000.0)]
+    table = report.results_table(rs)
+    assert list(table["processes"]) == [6, 1]
+    assert table["throughput 95% interval"][0] == "[900.0, 1,100.0]"
+    assert table["call p50 95% interval"][0] == "[0.300, 0.400]"
+    assert pd.isna(table["throughput 95% interval"][1])

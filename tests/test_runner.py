@@ -1,4 +1,6 @@
 import json
+import os
+import statistics
 
 import pytest
 
@@ -8,6 +10,7 @@ from agentmem_lab.driver import split as _split
 from agentmem_lab.results import summary_line
 from agentmem_lab.runner import RunConfig, run
 from agentmem_lab.seedmodel import predict
+from agentmem_lab.stores import StoreSettings
 
 
 SEED_CONFIGS = [("sequential", 1), ("parallel", 1), ("batch", 10), ("batch", 100),
@@ -231,3 +234,31 @@ def test_the_event_loop_is_chosen_and_recorded(tmp_path, loop):
 def test_an_unknown_event_loop_names_the_option():
     with pytest.raises(UnknownNameError, match="--event-loop: no event loop named 'tokio'"):
         RunConfig(mode="bulk", batch_size=10, items=100, event_loop="tokio")
+
+
+def test_processes_are_fresh_independent_samples_with_their_spread(tmp_path):
+    r = run(RunConfig(mode="bulk", batch_size=10, items=100, processes=3, search_queries=5),
+            tmp_path)
+    p = r.processes
+    assert p is not None and p["count"] == 3 and len(p["throughput_ops_s"]) == 3
+    assert len(set(p["pids"])) == 3 and os.getpid() not in p["pids"]  # three fresh processes
+    assert "calibration" in p  # measured first, never counted
+    assert r.throughput_ops_s == pytest.approx(statistics.median(p["throughput_ops_s"]))
+    lo, hi = p["throughput_ci95"]
+    assert min(p["throughput_ops_s"]) <= lo <= r.throughput_ops_s <= hi <= max(
+        p["throughput_ops_s"])
+    assert len(r.samples_ms) == 3 * 10 and r.settings["processes"] == 3
+    assert r.integrity["lost"] == 0 and r.integrity["orphans"] == 0
+    assert Result.load(tmp_path / "result.json").processes == p
+    for k in ("calibration", "process-1", "process-2", "process-3"):
+        assert (tmp_path / "processes" / k / "result.json").exists()
+
+
+def test_a_failing_process_is_one_line(tiny_disk):
+    # The child refuses (a run that cannot fit a 2 MiB disk): its error comes back, one line.
+    from agentmem_lab.errors import ProcessError
+
+    with pytest.raises(ProcessError, match="^--processes: calibration failed: ") as info:
+        run(RunConfig(mode="bulk", batch_size=1000, items=200_000, processes=2),
+            tiny_disk / "out")
+    assert "\n" not in str(info.value) and "disk" in str(info.value)

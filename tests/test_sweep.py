@@ -236,3 +236,16 @@ def test_check_exit_codes_on_known_results(tmp_path, capsys):
     assert main(["check", str(tmp_path / "nowhere")]) == 2
     (tmp_path / "empty").mkdir()
     assert main(["check", str(tmp_path / "empty")]) == 2
+
+
+def test_processes_as_a_sweep_setting(tmp_path):
+    # --processes P (or the grid's processes key): each configuration's notebook runs P
+    # fresh processes; a result measured in another number of them is not complete.
+    assert all(p.parameters.get("processes", 1) == 1 for p in plan())
+    assert all(p.parameters["processes"] == 6 for p in plan(processes=6))
+    grid = tmp_path / "grid.toml"
+    grid.write_text("processes = 3\n" + SMALL_GRID % tmp_path)
+    assert {p.parameters["processes"] for p in plan(grid)} == {3}
+    assert all("processes" not in p.parameters for p in plan(grid, quick=True))
+    with pytest.raises(ConfigError, match="--processes"):
+        plan(processes=0)

@@ -195,6 +195,13 @@ def peers_note(results: Sequence[Result]) -> str:
     return "".join(f"<p>{html.escape(p)}</p>" for p in parts)
 
 
+def _interval(processes: dict[str, Any] | None, key: str, digits: int) -> str | None:
+    if not processes or key not in processes:
+        return None
+    lo, hi = processes[key]
+    return f"[{lo:,.{digits}f}, {hi:,.{digits}f}]"
+
+
 def results_table(results: Sequence[Result]) -> Any:
     """One row per configuration: throughput, latency, integrity, search."""
     import pandas as pd
@@ -206,7 +213,11 @@ def results_table(results: Sequence[Result]) -> Any:
             "configuration": r.name, "profile": r.profile, "embedder": r.embedder,
             "mode": r.mode, "batch": r.batch_size, "concurrency": r.concurrency,
             "items": r.items, "throughput ops/s": round(r.throughput_ops_s, 1),
+            # the spread over independent samples (--processes): the median's 95 % interval
+            "processes": r.processes["count"] if r.processes else 1,
+            "throughput 95% interval": _interval(r.processes, "throughput_ci95", 1),
             "call p50 ms": round(r.latency_ms["p50"], 3), "call p99 ms": round(r.latency_ms["p99"], 3),
+            "call p50 95% interval": _interval(r.processes, "latency_p50_ci95", 3),
             "item p50 ms": round(r.item_latency_ms["p50"], 4),
             "acknowledged": i["acknowledged"], "failed": i["failed"], "lost": i["lost"],
             "orphans": i["orphans"], "self-recall@1": i["self_recall_at_1"],
