@@ -141,3 +141,18 @@ def test_servers_prints_both_stores_the_costs_and_the_drivers() -> None:
                for line in lines)
     assert any(line.startswith("the bench's own per call: pool checkout") for line in lines)
     assert any("asyncpg pool" in line and "psycopg connection" in line for line in lines)
+
+
+def test_compare_power_prints_both_sample_sizes_and_the_slowdown() -> None:
+    code, lines = run_script("compare_power.py", "--processes", "2", "--configs", "1",
+                             "--scale", "0.5")
+    assert code in (0, 1), lines
+    assert any(line.startswith("P = 2: the same code twice, ") and "independent samples: 2 "
+               "processes against 2" in line for line in lines)
+    assert any(line.startswith("P = 1: the same code twice, ") and "not independent" in line
+               for line in lines)
+    assert sum(line.startswith("  sequential-1-c1 ") for line in lines) == 2
+    assert any(line.startswith("sqlite synchronous FULL against NORMAL, sequential-1, P = 2")
+               for line in lines)
+    goals = {m.group(1) for m in (GOAL.match(x) for x in lines) if m}
+    assert goals == {"same_code_unchanged_of_1_p2", "full_over_normal_called_slower_p2"}
