@@ -186,6 +186,10 @@ def _add_sweep_options(p: argparse.ArgumentParser) -> None:
     processes = BY_NAME["processes"]  # the run's setting, declared once
     p.add_argument("--processes", metavar="P", type=processes.parse, default=None,
                    help=processes.help + " (default: the grid's processes, else 1)")
+    p.add_argument("--interleave", action="store_true",
+                   help="with --processes P: run the configurations' processes by turns "
+                        "(each one's first, then each one's second, ...), so that a slow "
+                        "drift of the machine falls on every configuration alike")
     p.add_argument("--keep-stores", action="store_true",
                    help="keep every configuration's stores (by default they are removed once "
                         "the configuration's integrity check has run)")
@@ -207,7 +211,7 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
     config = args.config if args.grid is None else grid_file(args.grid)
     outcome = run_sweep(config, quick=args.quick, out=args.out,
                         progress=not args.no_progress, keep_stores=args.keep_stores,
-                        processes=args.processes,
+                        processes=args.processes, interleave=args.interleave,
                         cluster=args.cluster, on_every_worker=args.on_every_worker)
     print(f"ran {len(outcome.ran)}, skipped {len(outcome.skipped)} (already complete), "
           f"failed {len(outcome.failed)}")

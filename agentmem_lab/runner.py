@@ -109,12 +109,27 @@ def run_processes(config: RunConfig, out_dir: Path) -> Result:
     (``assemble.combine_processes``) and written as ``out/result.json``."""
     (out_dir / "result.json").unlink(missing_ok=True)
     one = replace(config, processes=1)
-    folders = [out_dir / PROCESSES_DIR / "calibration"] + [
-        out_dir / PROCESSES_DIR / f"process-{k}" for k in range(1, config.processes + 1)]
-    results = [run_in_fresh_process(one, folder) for folder in folders]
+    folders = process_folders(out_dir, config.processes)
+    marker = out_dir / PROCESSES_DIR / INTERLEAVED
+    if marker.exists():  # a sweep ran them already, by turns with its other configurations
+        results = [Result.load(folder / "result.json") for folder in folders]
+        marker.unlink()
+    else:
+        results = [run_in_fresh_process(one, folder) for folder in folders]
     result = combine_processes(results[1:], config.processes, calibration=results[0])
     write_result(result, out_dir)
     return result
+
+
+#: Left by a sweep with ``--interleave`` once it has run a configuration's processes (by
+#: turns with the others'): the run combines them instead of measuring again, once.
+INTERLEAVED = "interleaved"
+
+
+def process_folders(out_dir: Path, processes: int) -> list[Path]:
+    """A run's calibration folder, then each counted process's."""
+    return [out_dir / PROCESSES_DIR / "calibration"] + [
+        out_dir / PROCESSES_DIR / f"process-{k}" for k in range(1, processes + 1)]
 
 
 def run_in_fresh_process(config: RunConfig, folder: Path) -> Result:
@@ -185,6 +200,6 @@ def write_result(result: Result, out_dir: Path) -> None:
         raise StorageError.from_os_error("result", out_dir / "result.json", exc) from None
 
 
-__all__ = ["PROCESSES_DIR", "RunConfig", "check_fits", "database_server", "make_run_items",
+__all__ = ["INTERLEAVED", "PROCESSES_DIR", "RunConfig", "process_folders", "check_fits", "database_server", "make_run_items",
            "measure", "needs", "run", "run_in_fresh_process", "run_processes",
            "summary_line", "write_result"]

@@ -29,6 +29,7 @@ from .paths import data_file, notebook, read_toml, reports_dir
 from .results import CAPACITY_DIR, Result, config_name, write_json_atomic
 from .runconfig import RunConfig, from_parameters
 from .runfolder import SERVER_DIR, prepare_out_dir
+from .runner import PROCESSES_DIR
 from .shards import shard_count
 
 
@@ -193,16 +194,21 @@ class SweepOutcome:
 def run_sweep(grid: str | Path | None = None, quick: bool = False, out: str | Path | None = None,
               progress: bool = True, on_config: Callable[[str], None] | None = None,
               keep_stores: bool = False, cluster: str | None = None,
-              on_every_worker: bool = False, processes: int | None = None) -> SweepOutcome:
+              on_every_worker: bool = False, processes: int | None = None,
+              interleave: bool = False) -> SweepOutcome:
     """Run every configuration, then the report. Skips configurations already complete.
     Interrupted (Ctrl-C, SIGTERM), it raises Interrupted saying how to resume.
-    ``processes``: each configuration in that many fresh processes (``--processes``)."""
+    ``processes``: each configuration in that many fresh processes (``--processes``);
+    ``interleave``: those processes by turns across the configurations (A1 B1 C1 A2 ...)."""
     if on_every_worker and cluster is None:
         raise ConfigError("--on-every-worker", "needs --cluster")
+    if interleave and cluster is not None:
+        raise ConfigError("--interleave", "runs a local sweep's processes by turns; a "
+                                          "cluster's workers run their configurations apart")
     configs = plan(grid, quick, processes)
     try:
         return _run_sweep(configs, grid, quick, out, progress, on_config, keep_stores, cluster,
-                          on_every_worker)
+                          on_every_worker, interleave)
     except KeyboardInterrupt:
         _quiet_abandoned_kernel_tasks()
         raise Interrupted("configurations already complete are kept; to resume, run the same "
@@ -224,7 +230,8 @@ def _quiet_abandoned_kernel_tasks() -> None:
 def _run_sweep(configs: list[Planned], grid: str | Path | None, quick: bool,
                out: str | Path | None, progress: bool,
                on_config: Callable[[str], None] | None, keep_stores: bool,
-               cluster: str | None = None, on_every_worker: bool = False) -> SweepOutcome:
+               cluster: str | None = None, on_every_worker: bool = False,
+               interleave: bool = False) -> SweepOutcome:
     timestamped = out is None
     if out is None:
         stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
@@ -235,8 +242,39 @@ def _run_sweep(configs: list[Planned], grid: str | Path | None, quick: bool,
     out_dir = prepare_out_dir(out_dir).resolve()
     # One process per sweep folder; each configuration's run locks its own folder too.
     with FolderLock(out_dir, "sweep"):
+        if interleave:
+            run_interleaved(out_dir, configs)
         return _sweep_into(out_dir, configs, grid, quick, progress, on_config, keep_stores,
                            cluster, on_every_worker, timestamped)
+
+
+def run_interleaved(out_dir: Path, configs: list[Planned]) -> None:
+    """``--interleave``: the processes of every configuration measured in several
+    (``processes``), by turns: each one's calibration, then each one's first process, and
+    so on, so that a slow drift of the machine falls on every configuration alike. Each
+    configuration's notebook then combines its processes (``runner.INTERLEAVED``). A
+    configuration whose process fails is left to its notebook, which reports it."""
+    from .nb import config_from_parameters
+    from .runner import INTERLEAVED, process_folders, run_in_fresh_process
+
+    todo = [(p, out_dir / "configs" / p.name) for p in configs
+            if p.parameters.get("processes", 1) > 1
+            and not is_complete(out_dir / "configs" / p.name, p.parameters)]
+    failed: set[str] = set()
+    rounds = max((p.parameters["processes"] for p, _ in todo), default=0) + 1
+    for k in range(rounds):
+        for p, cdir in todo:
+            folders = process_folders(cdir, p.parameters["processes"])
+            if p.name in failed or k >= len(folders):
+                continue
+            one = config_from_parameters(**dict(p.parameters, processes=1))
+            try:
+                run_in_fresh_process(one, folders[k])
+            except AgentMemLabError:
+                failed.add(p.name)
+    for p, cdir in todo:
+        if p.name not in failed:
+            (cdir / PROCESSES_DIR / INTERLEAVED).write_text("", encoding="utf-8")
 
 
 def _sweep_into(out_dir: Path, configs: list[Planned], grid: str | Path | None, quick: bool,
@@ -285,8 +323,9 @@ def _sweep_into(out_dir: Path, configs: list[Planned], grid: str | Path | None, 
                 if not keep_stores:
                     # Its integrity check has run (in the notebook): the stores were what it
                     # checked. Kept, the default sweep's folder held 337 MB of them.
-                    shutil.rmtree(cdir / "stores", ignore_errors=True)
-                    shutil.rmtree(cdir / SERVER_DIR, ignore_errors=True)  # a server's data
+                    for run_dir in [cdir, *sorted((cdir / PROCESSES_DIR).glob("*"))]:
+                        shutil.rmtree(run_dir / "stores", ignore_errors=True)
+                        shutil.rmtree(run_dir / SERVER_DIR, ignore_errors=True)  # a server's
             if bar is not None:
                 bar.update(1)
     finally:

@@ -11,6 +11,7 @@ from agentmem_lab import report
 from agentmem_lab import targets as tg
 from agentmem_lab.cli import main
 from agentmem_lab.errors import ConfigError
+from agentmem_lab.results import Result
 from agentmem_lab.sweep import capacity_plan, plan, run_sweep
 from browser import check_page
 from conftest import ROOT
@@ -249,3 +250,29 @@ def test_processes_as_a_sweep_setting(tmp_path):
     assert all("processes" not in p.parameters for p in plan(grid, quick=True))
     with pytest.raises(ConfigError, match="--processes"):
         plan(processes=0)
+
+
+def test_an_interleaved_sweep_runs_the_processes_by_turns(tmp_path):
+    # --processes 2 --interleave: each configuration's calibration, then each one's first
+    # process, then each one's second; each notebook then combines its own, measuring
+    # nothing again; the stores of every process are removed after the check.
+    grid = tmp_path / "grid.toml"
+    grid.write_text(SMALL_GRID.split("[[group]]")[0].replace("bulk = [10]", "bulk = [10]\n"
+                    "sequential = [1]") + '[[group]]\nprofile = "real"\nembedder = "hash"\n'
+                    "items = { 10 = 60, 1 = 20 }\nquick_items = { 10 = 20, 1 = 10 }\n")
+    out = tmp_path / "sweep"
+    with pytest.raises(ConfigError, match="--interleave"):
+        run_sweep(grid, out=out, progress=False, processes=2, interleave=True,
+                  cluster="tcp://127.0.0.1:9")
+    outcome = run_sweep(grid, out=out, progress=False, processes=2, interleave=True)
+    assert sorted(outcome.ran) == ["bulk-b10-c1-hash", "sequential-b1-c1-hash"]
+    written = sorted((f.stat().st_mtime_ns, f.parent.name, f.parents[2].name)
+                     for f in out.glob("configs/*/processes/*/result.json"))
+    assert [(label, name) for _, label, name in written] == [
+        (label, name) for label in ("calibration", "process-1", "process-2")
+        for name in ("bulk-b10-c1-hash", "sequential-b1-c1-hash")]
+    for name in outcome.ran:
+        r = Result.load(out / "configs" / name / "result.json")
+        assert r.processes is not None and r.processes["count"] == 2
+        assert not list((out / "configs" / name).glob("**/stores"))
+        assert not (out / "configs" / name / "processes" / "interleaved").exists()
