@@ -104,3 +104,16 @@ def test_bad_cluster_addresses(tmp_path):
                              ("somewhere", "must be local:N or a scheduler address")):
         with pytest.raises(ConfigError, match=message):
             run_sweep(grid, out=tmp_path / "o", progress=False, cluster=address)
+
+
+def test_processes_on_a_cluster_worker(tmp_path):
+    # --processes P on a Dask worker: its notebook spawns the fresh processes there.
+    grid = tmp_path / "grid.toml"
+    grid.write_text(GRID.replace("sequential = [1]\nbatch = [10]\nbulk = [10, 100]",
+                                 "bulk = [10]"))
+    out = tmp_path / "sweep"
+    outcome = run_sweep(grid, out=out, progress=False, cluster="local:1", processes=2)
+    assert outcome.ran == ["bulk-b10-c1-hash"] and not outcome.failed
+    r = report.load(out).results[0]
+    assert r.processes is not None and r.processes["count"] == 2
+    assert len(set(r.processes["pids"])) == 2
