@@ -222,6 +222,12 @@ def format_table(comparisons: Sequence[Comparison]) -> list[str]:
                      f"{c.new_p50_ms:>9.3f} {c.p50_change_pct:>+7.1f}% {c.p_value:>7.3f}  "
                      f"{c.verdict}{flag}")
     lines += [f"test: {t}" for t in tests]
+    spread = [(c.p50_ci_pct[1] - c.p50_ci_pct[0]) / 2 for c in comparisons
+              if c.samples == "processes"]
+    if spread:
+        lines.append(f"smallest change it can call at this size: beyond the threshold and "
+                     f"outside the ratio's 95 % interval, about +/-{float(np.median(spread)):.1f} "
+                     f"% here (median half-width over {len(spread)} configuration(s))")
     return lines
 
 

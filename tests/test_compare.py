@@ -123,8 +123,10 @@ def test_compare_on_per_process_values_names_a_slowdown_and_not_a_rerun(tmp_path
     worse, = compare.compare_results(base, slow, threshold_pct=10.0)
     assert worse.verdict == "slower" and worse.p_value < compare.ASV_ALPHA, worse
     lines = compare.format_table([worse])
-    assert lines[-1].startswith("test: independent samples: 6 processes against 6")
-    assert "0.0011, under 0.002" in lines[-1]
+    assert lines[-2].startswith("test: independent samples: 6 processes against 6")
+    assert "0.0011, under 0.002" in lines[-2]
+    assert lines[-1].startswith("smallest change it can call at this size: beyond the "
+                                "threshold and outside the ratio's 95 % interval, about +/-")
     # one run a side: the call-level test, and it says so
     single = {n: replace(r, processes=None) for n, r in base.items()}
     fallback, = compare.compare_results(single, single)

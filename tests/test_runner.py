@@ -126,8 +126,11 @@ def test_split_is_even_and_complete():
 def test_result_records_environment_and_every_setting(tmp_path):
     r = run(RunConfig(mode="bulk", batch_size=10, items=20, seed=5), tmp_path)
     data = json.loads((tmp_path / "result.json").read_text())
-    assert data["schema_version"] == 5
+    assert data["schema_version"] == 6
     assert data["offered"] is None and data["reads"] is None  # closed loop, no searches
+    assert data["processes"] is None  # one process
+    assert data["settings"]["stores"]["core_store"] == "sqlite"
+    assert "server" not in data["settings"]  # embedded stores: no server started
     assert data["settings"]["stores"]["usearch_dtype"] == "i8"
     assert data["settings"]["embedder"]["name"] == "hash"
     assert data["environment"]["cpu_count"] >= 1
