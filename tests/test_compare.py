@@ -107,16 +107,27 @@ def test_compare_on_per_process_values_names_a_slowdown_and_not_a_rerun(tmp_path
     # Real runs, six fresh processes a side (after one uncounted): the same code twice is
     # no change at a 10 % threshold; SQLite's synchronous FULL (an fsync per commit) is
     # slower, called on independent samples (asv's rule: p < 0.002 needs 6 against 6).
+    # The three sides' processes run by turns (as sweep --interleave runs them), so that a
+    # drift of a loaded machine falls on every side alike.
+    from agentmem_lab.assemble import combine_processes
+    from agentmem_lab.runner import process_folders, run_in_fresh_process
     from agentmem_lab.stores import StoreSettings
 
-    def measured(folder, sync):
-        r = run(RunConfig(mode="sequential", batch_size=1, items=200, processes=6,
-                          search_queries=0, self_recall_sample=0, windows=0,
-                          stores=StoreSettings(sqlite_synchronous=sync)), tmp_path / folder)
+    sides = {"base": "NORMAL", "again": "NORMAL", "slow": "FULL"}
+    runs: dict[str, list] = {side: [] for side in sides}
+    for k in range(7):  # a calibration, then six counted processes
+        for side, sync in sides.items():
+            config = RunConfig(mode="sequential", batch_size=1, items=200, search_queries=0,
+                               self_recall_sample=0, windows=0,
+                               stores=StoreSettings(sqlite_synchronous=sync))
+            runs[side].append(run_in_fresh_process(
+                config, process_folders(tmp_path / side, 6)[k]))
+
+    def measured(side):
+        r = combine_processes(runs[side][1:], 6, calibration=runs[side][0])
         return {r.name: r}
 
-    base, again, slow = measured("base", "NORMAL"), measured("again", "NORMAL"), \
-        measured("slow", "FULL")
+    base, again, slow = measured("base"), measured("again"), measured("slow")
     same, = compare.compare_results(base, again, threshold_pct=10.0)
     assert (same.samples, same.base_n, same.new_n) == ("processes", 6, 6)
     assert same.verdict == "no significant change", same
