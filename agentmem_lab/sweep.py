@@ -29,7 +29,7 @@ from .paths import data_file, notebook, read_toml, reports_dir
 from .results import CAPACITY_DIR, Result, config_name, write_json_atomic
 from .runconfig import RunConfig, from_parameters
 from .runfolder import SERVER_DIR, prepare_out_dir
-from .runner import PROCESSES_DIR
+from .runner import INTERLEAVED, PROCESSES_DIR, process_folders, run_in_fresh_process
 from .shards import shard_count
 
 
@@ -254,9 +254,6 @@ def run_interleaved(out_dir: Path, configs: list[Planned]) -> None:
     so on, so that a slow drift of the machine falls on every configuration alike. Each
     configuration's notebook then combines its processes (``runner.INTERLEAVED``). A
     configuration whose process fails is left to its notebook, which reports it."""
-    from .nb import config_from_parameters
-    from .runner import INTERLEAVED, process_folders, run_in_fresh_process
-
     todo = [(p, out_dir / "configs" / p.name) for p in configs
             if p.parameters.get("processes", 1) > 1
             and not is_complete(out_dir / "configs" / p.name, p.parameters)]
@@ -267,7 +264,7 @@ def run_interleaved(out_dir: Path, configs: list[Planned]) -> None:
             folders = process_folders(cdir, p.parameters["processes"])
             if p.name in failed or k >= len(folders):
                 continue
-            one = config_from_parameters(**dict(p.parameters, processes=1))
+            one = from_parameters(**dict(p.parameters, processes=1))
             try:
                 run_in_fresh_process(one, folders[k])
             except AgentMemLabError:

@@ -28,8 +28,9 @@ import numpy as np
 import numpy.typing as npt
 
 from ..errors import MissingDependencyError, ServerError, StorageError, StoreWriteError
-from ..records import HistoryEvent, MemoryItem
-from .base import CoreMemory, NO_KEY, Store, StoreSettings, VectorStore, package_version
+from ..records import MemoryItem
+from .base import (CORE_COLUMNS, HISTORY_COLUMNS, NO_KEY, CoreMemory, Store, StoreSettings,
+                   VectorStore, core_row, history_row, package_version)
 
 #: Connections a store's pool opens at most (made only as calls need them).
 POOL_MAX = 32
@@ -252,17 +253,13 @@ class PgCoreStore(_PgTableStore, CoreMemory):
 
     name = "core"
     table = "persona_blocks"
-    columns = ("id", "key", "agent_id", "user_id", "memory_type", "content", "content_hash",
-               "metadata", "created_at")
+    columns = CORE_COLUMNS
     ddl = """CREATE TABLE IF NOT EXISTS persona_blocks (
         id TEXT PRIMARY KEY, key BIGINT NOT NULL, agent_id TEXT NOT NULL, user_id TEXT NOT NULL,
         memory_type TEXT NOT NULL, content TEXT NOT NULL, content_hash TEXT NOT NULL,
         metadata TEXT NOT NULL, created_at DOUBLE PRECISION NOT NULL)"""
 
-    @staticmethod
-    def row(item: MemoryItem) -> tuple[Any, ...]:
-        return (item.id, item.key, item.agent_id, item.user_id, item.memory_type,
-                item.content, item.content_hash, item.metadata_json, item.created_at)
+    row = staticmethod(core_row)
 
     async def contents_of(self, keys: Sequence[int]) -> dict[int, str]:
         if not keys:
@@ -277,15 +274,12 @@ class PgHistoryStore(_PgTableStore):
 
     name = "history"
     table = "history"
-    columns = ("id", "memory_id", "key", "event", "old_value", "new_value", "created_at")
+    columns = HISTORY_COLUMNS
     ddl = """CREATE TABLE IF NOT EXISTS history (
         id TEXT PRIMARY KEY, memory_id TEXT NOT NULL, key BIGINT NOT NULL, event TEXT NOT NULL,
         old_value TEXT, new_value TEXT, created_at DOUBLE PRECISION NOT NULL)"""
 
-    @staticmethod
-    def row(item: MemoryItem) -> tuple[Any, ...]:
-        e = HistoryEvent.add(item)
-        return (e.id, e.memory_id, item.key, e.event, e.old_value, e.new_value, e.created_at)
+    row = staticmethod(history_row)
 
 
 class PgvectorStore(VectorStore):

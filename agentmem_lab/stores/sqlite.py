@@ -11,8 +11,8 @@ import numpy as np
 import numpy.typing as npt
 
 from ..errors import MissingDependencyError, StorageError, StoreWriteError
-from ..records import HistoryEvent, MemoryItem
-from .base import CoreMemory, Store, StoreSettings
+from ..records import MemoryItem
+from .base import CoreMemory, Store, StoreSettings, core_row, history_row
 
 #: SQLite result codes that mean the machine, not the item, refused the write.
 _SQLITE_ENVIRONMENT = {13: "no space left on device (SQLITE_FULL)", 10: "I/O error (SQLITE_IOERR)",
@@ -135,10 +135,7 @@ class CoreStore(_SqliteStore, CoreMemory):
         metadata TEXT NOT NULL, created_at REAL NOT NULL)"""
     insert_sql = "INSERT INTO persona_blocks VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
 
-    @staticmethod
-    def row(item: MemoryItem) -> tuple[Any, ...]:
-        return (item.id, item.key, item.agent_id, item.user_id, item.memory_type,
-                item.content, item.content_hash, item.metadata_json, item.created_at)
+    row = staticmethod(core_row)
 
     async def contents_of(self, keys: Sequence[int]) -> dict[int, str]:
         """Content of the given keys (one scan, linear; for rebuilding vectors after a crash)."""
@@ -161,9 +158,6 @@ class HistoryStore(_SqliteStore):
         old_value TEXT, new_value TEXT, created_at REAL NOT NULL)"""
     insert_sql = "INSERT INTO history VALUES (?, ?, ?, ?, ?, ?, ?)"
 
-    @staticmethod
-    def row(item: MemoryItem) -> tuple[Any, ...]:
-        e = HistoryEvent.add(item)
-        return (e.id, e.memory_id, item.key, e.event, e.old_value, e.new_value, e.created_at)
+    row = staticmethod(history_row)
 
 
