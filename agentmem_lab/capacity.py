@@ -155,7 +155,7 @@ def _search(config: RunConfig, out_dir: Path, slo_p99_ms: float, tolerance: floa
         "ratio_to_closed_loop": (lo / x) if lo is not None and x > 0 else None,
         "first_failure_ops_s": hi,
         "probes": probes, "method": METHOD,
-        "environment": environment.capture((SYSTEMS.get(config.system).package,)),
+        "environment": environment.capture(SYSTEMS.get(config.system).packages()),
         **(record or {}),
     }
     write_json_atomic(out_dir / CAPACITY_FILE, doc)

@@ -34,6 +34,7 @@ from .results import Result, summary_line
 from .runconfig import RunConfig, needs
 from .runfolder import RUN_META, SERVER_DIR, prepare_out_dir
 from .shards import measure_sharded, shard_count
+from .systems import SYSTEMS
 
 
 def run(config: RunConfig, out: str | Path) -> Result:
@@ -84,7 +85,7 @@ def database_server(config: RunConfig, out_dir: Path
     server in ``out/postgres`` (new for a new run) and stops it when the run ends, however
     it ends. Otherwise the configuration as it is (and the user's server, if any)."""
     stores = config.stores
-    if config.profile != "real" or not stores.uses_postgres:
+    if config.profile != "real" or not SYSTEMS.get(config.system).uses_server(config):
         yield config, None
         return
     if stores.postgres_dsn:

@@ -129,11 +129,15 @@ PG_SYNCHRONOUS = ("on", "off")
 USEARCH_DTYPES = ("f32", "f16", "bf16", "i8")
 ARRIVALS = ("uniform", "poisson")
 SCHEDULE_WAITS = ("timer", "spin")
+LANGGRAPH_STORES = ("memory", "sqlite", "postgres")
+TXTAI_BACKENDS = ("faiss", "hnsw", "numpy", "pgvector")
 
 SETTINGS: tuple[Setting, ...] = (
     Setting("system", str, "agentmem", "the write path measured: agentmem (the seed's "
             "design: --mode over our stores) or mem0 (mem0ai's own Memory.add(infer=False), "
-            "with --mode sequential; --batch-size is messages per add)", registry=True,
+            "with --mode sequential; --batch-size is messages per add), langgraph (LangGraph's "
+            "store.batch of PutOps), txtai (Embeddings.upsert), or a plug-in's system",
+            registry=True,
             metavar="SYSTEM", kind="system"),
     Setting("mode", str, None, "write mode (required for agentmem; mem0 has one, sequential). "
             "sequential: embed, then core, vector, history one after another; parallel: embed, "
@@ -194,6 +198,15 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("pg_synchronous_commit", str, "on", "PostgreSQL synchronous_commit of the "
             "stores' sessions (off: a commit returns before its WAL is flushed)",
             scope="stores", group="stores", choices=lambda: PG_SYNCHRONOUS, metavar="LEVEL"),
+    Setting("langgraph_store", str, "sqlite", "the store of --system langgraph: memory "
+            "(InMemoryStore, brute-force search), sqlite (SqliteStore: a file, vectors as "
+            "BLOBs, sqlite-vec distances, no ANN index) or postgres (PostgresStore: pgvector "
+            "HNSW on the run's server)", scope="stores", group="peers",
+            choices=lambda: LANGGRAPH_STORES, metavar="STORE"),
+    Setting("txtai_backend", str, "faiss", "the ANN backend of --system txtai (content in "
+            "its SQLite database): faiss, hnsw (hnswlib), numpy (exact) or pgvector (on the "
+            "run's server)", scope="stores", group="peers", choices=lambda: TXTAI_BACKENDS,
+            metavar="BACKEND"),
     Setting("usearch_dtype", str, "i8", "usearch scalar type", scope="stores", group="stores",
             choices=lambda: USEARCH_DTYPES, metavar="DTYPE"),
     Setting("hnsw_connectivity", int, 16, "HNSW connectivity M (usearch, faiss-hnsw, chroma)",
@@ -263,6 +276,7 @@ _ALIASES: dict[str, str] = {a: s.name for s in SETTINGS for a in s.aliases}
 GROUPS = {
     "run": "what to run",
     "stores": "store and embedder settings (recorded with the result)",
+    "peers": "the peer systems' own stores (--system langgraph, --system txtai)",
     "load": "offered load (open loop: --rate; default closed loop) and searches during writes",
     "growth": "growth windows as the stores grow, and where a long run stops (time, memory)",
     "faults": "fault injection (seeded by --seed; an item is acknowledged only when all three "

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import subprocess
+import textwrap
 from pathlib import Path
 from typing import Any, Awaitable, TypeVar
 
@@ -90,3 +91,40 @@ def store_settings(backend: str, request: Any, **kwargs: Any) -> Any:
     if VECTOR_STORES.get(backend).server:
         kwargs["postgres_dsn"] = request.getfixturevalue("pg_dsn")
     return StoreSettings(vector_store=backend, **kwargs)
+
+
+#: A process where any connection or lookup of a non-local address ends it (status 1,
+#: "network: ..."), then the CLI with its arguments: the offline tests of the peers.
+NO_NETWORK = textwrap.dedent("""
+    import ipaddress, socket, sys
+    def guard(connect):
+        def checked(self, address):
+            host = address[0] if isinstance(address, tuple) else None
+            if host is not None:
+                try:
+                    local = ipaddress.ip_address(host).is_loopback
+                except ValueError:
+                    local = host == "localhost"
+                if not local:
+                    raise SystemExit(f"network: tried {address}")
+            return connect(self, address)
+        return checked
+    socket.socket.connect = guard(socket.socket.connect)
+    socket.socket.connect_ex = guard(socket.socket.connect_ex)
+    real_getaddrinfo = socket.getaddrinfo
+    def getaddrinfo(host, *args, **kwargs):
+        if host not in (None, "localhost", "127.0.0.1", "::1"):
+            raise SystemExit(f"network: looked up {host}")
+        return real_getaddrinfo(host, *args, **kwargs)
+    socket.getaddrinfo = getaddrinfo
+    from agentmem_lab.cli import main
+    sys.exit(main(sys.argv[1:]))
+""")
+
+#: The CLI offline, then: did the run import torch or transformers? (exit 3 if so: txtai
+#: declares both, and neither is needed by a write path with our embedder.)
+OFFLINE_NO_TORCH = NO_NETWORK.replace("sys.exit(main(sys.argv[1:]))", (
+    "rc = main(sys.argv[1:])\n"
+    "heavy = [m for m in ('torch', 'transformers') if m in sys.modules]\n"
+    "print('heavy: ' + ', '.join(heavy), file=sys.stderr) if heavy else None\n"
+    "sys.exit(rc or (3 if heavy else 0))\n"))

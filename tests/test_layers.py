@@ -81,7 +81,8 @@ def test_no_import_cycle_among_the_packages_modules(graph):
 
 def test_every_module_has_a_layer(graph):
     config = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["importlinter"]
-    (contract,) = config["contracts"]
+    contract, peers = config["contracts"]
+    assert peers["type"] == "forbidden" and peers["forbidden_modules"] == ["agentmem_lab_peers"]
     assert contract["type"] == "layers" and contract.get("exhaustive") is True
     named = {f"agentmem_lab.{m.strip()}" for layer in contract["layers"]
              for m in layer.replace("|", ":").split(":")}
@@ -92,7 +93,7 @@ def test_every_module_has_a_layer(graph):
 def test_the_layers_contract_is_kept():
     lint = Path(sys.executable).parent / "lint-imports"  # import-linter's command
     out = subprocess.run([str(lint), "--no-cache"], cwd=ROOT, capture_output=True, text=True)
-    assert out.returncode == 0 and "1 kept, 0 broken" in out.stdout, out.stdout[-2000:]
+    assert out.returncode == 0 and "2 kept, 0 broken" in out.stdout, out.stdout[-2000:]
 
 
 def test_a_low_module_loads_only_what_it_needs():
@@ -114,3 +115,16 @@ def test_the_layers_page_shows_the_layers_as_they_are():
     shown = [[m.strip(" `") for m in row[2].split(",")] for row in rows]
     assert [int(row[0]) for row in rows] == list(range(len(layers), 0, -1))
     assert shown == layers
+
+
+def test_the_peers_use_the_plug_in_interface_alone():
+    # agentmem_lab_peers is written as an outside package writes its system: of agentmem_lab
+    # it imports agentmem_lab.systems and nothing else (the forbidden contract in
+    # pyproject.toml holds the other way: agentmem_lab never imports the peers)
+    graph = grimp.build_graph("agentmem_lab_peers", "agentmem_lab", cache_dir=None)
+    reached = {imported for module in graph.find_children("agentmem_lab_peers") | {
+        "agentmem_lab_peers"} for imported in graph.find_modules_directly_imported_by(module)
+        if imported.startswith("agentmem_lab.") or imported == "agentmem_lab"}
+    assert reached == {"agentmem_lab.systems"}
+    assert not graph.find_downstream_modules("agentmem_lab_peers", as_package=True) & {
+        m for m in graph.modules if m.startswith("agentmem_lab.")}

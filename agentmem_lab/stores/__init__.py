@@ -26,7 +26,7 @@ from .base import (DURABILITY, NO_KEY, VECTOR_STORES, CoreMemory, Store, StoreSe
 from .chroma import ChromaStore
 from .faiss import FaissFlatStore, FaissHnswStore
 from .lancedb import LanceDBStore
-from .postgres import PgCoreStore, PgHistoryStore, PgvectorFlatStore, PgvectorStore
+from .postgres import PgCoreStore, PgHistoryStore, PgvectorFlatStore, PgvectorStore, schema_of
 from .qdrant import QdrantLocalStore
 from .simulated import NullStore, SimulatedStore
 from .sqlite import CoreStore, HistoryStore
@@ -70,5 +70,5 @@ __all__ = ["CORE_STORES", "ChromaStore", "CoreMemory", "CoreStore", "HISTORY_STO
            "PgCoreStore", "PgHistoryStore", "PgvectorFlatStore", "PgvectorStore", "DURABILITY", "FaissFlatStore", "FaissHnswStore",
            "HistoryStore", "LanceDBStore", "NO_KEY", "NullStore", "QdrantLocalStore",
            "SimulatedStore", "SqliteVecStore", "Store", "StoreSet", "StoreSettings",
-           "UsearchStore", "VECTOR_STORES", "VectorStore", "null_stores", "package_version",
+           "UsearchStore", "VECTOR_STORES", "VectorStore", "null_stores", "package_version", "schema_of",
            "real_stores", "simulated_stores", "storage_cause", "vector_store"]

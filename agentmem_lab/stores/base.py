@@ -43,6 +43,8 @@ class StoreSettings:
     pg_transport: str = field(default=declared.default("pg_transport"))
     pg_synchronous_commit: str = field(default=declared.default("pg_synchronous_commit"))
     sqlite_synchronous: str = field(default=declared.default("sqlite_synchronous"))
+    langgraph_store: str = field(default=declared.default("langgraph_store"))
+    txtai_backend: str = field(default=declared.default("txtai_backend"))
     usearch_dtype: str = field(default=declared.default("usearch_dtype"))
     hnsw_connectivity: int = field(default=declared.default("hnsw_connectivity"))
     hnsw_expansion_add: int = field(default=declared.default("hnsw_expansion_add"))

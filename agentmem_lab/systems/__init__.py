@@ -5,20 +5,28 @@ installed package's system, declared under the ``agentmem_lab.systems`` entry-po
 
 What a plug-in needs is here: ``System`` and ``Target`` to subclass, ``CallOutcome`` for
 what one ``add`` did, ``RunSettings`` (the run's settings), ``Embedder`` and ``MemoryItem``,
-and ``measure_adder`` for the harness's own cost around a do-nothing ``add``.
+``measure_adder`` for the harness's own cost around a do-nothing ``add``; for faults,
+``fails`` (the run's seeded decision) and ``InjectedFault``; ``NO_KEY`` (an empty search
+slot), ``package_version``, ``schema_of`` (a store folder's schema on a shared server)
+and the errors a plug-in raises. The peers in ``agentmem_lab_peers`` (LangGraph's store,
+txtai) are built on these names alone, and registered through the entry-point group as
+any outside package's system is.
 """
 
 from __future__ import annotations
 
 from ..config import RunSettings
 from ..embedders import Embedder
-from ..errors import ConfigError
+from ..errors import (ConfigError, InjectedFault, MissingDependencyError, ServerError,
+                      StoreWriteError)
+from ..faults import decides as fails
 from ..harness import measure_adder
 from ..modes import CallOutcome
 from ..records import MemoryItem
+from ..stores import NO_KEY, package_version, schema_of
 from ..registry import Registry, instance_of
 from .agentmem import AgentMem
-from .base import Searcher, System, Target
+from .base import Searcher, System, Target, ThreadHop
 from .mem0 import Mem0
 
 SYSTEMS: Registry[System] = Registry("system", "--system", group="agentmem_lab.systems",
@@ -26,5 +34,7 @@ SYSTEMS: Registry[System] = Registry("system", "--system", group="agentmem_lab.s
 for _system in (AgentMem(), Mem0()):
     SYSTEMS.register(_system.name)(_system)
 
-__all__ = ["CallOutcome", "ConfigError", "Embedder", "MemoryItem", "RunSettings", "SYSTEMS",
-           "Searcher", "System", "Target", "measure_adder"]
+__all__ = ["CallOutcome", "ConfigError", "Embedder", "InjectedFault", "MemoryItem",
+           "MissingDependencyError", "NO_KEY", "RunSettings", "SYSTEMS", "Searcher", "ServerError",
+           "StoreWriteError", "System", "Target", "ThreadHop", "fails", "measure_adder", "package_version",
+           "schema_of"]

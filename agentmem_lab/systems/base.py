@@ -7,6 +7,9 @@ from abc import ABC, abstractmethod
 from pathlib import Path
 from typing import Any, Awaitable, Protocol, Sequence
 
+import asyncio
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 import numpy.typing as npt
 
@@ -77,6 +80,18 @@ class System(ABC):
     description: str = ""
     #: The distribution whose version is recorded with each result (None: this package).
     package: str | None = None
+    #: Other distributions whose versions the figures depend on, recorded beside it.
+    requires: tuple[str, ...] = ()
+
+    def packages(self) -> tuple[str | None, ...]:
+        """Every distribution recorded with a result of this system."""
+        return (self.package, *self.requires)
+
+    def uses_server(self, config: RunSettings) -> bool:
+        """Whether this configuration keeps its stores on a PostgreSQL server: then the run
+        starts one (``postgres_dsn`` is set when ``open`` is called) unless the user gave
+        ``--postgres-dsn``. The agentmem stores' own choice counts for every system."""
+        return config.stores.uses_postgres
 
     @abstractmethod
     def check(self, config: RunSettings) -> None:
@@ -92,3 +107,28 @@ class System(ABC):
     async def harness(self, config: RunSettings, calls: Sequence[Sequence[MemoryItem]],
                       dim: int) -> dict[str, Any]:
         """The harness's own cost for these calls (see ``harness``)."""
+
+
+class ThreadHop:
+    """The harness around a system whose clients call it on worker threads (mem0, the
+    peers): the same thread hop per call, with no work in it (``measure_adder`` times it).
+    Use as a context manager, or ``close`` it."""
+
+    def __init__(self, concurrency: int) -> None:
+        self.pool = ThreadPoolExecutor(max_workers=concurrency)
+
+    async def add(self, items: Sequence[MemoryItem]) -> CallOutcome:
+        outcome = CallOutcome()
+        returned = await asyncio.get_running_loop().run_in_executor(
+            self.pool, lambda: [i.key for i in items])
+        outcome.acked = list(returned)
+        return outcome
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=True)
+
+    def __enter__(self) -> "ThreadHop":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()

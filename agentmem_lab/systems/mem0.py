@@ -62,7 +62,7 @@ from ..faults import decides
 from ..modes import CallOutcome
 from ..records import MemoryItem
 from ..stores import NO_KEY, package_version
-from .base import Searcher, System, Target
+from .base import Searcher, System, Target, ThreadHop
 
 #: The mem0ai release measured (pyproject pins it; every result records the version).
 VERSION = "2.2.1"
@@ -368,20 +368,6 @@ def _drop_table(dsn: str, table: str) -> None:
         conn.execute(f'DROP TABLE IF EXISTS "{table}"')
 
 
-class _NullTarget:
-    """The harness around mem0: the same thread hop per call, with no work in it."""
-
-    def __init__(self, concurrency: int) -> None:
-        self.pool = ThreadPoolExecutor(max_workers=concurrency)
-
-    async def add(self, items: Sequence[MemoryItem]) -> CallOutcome:
-        outcome = CallOutcome()
-        returned = await asyncio.get_running_loop().run_in_executor(
-            self.pool, lambda: [{"id": str(i.key)} for i in items])
-        outcome.acked = [i.key for i, _ in zip(items, returned)]
-        return outcome
-
-
 class Mem0(System):
     name = "mem0"
     description = ("mem0ai's own Memory.add(messages, infer=False) over its default stores "
@@ -412,8 +398,5 @@ class Mem0(System):
 
     async def harness(self, config: RunSettings, calls: Sequence[Sequence[MemoryItem]],
                       dim: int) -> dict[str, Any]:
-        target = _NullTarget(config.concurrency)
-        try:
+        with ThreadHop(config.concurrency) as target:
             return await measure_adder(target, calls, config.concurrency)
-        finally:
-            target.pool.shutdown(wait=True)

@@ -1,0 +1,218 @@
+"""LangGraph's long-term memory store (the store LangMem writes to), on the bench.
+
+A call of N items is one ``store.batch`` of N ``PutOp``s, each in its item's user
+namespace ``(user_id, "memories")`` under the memory key; a call of 1 is one ``store.put``.
+The store embeds: its index config (``{"dims", "embed", "fields": ["content"]}``) calls our
+embedder, once per batch with every text of it. ``--langgraph-store``:
+
+- ``memory``: ``InMemoryStore`` (dicts; brute-force cosine search);
+- ``sqlite``: ``SqliteStore`` on a file in the run's stores (autocommit connection, as its
+  ``from_conn_string`` opens it; one transaction per batch), vectors as BLOBs and
+  sqlite-vec's distance functions (no ANN index). It loads sqlite-vec as an extension, and
+  the CPython builds here lack ``enable_load_extension``: the connection is sqlean.py's
+  (the standard library's sqlite3 module built with extension loading, from the package
+  registry), and the result records which SQLite library ran;
+- ``postgres``: ``PostgresStore`` (psycopg 3 pool, pgvector HNSW from the --hnsw-* settings,
+  cosine) in a database of the store folder's own on the run's server.
+
+Integrity comes from the store itself: its namespaces are listed (``list_namespaces``), each
+one's items read back (``search`` with no query), and an item counts as kept in core
+memory only when its value's text has the digest of what was sent; its vector counts when
+the store holds one of the embedder's dimension for it. LangGraph's store keeps no
+history: ``history`` is its items (as mem0's core is its vector store). Search goes through
+``store.search((), query=...)`` over every namespace; the query's vector is handed to the
+store through its own query embedding (``common.QueryVectors``). Faults (``--fail-rate``)
+are injected at the store's embedding call, the one boundary its API offers inside a put.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Sequence
+
+from agentmem_lab.systems import (Embedder, MemoryItem, MissingDependencyError, RunSettings,
+                                  package_version)
+
+from .common import PeerSystem, PeerTarget, fresh_database, server_dsn
+
+#: The releases measured (pyproject pins them; every result records the versions).
+PACKAGES = ("langgraph", "langgraph-checkpoint", "langgraph-checkpoint-sqlite",
+            "langgraph-checkpoint-postgres", "sqlean.py")
+FIELD = "content"
+NAMESPACE = "memories"
+#: Items read back per namespace in one search (the whole namespace).
+EVERY = 2**31 - 1
+
+
+def _import() -> Any:
+    try:
+        import langgraph.store.base as base
+    except ImportError:
+        raise MissingDependencyError("langgraph", "pip install -e '.[peers]' (or make setup)") \
+            from None
+    return base
+
+
+def namespace(item: MemoryItem) -> tuple[str, str]:
+    return (item.user_id, NAMESPACE)
+
+
+def value_of(item: MemoryItem) -> dict[str, Any]:
+    return {FIELD: item.content, "agent_id": item.agent_id, "metadata": item.metadata}
+
+
+class LangGraphTarget(PeerTarget):
+    def __init__(self, config: RunSettings, directory: Path, embedder: Embedder,
+                 faults: bool) -> None:
+        base = _import()
+        super().__init__(config, embedder, faults, "langgraph")
+        self.PutOp = base.PutOp
+        directory.mkdir(parents=True, exist_ok=True)
+        self.kind = config.stores.langgraph_store
+        self.dim = embedder.dim
+        index: dict[str, Any] = {"dims": embedder.dim, "fields": [FIELD],
+                                 "embed": lambda texts: self.embedding(texts).tolist()}
+        self._conn: Any = None
+        self._pool: Any = None
+        self.sqlite_library: str | None = None
+        if self.kind == "memory":
+            from langgraph.store.memory import InMemoryStore
+
+            self.store: Any = InMemoryStore(index=index)  # type: ignore[arg-type]
+        elif self.kind == "sqlite":
+            self.store = self._open_sqlite(directory / "langgraph.db", index)
+        else:
+            self.store = self._open_postgres(config, directory, index)
+
+    def _open_sqlite(self, path: Path, index: dict[str, Any]) -> Any:
+        try:
+            import sqlean
+        except ImportError:
+            raise MissingDependencyError("sqlean.py (SQLite with extension loading)",
+                                         "pip install -e '.[peers]' (or make setup)") from None
+        from langgraph.store.sqlite import SqliteStore
+
+        # SqliteStore reads the fields to embed from "text_fields", where IndexConfig (and the
+        # memory and postgres stores) say "fields": with "fields" alone it silently embeds
+        # the whole serialized value (metadata and all), and recall@10 against the text's
+        # vectors fell to 0.853 at 1,000 items.
+        index = dict(index, text_fields=[FIELD])
+        path.unlink(missing_ok=True)
+        # As SqliteStore.from_conn_string opens it: autocommit, shared by the client threads
+        # (the store serialises them with its own lock).
+        self._conn = sqlean.connect(str(path), check_same_thread=False, isolation_level=None)
+        self.sqlite_library = f"sqlean.py {package_version('sqlean.py')} (SQLite " \
+                              f"{sqlean.sqlite_version})"
+        store = SqliteStore(self._conn, index=index)  # type: ignore[arg-type]
+        store.setup()
+        return store
+
+    def _open_postgres(self, config: RunSettings, directory: Path,
+                       index: dict[str, Any]) -> Any:
+        from langgraph.store.postgres import PostgresStore
+        from psycopg.rows import dict_row
+        from psycopg_pool import ConnectionPool
+
+        dsn = fresh_database(server_dsn(config, "--langgraph-store"), directory)
+        stores = config.stores
+        index = dict(index, distance_type="cosine", ann_index_config={
+            "kind": "hnsw", "vector_type": "vector", "m": stores.hnsw_connectivity,
+            "ef_construction": stores.hnsw_expansion_add})
+        # As PostgresStore.from_conn_string's pool: autocommit, no prepared statements.
+        self._pool = ConnectionPool(dsn, min_size=1, max_size=max(2, config.concurrency + 1),
+                                    open=True, kwargs={"autocommit": True,
+                                                       "prepare_threshold": 0,
+                                                       "row_factory": dict_row})
+        store = PostgresStore(self._pool, index=index)  # type: ignore[arg-type]
+        store.setup()
+        return store
+
+    def write(self, items: Sequence[MemoryItem]) -> None:
+        if len(items) == 1:
+            (item,) = items
+            self.store.put(namespace(item), str(item.key), value_of(item))
+        else:
+            self.store.batch([self.PutOp(namespace(i), str(i.key), value_of(i)) for i in items])
+
+    def hits(self, query: str, k: int) -> list[tuple[int, float]]:
+        return [(int(hit.key), 1.0 - float(hit.score))
+                for hit in self.store.search((), query=query, limit=k)]
+
+    # -- reading back, from the store itself -----------------------------------------
+
+    def _items(self) -> set[int]:
+        """Keys whose stored value holds the text that was sent (an unknown key counts:
+        it is an orphan)."""
+        kept: set[int] = set()
+        for ns in self.store.list_namespaces(limit=EVERY):
+            for item in self.store.search(ns, limit=EVERY):
+                if self.kept(int(item.key), str(item.value.get(FIELD, ""))):
+                    kept.add(int(item.key))
+        return kept
+
+    def _vectors(self) -> set[int]:
+        """Keys with a vector of the embedder's dimension in the store's own index."""
+        if self.kind == "memory":
+            return {int(key) for by_key in self.store._vectors.values()
+                    for key, fields in by_key.items()
+                    if len(fields.get(FIELD, ())) == self.dim}
+        if self.kind == "sqlite":
+            rows = self._conn.execute("SELECT key, length(embedding) FROM store_vectors "
+                                      "WHERE field_name = ?", (FIELD,)).fetchall()
+            return {int(k) for k, size in rows if size == 4 * self.dim}
+        with self._pool.connection() as conn:
+            rows = conn.execute("SELECT key, vector_dims(embedding) AS dims FROM store_vectors "
+                                "WHERE field_name = %s", (FIELD,)).fetchall()
+        return {int(r["key"]) for r in rows if r["dims"] == self.dim}
+
+    async def store_keys(self) -> dict[str, set[int]]:
+        items = await self.clients.run(self._items)
+        vectors = await self.clients.run(self._vectors)
+        return {"core": items, "vector": vectors, "history": items}
+
+    async def finish(self) -> dict[str, Any] | None:
+        return {"backend": f"langgraph {self.kind}", "insert_s": 0.0, "check_s": 0.0,
+                "optimize_s": 0.0, "load_s": 0.0, "vectors": len(self.sent),
+                "insert_vectors_per_s": None, "durability": {
+                    "memory": "none (in memory)", "sqlite": "commit per batch",
+                    "postgres": "commit per batch (synchronous_commit on)"}[self.kind],
+                "search": {"memory": "exact", "sqlite": "exact (sqlite-vec distances)",
+                           "postgres": "hnsw"}[self.kind]}
+
+    async def close(self) -> None:
+        self.clients.close()
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+        if self._pool is not None:
+            self._pool.close()
+            self._pool = None
+
+    def settings(self) -> dict[str, Any]:
+        return {"system": "langgraph", "store": {
+                    "memory": "InMemoryStore", "sqlite": "SqliteStore",
+                    "postgres": "PostgresStore (psycopg 3 pool, pgvector hnsw, cosine)"}[self.kind],
+                "versions": {p: package_version(p) for p in PACKAGES},
+                "add": "store.batch([PutOp(namespace, key, value)]) (one item: store.put)",
+                "namespace": "(user_id, 'memories')", "index_fields": [FIELD],
+                "embedding": "the store calls our embedder, once per batch",
+                "index_config_fields": "text_fields" if self.kind == "sqlite" else "fields",
+                "sqlite_library": self.sqlite_library,
+                "history": "none: LangGraph's store keeps no history (history = its items)",
+                "fault_damage": self.damage.record(),
+                "faults": "at the store's embedding call (no boundary between row and vector)",
+                "search": "store.search((), query=...) over every namespace"}
+
+
+class LangGraph(PeerSystem):
+    name = "langgraph"
+    description = ("LangGraph's long-term memory store: store.batch of PutOps "
+                   "(--langgraph-store memory|sqlite|postgres), the store embedding with "
+                   "our embedder")
+    package = "langgraph"
+    requires = PACKAGES[1:]
+    option = "--langgraph-store"
+    target = LangGraphTarget
+
+    def uses_server(self, config: RunSettings) -> bool:
+        return config.stores.langgraph_store == "postgres"
