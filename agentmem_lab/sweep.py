@@ -50,7 +50,8 @@ def _stores_tag(stores: dict[str, Any]) -> str:
     short = {"vector_store": "", "usearch_dtype": "", "hnsw_connectivity": "m",
              "hnsw_expansion_add": "ea", "hnsw_expansion_search": "es", "usearch_threads": "t",
              "sqlite_synchronous": "sync", "core_store": "core-", "history_store": "history-",
-             "pg_synchronous_commit": "pgsync-", "pg_transport": ""}
+             "pg_synchronous_commit": "pgsync-", "pg_transport": "", "langgraph_store": "",
+             "txtai_backend": ""}
     from .settings import canonical
 
     named = {canonical(k): v for k, v in stores.items()}

@@ -19,8 +19,10 @@ def goal(name: str, measured: float, target: float, higher_is_better: bool = Tru
     return ok
 
 
-def print_environment() -> None:
-    env = environment.capture()
+def print_environment(packages: tuple[str, ...] = ()) -> None:
+    """The machine and the versions of what the figures depend on (``packages``: a
+    peer's distributions beside the bench's own)."""
+    env = environment.capture(packages)
     short: dict[str, Any] = {k: env[k] for k in ("cpu_model", "cpu_count", "python")}
     short["packages"] = {k: v for k, v in env["packages"].items() if v}
     print("environment:", json.dumps(short), file=sys.stdout, flush=True)

@@ -105,14 +105,24 @@ def test_vector_stores_prints_every_backend_in_both_configurations() -> None:
         assert all("x usearch); load " in r and "recall@10 " in r for r in rows)
 
 
-def test_peers_compares_mem0_with_every_mode_at_each_batch_size() -> None:
+def test_peers_compares_every_peer_with_mem0_and_bulk_at_each_batch_size() -> None:
     pytest.importorskip("mem0")
+    pytest.importorskip("langgraph.store.sqlite")
+    pytest.importorskip("txtai")
     code, lines = run_script("peers.py", "--rounds", "1", "--scale", "0.02")
     assert code == 0, lines
     assert [line.split(":")[0].strip() for line in lines if line.startswith("  batch ")] == \
         ["batch 1", "batch 10", "batch 100"]
-    assert sum(" ops/s (" in line and "x mem0)" in line for line in lines) == 8
+    # the seed's modes (4 + 2 + 2) and six peers at each of the three batch sizes
+    assert sum(" ops/s (" in line and "x mem0, " in line and "x bulk)" in line
+               for line in lines) == 8 + 3 * 6
+    for peer in ("langgraph-memory", "langgraph-sqlite", "langgraph-postgres", "txtai-faiss",
+                 "txtai-hnsw", "txtai-numpy"):
+        assert sum(line.split()[0] == peer for line in lines if line.startswith("    ")) == 3
     assert any(line.startswith("mem0 best: ") and "attributed to it" in line for line in lines)
+    assert any(line.startswith("fastest peer: ") and "x agentmem bulk" in line
+               for line in lines)
+    assert '"txtai": "9.14.0"' in lines[0] and '"langgraph": "1.2.24"' in lines[0]
 
 
 def test_scale_prints_the_first_write_the_windows_cost_and_the_growth_curve() -> None:

@@ -192,6 +192,43 @@ PEER_BATCHES = (1, 10, 100)
 PEER_CLAIM_OPS_S = 10_000.0  # attributed to mem0 by AgentMem's documents ("Mem0 target")
 
 
+#: Each peer's write call, as the peers table names it (a plug-in's: its system's name).
+PEER_CALLS = {"mem0": "add(infer=False)", "langgraph": "store.batch", "txtai": "upsert"}
+
+
+def peer_store(r: Result) -> str:
+    """A peer's own store, as it names it (mem0: qdrant local, langgraph: sqlite ...)."""
+    store = str((r.vector_load or {}).get("backend", ""))
+    return store.removeprefix(f"{r.system} ")
+
+
+def peer_version(r: Result) -> str | None:
+    details = r.settings.get("store_details", {})
+    version = details.get("version") or details.get("versions", {}).get(r.system)
+    return str(version) if version else None
+
+
+def peer_label(r: Result) -> str:
+    """``langgraph (sqlite)``: the peer and its store."""
+    store = peer_store(r)
+    return f"{r.system} ({store})" if store else r.system
+
+
+def fastest_peer(results: Sequence[Result], embedder: str | None = None
+                 ) -> tuple[Result, Result | None] | None:
+    """The fastest peer run (of ``embedder``, or any), and agentmem's bulk run at the same
+    batch size and embedder, if this run measured one."""
+    rows = peer_rows(results)
+    peers = [r for r in rows if r.system != "agentmem"
+             and (embedder is None or r.embedder == embedder)]
+    if not peers:
+        return None
+    best = max(peers, key=lambda r: r.throughput_ops_s)
+    bulk = next((r for r in rows if r.system == "agentmem" and r.mode == "bulk"
+                 and r.embedder == best.embedder and r.batch_size == best.batch_size), None)
+    return best, bulk
+
+
 def peer_rows(results: Sequence[Result]) -> list[Result]:
     """Peers' runs and AgentMem's default-store runs at the peers' batch sizes, both on the
     real profile at concurrency 1, for the embedders the peers were measured with."""

@@ -8,9 +8,9 @@ from typing import Any, Sequence
 
 from .. import targets as targets_mod
 from ..results import Result, baseline, plain_writes
-from .load import (GROWTH_SIZES, SweepResults, backend, growth_label, growth_runs,
-                   offered_results, only_backend_differs, server_ratios, sharded_family,
-                   side_by_side, window_at)
+from .load import (GROWTH_SIZES, SweepResults, backend, fastest_peer, growth_label,
+                   growth_runs, offered_results, only_backend_differs, peer_label,
+                   server_ratios, sharded_family, side_by_side, window_at)
 
 
 #: Tables scroll inside their section instead of running off the page; every figure scales
@@ -260,11 +260,22 @@ def answers_html(catalogue: targets_mod.Catalogue, results: Sequence[Result],
         out.append(growth)
     peers = [r for r in results if r.system != "agentmem" and r.profile == "real"
              and plain_writes(r)]
-    if peers:
-        p = max(peers, key=lambda r: r.throughput_ops_s)
+    mem0 = [r for r in peers if r.system == "mem0"]
+    fastest = fastest_peer(results)
+    if fastest is not None:
+        fast, at_bulk = fastest
+        text = (f"Peers: the fastest was {peer_label(fast)}, {fast.throughput_ops_s:,.0f} "
+                f"ops/s ({fast.name})")
+        if at_bulk is not None:
+            text += (f"; the seed's design in bulk mode at the same batch size and embedder, "
+                     f"{at_bulk.throughput_ops_s:,.0f} ops/s, is "
+                     f"{at_bulk.throughput_ops_s / max(fast.throughput_ops_s, 1e-9):.1f}x it")
+        out.append(text + ".")
+    if mem0:
+        top = max(mem0, key=lambda r: r.throughput_ops_s)
         ours = max(base, key=lambda r: r.throughput_ops_s, default=None)
-        text = (f"Peers: {p.system}'s add(infer=False) measured {p.throughput_ops_s:,.0f} ops/s "
-                f"at best ({p.name}), {10_000 / max(p.throughput_ops_s, 1e-9):.1f}x below the "
+        text = (f"mem0's add(infer=False) measured {top.throughput_ops_s:,.0f} ops/s "
+                f"at best ({top.name}), {10_000 / max(top.throughput_ops_s, 1e-9):.1f}x below the "
                 "10,000 ops/s attributed to it")
         if ours is not None:
             text += (f"; the seed's design at best {ours.throughput_ops_s:,.0f} ops/s "

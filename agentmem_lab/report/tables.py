@@ -7,8 +7,9 @@ from typing import Any, Sequence
 
 from .. import targets as targets_mod
 from ..results import Result, baseline, has_default_stores
-from .load import (PEER_CLAIM_OPS_S, SIDE_BY_SIDE, SweepResults, backend, frontier_results,
-                   growth_label, growth_runs, offered_results, only_backend_differs, peer_rows,
+from .load import (PEER_CALLS, PEER_CLAIM_OPS_S, SIDE_BY_SIDE, SweepResults, backend,
+                   fastest_peer, frontier_results, growth_label, growth_runs, offered_results,
+                   only_backend_differs, peer_label, peer_rows, peer_store, peer_version,
                    server_ratios, settings_tag, sharded_family, side_by_side, worker)
 
 
@@ -142,56 +143,80 @@ def vector_stores_table(results: Sequence[Result]) -> Any:
 
 
 def peers_table(results: Sequence[Result]) -> Any:
-    """Each peer's add path beside the seed's modes and our bulk mode, same embedder and
-    machine: throughput, call and item latency, recall@10, integrity."""
+    """Each peer's write call beside the seed's modes and our bulk mode, same embedder and
+    machine: throughput, call and item latency, how a call's time splits between
+    embedding and the writes, recall@10, integrity."""
     import pandas as pd
 
     rows = []
     for r in sorted(peer_rows(results), key=lambda r: (r.embedder, r.batch_size,
-                                                        r.system == "agentmem", r.mode)):
+                                                        r.system == "agentmem", r.system,
+                                                        peer_store(r), r.mode)):
         i, s = r.integrity, r.search or {}
-        version = r.settings.get("store_details", {}).get("version") if r.system != "agentmem" \
-            else None
-        store = (r.vector_load or {}).get("backend", "") if r.system != "agentmem" else ""
+        version = peer_version(r) if r.system != "agentmem" else None
+        stages = r.stages_ms or {}
+        writes = sum(stages.get(k, 0.0) for k in ("core", "vector", "history"))
         rows.append({
             "system": r.system + (f" {version}" if version else ""),
-            "store": store.removeprefix(f"{r.system} ") if store else
-            ("SQLite + " + backend(r) if r.system == "agentmem" else ""),
-            "mode": "add(infer=False)" if r.system == "mem0" else r.mode,
+            "store": peer_store(r) if r.system != "agentmem" else "SQLite + " + backend(r),
+            "mode": PEER_CALLS.get(r.system, r.system) if r.system != "agentmem" else r.mode,
             "embedder": r.embedder, "batch": r.batch_size, "items": r.items,
             "throughput ops/s": round(r.throughput_ops_s, 1),
             "call p50 ms": round(r.latency_ms["p50"], 3), "call p99 ms": round(r.latency_ms["p99"], 3),
             "item p50 ms": round(r.item_latency_ms["p50"], 4),
             "item p99 ms": round(r.item_latency_ms["p99"], 4),
+            "embed ms/call": round(stages.get("embed", 0.0), 3),
+            "writes ms/call (sum of stages)": round(writes, 3),
             "recall@10": s.get("recall_at_10"), "lost": i["lost"], "orphans": i["orphans"],
         })
     return pd.DataFrame(rows)
 
 
 def peers_note(results: Sequence[Result]) -> str:
-    """How far each peer is from the 10,000 ops/s attributed to it, and how far the
-    seed's design is from the peer, from this run's figures only (escaped)."""
+    """Per embedder: the fastest peer and its ratio to our bulk mode at the same batch
+    size; how far mem0 is from the 10,000 ops/s attributed to it and the seed's modes from
+    mem0; every other peer's best. From this run's figures only (escaped)."""
     rows = peer_rows(results)
     peers = [r for r in rows if r.system != "agentmem"]
     if not peers:
         return "<p>No peer system was measured in this run.</p>"
     parts = []
     for embedder in sorted({r.embedder for r in peers}):
-        best = max((r for r in peers if r.embedder == embedder), key=lambda r: r.throughput_ops_s)
-        text = (f"With the {embedder} embedder, {best.system}'s add(infer=False) measured at "
-                f"best {best.throughput_ops_s:,.0f} ops/s (batch {best.batch_size}): "
-                f"{PEER_CLAIM_OPS_S / max(best.throughput_ops_s, 1e-9):,.1f}x below the "
-                f"{PEER_CLAIM_OPS_S:,.0f} ops/s attributed to it.")
-        for mode in ("sequential", "parallel", "batch", "bulk"):
-            same = [r for r in rows if r.system == "agentmem" and r.embedder == embedder
-                    and r.mode == mode and r.batch_size == best.batch_size]
-            if same:
-                ours = same[0]
-                text += (f" The seed's design in {mode} mode at the same batch size: "
-                         f"{ours.throughput_ops_s:,.0f} ops/s, "
-                         f"{ours.throughput_ops_s / max(best.throughput_ops_s, 1e-9):,.1f}x "
-                         f"{best.system}.")
-        parts.append(text)
+        found = fastest_peer(results, embedder)
+        if found is not None:
+            best, bulk = found
+            text = (f"With the {embedder} embedder, the fastest peer was {peer_label(best)}: "
+                    f"{best.throughput_ops_s:,.0f} ops/s at batch {best.batch_size}")
+            if bulk is not None:
+                text += (f"; the seed's design in bulk mode at the same batch size measured "
+                         f"{bulk.throughput_ops_s:,.0f} ops/s, "
+                         f"{bulk.throughput_ops_s / max(best.throughput_ops_s, 1e-9):,.1f}x it")
+            parts.append(text + ".")
+        for system in sorted({r.system for r in peers if r.embedder == embedder}):
+            own = [r for r in peers if r.embedder == embedder and r.system == system]
+            top = max(own, key=lambda r: r.throughput_ops_s)
+            if system != "mem0":
+                parts.append(f"{system} at best ({embedder}): {top.throughput_ops_s:,.0f} ops/s "
+                             f"({peer_label(top)}, batch {top.batch_size}), "
+                             + ", ".join(f"{peer_store(r)} {r.throughput_ops_s:,.0f}"
+                                         for r in sorted(own, key=lambda r: (peer_store(r),
+                                                                             r.batch_size))
+                                         if r.batch_size == top.batch_size) + " at that batch size.")
+                continue
+            text = (f"With the {embedder} embedder, mem0's add(infer=False) measured at "
+                    f"best {top.throughput_ops_s:,.0f} ops/s (batch {top.batch_size}): "
+                    f"{PEER_CLAIM_OPS_S / max(top.throughput_ops_s, 1e-9):,.1f}x below the "
+                    f"{PEER_CLAIM_OPS_S:,.0f} ops/s attributed to it.")
+            for mode in ("sequential", "parallel", "batch", "bulk"):
+                same = [r for r in rows if r.system == "agentmem" and r.embedder == embedder
+                        and r.mode == mode and r.batch_size == top.batch_size]
+                if same:
+                    ours = same[0]
+                    text += (f" The seed's design in {mode} mode at the same batch size: "
+                             f"{ours.throughput_ops_s:,.0f} ops/s, "
+                             f"{ours.throughput_ops_s / max(top.throughput_ops_s, 1e-9):,.1f}x "
+                             f"mem0.")
+            parts.append(text)
     return "".join(f"<p>{html.escape(p)}</p>" for p in parts)
 
 
