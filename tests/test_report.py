@@ -187,7 +187,8 @@ def test_peers_section_names_the_fastest_peer_and_its_ratio_to_bulk():
     def peer(system, store, batch, throughput, embedder="hash"):
         return known_result("sequential", batch, throughput=throughput, system=system,
                             embedder=embedder, label=f"{system}-b{batch}-c1-{embedder}-{store}",
-                            vector_load={"backend": f"{system} {store}"},
+                            vector_load={"backend": f"{system} {store}",
+                                         "durability": "none (in memory)"},
                             settings={**st, "store_details": {"versions": {system: "9.9"}}})
 
     rs = [peer("langgraph", "sqlite", 10, 4_000.0), peer("langgraph", "memory", 10, 9_000.0),
@@ -203,6 +204,7 @@ def test_peers_section_names_the_fastest_peer_and_its_ratio_to_bulk():
     # the split of a call's time: the embedding, and the writes (core + vector + history)
     assert list(hash_rows["embed ms/call"]) == [1.0] * 4
     assert list(hash_rows["writes ms/call (sum of stages)"]) == [6.0] * 4
+    assert list(hash_rows["vectors durable"])[:3] == ["none (in memory)"] * 3
     note = report.peers_note(rs)
     assert ("With the hash embedder, the fastest peer was langgraph (memory): 9,000 ops/s at "
             "batch 10; the seed&#x27;s design in bulk mode at the same batch size measured "
@@ -211,7 +213,7 @@ def test_peers_section_names_the_fastest_peer_and_its_ratio_to_bulk():
     assert "memory 9,000, sqlite 4,000 at that batch size" in note
     answers = report.answers_html(tg.load(), rs)
     assert ("Peers: the fastest was langgraph (memory), 9,000 ops/s "
-            "(langgraph-b10-c1-hash-memory); the seed&#x27;s design in bulk mode at the same "
+            "(langgraph-b10-c1-hash-memory; vectors durable: none (in memory)); the seed&#x27;s design in bulk mode at the same "
             "batch size and embedder, 18,000 ops/s, is 2.0x it.") in answers
 
 

@@ -264,8 +264,10 @@ def answers_html(catalogue: targets_mod.Catalogue, results: Sequence[Result],
     fastest = fastest_peer(results)
     if fastest is not None:
         fast, at_bulk = fastest
+        durable = (fast.vector_load or {}).get("durability")
         text = (f"Peers: the fastest was {peer_label(fast)}, {fast.throughput_ops_s:,.0f} "
-                f"ops/s ({fast.name})")
+                f"ops/s ({fast.name}" + (f"; vectors durable: {durable}" if durable else "")
+                + ")")
         if at_bulk is not None:
             text += (f"; the seed's design in bulk mode at the same batch size and embedder, "
                      f"{at_bulk.throughput_ops_s:,.0f} ops/s, is "

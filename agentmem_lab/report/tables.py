@@ -168,6 +168,9 @@ def peers_table(results: Sequence[Result]) -> Any:
             "embed ms/call": round(stages.get("embed", 0.0), 3),
             "writes ms/call (sum of stages)": round(writes, 3),
             "recall@10": s.get("recall_at_10"), "lost": i["lost"], "orphans": i["orphans"],
+            # what a crash keeps: agentmem commits its rows per call and saves its index at
+            # the end; InMemoryStore keeps nothing (it is read beside the figures)
+            "vectors durable": (r.vector_load or {}).get("durability"),
         })
     return pd.DataFrame(rows)
 
