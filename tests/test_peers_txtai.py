@@ -63,7 +63,7 @@ def test_pgvector_backend_on_a_server(tmp_path, pg_dsn):
     assert r.search["recall_at_10"] >= 0.95
 
 
-@pytest.mark.parametrize("embedder", ["hash", "minilm"])
+@pytest.mark.parametrize("embedder", ["minilm"])  # hash: the in-process runs above
 def test_the_issues_command_runs_offline_without_torch(tmp_path, embedder):
     out = tmp_path / "run"
     p = subprocess.run([sys.executable, "-c", OFFLINE_NO_TORCH, "run", "--system", "txtai",

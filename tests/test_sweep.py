@@ -54,10 +54,19 @@ def test_default_grid():
     # same on this 2-core machine: more where there are more cores) + bulk-100 offered at
     # 2,000 items/s with searches during its writes on 5 of the 7 vector stores +
     # sequential-1, parallel-1 (at 1 and 4 clients) and bulk-1000 on PostgreSQL + mem0 on
-    # its pgvector provider at 10 messages per add. Sized
-    # for make report's 10 minutes (data/sweep.toml says what was cut).
+    # its pgvector provider at 10 messages per add + LangGraph's SqliteStore and txtai on
+    # faiss at 3 batch sizes, LangGraph memory and postgres at 10,
+    # both with minilm at 10. Sized for make report's 10 minutes (data/sweep.toml says what
+    # was cut).
     cores = os.cpu_count() or 1
-    assert len(names) == len(set(names)) == 66 + (2 if cores > 2 else 0)
+    assert len(names) == len(set(names)) == 76 + (2 if cores > 2 else 0)
+    peers = {p.name: p.parameters for p in full
+             if p.parameters.get("system") in ("langgraph", "txtai")}
+    assert set(peers) == {f"langgraph-b{b}-c1-hash-sqlite" for b in (1, 10, 100)} | {
+        f"txtai-b{b}-c1-hash-faiss" for b in (1, 10, 100)} | {
+        "langgraph-b10-c1-hash-memory", "langgraph-b10-c1-hash-pg",
+        "langgraph-b10-c1-minilm-sqlite", "txtai-b10-c1-minilm-faiss"}
+    assert {p["mode"] for p in peers.values()} == {"sequential"}
     server = {p.name: p.parameters for p in full if "-pg-" in p.name}
     assert set(server) == {f"{m}-c{c}-hash-core-pg-history-pg-pgvector" for m, c in (
         ("sequential-b1", 1), ("parallel-b1", 1), ("bulk-b1000", 1), ("sequential-b1", 4),
@@ -165,7 +174,7 @@ def test_quick_sweep_end_to_end_and_check(tmp_path):
     # A clean sweep prints its progress (stderr) and its summary (stdout), nothing else:
     # no kernel error line, no warning.
     assert proc.stdout.splitlines() == [
-        "ran 17, skipped 0 (already complete), failed 0", f"report: {out / 'index.html'}"]
+        "ran 18, skipped 0 (already complete), failed 0", f"report: {out / 'index.html'}"]
     bar = re.compile(r"^[\w.@-]*:? *\d+%\|.*\| *\d+/\d+ \[.*\]$")
     noise = [seg for seg in re.split(r"[\r\n]", proc.stderr) if seg.strip()
              and not bar.match(seg.strip())]
@@ -184,6 +193,7 @@ def test_quick_sweep_end_to_end_and_check(tmp_path):
                     "Search beside write speed", "usearch settings", "The defaults, i8 M16 ea64",
                     "Vector stores side by side", "faiss-flat", "chroma",
                     "Peers: mem0", "attributed to it", "Sustained load",
+                    "the fastest peer was langgraph (sqlite)", "store.batch",
                     "Database server", "On a real database server", "HNSW index",
                     "as a sustained rate", "Searches during writes", "searchable after",
                     "Environment and settings", "executed notebook"):
@@ -198,7 +208,7 @@ def test_quick_sweep_end_to_end_and_check(tmp_path):
         assert not (out / "configs" / name / "stores").exists()  # removed after its check
         assert f'href="configs/{name}/benchmark.html"' in html
     sweep = report.load(out)
-    assert len(sweep.results) == 17 and not sweep.failures
+    assert len(sweep.results) == 18 and not sweep.failures
     assert not (out / "configs" / "parallel-b1-c1-hash-core-pg-history-pg-pgvector" /
                 "postgres").exists()  # the server's data removed with the stores
     assert [c["name"] for c in sweep.capacities] == ["bulk-b100-c1-hash"]
