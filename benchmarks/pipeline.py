@@ -175,7 +175,9 @@ def main() -> int:
         # goals: the 20,000 ops/s and 50x goals were retired (the same bulk-1000 measured
         # 11,132 and 21,333 ops/s on two 2-core machines). The goals below are ratios.
         ok &= goal("bulk1000_recall_at_10", min(recalls), 0.95)
-        ok &= goal(f"pipeline_efficiency_vs_{slowest}_stage", b / rates[slowest], 0.80)
+        # One name whichever stage is slowest on this machine (the BOUND line names it): a
+        # goal's name must not depend on what was measured.
+        ok &= goal("pipeline_efficiency_vs_slowest_stage", b / rates[slowest], 0.80)
         cpu_bulk, cores_busy = median(c for c, _ in busy), median(u for _, u in busy)
         print(f"  bulk-{BATCH} reaches {b / ceiling:.3f} of the bound above: it spends "
               f"{cpu_bulk * 1e6:.1f} CPU us per item (the stages alone: "
