@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import socket
 import tempfile
 import time
@@ -97,14 +98,21 @@ class Cluster:
 
     client: Any
     local: Any = None
+    #: The local cluster's workers' folder (their scratch space and lock files), removed at
+    #: close: Dask's default, <tmp>/dask-scratch-space, outlives every cluster.
+    scratch: str | None = None
 
     def workers(self) -> list[str]:
         return sorted(self.client.scheduler_info(n_workers=-1)["workers"])
 
     def close(self) -> None:
-        self.client.close()
-        if self.local is not None:
-            self.local.close()
+        try:
+            self.client.close()
+            if self.local is not None:
+                self.local.close()
+        finally:
+            if self.scratch is not None:
+                shutil.rmtree(self.scratch, ignore_errors=True)
 
 
 def connect(address: str) -> Cluster:
@@ -118,9 +126,20 @@ def connect(address: str) -> Cluster:
             n = 0
         if n < 1:
             raise ConfigError("--cluster", f"local:N needs N >= 1 workers, got {address!r}")
-        local = distributed.LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
-                                         resources={RESOURCE: 1}, dashboard_address=None)
-        return Cluster(distributed.Client(local), local)
+        scratch = tempfile.mkdtemp(prefix="agentmem-lab-dask-")
+        try:
+            import dask
+
+            # The scheduler's workspace follows temporary-directory, the workers' theirs.
+            with dask.config.set({"temporary-directory": scratch}):
+                local = distributed.LocalCluster(n_workers=n, threads_per_worker=1,
+                                                 processes=True, resources={RESOURCE: 1},
+                                                 dashboard_address=None,
+                                                 local_directory=scratch)
+            return Cluster(distributed.Client(local), local, scratch)
+        except BaseException:
+            shutil.rmtree(scratch, ignore_errors=True)
+            raise
     if "://" not in address:
         raise ConfigError("--cluster", f"must be local:N or a scheduler address such as "
                                        f"tcp://host:8786, got {address!r}")

@@ -63,13 +63,20 @@ def export_html(notebook_path: Path, html_path: Path, exclude_input: bool = Fals
 
 _KERNEL_MANAGER: Any = None
 _KERNEL_LOG: Any = None  # the open log of the kernel being started (``execute``)
+_KERNEL_FOLDER: str | None = None
+
+
+def kernel_folder() -> str | None:
+    """This process's kernels' temporary folder (their sockets, IPython profile and
+    matplotlib cache), removed when the process exits; None before the first kernel."""
+    return _KERNEL_FOLDER
 
 
 def _kernel_manager() -> Any:
     """A kernel manager whose kernels talk over IPC sockets in a private temporary folder:
     over TCP every kernel warns that it runs without encryption (one warning line per
     configuration in the sweep's output), and loopback TCP is no faster for this."""
-    global _KERNEL_MANAGER
+    global _KERNEL_MANAGER, _KERNEL_FOLDER
     if _KERNEL_MANAGER is None:
         import atexit
         import tempfile
@@ -79,6 +86,7 @@ def _kernel_manager() -> Any:
 
         folder = tempfile.mkdtemp(prefix="agentmem-lab-kernels-")
         atexit.register(shutil.rmtree, folder, True)
+        _KERNEL_FOLDER = folder
         count = iter(range(1 << 30))
         # The kernels' IPython profile and matplotlib's caches live in that folder too,
         # not under HOME (a user's own settings are kept where they set these variables;

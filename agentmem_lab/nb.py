@@ -116,14 +116,20 @@ def sweep_results(results_dir: str = "") -> Any:
     latest = root / "reports" / "latest" if root is not None else None
     if latest is not None and latest.is_dir() and any(latest.glob("configs/*/result.json")):
         return load(latest)
-    sample = Path(tempfile.mkdtemp(prefix="agentmem-lab-sample-"))
-    for mode, b, profile, n in (("sequential", 1, "real", 200), ("parallel", 1, "real", 200),
-                                ("batch", 10, "real", 500), ("bulk", 10, "real", 500),
-                                ("bulk", 100, "real", 2000), ("sequential", 1, "simulated", 20),
-                                ("parallel", 1, "simulated", 20), ("batch", 10, "simulated", 50)):
-        config = RunConfig(mode=mode, batch_size=b, items=n, profile=profile, search_queries=20)
-        run(config, sample / "configs" / config_name(mode, b, 1, config.embedder_label, profile))
-    loaded = load(sample)
+    # Loaded whole into memory, then removed: every nbval run of report.ipynb left 4 MB in
+    # the temporary folder.
+    with tempfile.TemporaryDirectory(prefix="agentmem-lab-sample-") as folder:
+        sample = Path(folder)
+        for mode, b, profile, n in (("sequential", 1, "real", 200), ("parallel", 1, "real", 200),
+                                    ("batch", 10, "real", 500), ("bulk", 10, "real", 500),
+                                    ("bulk", 100, "real", 2000), ("sequential", 1, "simulated", 20),
+                                    ("parallel", 1, "simulated", 20),
+                                    ("batch", 10, "simulated", 50)):
+            config = RunConfig(mode=mode, batch_size=b, items=n, profile=profile,
+                               search_queries=20)
+            run(config, sample / "configs" / config_name(mode, b, 1, config.embedder_label,
+                                                         profile))
+        loaded = load(sample)
     loaded.sample = True
     return loaded
 
@@ -137,10 +143,11 @@ def compare_sides(base: str = "", new: str = "") -> tuple[Any, Any, str, str]:
         if not (base and new):
             raise ConfigError("base" if not base else "new", "give both folders, or neither")
         return load_side(base, "base"), load_side(new, "new"), base, new
-    sample = Path(tempfile.mkdtemp(prefix="agentmem-lab-compare-sample-"))
-    for side in ("base", "new"):
-        for mode, b, n in (("sequential", 1, 200), ("bulk", 100, 2000)):
-            config = RunConfig(mode=mode, batch_size=b, items=n, repeats=2, search_queries=0)
-            run(config, sample / side / "configs" / config_name(mode, b, 1, "hash", "real"))
-    return (load_side(sample / "base", "base"), load_side(sample / "new", "new"),
-            "a sample measured now (base)", "the same code again (new)")
+    with tempfile.TemporaryDirectory(prefix="agentmem-lab-compare-sample-") as folder:
+        sample = Path(folder)
+        for side in ("base", "new"):
+            for mode, b, n in (("sequential", 1, 200), ("bulk", 100, 2000)):
+                config = RunConfig(mode=mode, batch_size=b, items=n, repeats=2, search_queries=0)
+                run(config, sample / side / "configs" / config_name(mode, b, 1, "hash", "real"))
+        return (load_side(sample / "base", "base"), load_side(sample / "new", "new"),
+                "a sample measured now (base)", "the same code again (new)")

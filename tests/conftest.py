@@ -83,6 +83,28 @@ def no_server_left_behind(tmp_path_factory):
     assert not left, f"PostgreSQL servers left running: {left}"
 
 
+def our_temp_folders() -> set[str]:
+    """What the library and its benchmarks name agentmem-* in the temporary folder."""
+    import tempfile
+
+    return {p.name for p in Path(tempfile.gettempdir()).glob("agentmem-*")}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_temp_folder_left_behind():
+    """After the whole session: no temporary folder of ours that the session made is left
+    (the notebooks' samples under nbval, a kernel's folder, a benchmark's): those that
+    appeared during it and are still there, but this process's kernels' folder, which goes
+    as it exits. One that another process made meanwhile counts too: run the suite alone."""
+    from agentmem_lab.execute import kernel_folder
+
+    before = our_temp_folders()
+    yield
+    pending = kernel_folder()  # removed as this process exits (atexit), after this check
+    left = sorted(our_temp_folders() - before - {Path(pending).name if pending else ""})
+    assert not left, f"temporary folders left behind: {left}"
+
+
 def store_settings(backend: str, request: Any, **kwargs: Any) -> Any:
     """StoreSettings for a vector-store backend; a server backend gets the session's
     server (``pg_dsn``)."""
