@@ -6,6 +6,7 @@ import pytest
 
 from agentmem_lab.stores import StoreSettings
 from agentmem_lab import report
+from agentmem_lab.report.load import fastest_peer
 from agentmem_lab import targets as tg
 from helpers import known_result
 
@@ -194,7 +195,11 @@ def test_peers_section_names_the_fastest_peer_and_its_ratio_to_bulk():
     rs = [peer("langgraph", "sqlite", 10, 4_000.0), peer("langgraph", "memory", 10, 9_000.0),
           peer("txtai", "faiss", 10, 5_000.0), peer("txtai", "faiss", 10, 300.0, "minilm"),
           known_result("bulk", 10, throughput=18_000.0, settings=st),
-          known_result("bulk", 10, throughput=400.0, embedder="minilm", settings=st)]
+          known_result("bulk", 10, throughput=400.0, embedder="minilm", settings=st,
+                       items=500)]
+    # a larger bulk run of the same batch size: the ratio takes the run of the peer's size
+    larger = known_result("bulk", 10, throughput=10_000.0, settings=st, items=3000)
+    assert fastest_peer(rs + [larger])[1] is rs[4]
     table = report.peers_table(rs)
     hash_rows = table[table["embedder"] == "hash"]
     assert list(hash_rows["system"]) == ["langgraph 9.9", "langgraph 9.9", "txtai 9.9",
@@ -210,6 +215,9 @@ def test_peers_section_names_the_fastest_peer_and_its_ratio_to_bulk():
             "batch 10; the seed&#x27;s design in bulk mode at the same batch size measured "
             "18,000 ops/s, 2.0x it.") in note
     assert "the fastest peer was txtai (faiss): 300 ops/s at batch 10" in note
+    # runs of different sizes say so beside their ratio
+    assert ("400 ops/s, 1.3x it (of runs of different sizes: 20 items against bulk&#x27;s "
+            "500; benchmarks/peers.py compares equal sizes by turns).") in note
     assert "memory 9,000, sqlite 4,000 at that batch size" in note
     answers = report.answers_html(tg.load(), rs)
     assert ("Peers: the fastest was langgraph (memory), 9,000 ops/s "

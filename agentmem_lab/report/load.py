@@ -224,9 +224,20 @@ def fastest_peer(results: Sequence[Result], embedder: str | None = None
     if not peers:
         return None
     best = max(peers, key=lambda r: r.throughput_ops_s)
-    bulk = next((r for r in rows if r.system == "agentmem" and r.mode == "bulk"
-                 and r.embedder == best.embedder and r.batch_size == best.batch_size), None)
+    bulks = [r for r in rows if r.system == "agentmem" and r.mode == "bulk"
+             and r.embedder == best.embedder and r.batch_size == best.batch_size]
+    # the run of the same size when there is one: a store's calls slow as it grows
+    bulk = min(bulks, key=lambda r: abs(r.items - best.items), default=None)
     return best, bulk
+
+
+def sizes_differ(peer: Result, ours: Result) -> str:
+    """What a ratio of two runs of different sizes must say beside it ("" when the item
+    counts are equal)."""
+    if peer.items == ours.items:
+        return ""
+    return (f" (of runs of different sizes: {peer.items:,} items against bulk's "
+            f"{ours.items:,}; benchmarks/peers.py compares equal sizes by turns)")
 
 
 def peer_rows(results: Sequence[Result]) -> list[Result]:
