@@ -113,6 +113,9 @@ def test_peers_compares_every_peer_with_mem0_and_bulk_at_each_batch_size() -> No
     code, lines = run_script("peers.py", "--rounds", "1", "--scale", "0.02", "--peers",
                              "langgraph-sqlite", "txtai-faiss")
     assert code == 0, lines
+    # a ratio is of two stores of one size: every system writes the same items
+    assert any(line.endswith("every system writes the same items a run (6 at batch 1, 20 at "
+                             "batch 10, 100 at batch 100):") for line in lines)
     assert [line.split(":")[0].strip() for line in lines if line.startswith("  batch ")] == \
         ["batch 1", "batch 10", "batch 100"]
     # the seed's modes (4 + 2 + 2) and the two peers at each of the three batch sizes
