@@ -67,6 +67,13 @@ def test_default_grid():
         "langgraph-b10-c1-hash-memory", "langgraph-b10-c1-hash-pg",
         "langgraph-b10-c1-minilm-sqlite", "txtai-b10-c1-minilm-faiss"}
     assert {p["mode"] for p in peers.values()} == {"sequential"}
+    # the default stores' runs are as large as bulk's at the same batch size and embedder
+    bulk = {(p.parameters["batch_size"], p.parameters["embedder"]): p.parameters["items"]
+            for p in full if p.name == f"bulk-b{p.parameters['batch_size']}-c1-"
+            f"{p.parameters['embedder']}"}
+    for name, params in peers.items():
+        if name.endswith(("-sqlite", "-faiss")):
+            assert params["items"] == bulk[(params["batch_size"], params["embedder"])], name
     server = {p.name: p.parameters for p in full if "-pg-" in p.name}
     assert set(server) == {f"{m}-c{c}-hash-core-pg-history-pg-pgvector" for m, c in (
         ("sequential-b1", 1), ("parallel-b1", 1), ("bulk-b1000", 1), ("sequential-b1", 4),
