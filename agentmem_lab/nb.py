@@ -19,7 +19,7 @@ from .runconfig import from_parameters as config_from_parameters
 from .runner import run
 from .shards import shard_count
 
-__all__ = ["compare_sides", "config_from_parameters", "default_out", "parameters_of",
+__all__ = ["Summary", "compare_sides", "config_from_parameters", "default_out", "parameters_of",
            "run_notebook", "samples_figure", "stages_figure", "summary_table", "sweep_results"]
 
 
@@ -53,53 +53,54 @@ def run_notebook(out: str = "", **parameters: Any) -> Result:
 
 
 def samples_figure(result: Result) -> Any:
-    """The run's latency distribution: histogram and empirical CDF of per-call latency."""
-    from .report.plotting import pyplot
+    """The run's latency distribution: histogram and empirical CDF of per-call latency,
+    with p50, p95 and p99 marked (an SVG figure: ``report.svg``)."""
+    from .report.svg import latency_figure
 
-    plt = pyplot()
-    import numpy as np
-
-    xs = np.sort(np.asarray(result.samples_ms))
-    fig, (a, b) = plt.subplots(1, 2, figsize=(12, 3.8))
-    a.hist(xs, bins=min(60, max(5, len(xs) // 5)), color="#1f77b4")
-    for q, style in (("p50", "-"), ("p95", "--"), ("p99", ":")):
-        a.axvline(result.latency_ms[q], color="black", linestyle=style, label=f"{q} {result.latency_ms[q]:.3f} ms")
-    a.set_xlabel("call latency (ms)")
-    a.set_ylabel("calls")
-    a.legend(fontsize=8)
-    a.set_title(f"{result.name}: {len(xs)} calls")
-    b.plot(xs, np.arange(1, len(xs) + 1) / len(xs), drawstyle="steps-post")
-    b.set_xscale("log")
-    b.set_xlabel("call latency (ms)")
-    b.set_ylabel("share of calls at or below")
-    b.grid(True, alpha=0.3)
-    fig.tight_layout()
-    return fig
+    return latency_figure(result.samples_ms, [(q, result.latency_ms[q])
+                                              for q in ("p50", "p95", "p99")], result.name)
 
 
 def stages_figure(result: Result) -> Any:
-    """The run's mean stage spans per call beside the mean call latency."""
-    from .report.plotting import pyplot
+    """The run's mean stage spans per call beside the mean call latency (SVG)."""
+    from .report.svg import bars_figure
 
-    plt = pyplot()
-    fig, ax = plt.subplots(figsize=(7, 3.2))
     stages = ["embed", "core", "vector", "history"]
-    ax.barh(stages, [result.stages_ms[s] for s in stages], color="#ff7f0e")
-    ax.axvline(result.latency_ms["mean"], color="black", linestyle="--", label="call (mean)")
-    ax.set_xlabel("ms per call (span of each stage; concurrent stages overlap)")
-    ax.legend(fontsize=8)
-    fig.tight_layout()
-    return fig
+    return bars_figure(stages, [result.stages_ms[s] for s in stages],
+                       ("call (mean)", result.latency_ms["mean"]),
+                       "ms per call (span of each stage; concurrent stages overlap)")
 
 
-def summary_table(result: Result) -> Any:
-    import pandas as pd
+class Summary:
+    """A run's figures by name (its row of ``report.results_table``), shown as a table of
+    two columns without pandas (``report.svg`` says why); ``to_frame()`` gives the
+    DataFrame."""
 
-    from .report import results_table
+    def __init__(self, row: dict[str, Any]) -> None:
+        self.row = row
 
-    df: pd.DataFrame = results_table([result]).T
-    df.columns = ["value"]
-    return df
+    def __getitem__(self, name: str) -> Any:
+        return self.row[name]
+
+    def to_frame(self) -> Any:
+        import pandas as pd
+
+        return pd.DataFrame({"value": list(self.row.values())}, index=list(self.row))
+
+    def _repr_html_(self) -> str:
+        import html
+
+        cells = "".join(f"<tr><th>{html.escape(str(k))}</th>"
+                        f"<td>{'' if v is None else html.escape(str(v))}</td></tr>"
+                        for k, v in self.row.items())
+        return f"<table><tr><th></th><th>value</th></tr>{cells}</table>"
+
+
+def summary_table(result: Result) -> Summary:
+    """The run's figures, one a line."""
+    from .report import result_row
+
+    return Summary(result_row(result))
 
 
 def sweep_results(results_dir: str = "") -> Any:

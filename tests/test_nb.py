@@ -33,13 +33,32 @@ def test_a_run_works_inside_a_running_event_loop(tmp_path):
 
 
 def test_figures_of_one_run(tmp_path):
-    import matplotlib
+    import sys
+    import xml.etree.ElementTree as ET
 
-    matplotlib.use("Agg")
     r = nb.run_notebook(out=str(tmp_path), mode="batch", batch_size=10, items=50, search_queries=5)
-    assert len(nb.samples_figure(r).axes) == 2
-    assert len(nb.stages_figure(r).axes) == 1
-    assert nb.summary_table(r).loc["lost", "value"] == 0
+    svg = ET.fromstring(nb.samples_figure(r)._repr_svg_())  # well-formed SVG
+    texts = ["".join(t.itertext()) for t in svg.iter("{http://www.w3.org/2000/svg}text")]
+    assert f"{r.name}: {len(r.samples_ms)} calls" in texts
+    assert f"p99 {r.latency_ms['p99']:.3f} ms" in texts
+    bars = ET.fromstring(nb.stages_figure(r)._repr_svg_())
+    labels = [t.text for t in bars.iter("{http://www.w3.org/2000/svg}text")]
+    assert {"embed", "core", "vector", "history"} <= set(labels)
+    assert f"- - call (mean) {r.latency_ms['mean']:.3f} ms" in labels
+    assert sum(e.get("fill") == "#ff7f0e" for e in bars.iter("{http://www.w3.org/2000/svg}rect")) == 4
+    summary = nb.summary_table(r)
+    assert summary["lost"] == 0 and summary["items"] == 50
+    assert summary.to_frame().loc["acknowledged", "value"] == 50
+    assert "<th>lost</th><td>0</td>" in summary._repr_html_()
+    # what a configuration's notebook shows needs neither matplotlib nor pandas
+    code = ("import sys; from agentmem_lab import nb; from agentmem_lab.results import Result; "
+            f"r = Result.load({str(tmp_path / 'result.json')!r}); "
+            "nb.samples_figure(r)._repr_svg_(); nb.stages_figure(r)._repr_svg_(); "
+            "nb.summary_table(r)._repr_html_(); "
+            "print(sorted(m for m in ('matplotlib', 'pandas') if m in sys.modules))")
+    import subprocess
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
 
 
 def test_papermill_parameter_of_the_wrong_type_is_one_clear_line(tmp_path):

@@ -21,7 +21,7 @@ from .page import (FONT_STACK, PAGE_CSS, answers_html, claims_sentence, growth_s
 from .plotting import MODE_COLORS, MODE_ORDER, pyplot
 from .tables import (environment_table, failures_table, growth_table, improvement_note, improvement_table,
                      index_settings_note, index_settings_table, machines_table, peers_note,
-                     offered_table, peers_table, results_table, seed_consistency_table,
+                     offered_table, peers_table, result_row, results_table, seed_consistency_table,
                      server_costs_table, server_table,
                      shards_table, speedup_table, stages_table, sustained_note,
                      sustained_table, target_table, vector_stores_table)
@@ -32,7 +32,7 @@ __all__ = ["GROWTH_SIZES", "growth_figure", "growth_sentence", "growth_table", "
            "failures_table", "frontier_figure", "header_html", "index_settings_note",
            "index_settings_table", "latency_figure", "load", "machines_figure",
            "machines_table", "notebook_links_html", "peers_note", "peers_table", "pyplot",
-           "results_table", "seed_consistency_table", "server_costs_table", "server_figure",
+           "result_row", "results_table", "seed_consistency_table", "server_costs_table", "server_figure",
            "server_sentence", "server_table", "shards_figure", "shards_table",
            "speedup_table", "stage_figure", "table_html", "offered_table", "sustained_figure",
            "sustained_note", "sustained_table", "target_table", "throughput_figure",

@@ -236,30 +236,33 @@ def results_table(results: Sequence[Result]) -> Any:
     """One row per configuration: throughput, latency, integrity, search."""
     import pandas as pd
 
-    rows = []
-    for r in results:
-        i, s = r.integrity, r.search or {}
-        rows.append({
-            "configuration": r.name, "profile": r.profile, "embedder": r.embedder,
-            "mode": r.mode, "batch": r.batch_size, "concurrency": r.concurrency,
-            "items": r.items, "throughput ops/s": round(r.throughput_ops_s, 1),
-            # the spread over independent samples (--processes): the median's 95 % interval
-            "processes": r.processes["count"] if r.processes else 1,
-            "throughput 95% interval": _interval(r.processes, "throughput_ci95", 1),
-            "call p50 ms": round(r.latency_ms["p50"], 3), "call p99 ms": round(r.latency_ms["p99"], 3),
-            "call p50 95% interval": _interval(r.processes, "latency_p50_ci95", 3),
-            "item p50 ms": round(r.item_latency_ms["p50"], 4),
-            "acknowledged": i["acknowledged"], "failed": i["failed"], "lost": i["lost"],
-            "orphans": i["orphans"], "self-recall@1": i["self_recall_at_1"],
-            "search p50 ms": s.get("p50_ms"), "search p99 ms": s.get("p99_ms"),
-            "recall@10": s.get("recall_at_10"),
-            "worker": worker(r),
-            "shards": r.shards,
-            "cores busy": None if r.cores_busy is None else round(r.cores_busy, 2),
-            "harness µs/call": None if not r.harness else round(r.harness["per_call_us"]["p50"], 1),
-            "harness share": None if not r.harness else f"{r.harness['share_of_call_p50']:.1%}",
-        })
-    return pd.DataFrame(rows)
+    return pd.DataFrame([result_row(r) for r in results])
+
+
+def result_row(r: Result) -> dict[str, Any]:
+    """A configuration's row of ``results_table``, as a dict (shown without pandas by a
+    configuration's notebook)."""
+    i, s = r.integrity, r.search or {}
+    return {
+        "configuration": r.name, "profile": r.profile, "embedder": r.embedder,
+        "mode": r.mode, "batch": r.batch_size, "concurrency": r.concurrency,
+        "items": r.items, "throughput ops/s": round(r.throughput_ops_s, 1),
+        # the spread over independent samples (--processes): the median's 95 % interval
+        "processes": r.processes["count"] if r.processes else 1,
+        "throughput 95% interval": _interval(r.processes, "throughput_ci95", 1),
+        "call p50 ms": round(r.latency_ms["p50"], 3), "call p99 ms": round(r.latency_ms["p99"], 3),
+        "call p50 95% interval": _interval(r.processes, "latency_p50_ci95", 3),
+        "item p50 ms": round(r.item_latency_ms["p50"], 4),
+        "acknowledged": i["acknowledged"], "failed": i["failed"], "lost": i["lost"],
+        "orphans": i["orphans"], "self-recall@1": i["self_recall_at_1"],
+        "search p50 ms": s.get("p50_ms"), "search p99 ms": s.get("p99_ms"),
+        "recall@10": s.get("recall_at_10"),
+        "worker": worker(r),
+        "shards": r.shards,
+        "cores busy": None if r.cores_busy is None else round(r.cores_busy, 2),
+        "harness µs/call": None if not r.harness else round(r.harness["per_call_us"]["p50"], 1),
+        "harness share": None if not r.harness else f"{r.harness['share_of_call_p50']:.1%}",
+    }
 
 
 def speedup_table(results: Sequence[Result]) -> Any:
