@@ -72,7 +72,7 @@ def test_default_grid():
             for p in full if p.name == f"bulk-b{p.parameters['batch_size']}-c1-"
             f"{p.parameters['embedder']}"}
     for name, params in peers.items():
-        if name.endswith(("-sqlite", "-faiss")):
+        if name.endswith(("-sqlite", "-faiss", "-memory")):
             assert params["items"] == bulk[(params["batch_size"], params["embedder"])], name
     server = {p.name: p.parameters for p in full if "-pg-" in p.name}
     assert set(server) == {f"{m}-c{c}-hash-core-pg-history-pg-pgvector" for m, c in (
