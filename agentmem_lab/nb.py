@@ -90,9 +90,11 @@ class Summary:
     def _repr_html_(self) -> str:
         import html
 
+        def shown(v: Any) -> str:  # floats as pandas shows them: 6 significant digits
+            return "" if v is None else f"{v:.6g}" if isinstance(v, float) else str(v)
+
         cells = "".join(f"<tr><th>{html.escape(str(k))}</th>"
-                        f"<td>{'' if v is None else html.escape(str(v))}</td></tr>"
-                        for k, v in self.row.items())
+                        f"<td>{html.escape(shown(v))}</td></tr>" for k, v in self.row.items())
         return f"<table><tr><th></th><th>value</th></tr>{cells}</table>"
 
 
