@@ -213,16 +213,18 @@ def test_peers_section_names_the_fastest_peer_and_its_ratio_to_bulk():
     note = report.peers_note(rs)
     assert ("With the hash embedder, the fastest peer was langgraph (memory): 9,000 ops/s at "
             "batch 10; the seed&#x27;s design in bulk mode at the same batch size measured "
-            "18,000 ops/s, 2.0x it.") in note
+            "18,000 ops/s, 2.0x it (one run each; benchmarks/peers.py compares them by "
+            "turns).") in note
     assert "the fastest peer was txtai (faiss): 300 ops/s at batch 10" in note
     # runs of different sizes say so beside their ratio
-    assert ("400 ops/s, 1.3x it (of runs of different sizes: 20 items against bulk&#x27;s "
-            "500; benchmarks/peers.py compares equal sizes by turns).") in note
+    assert ("400 ops/s, 1.3x it (one run each, of different sizes: 20 items against "
+            "bulk&#x27;s 500; benchmarks/peers.py compares equal sizes by turns).") in note
     assert "memory 9,000, sqlite 4,000 at that batch size" in note
     answers = report.answers_html(tg.load(), rs)
     assert ("Peers: the fastest was langgraph (memory), 9,000 ops/s "
             "(langgraph-b10-c1-hash-memory; vectors durable: none (in memory)); the seed&#x27;s design in bulk mode at the same "
-            "batch size and embedder, 18,000 ops/s, is 2.0x it.") in answers
+            "batch size and embedder, 18,000 ops/s, is 2.0x it (one run each; "
+            "benchmarks/peers.py compares them by turns).") in answers
 
 
 def test_the_report_answers_first():

@@ -231,12 +231,13 @@ def fastest_peer(results: Sequence[Result], embedder: str | None = None
     return best, bulk
 
 
-def sizes_differ(peer: Result, ours: Result) -> str:
-    """What a ratio of two runs of different sizes must say beside it ("" when the item
-    counts are equal)."""
+def ratio_caveat(peer: Result, ours: Result) -> str:
+    """What a peer's ratio to one of agentmem's runs must say beside it: that each is one
+    run (two fresh clones' reports read 0.9x and 0.5x for the same pair), and whether the
+    sizes differ (a store's calls slow as it grows)."""
     if peer.items == ours.items:
-        return ""
-    return (f" (of runs of different sizes: {peer.items:,} items against bulk's "
+        return " (one run each; benchmarks/peers.py compares them by turns)"
+    return (f" (one run each, of different sizes: {peer.items:,} items against bulk's "
             f"{ours.items:,}; benchmarks/peers.py compares equal sizes by turns)")
 
 

@@ -10,7 +10,7 @@ from .. import targets as targets_mod
 from ..results import Result, baseline, plain_writes
 from .load import (GROWTH_SIZES, SweepResults, backend, fastest_peer, growth_label,
                    growth_runs, offered_results, only_backend_differs, peer_label,
-                   server_ratios, sharded_family, side_by_side, sizes_differ, window_at)
+                   ratio_caveat, server_ratios, sharded_family, side_by_side, window_at)
 
 
 #: Tables scroll inside their section instead of running off the page; every figure scales
@@ -272,7 +272,7 @@ def answers_html(catalogue: targets_mod.Catalogue, results: Sequence[Result],
             text += (f"; the seed's design in bulk mode at the same batch size and embedder, "
                      f"{at_bulk.throughput_ops_s:,.0f} ops/s, is "
                      f"{at_bulk.throughput_ops_s / max(fast.throughput_ops_s, 1e-9):.1f}x it"
-                     + sizes_differ(fast, at_bulk))
+                     + ratio_caveat(fast, at_bulk))
         out.append(text + ".")
     if mem0:
         top = max(mem0, key=lambda r: r.throughput_ops_s)

@@ -10,7 +10,7 @@ from ..results import Result, baseline, has_default_stores
 from .load import (PEER_CALLS, PEER_CLAIM_OPS_S, SIDE_BY_SIDE, SweepResults, backend,
                    fastest_peer, frontier_results, growth_label, growth_runs, offered_results,
                    only_backend_differs, peer_label, peer_rows, peer_store, peer_version,
-                   server_ratios, settings_tag, sharded_family, side_by_side, sizes_differ,
+                   ratio_caveat, server_ratios, settings_tag, sharded_family, side_by_side,
                    worker)
 
 
@@ -195,7 +195,7 @@ def peers_note(results: Sequence[Result]) -> str:
                 text += (f"; the seed's design in bulk mode at the same batch size measured "
                          f"{bulk.throughput_ops_s:,.0f} ops/s, "
                          f"{bulk.throughput_ops_s / max(best.throughput_ops_s, 1e-9):,.1f}x it"
-                         + sizes_differ(best, bulk))
+                         + ratio_caveat(best, bulk))
             parts.append(text + ".")
         for system in sorted({r.system for r in peers if r.embedder == embedder}):
             own = [r for r in peers if r.embedder == embedder and r.system == system]
