@@ -1,5 +1,6 @@
-"""Plotting setup shared by the report, the notebooks and compare: matplotlib on a
-non-interactive backend outside Jupyter, and the colours of the modes."""
+"""Plotting setup shared by the report and compare: matplotlib on a non-interactive
+backend outside Jupyter, and the colours of the modes (a configuration's notebook draws
+its small figures without matplotlib: ``svg``)."""
 
 from __future__ import annotations
 
