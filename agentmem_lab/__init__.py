@@ -1,6 +1,6 @@
 """agentmem-lab: measure (not predict) the memory write path of agent-memory systems.
 
-The names below are imported when first used, so that ``import agentmem_lab.stats`` (or
+The names below are imported when first used, so that ``import agentmem_lab.core.stats`` (or
 any low module) loads that module and what it needs, not the whole library. The one thing
 done at import: the dependencies' telemetry is turned off (``privacy``).
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from . import privacy
+from agentmem_lab.core import privacy
 
 __version__ = "0.1.0"
 
@@ -18,19 +18,19 @@ privacy.quiet()  # before any dependency that phones home is imported (privacy.p
 
 #: Public name -> the module that defines it.
 _LAZY = {
-    "AgentMemLabError": "errors", "ConfigError": "errors",
-    "HistoryEvent": "records", "MemoryItem": "records",
-    "SCHEMA_VERSION": "results", "Result": "results", "to_frame": "results",
-    "RunConfig": "runconfig", "run": "runner", "StoreSettings": "stores",
+    "AgentMemLabError": "core.errors", "ConfigError": "core.errors",
+    "HistoryEvent": "items", "MemoryItem": "items",
+    "SCHEMA_VERSION": "schema.result", "Result": "schema.result", "to_frame": "schema.result",
+    "RunConfig": "measuring.resolve", "run": "measuring.runner", "StoreSettings": "stores",
 }
 
 if TYPE_CHECKING:
-    from .errors import AgentMemLabError, ConfigError
-    from .records import HistoryEvent, MemoryItem
-    from .results import SCHEMA_VERSION, Result, to_frame
-    from .runconfig import RunConfig
-    from .runner import run
-    from .stores import StoreSettings
+    from agentmem_lab.core.errors import AgentMemLabError, ConfigError
+    from agentmem_lab.items import HistoryEvent, MemoryItem
+    from agentmem_lab.schema.result import SCHEMA_VERSION, Result, to_frame
+    from agentmem_lab.measuring.resolve import RunConfig
+    from agentmem_lab.measuring.runner import run
+    from agentmem_lab.stores import StoreSettings
 
 
 def __getattr__(name: str) -> Any:

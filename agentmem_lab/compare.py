@@ -39,9 +39,9 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from .errors import ConfigError, MissingDependencyError, ResultError
-from .results import Result, find_results
-from .stats import mann_whitney, smallest_p
+from agentmem_lab.core.errors import ConfigError, MissingDependencyError, ResultError
+from agentmem_lab.schema.result import Result, find_results
+from agentmem_lab.core.stats import mann_whitney, smallest_p
 
 #: Significance level of the Mann-Whitney U test.
 ALPHA = 0.05
@@ -254,7 +254,7 @@ def frame(comparisons: Sequence[Comparison]) -> Any:
 
 def figure(comparisons: Sequence[Comparison]) -> Any:
     """The p50 change of each configuration with its 95 % interval, the threshold shaded."""
-    from .report.plotting import pyplot
+    from agentmem_lab.report.plotting import pyplot
 
     plt = pyplot()
     fig, ax = plt.subplots(figsize=(8, max(2.5, 0.28 * len(comparisons) + 1)))

@@ -15,8 +15,8 @@ from itertools import cycle, islice
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Sequence, overload
 
-from .errors import CorpusError, InvalidItemError
-from .records import MemoryItem, canonical_metadata
+from agentmem_lab.core.errors import CorpusError, InvalidItemError
+from agentmem_lab.items import MemoryItem, canonical_metadata
 
 _NAMES = ["Alice", "Bob", "Chen Wei", "Dana", "Emeka", "Farah", "Goro", "Hana", "Ivan", "Jun",
           "Kofi", "Lena", "Mateo", "Nadia", "Omar", "Priya", "Quinn", "Rosa", "Sven", "Tariq",

@@ -25,7 +25,7 @@ from functools import partial
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
-from .errors import ConfigError, UnknownNameError
+from agentmem_lab.core.errors import ConfigError, UnknownNameError
 
 #: The kinds of value a setting can hold.
 _TYPES = (int, float, str)
@@ -117,7 +117,7 @@ class Setting:
 
 
 def _loops() -> list[str]:
-    from .loops import EVENT_LOOPS  # a core module, below the declarations
+    from agentmem_lab.core.loops import EVENT_LOOPS  # a core module, below the declarations
 
     return EVENT_LOOPS.names()
 

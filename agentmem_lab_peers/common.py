@@ -18,10 +18,7 @@ from urllib.parse import urlsplit, urlunsplit
 import numpy as np
 import numpy.typing as npt
 
-from agentmem_lab.systems import (NO_KEY, CallOutcome, ConfigError, Embedder, InjectedFault,
-                                  MemoryItem, MissingDependencyError, RunSettings, Searcher,
-                                  ServerError, StoreWriteError, System, Target, ThreadHop,
-                                  fails, measure_adder, schema_of)
+from agentmem_lab.systems import NO_KEY, CallOutcome, ConfigError, Embedder, InjectedFault, MemoryItem, MissingDependencyError, RunSettings, Searcher, ServerError, StoreWriteError, System, Target, ThreadHop, fails, measure_adder, schema_of
 
 T = TypeVar("T")
 

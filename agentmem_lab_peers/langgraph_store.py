@@ -30,8 +30,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Sequence
 
-from agentmem_lab.systems import (Embedder, MemoryItem, MissingDependencyError, RunSettings,
-                                  package_version)
+from agentmem_lab.systems import Embedder, MemoryItem, MissingDependencyError, RunSettings, package_version
 
 from .common import PeerSystem, PeerTarget, fresh_database, server_dsn
 

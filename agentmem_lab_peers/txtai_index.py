@@ -31,8 +31,7 @@ from typing import Any, Sequence
 import numpy as np
 import numpy.typing as npt
 
-from agentmem_lab.systems import (Embedder, MemoryItem, MissingDependencyError, RunSettings,
-                                  package_version)
+from agentmem_lab.systems import Embedder, MemoryItem, MissingDependencyError, RunSettings, package_version
 
 from .common import PeerSystem, PeerTarget, fresh_database, server_dsn
 

@@ -6,7 +6,7 @@ import json
 import sys
 from typing import Any
 
-from agentmem_lab import environment
+from agentmem_lab.core import environment
 
 
 def goal(name: str, measured: float, target: float, higher_is_better: bool = True,

@@ -18,8 +18,8 @@ from pathlib import Path
 
 from _common import goal, print_environment
 
-from agentmem_lab.runner import RunConfig, run
-from agentmem_lab.seedmodel import predict
+from agentmem_lab.measuring.runner import RunConfig, run
+from agentmem_lab.core.seedmodel import predict
 
 CONFIGS = [("sequential", 1), ("parallel", 1), ("batch", 1), ("batch", 10), ("batch", 100),
            ("batch", 1000), ("bulk", 1), ("bulk", 10), ("bulk", 100), ("bulk", 1000)]

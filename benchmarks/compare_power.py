@@ -26,9 +26,9 @@ from pathlib import Path
 from _common import goal, print_environment
 
 from agentmem_lab import compare
-from agentmem_lab.assemble import combine_processes
-from agentmem_lab.results import Result
-from agentmem_lab.runner import RunConfig, run_in_fresh_process
+from agentmem_lab.measuring.to_result import combine_processes
+from agentmem_lab.schema.result import Result
+from agentmem_lab.measuring.runner import RunConfig, run_in_fresh_process
 from agentmem_lab.stores import StoreSettings
 
 #: (mode, batch size, clients, items at scale 1)

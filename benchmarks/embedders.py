@@ -17,8 +17,8 @@ from _common import print_environment
 
 from agentmem_lab.corpus import generate_lines
 from agentmem_lab.embedders import get_embedder
-from agentmem_lab.errors import AgentMemLabError
-from agentmem_lab.stats import summarize
+from agentmem_lab.core.errors import AgentMemLabError
+from agentmem_lab.core.stats import summarize
 
 
 async def measure(name: str, seconds: float, sizes: list[int]) -> dict[int, float]:

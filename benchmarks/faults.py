@@ -15,7 +15,7 @@ import time
 
 from _common import print_environment
 
-from agentmem_lab.runner import RunConfig, run
+from agentmem_lab.measuring.runner import RunConfig, run
 
 MODES = (("sequential", 1), ("parallel", 1), ("batch", 100), ("bulk", 1000))
 

@@ -26,15 +26,16 @@ from typing import Any
 
 from _common import goal, print_environment
 
-from agentmem_lab import histogram, offered
-from agentmem_lab.capacity import find_capacity, summary_line
+from agentmem_lab.core import histogram
+from agentmem_lab.workload import open_loop
+from agentmem_lab.measuring.capacity import find_capacity, summary_line
 from agentmem_lab.corpus import make_items
-from agentmem_lab.driver import chunks
+from agentmem_lab.workload.closed_loop import chunks
 from agentmem_lab.embedders import NullEmbedder
-from agentmem_lab.loops import run_in_own_loop
-from agentmem_lab.modes import SequentialMode
-from agentmem_lab.runconfig import RunConfig
-from agentmem_lab.runner import run
+from agentmem_lab.core.loops import run_in_own_loop
+from agentmem_lab.workload.modes import SequentialMode
+from agentmem_lab.measuring.resolve import RunConfig
+from agentmem_lab.measuring.runner import run
 from agentmem_lab.stores import null_stores
 
 
@@ -44,7 +45,7 @@ async def schedule_error(rate: float, calls: int, waits: str) -> tuple[dict[str,
     mode = SequentialMode(NullEmbedder(384), null_stores())
     batches = chunks(make_items(calls, seed=1), 1)
     cpu0, t0 = time.process_time(), time.perf_counter()
-    records, _ = await offered.drive_open(mode, batches, rate, max_in_flight=16, waits=waits)
+    records, _ = await open_loop.drive_open(mode, batches, rate, max_in_flight=16, waits=waits)
     cpu = (time.process_time() - cpu0) / (time.perf_counter() - t0)
     return histogram.summary_ms(histogram.of_seconds(r.start_delay_s for r in records)), cpu
 
@@ -80,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
     worst = 0.0
     for rate in args.rates:
         calls = max(20, int(rate * args.seconds))
-        for waits in offered.WAITS:
+        for waits in open_loop.WAITS:
             s, cpu = run_in_own_loop(schedule_error(rate, calls, waits), "uvloop")
             print(f"schedule error at {rate:,.0f} calls/s, {waits} waits: start delay p50 "
                   f"{s['p50']:.3f} ms p99 {s['p99']:.3f} ms max {s['max']:.3f} ms; "

@@ -28,10 +28,10 @@ from typing import Sequence
 from _common import print_environment
 
 from agentmem_lab.embedders import Vectors
-from agentmem_lab.modes import MODES, CallOutcome, Mode, StageClock
-from agentmem_lab.records import MemoryItem
-from agentmem_lab.driver import chunks
-from agentmem_lab.runner import RunConfig, run
+from agentmem_lab.workload.modes import MODES, CallOutcome, Mode, StageClock
+from agentmem_lab.items import MemoryItem
+from agentmem_lab.workload.closed_loop import chunks
+from agentmem_lab.measuring.runner import RunConfig, run
 
 BATCH = 1000
 

@@ -21,7 +21,7 @@ import tempfile
 
 from _common import print_environment
 
-from agentmem_lab.runner import RunConfig, run
+from agentmem_lab.measuring.runner import RunConfig, run
 from agentmem_lab.stores import StoreSettings
 from agentmem_lab.systems import SYSTEMS
 

@@ -29,16 +29,15 @@ from _common import goal, print_environment
 
 from agentmem_lab.corpus import make_items
 from agentmem_lab.embedders import Embedder, HashEmbedder, get_embedder
-from agentmem_lab.errors import AgentMemLabError
-from agentmem_lab import harness
-from agentmem_lab.modes import BatchMode, BulkMode, CallOutcome, Mode, StageClock
-from agentmem_lab.records import MemoryItem
-from agentmem_lab.driver import chunks, drive
-from agentmem_lab.loops import run_in_own_loop
-from agentmem_lab.runner import RunConfig, run
-from agentmem_lab.seedmodel import predict
-from agentmem_lab.stores import (CoreStore, HistoryStore, StoreSet, StoreSettings, UsearchStore,
-                                 real_stores)
+from agentmem_lab.core.errors import AgentMemLabError
+from agentmem_lab.workload import overhead
+from agentmem_lab.workload.modes import BatchMode, BulkMode, CallOutcome, Mode, StageClock
+from agentmem_lab.items import MemoryItem
+from agentmem_lab.workload.closed_loop import chunks, drive
+from agentmem_lab.core.loops import run_in_own_loop
+from agentmem_lab.measuring.runner import RunConfig, run
+from agentmem_lab.core.seedmodel import predict
+from agentmem_lab.stores import CoreStore, HistoryStore, StoreSet, StoreSettings, UsearchStore, real_stores
 
 BATCH = 1000
 
@@ -236,10 +235,10 @@ def main() -> int:
         # The seed's design (batch mode: every item's three writes concurrently) over stores
         # that do nothing: what Python's tasks and joins cost per item, against 3 % of the
         # per-item latency the seed's model predicts for a batch of 1,000 (600 ms / 1,000).
-        tax_items = make_items(harness.ITEMS, seed=5)
+        tax_items = make_items(overhead.ITEMS, seed=5)
         budget_us = predict("batch", BATCH).latency_ms * 1000 / BATCH * 0.03
         model_ms = predict("batch", BATCH).latency_ms
-        tax = run_in_own_loop(harness.measure(BatchMode, chunks(tax_items, BATCH), 1,
+        tax = run_in_own_loop(overhead.measure(BatchMode, chunks(tax_items, BATCH), 1,
                                               HashEmbedder().dim), loop)
         print(f"harness, batch mode at {BATCH} (stores whose writes are coroutines, as real "
               f"stores' are): {tax['per_item_us']:.2f} us/item, "

@@ -30,9 +30,9 @@ from typing import Any
 from _common import goal, print_environment
 
 from agentmem_lab.corpus import make_items
-from agentmem_lab.dbserver import Server
-from agentmem_lab.runner import RunConfig, run
-from agentmem_lab.stages import server_costs
+from agentmem_lab.servers.postgres import Server
+from agentmem_lab.measuring.runner import RunConfig, run
+from agentmem_lab.measuring.stages import server_costs
 from agentmem_lab.stores import StoreSettings
 from agentmem_lab.stores.postgres import keep_session
 

@@ -19,8 +19,8 @@ from pathlib import Path
 
 from _common import goal, print_environment
 
-from agentmem_lab.runner import RunConfig, run
-from agentmem_lab.verify import verify
+from agentmem_lab.measuring.runner import RunConfig, run
+from agentmem_lab.measuring.verify import verify
 
 
 def main() -> int:

@@ -47,10 +47,10 @@ def tiny_disk(tmp_path):
 
 @pytest.fixture(scope="session")
 def pg_dsn(tmp_path_factory) -> Any:
-    """One real PostgreSQL server (pgserver's binaries, through agentmem_lab.dbserver) for
+    """One real PostgreSQL server (pgserver's binaries, through agentmem_lab.servers.postgres) for
     the tests that write to a server of their own choosing; stopped at the end of the
     session, and by its supervisor if the session dies."""
-    from agentmem_lab.dbserver import Server
+    from agentmem_lab.servers.postgres import Server
 
     server = Server.start(tmp_path_factory.mktemp("pg") / "server")
     yield server.dsn
@@ -96,7 +96,7 @@ def no_temp_folder_left_behind():
     (the notebooks' samples under nbval, a kernel's folder, a benchmark's): those that
     appeared during it and are still there, but this process's kernels' folder, which goes
     as it exits. One that another process made meanwhile counts too: run the suite alone."""
-    from agentmem_lab.execute import kernel_folder
+    from agentmem_lab.sweep.executor import kernel_folder
 
     before = our_temp_folders()
     yield

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from agentmem_lab.results import Result, config_name
+from agentmem_lab.schema.result import Result, config_name
 
 
 def known_result(mode: str = "bulk", batch_size: int = 1000, concurrency: int = 1,

@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from agentmem_lab.capacity import CAPACITY_FILE, find_capacity, judge, probe_items
+from agentmem_lab.measuring.capacity import CAPACITY_FILE, find_capacity, judge, probe_items
 from agentmem_lab.cli import main
-from agentmem_lab.runner import RunConfig
+from agentmem_lab.measuring.runner import RunConfig
 
 
 def test_probe_items_are_whole_calls_and_at_least_the_minimum() -> None:
@@ -55,7 +55,7 @@ def test_bad_capacity_options_are_one_line(capsys) -> None:
 
 
 def test_one_capacity_search_per_folder(tmp_path) -> None:
-    from agentmem_lab.folderlock import FolderInUseError, FolderLock
+    from agentmem_lab.core.folderlock import FolderInUseError, FolderLock
 
     with FolderLock(tmp_path, "capacity search"):
         with pytest.raises(FolderInUseError):

@@ -10,8 +10,8 @@ import pytest
 
 from agentmem_lab import report
 from agentmem_lab.cli import main
-from agentmem_lab.cluster import worker_tag
-from agentmem_lab.errors import ConfigError
+from agentmem_lab.sweep.cluster import worker_tag
+from agentmem_lab.core.errors import ConfigError
 from agentmem_lab.sweep import run_sweep
 
 pytest.importorskip("distributed")

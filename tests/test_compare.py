@@ -11,8 +11,8 @@ import pytest
 
 from agentmem_lab import compare
 from agentmem_lab.cli import main
-from agentmem_lab.errors import ConfigError
-from agentmem_lab.runner import RunConfig, run
+from agentmem_lab.core.errors import ConfigError
+from agentmem_lab.measuring.runner import RunConfig, run
 from browser import check_page
 from helpers import known_result
 
@@ -109,8 +109,8 @@ def test_compare_on_per_process_values_names_a_slowdown_and_not_a_rerun(tmp_path
     # slower, called on independent samples (asv's rule: p < 0.002 needs 6 against 6).
     # The three sides' processes run by turns (as sweep --interleave runs them), so that a
     # drift of a loaded machine falls on every side alike.
-    from agentmem_lab.assemble import combine_processes
-    from agentmem_lab.runner import process_folders, run_in_fresh_process
+    from agentmem_lab.measuring.to_result import combine_processes
+    from agentmem_lab.measuring.runner import process_folders, run_in_fresh_process
     from agentmem_lab.stores import StoreSettings
 
     sides = {"base": "NORMAL", "again": "NORMAL", "slow": "FULL"}

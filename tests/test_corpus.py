@@ -2,9 +2,8 @@ import json
 
 import pytest
 
-from agentmem_lab.corpus import (ItemStream, check_corpus, generate_lines, iter_lines, load_lines,
-                                 make_items, write_sample)
-from agentmem_lab.errors import ConfigError, CorpusError
+from agentmem_lab.corpus import ItemStream, check_corpus, generate_lines, iter_lines, load_lines, make_items, write_sample
+from agentmem_lab.core.errors import ConfigError, CorpusError
 from conftest import data_path
 
 

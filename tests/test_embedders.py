@@ -1,9 +1,8 @@
 import numpy as np
 import pytest
 
-from agentmem_lab.embedders import (EMBEDDERS, Embedder, HashEmbedder, SimulatedEmbedder,
-                                    check_vectors, get_embedder)
-from agentmem_lab.errors import EmbedderError, UnknownNameError
+from agentmem_lab.embedders import EMBEDDERS, Embedder, HashEmbedder, SimulatedEmbedder, check_vectors, get_embedder
+from agentmem_lab.core.errors import EmbedderError, UnknownNameError
 from conftest import arun
 
 

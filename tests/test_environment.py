@@ -1,4 +1,4 @@
-from agentmem_lab import environment
+from agentmem_lab.core import environment
 
 
 def test_capture_records_machine_and_packages():

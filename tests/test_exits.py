@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from agentmem_lab.verify import verify
+from agentmem_lab.measuring.verify import verify
 
 LAB = str(Path(sys.executable).parent / "agentmem-lab")  # the console script users run
 RUN = ["run", "--mode", "bulk", "--batch-size", "100"]
@@ -81,7 +81,7 @@ def _exits_ok(args: list[str]) -> bool:
 
 HOLD = textwrap.dedent("""
     import sys, time
-    from agentmem_lab.folderlock import FolderLock
+    from agentmem_lab.core.folderlock import FolderLock
     FolderLock(sys.argv[1], "sweep").acquire()
     print("held", flush=True)
     time.sleep(120)

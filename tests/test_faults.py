@@ -4,9 +4,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from agentmem_lab.corpus import make_items
-from agentmem_lab.errors import ConfigError, InjectedFault
-from agentmem_lab.faults import FaultyStore, unwrap, with_faults
-from agentmem_lab.runner import RunConfig, run
+from agentmem_lab.core.errors import ConfigError, InjectedFault
+from agentmem_lab.workload.faults import FaultyStore, unwrap, with_faults
+from agentmem_lab.measuring.runner import RunConfig, run
 from agentmem_lab.stores import SimulatedStore, simulated_stores
 from conftest import arun
 

@@ -10,12 +10,12 @@ import textwrap
 
 import pytest
 
-from agentmem_lab.errors import ConfigError
-from agentmem_lab.folderlock import LOCK_FILE, FolderInUseError, FolderLock, holder
+from agentmem_lab.core.errors import ConfigError
+from agentmem_lab.core.folderlock import LOCK_FILE, FolderInUseError, FolderLock, holder
 
 HOLD = textwrap.dedent("""
     import sys, time
-    from agentmem_lab.folderlock import FolderLock
+    from agentmem_lab.core.folderlock import FolderLock
     lock = FolderLock(sys.argv[1], "run").acquire()
     print("held", flush=True)
     time.sleep(60)

@@ -1,4 +1,4 @@
-"""Streamed runs and growth windows (agentmem_lab.growth): real runs over real stores."""
+"""Streamed runs and growth windows (agentmem_lab.measuring.growth): real runs over real stores."""
 
 from __future__ import annotations
 
@@ -7,14 +7,14 @@ import asyncio
 import numpy as np
 import pytest
 
-from agentmem_lab import resources
+from agentmem_lab.core import resources
 from agentmem_lab.corpus import make_items
 from agentmem_lab.embedders import HashEmbedder
-from agentmem_lab.growth import SEGMENT_ITEMS, Tap, plan
-from agentmem_lab.integrity import exact_topk_recall, search_query_texts, unit_rows
-from agentmem_lab.runconfig import RunConfig, needs
-from agentmem_lab.runfolder import read_ack_log
-from agentmem_lab.runner import run
+from agentmem_lab.measuring.growth import SEGMENT_ITEMS, Tap, plan
+from agentmem_lab.measuring.integrity import exact_topk_recall, search_query_texts, unit_rows
+from agentmem_lab.measuring.resolve import RunConfig, needs
+from agentmem_lab.measuring.folder import read_ack_log
+from agentmem_lab.measuring.runner import run
 from agentmem_lab.stores import StoreSettings, real_stores
 
 
@@ -108,7 +108,7 @@ def test_open_loop_runs_are_one_schedule_without_windows(tmp_path):
 
 
 def test_budget_settings_are_refused_with_shards():
-    from agentmem_lab.errors import ConfigError
+    from agentmem_lab.core.errors import ConfigError
 
     with pytest.raises(ConfigError, match="--stop-after-s"):
         RunConfig(mode="bulk", batch_size=100, items=1000, shards=2, stop_after_s=5.0)

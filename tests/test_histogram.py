@@ -1,4 +1,4 @@
-from agentmem_lab import histogram
+from agentmem_lab.core import histogram
 
 
 def test_percentiles_are_within_the_histograms_precision() -> None:

@@ -97,12 +97,13 @@ def test_the_layers_contract_is_kept():
 
 
 def test_a_low_module_loads_only_what_it_needs():
-    code = ("import sys, agentmem_lab.stats; "
+    code = ("import sys, agentmem_lab.core.stats; "
             "print(sorted(m for m in sys.modules if m.startswith('agentmem_lab')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True)
     # the package itself, the telemetry switches it sets at import, and the module asked for
-    assert out.stdout.strip() == "['agentmem_lab', 'agentmem_lab.privacy', 'agentmem_lab.stats']"
+    assert out.stdout.strip() == ("['agentmem_lab', 'agentmem_lab.core', 'agentmem_lab.core.privacy', "
+                                  "'agentmem_lab.core.stats']")
 
 
 def test_the_layers_page_shows_the_layers_as_they_are():

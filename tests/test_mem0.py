@@ -13,9 +13,9 @@ import sys
 import pytest
 
 from agentmem_lab.cli import main
-from agentmem_lab.errors import ConfigError
-from agentmem_lab.runner import RunConfig, run
-from agentmem_lab.verify import verify
+from agentmem_lab.core.errors import ConfigError
+from agentmem_lab.measuring.runner import RunConfig, run
+from agentmem_lab.measuring.verify import verify
 from conftest import NO_NETWORK, ROOT
 
 pytest.importorskip("mem0")

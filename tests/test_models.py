@@ -14,8 +14,8 @@ import numpy as np
 import pytest
 
 from agentmem_lab.embedders import get_embedder
-from agentmem_lab.errors import MissingDependencyError, ModelNotInstalledError
-from agentmem_lab.models import MINILM, install, installed_model_dir, source_dir
+from agentmem_lab.core.errors import MissingDependencyError, ModelNotInstalledError
+from agentmem_lab.embedders.models import MINILM, install, installed_model_dir, source_dir
 from conftest import arun
 
 TEXTS = [

@@ -4,7 +4,7 @@ import subprocess
 import sys
 
 SNIPPET_SAFE = """
-from agentmem_lab.native import import_usearch_index
+from agentmem_lab.stores.native import import_usearch_index
 index = import_usearch_index()
 import onnxruntime, numpy as np
 i = index.Index(ndim=4, dtype="i8")
@@ -23,10 +23,10 @@ def test_library_order_survives_onnxruntime():
 def test_the_store_then_minilm_in_one_process(tmp_path):
     code = f"""
 import asyncio
-from agentmem_lab.runner import RunConfig, run
+from agentmem_lab.measuring.runner import RunConfig, run
 r = run(RunConfig(mode="bulk", batch_size=10, items=20, search_queries=5), {str(tmp_path / 'a')!r})
 from agentmem_lab.embedders import get_embedder
-from agentmem_lab.models import MINILM, install
+from agentmem_lab.embedders.models import MINILM, install
 install(MINILM)
 v = asyncio.run(get_embedder("minilm").embed_batch(["a", "b"]))
 print(r.integrity["lost"], v.shape)

@@ -1,7 +1,7 @@
 import pytest
 
-from agentmem_lab.errors import ConfigError
-from agentmem_lab.paths import data_file, notebook, read_toml, repo_root
+from agentmem_lab.core.errors import ConfigError
+from agentmem_lab.core.paths import data_file, notebook, read_toml, repo_root
 
 
 def test_checkout_folders():

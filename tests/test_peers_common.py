@@ -6,8 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from agentmem_lab.errors import ConfigError, InjectedFault, ServerError
-from agentmem_lab.runner import RunConfig
+from agentmem_lab.core.errors import ConfigError, InjectedFault, ServerError
+from agentmem_lab.measuring.runner import RunConfig
 from agentmem_lab_peers.common import (FaultDamage, QueryVectors, fresh_database,
                                        refuse_table_faults)
 

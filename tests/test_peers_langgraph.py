@@ -11,7 +11,7 @@ import sys
 import pytest
 
 from agentmem_lab.cli import main
-from agentmem_lab.runner import RunConfig, run
+from agentmem_lab.measuring.runner import RunConfig, run
 from agentmem_lab.stores import StoreSettings
 from agentmem_lab.systems import SYSTEMS
 from conftest import OFFLINE_NO_TORCH, ROOT, postgres_processes

@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from agentmem_lab.runner import RunConfig, run
+from agentmem_lab.measuring.runner import RunConfig, run
 from agentmem_lab.stores import StoreSettings
 from conftest import OFFLINE_NO_TORCH, ROOT, postgres_processes
 

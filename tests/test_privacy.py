@@ -9,7 +9,7 @@ import subprocess
 import sys
 import textwrap
 
-from agentmem_lab import privacy
+from agentmem_lab.core import privacy
 from agentmem_lab.stores import VECTOR_STORES
 from agentmem_lab.systems import SYSTEMS
 
@@ -17,7 +17,7 @@ FOLDERS = ("HOME", "XDG_CACHE_HOME", "XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_ST
 
 RUNS = textwrap.dedent("""
     import json, sys
-    from agentmem_lab.runner import RunConfig, run
+    from agentmem_lab.measuring.runner import RunConfig, run
     from agentmem_lab.stores import StoreSettings
     out, plan = sys.argv[1], json.loads(sys.argv[2])
     for n, kwargs in enumerate(plan):
@@ -57,7 +57,7 @@ def test_quiet_keeps_a_value_the_user_set(monkeypatch):
 
 
 def test_the_result_records_what_is_turned_off(tmp_path):
-    from agentmem_lab.runner import RunConfig, run
+    from agentmem_lab.measuring.runner import RunConfig, run
 
     r = run(RunConfig(mode="bulk", batch_size=10, items=10, search_queries=0), tmp_path)
     assert r.environment["telemetry_off"]["ORT_DISABLE_TELEMETRY"] == "1"

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from agentmem_lab.errors import ConfigError
-from agentmem_lab.reads import sampled
-from agentmem_lab.runner import RunConfig, run
+from agentmem_lab.core.errors import ConfigError
+from agentmem_lab.measuring.reads import sampled
+from agentmem_lab.measuring.runner import RunConfig, run
 from agentmem_lab.stores import StoreSettings
 
 
@@ -53,11 +53,11 @@ def test_a_store_that_finds_nothing_during_the_writes_says_so(monkeypatch) -> No
 
     import numpy as np
 
-    from agentmem_lab import reads as reads_mod
+    from agentmem_lab.measuring import reads as reads_mod
     from agentmem_lab.corpus import make_items
-    from agentmem_lab.driver import CallRecord
+    from agentmem_lab.workload.closed_loop import CallRecord
     from agentmem_lab.embedders import HashEmbedder
-    from agentmem_lab.reads import ReadsDuringWrites
+    from agentmem_lab.measuring.reads import ReadsDuringWrites
     from agentmem_lab.stores.base import NO_KEY
 
     class Blind:  # an index that returns nothing until it is saved

@@ -1,7 +1,7 @@
 import pytest
 
-from agentmem_lab.errors import UnknownNameError
-from agentmem_lab.registry import Registry
+from agentmem_lab.core.errors import UnknownNameError
+from agentmem_lab.core.registry import Registry
 
 
 def test_register_get_and_prefix():

@@ -7,7 +7,7 @@ import pytest
 from agentmem_lab.stores import StoreSettings
 from agentmem_lab import report
 from agentmem_lab.report.load import fastest_peer
-from agentmem_lab import targets as tg
+from agentmem_lab import claims as tg
 from helpers import known_result
 
 RESULTS = [
@@ -249,7 +249,7 @@ def test_the_report_answers_first():
 
 
 def test_the_sustained_load_section_and_its_answer_lead():
-    from agentmem_lab.results import plain_writes
+    from agentmem_lab.schema.result import plain_writes
 
     st = {"stores": StoreSettings().to_dict()}
     probes = [{"offered_ops_s": r, "achieved_ops_s": r * a, "achieved_share": a,
@@ -380,7 +380,7 @@ def test_the_database_server_section_pairs_each_mode_with_its_embedded_run():
     assert "x1.30" in costs["how"].iloc[-1]
     assert len(report.server_figure(rs).axes[0].patches) == 6
     # server runs stay out of the targets and the embedded sections
-    from agentmem_lab.results import baseline
+    from agentmem_lab.schema.result import baseline
 
     assert [r.settings["stores"]["core_store"] for r in baseline(rs)] == ["sqlite"] * 3
     assert "On a real database server" in report.answers_html(tg.load(), rs, stages)

@@ -1,8 +1,8 @@
 import pytest
 
-from agentmem_lab import resources
-from agentmem_lab.errors import ConfigError
-from agentmem_lab.runner import RunConfig, needs, run
+from agentmem_lab.core import resources
+from agentmem_lab.core.errors import ConfigError
+from agentmem_lab.measuring.runner import RunConfig, needs, run
 
 
 def test_the_estimate_grows_with_items_dimension_and_index_type():

@@ -3,9 +3,8 @@ import json
 import pandas as pd
 import pytest
 
-from agentmem_lab.errors import ResultError
-from agentmem_lab.results import (SCHEMA_VERSION, Result, find_results, samples_frame, to_frame,
-                                  write_json_atomic)
+from agentmem_lab.core.errors import ResultError
+from agentmem_lab.schema.result import SCHEMA_VERSION, Result, find_results, samples_frame, to_frame, write_json_atomic
 
 
 def make(**overrides):

@@ -4,12 +4,12 @@ import statistics
 
 import pytest
 
-from agentmem_lab.errors import ConfigError, UnknownNameError
-from agentmem_lab.results import Result
-from agentmem_lab.driver import split as _split
-from agentmem_lab.results import summary_line
-from agentmem_lab.runner import RunConfig, run
-from agentmem_lab.seedmodel import predict
+from agentmem_lab.core.errors import ConfigError, UnknownNameError
+from agentmem_lab.schema.result import Result
+from agentmem_lab.workload.closed_loop import split as _split
+from agentmem_lab.schema.result import summary_line
+from agentmem_lab.measuring.runner import RunConfig, run
+from agentmem_lab.core.seedmodel import predict
 from agentmem_lab.stores import StoreSettings
 
 
@@ -189,7 +189,7 @@ def test_duplicate_content_is_stored_twice_with_distinct_ids(tmp_path):
     ('{"content": "a\\u0000b"}', "NUL"),
 ])
 def test_bad_content_in_a_corpus_names_the_line_before_any_work(tmp_path, line, message):
-    from agentmem_lab.errors import CorpusError
+    from agentmem_lab.core.errors import CorpusError
 
     corpus = tmp_path / "c.jsonl"
     corpus.write_text('{"content": "fine"}\n' + line + "\n", encoding="utf-8")
@@ -206,7 +206,7 @@ def test_an_embedder_that_lies_stops_the_run_with_its_name(tmp_path, monkeypatch
     import numpy as np
 
     from agentmem_lab import embedders
-    from agentmem_lab.errors import EmbedderError
+    from agentmem_lab.core.errors import EmbedderError
 
     monkeypatch.setattr(embedders.HashEmbedder, "encode",
                         lambda self, texts: np.full((len(texts), self.dim), np.nan))
@@ -217,7 +217,7 @@ def test_an_embedder_that_lies_stops_the_run_with_its_name(tmp_path, monkeypatch
 
 def test_a_failed_rerun_leaves_no_stale_result(tmp_path, monkeypatch):
     from agentmem_lab import embedders
-    from agentmem_lab.errors import EmbedderError
+    from agentmem_lab.core.errors import EmbedderError
 
     run(RunConfig(mode="bulk", batch_size=2, items=4), tmp_path)
     assert (tmp_path / "result.json").exists()
@@ -259,7 +259,7 @@ def test_processes_are_fresh_independent_samples_with_their_spread(tmp_path):
 
 def test_a_failing_process_is_one_line(tiny_disk):
     # The child refuses (a run that cannot fit a 2 MiB disk): its error comes back, one line.
-    from agentmem_lab.errors import ProcessError
+    from agentmem_lab.core.errors import ProcessError
 
     with pytest.raises(ProcessError, match="^--processes: calibration failed: ") as info:
         run(RunConfig(mode="bulk", batch_size=1000, items=200_000, processes=2),

@@ -1,7 +1,7 @@
 import pytest
 
-from agentmem_lab import seedmodel
-from agentmem_lab.seedmodel import embed_latency_ms, predict
+from agentmem_lab.core import seedmodel
+from agentmem_lab.core.seedmodel import embed_latency_ms, predict
 
 
 def test_embedding_latency_follows_the_seeds_points_and_interpolates():

@@ -9,11 +9,12 @@ from dataclasses import fields
 
 import pytest
 
-from agentmem_lab import nb, settings
+from agentmem_lab.sweep import facade
+from agentmem_lab import settings
 from agentmem_lab.cli import build_parser
-from agentmem_lab.errors import ConfigError
-from agentmem_lab.modes import MODES
-from agentmem_lab.runner import RunConfig
+from agentmem_lab.core.errors import ConfigError
+from agentmem_lab.workload.modes import MODES
+from agentmem_lab.measuring.runner import RunConfig
 from agentmem_lab.stores import StoreSettings
 from conftest import ROOT
 
@@ -61,7 +62,7 @@ def test_the_notebook_declares_the_settings_it_holds_with_their_defaults():
         if s is not None and not s.required and name != "mode":
             assert value == s.default or (value == "" and s.default is None), name
     # what it passes is what it holds: every declared name among its variables
-    assert set(nb.parameters_of(values)) == set(values) - {"out"}
+    assert set(facade.parameters_of(values)) == set(values) - {"out"}
 
 
 def test_the_result_records_every_setting_not_held_as_its_own_field():

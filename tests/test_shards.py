@@ -16,11 +16,11 @@ import pytest
 
 from agentmem_lab.cli import main
 from agentmem_lab.corpus import make_items
-from agentmem_lab.errors import ConfigError
-from agentmem_lab.runner import RunConfig, run
-from agentmem_lab.shards import clients_per_shard, partition, shard_count
-from agentmem_lab.runfolder import read_ack_log
-from agentmem_lab.verify import verify
+from agentmem_lab.core.errors import ConfigError
+from agentmem_lab.measuring.runner import RunConfig, run
+from agentmem_lab.measuring.shards import clients_per_shard, partition, shard_count
+from agentmem_lab.measuring.folder import read_ack_log
+from agentmem_lab.measuring.verify import verify
 from conftest import ROOT
 
 

@@ -1,7 +1,7 @@
 import asyncio
 import time
 
-from agentmem_lab import simclock
+from agentmem_lab.core import simclock
 from conftest import arun
 
 

@@ -6,8 +6,9 @@ import json
 
 import pytest
 
-from agentmem_lab import report, stages
-from agentmem_lab import targets as tg
+from agentmem_lab import report
+from agentmem_lab.measuring import stages
+from agentmem_lab import claims as tg
 from agentmem_lab.cli import main
 from agentmem_lab.embedders import HashEmbedder
 from conftest import arun
@@ -60,7 +61,7 @@ def test_stages_refuses_a_bad_round_count(tmp_path, capsys):
 
 
 def test_the_writes_and_costs_on_a_server():
-    from agentmem_lab import stages
+    from agentmem_lab.measuring import stages
     from conftest import postgres_processes
 
     figures = stages.measure_server(rounds=1, calls=20)

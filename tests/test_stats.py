@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from agentmem_lab.stats import percentile, summarize
+from agentmem_lab.core.stats import percentile, summarize
 
 SAMPLES = [
     [1.0],

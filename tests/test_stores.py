@@ -4,9 +4,8 @@ import numpy as np
 import pytest
 
 from agentmem_lab.embedders import HashEmbedder
-from agentmem_lab.errors import ConfigError, ServerError, StoreWriteError
-from agentmem_lab.stores import (CoreStore, HistoryStore, PgCoreStore, PgHistoryStore,
-                                 StoreSettings, UsearchStore, real_stores, simulated_stores)
+from agentmem_lab.core.errors import ConfigError, ServerError, StoreWriteError
+from agentmem_lab.stores import CoreStore, HistoryStore, PgCoreStore, PgHistoryStore, StoreSettings, UsearchStore, real_stores, simulated_stores
 from conftest import arun
 
 EMB = HashEmbedder()

@@ -8,10 +8,10 @@ import pytest
 
 from agentmem_lab.stores import VECTOR_STORES
 from agentmem_lab import report
-from agentmem_lab import targets as tg
+from agentmem_lab import claims as tg
 from agentmem_lab.cli import main
-from agentmem_lab.errors import ConfigError
-from agentmem_lab.results import Result
+from agentmem_lab.core.errors import ConfigError
+from agentmem_lab.schema.result import Result
 from agentmem_lab.sweep import capacity_plan, plan, run_sweep
 from browser import check_page
 from conftest import ROOT

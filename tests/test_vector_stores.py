@@ -14,8 +14,8 @@ import pytest
 
 from agentmem_lab.cli import main
 from agentmem_lab.embedders import HashEmbedder
-from agentmem_lab.errors import StoreWriteError
-from agentmem_lab.runner import RunConfig, run
+from agentmem_lab.core.errors import StoreWriteError
+from agentmem_lab.measuring.runner import RunConfig, run
 from agentmem_lab.stores import DURABILITY, NO_KEY, VECTOR_STORES, StoreSettings, vector_store
 from conftest import ROOT, arun, store_settings
 

@@ -9,11 +9,11 @@ import time
 import pytest
 
 from agentmem_lab.cli import main
-from agentmem_lab.errors import ConfigError
-from agentmem_lab.runner import RunConfig, run
+from agentmem_lab.core.errors import ConfigError
+from agentmem_lab.measuring.runner import RunConfig, run
 from agentmem_lab.stores import VECTOR_STORES, StoreSettings
-from agentmem_lab.runfolder import read_ack_log
-from agentmem_lab.verify import verify
+from agentmem_lab.measuring.folder import read_ack_log
+from agentmem_lab.measuring.verify import verify
 from helpers import kill_run_once_logged
 
 
@@ -46,7 +46,7 @@ def test_verify_repairs_damaged_stores(tmp_path):
 
 
 def test_a_run_killed_mid_stream_is_repaired_by_verify(tmp_path):
-    from agentmem_lab.growth import SEGMENT_ITEMS
+    from agentmem_lab.measuring.growth import SEGMENT_ITEMS
 
     out = tmp_path / "run"
     # Killed once more than a segment of items was acknowledged: its stream was past the

@@ -11,20 +11,11 @@ exports the executed notebook to HTML. Nothing here prints or writes files.
 
 from __future__ import annotations
 
-from .figures import (frontier_figure, growth_figure, latency_figure, machines_figure, shards_figure,
-                      server_figure, stage_figure, sustained_figure, throughput_figure,
-                      vector_stores_figure)
-from .load import GROWTH_SIZES, PEER_BATCHES, PEER_CLAIM_OPS_S, SIDE_BY_SIDE, SweepResults, load
-from .page import (FONT_STACK, PAGE_CSS, answers_html, claims_sentence, growth_sentence,
-                   header_html, server_sentence,
-                   notebook_links_html, table_html)
-from .plotting import MODE_COLORS, MODE_ORDER, pyplot
-from .tables import (environment_table, failures_table, growth_table, improvement_note, improvement_table,
-                     index_settings_note, index_settings_table, machines_table, peers_note,
-                     offered_table, peers_table, result_row, results_table, seed_consistency_table,
-                     server_costs_table, server_table,
-                     shards_table, speedup_table, stages_table, sustained_note,
-                     sustained_table, target_table, vector_stores_table)
+from agentmem_lab.report.figures import frontier_figure, growth_figure, latency_figure, machines_figure, shards_figure, server_figure, stage_figure, sustained_figure, throughput_figure, vector_stores_figure
+from agentmem_lab.report.load import GROWTH_SIZES, PEER_BATCHES, PEER_CLAIM_OPS_S, SIDE_BY_SIDE, SweepResults, load
+from agentmem_lab.report.page import FONT_STACK, PAGE_CSS, answers_html, claims_sentence, growth_sentence, header_html, server_sentence, notebook_links_html, table_html
+from agentmem_lab.report.plotting import MODE_COLORS, MODE_ORDER, pyplot
+from agentmem_lab.report.tables import environment_table, failures_table, growth_table, improvement_note, improvement_table, index_settings_note, index_settings_table, machines_table, peers_note, offered_table, peers_table, result_row, results_table, seed_consistency_table, server_costs_table, server_table, shards_table, speedup_table, stages_table, sustained_note, sustained_table, target_table, vector_stores_table
 
 __all__ = ["GROWTH_SIZES", "growth_figure", "growth_sentence", "growth_table", "FONT_STACK", "MODE_COLORS", "MODE_ORDER", "PAGE_CSS", "claims_sentence",
            "improvement_note", "improvement_table", "stages_table", "PEER_BATCHES", "PEER_CLAIM_OPS_S",

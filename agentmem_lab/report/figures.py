@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
-from ..results import Result, baseline, has_default_stores
-from .load import (SIDE_BY_SIDE, backend, frontier_results, growth_label, growth_runs,
-                   only_backend_differs, server_ratios, settings_tag, sharded_family,
-                   side_by_side, worker)
-from .plotting import MODE_COLORS, MODE_ORDER, pyplot
+from agentmem_lab.schema.result import Result, baseline, has_default_stores
+from agentmem_lab.report.load import SIDE_BY_SIDE, backend, frontier_results, growth_label, growth_runs, only_backend_differs, server_ratios, settings_tag, sharded_family, side_by_side, worker
+from agentmem_lab.report.plotting import MODE_COLORS, MODE_ORDER, pyplot
 
 
 def throughput_figure(results: Sequence[Result]) -> Any:

@@ -7,11 +7,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Sequence
 
-from ..errors import ResultError
-from ..results import (CAPACITY_DIR, CAPACITY_FILE, STAGES_FILE, Result, baseline,
-                       find_results, has_default_stores, non_default_stores, on_server,
-                       plain_writes)
-from .plotting import MODE_ORDER
+from agentmem_lab.core.errors import ResultError
+from agentmem_lab.schema.result import CAPACITY_DIR, CAPACITY_FILE, STAGES_FILE, Result, baseline, find_results, has_default_stores, non_default_stores, on_server, plain_writes
+from agentmem_lab.report.plotting import MODE_ORDER
 
 
 @dataclass

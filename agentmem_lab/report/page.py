@@ -6,11 +6,9 @@ import html
 import math
 from typing import Any, Sequence
 
-from .. import targets as targets_mod
-from ..results import Result, baseline, plain_writes
-from .load import (GROWTH_SIZES, SweepResults, backend, fastest_peer, growth_label,
-                   growth_runs, offered_results, only_backend_differs, peer_label,
-                   ratio_caveat, server_ratios, sharded_family, side_by_side, window_at)
+from agentmem_lab import claims
+from agentmem_lab.schema.result import Result, baseline, plain_writes
+from agentmem_lab.report.load import GROWTH_SIZES, SweepResults, backend, fastest_peer, growth_label, growth_runs, offered_results, only_backend_differs, peer_label, ratio_caveat, server_ratios, sharded_family, side_by_side, window_at
 
 
 #: Tables scroll inside their section instead of running off the page; every figure scales
@@ -51,15 +49,15 @@ def header_html(sweep: SweepResults) -> str:
             "(sleeps of its assumed latencies); the <i>real</i> profile measures real stores.</p>")
 
 
-def claims_sentence(catalogue: targets_mod.Catalogue, results: Sequence[Result],
+def claims_sentence(catalogue: claims.Catalogue, results: Sequence[Result],
                     stages: dict[str, Any] | None = None,
                     capacities: Sequence[dict[str, Any]] = ()) -> str:
     """Every claim counted: what the seed's own model makes of them, and how many the
     measurements meet with a real model, without one, and with the seed's own design."""
-    checks = targets_mod.model_checks(catalogue, results)
+    checks = claims.model_checks(catalogue, results)
     if not checks:
         return ""
-    n = targets_mod.counts(checks, [])
+    n = claims.counts(checks, [])
     text = (f"Of the seed's {n['claims']} numeric claims, {n['contradicts its own model']} "
             f"contradict its own latency model computed, {n['reproduced']} are reproduced by "
             f"it, {n['not from the model']} are not from the model (stated as measured or "
@@ -69,8 +67,8 @@ def claims_sentence(catalogue: targets_mod.Catalogue, results: Sequence[Result],
     for label, group, modes in (("with a real model (minilm)", "real:minilm", None),
                                 ("without one (hash)", "real:hash", None),
                                 ("with the seed's own design (its modes alone, hash)",
-                                 "real:hash", targets_mod.SEED_MODES)):
-        verdicts = [v for v in targets_mod.evaluate(catalogue, results, stages, modes,
+                                 "real:hash", claims.SEED_MODES)):
+        verdicts = [v for v in claims.evaluate(catalogue, results, stages, modes,
                                                     capacities)
                     if v.group == group and v.target.kind != "prediction"]
         if verdicts:
@@ -83,7 +81,7 @@ def claims_sentence(catalogue: targets_mod.Catalogue, results: Sequence[Result],
     return text + "."
 
 
-def sustained_sentence(catalogue: targets_mod.Catalogue, results: Sequence[Result],
+def sustained_sentence(catalogue: claims.Catalogue, results: Sequence[Result],
                        capacities: Sequence[dict[str, Any]]) -> str | None:
     """The sustained form of the Phase 1 goal, per embedder measured: the best maximum
     sustainable throughput of the capacity searches, met or missed."""
@@ -93,7 +91,7 @@ def sustained_sentence(catalogue: targets_mod.Catalogue, results: Sequence[Resul
     parts = []
     for label, group in (("with a real model (minilm)", "real:minilm"),
                          ("without one (the hash embedder)", "real:hash")):
-        v = targets_mod.judge(goal, [], group, capacities=capacities)
+        v = claims.judge(goal, [], group, capacities=capacities)
         if v.measured is None:
             continue
         verdict = "met" if v.met else "missed"
@@ -198,7 +196,7 @@ def server_sentence(results: Sequence[Result], stages: dict[str, Any] | None = N
             "'Database server'): " + "; ".join(parts) + ".")
 
 
-def answers_html(catalogue: targets_mod.Catalogue, results: Sequence[Result],
+def answers_html(catalogue: claims.Catalogue, results: Sequence[Result],
                  stages: dict[str, Any] | None = None,
                  capacities: Sequence[dict[str, Any]] = ()) -> str:
     """The answers first: a few sentences computed from this run's figures (escaped); the
@@ -226,7 +224,7 @@ def answers_html(catalogue: targets_mod.Catalogue, results: Sequence[Result],
         if parts:
             out.append(f"The seed's Phase 1 goal, {goal.target:,.0f} ops/s closed loop (clients "
                        "back to back, no latency bound): " + "; ".join(parts) + ".")
-    checks = targets_mod.model_checks(catalogue, results)
+    checks = claims.model_checks(catalogue, results)
     contra = [c for c in checks if c.status == "contradicts its own model"]
     if checks:
         text = claims_sentence(catalogue, results, stages, capacities)

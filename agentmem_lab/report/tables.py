@@ -5,13 +5,9 @@ from __future__ import annotations
 import html
 from typing import Any, Sequence
 
-from .. import targets as targets_mod
-from ..results import Result, baseline, has_default_stores
-from .load import (PEER_CALLS, PEER_CLAIM_OPS_S, SIDE_BY_SIDE, SweepResults, backend,
-                   fastest_peer, frontier_results, growth_label, growth_runs, offered_results,
-                   only_backend_differs, peer_label, peer_rows, peer_store, peer_version,
-                   ratio_caveat, server_ratios, settings_tag, sharded_family, side_by_side,
-                   worker)
+from agentmem_lab import claims
+from agentmem_lab.schema.result import Result, baseline, has_default_stores
+from agentmem_lab.report.load import PEER_CALLS, PEER_CLAIM_OPS_S, SIDE_BY_SIDE, SweepResults, backend, fastest_peer, frontier_results, growth_label, growth_runs, offered_results, only_backend_differs, peer_label, peer_rows, peer_store, peer_version, ratio_caveat, server_ratios, settings_tag, sharded_family, side_by_side, worker
 
 
 def _round(x: Any, digits: int) -> Any:
@@ -281,7 +277,7 @@ def speedup_table(results: Sequence[Result]) -> Any:
     return pd.DataFrame(rows)
 
 
-def target_table(catalogue: targets_mod.Catalogue, results: Sequence[Result],
+def target_table(catalogue: claims.Catalogue, results: Sequence[Result],
                  stages: dict[str, Any] | None = None,
                  capacities: Sequence[dict[str, Any]] = ()) -> Any:
     """The phase-target table: each claim (absolute, ratio, stage or prediction) beside
@@ -291,9 +287,9 @@ def target_table(catalogue: targets_mod.Catalogue, results: Sequence[Result],
     measured / target (a prediction: the figure that bears on it, no verdict)."""
     import pandas as pd
 
-    checks = {c.target.id: c for c in targets_mod.model_checks(catalogue, results)}
-    verdicts = targets_mod.evaluate(catalogue, results, stages, capacities=capacities)
-    groups = targets_mod.groups(results)
+    checks = {c.target.id: c for c in claims.model_checks(catalogue, results)}
+    verdicts = claims.evaluate(catalogue, results, stages, capacities=capacities)
+    groups = claims.groups(results)
     by = {(v.target.id, v.group): v for v in verdicts}
     rows = []
     for t in catalogue.targets:
@@ -343,7 +339,7 @@ def target_table(catalogue: targets_mod.Catalogue, results: Sequence[Result],
     return pd.DataFrame(rows)
 
 
-def seed_consistency_table(catalogue: targets_mod.Catalogue) -> Any:
+def seed_consistency_table(catalogue: claims.Catalogue) -> Any:
     """The seed's own table: claimed throughput beside what its own latency implies."""
     import pandas as pd
 
@@ -356,7 +352,7 @@ def seed_consistency_table(catalogue: targets_mod.Catalogue) -> Any:
     } for c in catalogue.seed_claims])
 
 
-def improvement_table(catalogue: targets_mod.Catalogue) -> Any:
+def improvement_table(catalogue: claims.Catalogue) -> Any:
     """The seed's improvement column (提升), checked against its own table: each row's
     per-item latency against the sequential row's and the parallel row's, and its claimed
     throughput against the baseline's 33 ops/s; which baseline the printed value matches."""
@@ -383,7 +379,7 @@ def improvement_table(catalogue: targets_mod.Catalogue) -> Any:
     return pd.DataFrame(rows)
 
 
-def improvement_note(catalogue: targets_mod.Catalogue) -> str:
+def improvement_note(catalogue: claims.Catalogue) -> str:
     """Where the improvement column's baselines change, in one paragraph (escaped)."""
     df = improvement_table(catalogue)
     if not len(df):
@@ -406,7 +402,7 @@ def stages_table(stages: dict[str, Any] | None) -> Any:
     the seed's figures."""
     import pandas as pd
 
-    from .. import seedmodel
+    from agentmem_lab.core import seedmodel
 
     if not stages:
         return pd.DataFrame()

@@ -21,17 +21,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .base import (DURABILITY, NO_KEY, VECTOR_STORES, CoreMemory, Store, StoreSet,
-                   StoreSettings, VectorStore, package_version, storage_cause)
-from .chroma import ChromaStore
-from .faiss import FaissFlatStore, FaissHnswStore
-from .lancedb import LanceDBStore
-from .postgres import PgCoreStore, PgHistoryStore, PgvectorFlatStore, PgvectorStore, schema_of
-from .qdrant import QdrantLocalStore
-from .simulated import NullStore, SimulatedStore
-from .sqlite import CoreStore, HistoryStore
-from .sqlite_vec import SqliteVecStore
-from .usearch import UsearchStore
+from agentmem_lab.stores.base import DURABILITY, NO_KEY, VECTOR_STORES, CoreMemory, Store, StoreSet, StoreSettings, VectorStore, package_version, storage_cause
+from agentmem_lab.stores.chroma import ChromaStore
+from agentmem_lab.stores.faiss import FaissFlatStore, FaissHnswStore
+from agentmem_lab.stores.lancedb import LanceDBStore
+from agentmem_lab.stores.postgres import PgCoreStore, PgHistoryStore, PgvectorFlatStore, PgvectorStore, schema_of
+from agentmem_lab.stores.qdrant import QdrantLocalStore
+from agentmem_lab.stores.simulated import NullStore, SimulatedStore
+from agentmem_lab.stores.sqlite import CoreStore, HistoryStore
+from agentmem_lab.stores.sqlite_vec import SqliteVecStore
+from agentmem_lab.stores.usearch import UsearchStore
 
 for _cls in (UsearchStore, FaissHnswStore, FaissFlatStore, QdrantLocalStore, ChromaStore,
              LanceDBStore, SqliteVecStore, PgvectorStore, PgvectorFlatStore):

@@ -17,10 +17,10 @@ from typing import Any, Awaitable, Callable, ClassVar, Mapping, Sequence, TypeVa
 import numpy as np
 import numpy.typing as npt
 
-from .. import settings as declared
-from ..errors import StorageError, StoreWriteError
-from ..records import HistoryEvent, MemoryItem
-from ..registry import Registry, subclass_of
+from agentmem_lab import settings as declared
+from agentmem_lab.core.errors import StorageError, StoreWriteError
+from agentmem_lab.items import HistoryEvent, MemoryItem
+from agentmem_lab.core.registry import Registry, subclass_of
 
 T = TypeVar("T")
 

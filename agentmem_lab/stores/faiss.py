@@ -9,8 +9,8 @@ from typing import Any, Sequence
 import numpy as np
 import numpy.typing as npt
 
-from ..errors import MissingDependencyError, StorageError, StoreWriteError
-from .base import SavedIndexStore, normalised, present_in, storage_cause
+from agentmem_lab.core.errors import MissingDependencyError, StorageError, StoreWriteError
+from agentmem_lab.stores.base import SavedIndexStore, normalised, present_in, storage_cause
 
 
 def _faiss() -> Any:

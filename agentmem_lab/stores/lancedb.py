@@ -7,8 +7,8 @@ from typing import Any, Sequence
 import numpy as np
 import numpy.typing as npt
 
-from ..errors import MissingDependencyError
-from .base import VectorStore, present_in
+from agentmem_lab.core.errors import MissingDependencyError
+from agentmem_lab.stores.base import VectorStore, present_in
 
 TABLE = "memories"
 

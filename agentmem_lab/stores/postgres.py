@@ -27,10 +27,9 @@ from typing import Any, ClassVar, Sequence
 import numpy as np
 import numpy.typing as npt
 
-from ..errors import MissingDependencyError, ServerError, StorageError, StoreWriteError
-from ..records import MemoryItem
-from .base import (CORE_COLUMNS, HISTORY_COLUMNS, NO_KEY, CoreMemory, Store, StoreSettings,
-                   VectorStore, core_row, history_row, package_version)
+from agentmem_lab.core.errors import MissingDependencyError, ServerError, StorageError, StoreWriteError
+from agentmem_lab.items import MemoryItem
+from agentmem_lab.stores.base import CORE_COLUMNS, HISTORY_COLUMNS, NO_KEY, CoreMemory, Store, StoreSettings, VectorStore, core_row, history_row, package_version
 
 #: Connections a store's pool opens at most (made only as calls need them).
 POOL_MAX = 32

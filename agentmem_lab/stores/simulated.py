@@ -8,9 +8,9 @@ from typing import Any, Awaitable, Sequence
 import numpy as np
 import numpy.typing as npt
 
-from .. import seedmodel, simclock
-from ..records import MemoryItem
-from .base import Store
+from agentmem_lab.core import seedmodel, simclock
+from agentmem_lab.items import MemoryItem
+from agentmem_lab.stores.base import Store
 
 class SimulatedStore(Store):
     """A server with the seed's latency: every request, alone or concurrent with others,

@@ -10,9 +10,9 @@ from typing import Any, Sequence
 import numpy as np
 import numpy.typing as npt
 
-from ..errors import MissingDependencyError, StorageError, StoreWriteError
-from ..records import MemoryItem
-from .base import CoreMemory, Store, StoreSettings, core_row, history_row
+from agentmem_lab.core.errors import MissingDependencyError, StorageError, StoreWriteError
+from agentmem_lab.items import MemoryItem
+from agentmem_lab.stores.base import CoreMemory, Store, StoreSettings, core_row, history_row
 
 #: SQLite result codes that mean the machine, not the item, refused the write.
 _SQLITE_ENVIRONMENT = {13: "no space left on device (SQLITE_FULL)", 10: "I/O error (SQLITE_IOERR)",

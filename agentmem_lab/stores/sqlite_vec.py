@@ -7,8 +7,8 @@ from typing import Any, Sequence
 import numpy as np
 import numpy.typing as npt
 
-from ..errors import MissingDependencyError, StorageError
-from .base import VectorStore
+from agentmem_lab.core.errors import MissingDependencyError, StorageError
+from agentmem_lab.stores.base import VectorStore
 
 
 def _connect(path: str) -> Any:

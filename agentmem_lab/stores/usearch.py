@@ -7,8 +7,8 @@ from typing import Any, Sequence
 import numpy as np
 import numpy.typing as npt
 
-from ..native import import_usearch_index
-from .base import SavedIndexStore
+from agentmem_lab.stores.native import import_usearch_index
+from agentmem_lab.stores.base import SavedIndexStore
 
 
 class UsearchStore(SavedIndexStore):

@@ -15,19 +15,18 @@ any outside package's system is.
 
 from __future__ import annotations
 
-from ..config import RunSettings
-from ..embedders import Embedder
-from ..errors import (ConfigError, InjectedFault, MissingDependencyError, ServerError,
-                      StoreWriteError)
-from ..faults import decides as fails
-from ..harness import measure_adder
-from ..modes import CallOutcome
-from ..records import MemoryItem
-from ..stores import NO_KEY, package_version, schema_of
-from ..registry import Registry, instance_of
-from .agentmem import AgentMem
-from .base import Searcher, System, Target, ThreadHop
-from .mem0 import Mem0
+from agentmem_lab.schema.run_settings import RunSettings
+from agentmem_lab.embedders import Embedder
+from agentmem_lab.core.errors import ConfigError, InjectedFault, MissingDependencyError, ServerError, StoreWriteError
+from agentmem_lab.workload.faults import decides as fails
+from agentmem_lab.workload.overhead import measure_adder
+from agentmem_lab.workload.modes import CallOutcome
+from agentmem_lab.items import MemoryItem
+from agentmem_lab.stores import NO_KEY, package_version, schema_of
+from agentmem_lab.core.registry import Registry, instance_of
+from agentmem_lab.systems.agentmem import AgentMem
+from agentmem_lab.systems.base import Searcher, System, Target, ThreadHop
+from agentmem_lab.systems.mem0 import Mem0
 
 SYSTEMS: Registry[System] = Registry("system", "--system", group="agentmem_lab.systems",
                                      adapt=instance_of(System))  # type: ignore[type-abstract]

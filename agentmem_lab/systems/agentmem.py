@@ -9,15 +9,15 @@ from typing import Any, Sequence
 import numpy as np
 import numpy.typing as npt
 
-from .. import harness
-from ..config import RunSettings
-from ..embedders import Embedder
-from ..faults import unwrap, with_faults
-from ..modes import CallOutcome, Mode, get_mode
-from ..profiles import PROFILES
-from ..records import MemoryItem
-from ..stores import StoreSet, VectorStore
-from .base import Searcher, System, Target
+from agentmem_lab.workload import overhead
+from agentmem_lab.schema.run_settings import RunSettings
+from agentmem_lab.embedders import Embedder
+from agentmem_lab.workload.faults import unwrap, with_faults
+from agentmem_lab.workload.modes import CallOutcome, Mode, get_mode
+from agentmem_lab.workload.profiles import PROFILES
+from agentmem_lab.items import MemoryItem
+from agentmem_lab.stores import StoreSet, VectorStore
+from agentmem_lab.systems.base import Searcher, System, Target
 
 
 class AgentMemTarget(Target):
@@ -80,5 +80,5 @@ class AgentMem(System):
 
     async def harness(self, config: RunSettings, calls: Sequence[Sequence[MemoryItem]],
                       dim: int) -> dict[str, Any]:
-        return await harness.measure(get_mode(config.mode), calls, config.concurrency, dim,
+        return await overhead.measure(get_mode(config.mode), calls, config.concurrency, dim,
                                      futures=PROFILES.get(config.profile).future_replies)

@@ -13,10 +13,10 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import numpy.typing as npt
 
-from ..config import RunSettings
-from ..embedders import Embedder
-from ..modes import CallOutcome
-from ..records import MemoryItem
+from agentmem_lab.schema.run_settings import RunSettings
+from agentmem_lab.embedders import Embedder
+from agentmem_lab.workload.modes import CallOutcome
+from agentmem_lab.items import MemoryItem
 
 
 class Searcher(Protocol):

@@ -54,15 +54,15 @@ from typing import Any, Callable, Sequence
 import numpy as np
 import numpy.typing as npt
 
-from ..config import RunSettings
-from ..embedders import Embedder
-from ..harness import measure_adder
-from ..errors import ConfigError, InjectedFault, MissingDependencyError, StoreWriteError
-from ..faults import decides
-from ..modes import CallOutcome
-from ..records import MemoryItem
-from ..stores import NO_KEY, package_version
-from .base import Searcher, System, Target, ThreadHop
+from agentmem_lab.schema.run_settings import RunSettings
+from agentmem_lab.embedders import Embedder
+from agentmem_lab.workload.overhead import measure_adder
+from agentmem_lab.core.errors import ConfigError, InjectedFault, MissingDependencyError, StoreWriteError
+from agentmem_lab.workload.faults import decides
+from agentmem_lab.workload.modes import CallOutcome
+from agentmem_lab.items import MemoryItem
+from agentmem_lab.stores import NO_KEY, package_version
+from agentmem_lab.systems.base import Searcher, System, Target, ThreadHop
 
 #: The mem0ai release measured (pyproject pins it; every result records the version).
 VERSION = "2.2.1"

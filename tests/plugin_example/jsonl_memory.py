@@ -3,8 +3,7 @@ import json
 
 import numpy as np
 
-from agentmem_lab.systems import (CallOutcome, ConfigError, Embedder, System, Target,
-                                  measure_adder)
+from agentmem_lab.systems import CallOutcome, ConfigError, Embedder, System, Target, measure_adder
 
 
 class JsonlTarget(Target):

@@ -1,0 +1,206 @@
+"""The runner: one configuration, measured, written as ``out/result.json``.
+
+``run`` is a straight sequence of named steps: check the configuration against the
+machine, make the items (a stream, read as the run goes), start the database server its
+stores need (none for the embedded ones), open the system and measure it (in this process,
+or on one worker process per shard), check integrity and search, stop the server, assemble
+the result, write it. Each step
+is a function of a lower module: ``runconfig`` (the checks), ``corpus`` (the items),
+``measure`` and ``shards`` (the measured phase and the checks), ``assemble`` (the result).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+from contextlib import contextmanager
+from dataclasses import replace
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Iterator, Sequence
+
+from agentmem_lab.core import resources
+from agentmem_lab.measuring.to_result import build_result, combine_processes
+from agentmem_lab.corpus import ItemStream, make_items
+from agentmem_lab.servers.postgres import Server
+from agentmem_lab.embedders import Embedder
+from agentmem_lab.core.errors import Interrupted, ProcessError, StorageError
+from agentmem_lab.core.folderlock import FolderLock
+from agentmem_lab.core.loops import run_in_own_loop
+from agentmem_lab.measuring.phase import Measured, measure_in_process
+from agentmem_lab.workload.profiles import PROFILES
+from agentmem_lab.items import MemoryItem
+from agentmem_lab.schema.result import Result, summary_line
+from agentmem_lab.measuring.resolve import RunConfig, needs
+from agentmem_lab.measuring.folder import RUN_META, SERVER_DIR, prepare_out_dir
+from agentmem_lab.measuring.shards import measure_sharded, shard_count
+from agentmem_lab.systems import SYSTEMS
+
+
+def run(config: RunConfig, out: str | Path) -> Result:
+    """Run one configuration and write ``out/result.json``; returns the result.
+    Interrupted (Ctrl-C, SIGTERM), it writes no result and raises Interrupted saying what
+    was left."""
+    out_dir = prepare_out_dir(out)
+    try:
+        with FolderLock(out_dir, "run"):  # one process per folder, or one line naming it
+            if config.processes > 1:
+                return run_processes(config, out_dir)
+            return _run(config, out_dir)
+    except (KeyboardInterrupt, asyncio.CancelledError):
+        if (out_dir / "stores" / RUN_META).exists():
+            hint = (f"no result written; the stores under {out_dir / 'stores'} are left for: "
+                    f"agentmem-lab verify {out_dir}")
+        else:
+            hint = "no result written; nothing was stored yet"
+        raise Interrupted(hint) from None
+
+
+def _run(config: RunConfig, out_dir: Path) -> Result:
+    # An earlier result in this folder describes stores this run is about to replace.
+    (out_dir / "result.json").unlink(missing_ok=True)
+    started_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    profile = PROFILES.get(config.profile)
+    embedder = profile.embedder(config)
+    try:
+        check_fits(config, embedder, out_dir)
+        warm, items = make_run_items(config)
+        with database_server(config, out_dir) as (config, server):
+            measured = measure(config, embedder, warm, items, out_dir)
+        embedder_settings = embedder.settings()
+    finally:
+        embedder.close()
+    result = build_result(config, profile, measured, embedder_settings, started_at)
+    if server is not None:
+        result.settings["server"] = server
+    write_result(result, out_dir)
+    return result
+
+
+@contextmanager
+def database_server(config: RunConfig, out_dir: Path
+                    ) -> Iterator[tuple[RunConfig, dict[str, Any] | None]]:
+    """The configuration the run measures with its server's address, and what is recorded
+    of that server. Stores on PostgreSQL with no ``--postgres-dsn``: the bench starts a
+    server in ``out/postgres`` (new for a new run) and stops it when the run ends, however
+    it ends. Otherwise the configuration as it is (and the user's server, if any)."""
+    stores = config.stores
+    if config.profile != "real" or not SYSTEMS.get(config.system).uses_server(config):
+        yield config, None
+        return
+    if stores.postgres_dsn:
+        yield config, {"started_by": "the user (--postgres-dsn)"}
+        return
+    shutil.rmtree(out_dir / SERVER_DIR, ignore_errors=True)  # a new run, a new server
+    server = Server.start(out_dir / SERVER_DIR, stores.pg_transport)
+    try:
+        yield replace(config, stores=replace(stores, postgres_dsn=server.dsn)), server.record()
+    finally:
+        server.stop()
+
+
+#: Where a run of several processes keeps each one's folder (``calibration``,
+#: ``process-1`` ...), below its own.
+PROCESSES_DIR = "processes"
+
+
+def run_processes(config: RunConfig, out_dir: Path) -> Result:
+    """``--processes P``: one uncounted calibration process, then P processes, each a fresh
+    interpreter with fresh stores, one after another; their results combined
+    (``assemble.combine_processes``) and written as ``out/result.json``."""
+    (out_dir / "result.json").unlink(missing_ok=True)
+    one = replace(config, processes=1)
+    folders = process_folders(out_dir, config.processes)
+    marker = out_dir / PROCESSES_DIR / INTERLEAVED
+    if marker.exists():  # a sweep ran them already, by turns with its other configurations
+        results = [Result.load(folder / "result.json") for folder in folders]
+        marker.unlink()
+    else:
+        results = [run_in_fresh_process(one, folder) for folder in folders]
+    result = combine_processes(results[1:], config.processes, calibration=results[0])
+    write_result(result, out_dir)
+    return result
+
+
+#: Left by a sweep with ``--interleave`` once it has run a configuration's processes (by
+#: turns with the others'): the run combines them instead of measuring again, once.
+INTERLEAVED = "interleaved"
+
+
+def process_folders(out_dir: Path, processes: int) -> list[Path]:
+    """A run's calibration folder, then each counted process's."""
+    return [out_dir / PROCESSES_DIR / "calibration"] + [
+        out_dir / PROCESSES_DIR / f"process-{k}" for k in range(1, processes + 1)]
+
+
+def run_in_fresh_process(config: RunConfig, folder: Path) -> Result:
+    """One run in a new interpreter (spawned: nothing of this process's heap, loaded
+    modules or event loop is shared); its error, if any, raised here in one line."""
+    import multiprocessing
+
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    child = multiprocessing.get_context("spawn").Process(
+        target=_child_run, args=(config, str(folder)), name=f"agentmem-lab {folder.name}")
+    child.start()
+    child.join()
+    if child.exitcode != 0:
+        error = folder / CHILD_ERROR
+        why = error.read_text(encoding="utf-8").strip() if error.exists() else \
+            f"exit status {child.exitcode}"
+        raise ProcessError(f"--processes: {folder.name} failed: {why}")
+    return Result.load(folder / "result.json")
+
+
+#: A child process's error, one line, for the parent to raise.
+CHILD_ERROR = "error.txt"
+
+
+def _child_run(config: RunConfig, folder: str) -> None:
+    try:
+        run(config, folder)
+    except Exception as exc:
+        text = " ".join(str(exc).split()) or type(exc).__name__
+        Path(folder, CHILD_ERROR).write_text(f"{type(exc).__name__}: {text}\n",
+                                             encoding="utf-8")
+        raise SystemExit(1) from None
+
+
+def check_fits(config: RunConfig, embedder: Embedder, out_dir: Path) -> None:
+    """Before any item is made: a run that cannot fit memory or disk is refused."""
+    resources.check_fits(needs(config, embedder.dim, streamed=shard_count(config.shards) == 1),
+                         out_dir, config.items)
+
+
+def make_run_items(config: RunConfig) -> tuple[Sequence[MemoryItem], Sequence[MemoryItem]]:
+    """The warmup items, in memory, and the measured items, streamed: made as the run
+    reads them (seeded: the same seed, the same items, streamed or not). A sharded run
+    deals its items to the shards by user before it starts: it holds them all."""
+    warm_n = config.warmup * config.batch_size
+    warm = make_items(warm_n, seed=config.seed, corpus=config.corpus)
+    items = ItemStream(config.items, seed=config.seed, corpus=config.corpus, offset=warm_n)
+    if shard_count(config.shards) > 1:
+        return warm, list(items)
+    return warm, items
+
+
+def measure(config: RunConfig, embedder: Embedder, warm: Sequence[MemoryItem],
+            items: Sequence[MemoryItem], out_dir: Path) -> Measured:
+    """The measured phase and the checks: in this process, or one worker per shard."""
+    shards = shard_count(config.shards)
+    if shards > 1:
+        return measure_sharded(config, embedder, warm, items, out_dir, shards)
+    return run_in_own_loop(measure_in_process(config, embedder, warm, items, out_dir),
+                           config.event_loop)
+
+
+def write_result(result: Result, out_dir: Path) -> None:
+    try:
+        result.dump(out_dir / "result.json")
+    except OSError as exc:
+        raise StorageError.from_os_error("result", out_dir / "result.json", exc) from None
+
+
+__all__ = ["INTERLEAVED", "PROCESSES_DIR", "RunConfig", "process_folders", "check_fits", "database_server", "make_run_items",
+           "measure", "needs", "run", "run_in_fresh_process", "run_processes",
+           "summary_line", "write_result"]

@@ -1,0 +1,111 @@
+"""A run's settings as one typed, checked value: ``RunSettings``.
+
+Every field is a setting declared in ``settings`` (defaults, types, bounds and static
+choices come from there); the store settings are a ``StoreSettings``. Construction checks
+what the declarations and the fields themselves know: types and bounds, at least as many
+items as the batch size, no more repeats than calls, a corpus that parses. The names that a
+registry above this layer owns (mode, system, profile, embedder) are checked by
+``runconfig.RunConfig``, the same value checked against what is installed; the systems,
+modes and stores below it take a ``RunSettings``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any, Callable, Sequence
+
+from agentmem_lab import settings as declared
+from agentmem_lab.corpus import check_corpus
+from agentmem_lab.core.errors import ConfigError
+from agentmem_lab.stores import StoreSettings
+
+STORES = ("core", "vector", "history")
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    """Every setting of one run, as declared in ``settings``. Checked on construction;
+    errors name the CLI option."""
+
+    batch_size: int
+    items: int
+    mode: str = declared.default("mode")  # None: the system's own (mem0: sequential)
+    system: str = declared.default("system")
+    concurrency: int = declared.default("concurrency")
+    shards: int = declared.default("shards")
+    embedder: str = declared.default("embedder")
+    profile: str = declared.default("profile")
+    repeats: int = declared.default("repeats")
+    processes: int = declared.default("processes")  # fresh processes, independent samples
+    warmup: int = declared.default("warmup")
+    seed: int = declared.default("seed")
+    corpus: str | None = declared.default("corpus")
+    stores: StoreSettings = field(default_factory=StoreSettings)
+    onnx_threads: int | None = declared.default("onnx_threads")
+    search_queries: int = declared.default("search_queries")
+    self_recall_sample: int = declared.default("self_recall_sample")
+    event_loop: str = declared.default("event_loop")  # see loops.py: measured faster
+    label: str | None = declared.default("label")
+    rate: float | None = declared.default("rate")  # None: closed loop
+    arrivals: str = declared.default("arrivals")
+    max_in_flight: int = declared.default("max_in_flight")
+    schedule_waits: str = declared.default("schedule_waits")
+    search_rate: float | None = declared.default("search_rate")
+    freshness_sample: float = declared.default("freshness_sample")
+    windows: int = declared.default("windows")  # growth windows (0: none)
+    window_queries: int = declared.default("window_queries")
+    stop_after_s: float | None = declared.default("stop_after_s")
+    stop_at_rss_mb: float | None = declared.default("stop_at_rss_mb")
+    fail_rate: float = declared.default("fail_rate")  # every store's write failure probability
+    fail_rate_core: float | None = declared.default("fail_rate_core")  # per store; None: fail_rate
+    fail_rate_vector: float | None = declared.default("fail_rate_vector")
+    fail_rate_history: float | None = declared.default("fail_rate_history")
+
+    def __post_init__(self) -> None:
+        declared.check(self, "run")
+        if not isinstance(self.stores, StoreSettings):
+            raise ConfigError("stores", f"must be StoreSettings, got {self.stores!r}")
+        if self.items < self.batch_size:
+            raise ConfigError("--items", f"must be at least --batch-size ({self.batch_size}), "
+                                         f"got {self.items}")
+        if self.calls < self.repeats:
+            raise ConfigError("--repeats", f"must be at most the number of calls "
+                                           f"({self.calls} = ceil(items / batch size)), got {self.repeats}")
+        if self.corpus is not None:
+            check_corpus(self.corpus)  # a one-line CorpusError naming the line, before any work
+
+    @classmethod
+    def from_values(cls, values: dict[str, Any], where: Callable[[declared.Setting], str]
+                    | None = None, ignore: Sequence[str] = ()) -> Any:
+        """An instance from settings by name (CLI arguments, notebook parameters, a sweep
+        plan): each checked by its declaration, errors naming it as ``where`` says."""
+        checked = declared.normalise(values, where, ignore)
+        stores = {s.name: checked.pop(s.name) for s in declared.of_scope("stores")
+                  if s.name in checked}
+        return cls(stores=StoreSettings(**stores), **checked)
+
+    @property
+    def fail_rates(self) -> dict[str, float]:
+        """Each store's injected write failure probability."""
+        out = {}
+        for store in STORES:
+            own = getattr(self, f"fail_rate_{store}")
+            out[store] = self.fail_rate if own is None else own
+        return out
+
+    @property
+    def open_loop(self) -> bool:
+        """Offered load at ``rate`` (else closed-loop clients)."""
+        return self.rate is not None
+
+    @property
+    def calls(self) -> int:
+        return math.ceil(self.items / self.batch_size)
+
+    @property
+    def embedder_label(self) -> str:
+        return "simulated" if self.profile == "simulated" else self.embedder
+
+
+__all__ = ["RunSettings", "STORES"]

@@ -1,0 +1,361 @@
+"""A PostgreSQL server the bench starts in a folder, and always stops.
+
+The binaries are the ``pgserver`` package's (PostgreSQL 16 with pgvector, from the package
+registry: nothing is downloaded at run time); this module runs them itself, so that no
+server outlives the process that asked for it:
+
+- ``Server.start(folder)`` starts a small supervisor process (``python -m
+  agentmem_lab.servers.postgres``), which initialises the data folder if it is new (``initdb``),
+  starts ``postgres`` on it as its child, waits until it accepts connections and answers
+  with the server's address. The supervisor then waits on a pipe from this process.
+- ``Server.stop()`` closes that pipe: the supervisor stops the server (a fast shutdown,
+  which checkpoints: everything committed is kept) and exits. When this process dies in
+  any other way (Ctrl-C, SIGTERM, an error, SIGKILL) the pipe closes too, and the same
+  happens. Should the supervisor itself be killed, the kernel sends ``postgres`` SIGQUIT
+  (``PR_SET_PDEATHSIG``): an immediate shutdown, whose committed transactions the next
+  start recovers from the WAL.
+
+PostgreSQL refuses to run as root. Run as root, the server runs as the unprivileged user
+``nobody``: its data folder is handed to that user, and the folders above it that it could
+not pass through get the "search" bit for others (``o+x``, never read), as ``pgserver``
+itself does. The server listens on loopback TCP (``--pg-transport tcp``, a free port) or
+on a Unix socket in its data folder (``unix``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import atexit
+import ctypes
+import importlib.util
+import json
+import os
+import pwd
+import select
+import signal
+import socket
+import stat
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from agentmem_lab.core.errors import MissingDependencyError, ServerError
+
+#: The distribution that carries the binaries, recorded with each result.
+DISTRIBUTION = "pgserver"
+#: The database and user the bench's own servers have.
+DATABASE = "postgres"
+USER = "postgres"
+#: The unprivileged user a server started by root runs as.
+SERVER_USER = "nobody"
+#: A Unix socket's path must fit sockaddr_un (107 bytes and a NUL).
+_SOCKET_PATH_MAX = 107
+TRANSPORTS = ("tcp", "unix")
+
+
+def bin_dir() -> Path:
+    """The folder of the PostgreSQL binaries (``pgserver``'s, found without importing it:
+    its import creates lock files in the user's runtime folder)."""
+    spec = importlib.util.find_spec(DISTRIBUTION)
+    if spec is None or not spec.submodule_search_locations:
+        raise MissingDependencyError("PostgreSQL (the pgserver package)",
+                                     "pip install -e '.[server]' (or make setup)")
+    path = Path(list(spec.submodule_search_locations)[0]) / "pginstall" / "bin"
+    if not (path / "postgres").exists():
+        raise MissingDependencyError(f"PostgreSQL binaries under {path}",
+                                     "pip install --force-reinstall pgserver")
+    return path
+
+
+def _server_user() -> pwd.struct_passwd | None:
+    """Whom the server runs as: this user, or ``nobody`` when this user is root."""
+    if os.geteuid() != 0:
+        return None
+    try:
+        return pwd.getpwnam(SERVER_USER)
+    except KeyError:  # pragma: no cover - every Linux has nobody
+        raise ServerError(f"running as root, PostgreSQL needs an unprivileged user; "
+                          f"there is no user {SERVER_USER!r}") from None
+
+
+def _hand_over(folder: Path, user: pwd.struct_passwd | None) -> None:
+    """Make ``folder`` (0700) the server user's, and the folders above it passable."""
+    folder.mkdir(parents=True, exist_ok=True)
+    os.chmod(folder, 0o700)
+    if user is None:
+        return
+    os.chown(folder, user.pw_uid, user.pw_gid)  # what the server writes in it is its own
+    for parent in folder.resolve().parents:
+        mode = parent.stat().st_mode
+        if not mode & stat.S_IXOTH:
+            os.chmod(parent, mode | stat.S_IXOTH)
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class Server:
+    """A running server: its data folder, its address (``dsn``) and its supervisor."""
+
+    folder: Path
+    transport: str
+    dsn: str
+    pid: int
+    version: str
+    _supervisor: subprocess.Popen[bytes] | None = field(default=None, repr=False)
+
+    @classmethod
+    def start(cls, folder: str | Path, transport: str = "tcp", timeout: float = 120.0
+              ) -> "Server":
+        """Start a server on ``folder`` (initialised if new); raises ServerError saying why
+        it could not, with the last lines of the server's log."""
+        if transport not in TRANSPORTS:
+            raise ServerError(f"--pg-transport must be one of {', '.join(TRANSPORTS)}, "
+                              f"got {transport!r}")
+        bin_dir()  # a missing package speaks here, in this process
+        folder = Path(folder).absolute()
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "agentmem_lab.servers.postgres", str(folder), "--transport",
+             transport], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE, start_new_session=True)
+        assert proc.stdout is not None
+        deadline = time.monotonic() + timeout
+        line = b""
+        while not line.endswith(b"\n"):
+            left = deadline - time.monotonic()
+            ready, _, _ = select.select([proc.stdout], [], [], max(0.0, left))
+            if not ready:
+                _end(proc)
+                raise ServerError(f"PostgreSQL did not start within {timeout:.0f} s in "
+                                  f"{folder}{_log_tail(folder)}")
+            chunk = os.read(proc.stdout.fileno(), 4096)
+            if not chunk:
+                break
+            line += chunk
+        if not line.strip():
+            err = proc.stderr.read().decode(errors="replace").strip() if proc.stderr else ""
+            proc.wait()
+            raise ServerError(f"PostgreSQL could not start in {folder}: "
+                              f"{err.splitlines()[-1] if err else 'no reason given'}"
+                              f"{_log_tail(folder)}")
+        info = json.loads(line)
+        server = cls(folder, transport, info["dsn"], int(info["pid"]), info["version"], proc)
+        atexit.register(server.stop)
+        return server
+
+    def stop(self, timeout: float = 60.0) -> None:
+        """Stop the server (fast shutdown: what was committed is kept). Idempotent."""
+        proc, self._supervisor = self._supervisor, None
+        if proc is None:
+            return
+        atexit.unregister(self.stop)
+        _end(proc, timeout)
+
+    @property
+    def running(self) -> bool:
+        return self._supervisor is not None and self._supervisor.poll() is None
+
+    def __enter__(self) -> "Server":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.stop()
+
+    def record(self) -> dict[str, Any]:
+        """What is recorded with a result beside the server's own settings."""
+        return {"started_by": "agentmem-lab", "folder": str(self.folder),
+                "transport": self.transport, "version": self.version,
+                "package": DISTRIBUTION, "package_version": _package_version()}
+
+
+def _end(proc: subprocess.Popen[bytes], timeout: float = 60.0) -> None:
+    """Close the supervisor's pipe and wait for it (it stops the server); kill if stuck."""
+    try:
+        if proc.stdin is not None:
+            proc.stdin.close()
+    except OSError:
+        pass
+    try:
+        proc.wait(timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+    for stream in (proc.stdout, proc.stderr):
+        if stream is not None:
+            stream.close()
+
+
+def _log_tail(folder: Path, lines: int = 3) -> str:
+    log = folder / "server.log"
+    try:
+        tail = [t for t in log.read_text(errors="replace").splitlines() if t.strip()][-lines:]
+    except OSError:
+        return ""
+    return ("; the server's log ends: " + " | ".join(tail)) if tail else ""
+
+
+def _package_version() -> str | None:
+    import importlib.metadata
+    try:
+        return importlib.metadata.version(DISTRIBUTION)
+    except importlib.metadata.PackageNotFoundError:
+        return None
+
+
+# -- the supervisor (its own process) ---------------------------------------------------
+
+def _die_with_parent() -> None:
+    """In the child, before exec: SIGQUIT when the supervisor dies (Linux prctl)."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGQUIT)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):  # pragma: no cover - not Linux
+        pass
+
+
+def _as_user(user: pwd.struct_passwd | None) -> dict[str, Any]:
+    if user is None:
+        return {}
+    return {"user": user.pw_uid, "group": user.pw_gid, "extra_groups": []}
+
+
+def _previous_server(folder: Path) -> int | None:
+    """The PID of a server still running on ``folder`` (its ``postmaster.pid``), if any."""
+    try:
+        pid = int((folder / "postmaster.pid").read_text().split()[0])
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except (OSError, ValueError, IndexError):
+        return None
+    return pid if b"postgres" in cmdline else None
+
+
+def _wait_for_previous(folder: Path, timeout: float = 90.0) -> int | None:
+    """Wait while the server of a run that just ended is still shutting down on ``folder``
+    (its supervisor makes a fast shutdown, a checkpoint, when its run dies); the PID of
+    one still running after ``timeout``, else None."""
+    deadline = time.monotonic() + timeout
+    while _previous_server(folder) is not None and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return _previous_server(folder)
+
+
+def _supervise(folder: Path, transport: str) -> int:
+    binaries = bin_dir()
+    user = _server_user()
+    env = dict(os.environ, LC_ALL="C", LANG="C", TZ="UTC")
+    _hand_over(folder, user)
+    still = _wait_for_previous(folder)
+    if still is not None:
+        print(f"a PostgreSQL server (PID {still}) is still running on {folder}; stop it, or "
+              "wait for it to end", file=sys.stderr)
+        return 1
+    if not (folder / "PG_VERSION").exists():
+        done = subprocess.run(
+            [str(binaries / "initdb"), "-D", str(folder), "--auth=trust", "-U", USER,
+             "--encoding=UTF8", "--locale=C", "--no-sync", "--no-instructions"],
+            capture_output=True, text=True, env=env, **_as_user(user))
+        if done.returncode != 0:
+            reason = (done.stderr.strip().splitlines() or ["initdb failed"])[-1]
+            print(f"initdb: {reason}", file=sys.stderr)
+            return 1
+    if transport == "unix" and len(f"{folder}/.s.PGSQL.5432".encode()) > _SOCKET_PATH_MAX:
+        print(f"the Unix socket's path under {folder} is longer than {_SOCKET_PATH_MAX} "
+              "bytes; use a shorter --out or --pg-transport tcp", file=sys.stderr)
+        return 1
+    stopping = False
+
+    def stop(*_: Any) -> None:
+        nonlocal stopping
+        stopping = True
+
+    for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+        signal.signal(sig, stop)
+    server: subprocess.Popen[bytes] | None = None
+    for _attempt in range(3):  # a free TCP port may be taken before postgres binds it
+        if transport == "tcp":  # no Unix socket at all (its path could be too long)
+            port, host, sockdir = _free_port(), "127.0.0.1", ""
+        else:
+            port, host, sockdir = 5432, "", str(folder)
+        server = _postgres(binaries, folder, port, host, sockdir, env, user)
+        isready = [str(binaries / "pg_isready"), "-q", "-U", USER, "-d", DATABASE, "-p",
+                   str(port), "-h", host or sockdir]
+        while server.poll() is None and not stopping and \
+                subprocess.run(isready, env=env).returncode != 0:
+            time.sleep(0.05)
+        if server.poll() is None or stopping or transport != "tcp":
+            break
+    assert server is not None
+    if server.poll() is not None or stopping:
+        _shutdown(server)
+        print(f"postgres exited with status {server.returncode}", file=sys.stderr)
+        return 1
+    dsn = (f"postgresql://{USER}@127.0.0.1:{port}/{DATABASE}" if transport == "tcp" else
+           f"postgresql://{USER}@/{DATABASE}?host={sockdir}&port={port}")
+    version = subprocess.run([str(binaries / "postgres"), "--version"], capture_output=True,
+                             text=True).stdout.strip().rsplit(" ", 1)[-1]
+    sys.stdout.write(json.dumps({"dsn": dsn, "pid": server.pid, "version": version}) + "\n")
+    sys.stdout.flush()
+    stdin = sys.stdin.buffer.fileno()
+    while not stopping and server.poll() is None:
+        try:
+            ready, _, _ = select.select([stdin], [], [], 1.0)
+        except InterruptedError:  # pragma: no cover - PEP 475 retries
+            continue
+        if ready and not os.read(stdin, 4096):
+            break  # the pipe closed: the process that started us stopped it, or died
+    _shutdown(server)
+    return 0
+
+
+def _postgres(binaries: Path, folder: Path, port: int, host: str, sockdir: str,
+              env: dict[str, str], user: pwd.struct_passwd | None) -> subprocess.Popen[bytes]:
+    """``postgres`` on ``folder``, its output appended to ``server.log``."""
+    log = folder / "server.log"
+    with open(log, "ab") as log_file:
+        if user is not None:
+            os.chown(log, user.pw_uid, user.pw_gid)
+        return subprocess.Popen(
+            [str(binaries / "postgres"), "-D", str(folder), "-p", str(port), "-k", sockdir,
+             "-c", f"listen_addresses={host}"],
+            stdin=subprocess.DEVNULL, stdout=log_file, stderr=log_file, env=env,
+            preexec_fn=_die_with_parent, **_as_user(user))
+
+
+def _shutdown(server: subprocess.Popen[bytes]) -> None:
+    """Fast shutdown (SIGINT: a checkpoint, then exit); immediate, then kill, if stuck."""
+    for sig, wait in ((signal.SIGINT, 60.0), (signal.SIGQUIT, 10.0), (signal.SIGKILL, 10.0)):
+        if server.poll() is not None:
+            return
+        try:
+            server.send_signal(sig)
+            server.wait(wait)
+            return
+        except subprocess.TimeoutExpired:
+            continue
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m agentmem_lab.servers.postgres",
+                                     description="supervise a PostgreSQL server (internal)")
+    parser.add_argument("folder", type=Path)
+    parser.add_argument("--transport", choices=TRANSPORTS, default="tcp")
+    args = parser.parse_args(argv)
+    try:
+        return _supervise(args.folder.absolute(), args.transport)
+    except (ServerError, MissingDependencyError, OSError) as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":  # pragma: no cover - the supervisor's entry
+    sys.exit(main())
+
+__all__ = ["DATABASE", "DISTRIBUTION", "SERVER_USER", "Server", "TRANSPORTS", "USER",
+           "bin_dir", "main"]
