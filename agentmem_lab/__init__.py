@@ -18,18 +18,24 @@ privacy.quiet()  # before any dependency that phones home is imported (privacy.p
 
 #: Public name -> the module that defines it.
 _LAZY = {
-    "AgentMemLabError": "core.errors", "ConfigError": "core.errors",
-    "HistoryEvent": "items", "MemoryItem": "items",
-    "SCHEMA_VERSION": "schema.result", "Result": "schema.result", "to_frame": "schema.result",
-    "RunConfig": "measuring.resolve", "run": "measuring.runner", "StoreSettings": "stores",
+    "AgentMemLabError": "core.errors",
+    "ConfigError": "core.errors",
+    "HistoryEvent": "items",
+    "MemoryItem": "items",
+    "SCHEMA_VERSION": "schema.result",
+    "Result": "schema.result",
+    "to_frame": "schema.result",
+    "RunConfig": "measuring.resolve",
+    "run": "measuring.runner",
+    "StoreSettings": "stores",
 }
 
 if TYPE_CHECKING:
     from agentmem_lab.core.errors import AgentMemLabError, ConfigError
     from agentmem_lab.items import HistoryEvent, MemoryItem
-    from agentmem_lab.schema.result import SCHEMA_VERSION, Result, to_frame
     from agentmem_lab.measuring.resolve import RunConfig
     from agentmem_lab.measuring.runner import run
+    from agentmem_lab.schema.result import SCHEMA_VERSION, Result, to_frame
     from agentmem_lab.stores import StoreSettings
 
 
@@ -40,5 +46,16 @@ def __getattr__(name: str) -> Any:
     return getattr(importlib.import_module(f".{module}", __name__), name)
 
 
-__all__ = ["AgentMemLabError", "ConfigError", "HistoryEvent", "MemoryItem", "Result",
-           "RunConfig", "SCHEMA_VERSION", "StoreSettings", "run", "to_frame", "__version__"]
+__all__ = [
+    "SCHEMA_VERSION",
+    "AgentMemLabError",
+    "ConfigError",
+    "HistoryEvent",
+    "MemoryItem",
+    "Result",
+    "RunConfig",
+    "StoreSettings",
+    "__version__",
+    "run",
+    "to_frame",
+]

@@ -33,15 +33,16 @@ from __future__ import annotations
 
 import html
 import math
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 
 from agentmem_lab.core.errors import ConfigError, MissingDependencyError, ResultError
-from agentmem_lab.schema.result import Result, find_results
 from agentmem_lab.core.stats import mann_whitney, smallest_p
+from agentmem_lab.schema.result import Result, find_results
 
 #: Significance level of the Mann-Whitney U test.
 ALPHA = 0.05
@@ -82,16 +83,22 @@ class Comparison:
         """Which test ran, on how many samples, and what that size allows."""
         if self.samples == "processes":
             floor = smallest_p(self.base_n, self.new_n)
-            reach = (f"the smallest p {self.base_n} against {self.new_n} can give is "
-                     f"{floor:.4f}" + (", under" if floor < self.alpha else
-                                        ", not under: no change can be called at this size; "
-                                        "--processes 6 or more on both sides is"))
-            return (f"independent samples: {self.base_n} processes against {self.new_n}, "
-                    f"p < {self.alpha:g} and a change beyond the threshold ({reach} "
-                    f"{self.alpha:g})")
-        return (f"calls of one run each ({self.base_n} against {self.new_n}, not independent "
-                "samples: a whole run's drift counts as significant); --processes P on both "
-                "sides tests independent samples")
+            reach = f"the smallest p {self.base_n} against {self.new_n} can give is {floor:.4f}" + (
+                ", under"
+                if floor < self.alpha
+                else ", not under: no change can be called at this size; "
+                "--processes 6 or more on both sides is"
+            )
+            return (
+                f"independent samples: {self.base_n} processes against {self.new_n}, "
+                f"p < {self.alpha:g} and a change beyond the threshold ({reach} "
+                f"{self.alpha:g})"
+            )
+        return (
+            f"calls of one run each ({self.base_n} against {self.new_n}, not independent "
+            "samples: a whole run's drift counts as significant); --processes P on both "
+            "sides tests independent samples"
+        )
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -118,8 +125,9 @@ def load_side(path: str | Path, option: str) -> dict[str, Result]:
     return out
 
 
-def _bootstrap_ratio(base: Sequence[float], new: Sequence[float], stat: Any,
-                     rng: np.random.Generator) -> tuple[float, float]:
+def _bootstrap_ratio(
+    base: Sequence[float], new: Sequence[float], stat: Any, rng: np.random.Generator
+) -> tuple[float, float]:
     """95 % interval of (stat(new) / stat(base) - 1) in percent, by resampling each side."""
     b, n = np.asarray(base, dtype=float), np.asarray(new, dtype=float)
     bi = rng.integers(0, len(b), size=(RESAMPLES, len(b)))
@@ -133,8 +141,12 @@ def _machine(r: Result) -> tuple[Any, ...]:
     return tuple(r.environment.get(k) for k in _MACHINE)
 
 
-def compare_results(base: dict[str, Result], new: dict[str, Result],
-                    threshold_pct: float = THRESHOLD_PCT, seed: int = 0) -> list[Comparison]:
+def compare_results(
+    base: dict[str, Result],
+    new: dict[str, Result],
+    threshold_pct: float = THRESHOLD_PCT,
+    seed: int = 0,
+) -> list[Comparison]:
     """Every configuration on both sides, compared (sorted by name)."""
     try:
         from scipy.stats import mannwhitneyu
@@ -147,12 +159,16 @@ def compare_results(base: dict[str, Result], new: dict[str, Result],
         if _per_process(b) and _per_process(n):
             out.append(_on_processes(name, b, n, threshold_pct, rng))
             continue
-        ops = (n.throughput_ops_s / b.throughput_ops_s - 1.0) * 100.0 if b.throughput_ops_s \
+        ops = (
+            (n.throughput_ops_s / b.throughput_ops_s - 1.0) * 100.0
+            if b.throughput_ops_s
             else math.nan
+        )
         ops_ci = None
         if len(b.repeat_throughput_ops_s) > 1 and len(n.repeat_throughput_ops_s) > 1:
-            ops_ci = _bootstrap_ratio(b.repeat_throughput_ops_s, n.repeat_throughput_ops_s,
-                                      np.mean, rng)
+            ops_ci = _bootstrap_ratio(
+                b.repeat_throughput_ops_s, n.repeat_throughput_ops_s, np.mean, rng
+            )
         # Open-loop runs compare their response times (from each call's intended start).
         bs, ns = b.call_samples_ms, n.call_samples_ms
         bl, nl = b.call_latency_ms, n.call_latency_ms
@@ -165,11 +181,28 @@ def compare_results(base: dict[str, Result], new: dict[str, Result],
         verdict = "no significant change"
         if p_value < ALPHA and abs(p50) > threshold_pct:
             verdict = "slower" if p50 > 0 else "faster"
-        out.append(Comparison(
-            name, b.throughput_ops_s, n.throughput_ops_s, ops, ops_ci,
-            bl["p50"], nl["p50"], bl["p99"], nl["p99"],
-            p50, p50_ci, p_value, verdict, _machine(b) != _machine(n),
-            "calls", len(bs), len(ns), ALPHA))
+        out.append(
+            Comparison(
+                name,
+                b.throughput_ops_s,
+                n.throughput_ops_s,
+                ops,
+                ops_ci,
+                bl["p50"],
+                nl["p50"],
+                bl["p99"],
+                nl["p99"],
+                p50,
+                p50_ci,
+                p_value,
+                verdict,
+                _machine(b) != _machine(n),
+                "calls",
+                len(bs),
+                len(ns),
+                ALPHA,
+            )
+        )
     return out
 
 
@@ -177,8 +210,9 @@ def _per_process(r: Result) -> bool:
     return bool(r.processes) and len((r.processes or {}).get("latency_p50_ms", [])) >= 2
 
 
-def _on_processes(name: str, b: Result, n: Result, threshold_pct: float,
-                  rng: np.random.Generator) -> Comparison:
+def _on_processes(
+    name: str, b: Result, n: Result, threshold_pct: float, rng: np.random.Generator
+) -> Comparison:
     """asv's rule on per-process values: the medians' change beyond the threshold and
     Mann-Whitney p < ASV_ALPHA; intervals bootstrapped over the processes."""
     bp, np_ = b.processes or {}, n.processes or {}
@@ -191,12 +225,25 @@ def _on_processes(name: str, b: Result, n: Result, threshold_pct: float,
     if p_value < ASV_ALPHA and abs(p50) > threshold_pct:
         verdict = "slower" if p50 > 0 else "faster"
     return Comparison(
-        name, float(np.median(bt)), float(np.median(nt)), ops,
-        _bootstrap_ratio(bt, nt, np.median, rng), float(np.median(b50)),
-        float(np.median(n50)), float(np.median(bp["latency_p99_ms"])),
-        float(np.median(np_["latency_p99_ms"])), p50,
-        _bootstrap_ratio(b50, n50, np.median, rng), p_value, verdict,
-        _machine(b) != _machine(n), "processes", len(b50), len(n50), ASV_ALPHA)
+        name,
+        float(np.median(bt)),
+        float(np.median(nt)),
+        ops,
+        _bootstrap_ratio(bt, nt, np.median, rng),
+        float(np.median(b50)),
+        float(np.median(n50)),
+        float(np.median(bp["latency_p99_ms"])),
+        float(np.median(np_["latency_p99_ms"])),
+        p50,
+        _bootstrap_ratio(b50, n50, np.median, rng),
+        p_value,
+        verdict,
+        _machine(b) != _machine(n),
+        "processes",
+        len(b50),
+        len(n50),
+        ASV_ALPHA,
+    )
 
 
 def unmatched(base: dict[str, Result], new: dict[str, Result]) -> tuple[list[str], list[str]]:
@@ -210,24 +257,31 @@ def regressions(comparisons: Sequence[Comparison]) -> list[Comparison]:
 
 def format_table(comparisons: Sequence[Comparison]) -> list[str]:
     """The comparison as text lines (the command prints them)."""
-    head = (f"{'configuration':<34} {'base ops/s':>11} {'new ops/s':>11} {'change':>8} "
-            f"{'95% CI':>17} {'base p50':>9} {'new p50':>9} {'p50 chg':>8} {'p':>7}  verdict")
+    head = (
+        f"{'configuration':<34} {'base ops/s':>11} {'new ops/s':>11} {'change':>8} "
+        f"{'95% CI':>17} {'base p50':>9} {'new p50':>9} {'p50 chg':>8} {'p':>7}  verdict"
+    )
     lines = [head, "-" * len(head)]
     tests = sorted({c.test for c in comparisons})
     for c in comparisons:
         ci = "" if c.ops_ci_pct is None else f"[{c.ops_ci_pct[0]:+.1f}, {c.ops_ci_pct[1]:+.1f}]"
         flag = " (machines differ)" if c.machines_differ else ""
-        lines.append(f"{c.name[:34]:<34} {c.base_ops_s:>11,.1f} {c.new_ops_s:>11,.1f} "
-                     f"{c.ops_change_pct:>+7.1f}% {ci:>17} {c.base_p50_ms:>9.3f} "
-                     f"{c.new_p50_ms:>9.3f} {c.p50_change_pct:>+7.1f}% {c.p_value:>7.3f}  "
-                     f"{c.verdict}{flag}")
+        lines.append(
+            f"{c.name[:34]:<34} {c.base_ops_s:>11,.1f} {c.new_ops_s:>11,.1f} "
+            f"{c.ops_change_pct:>+7.1f}% {ci:>17} {c.base_p50_ms:>9.3f} "
+            f"{c.new_p50_ms:>9.3f} {c.p50_change_pct:>+7.1f}% {c.p_value:>7.3f}  "
+            f"{c.verdict}{flag}"
+        )
     lines += [f"test: {t}" for t in tests]
-    spread = [(c.p50_ci_pct[1] - c.p50_ci_pct[0]) / 2 for c in comparisons
-              if c.samples == "processes"]
+    spread = [
+        (c.p50_ci_pct[1] - c.p50_ci_pct[0]) / 2 for c in comparisons if c.samples == "processes"
+    ]
     if spread:
-        lines.append(f"smallest change it can call at this size: beyond the threshold and "
-                     f"outside the ratio's 95 % interval, about +/-{float(np.median(spread)):.1f} "
-                     f"% here (median half-width over {len(spread)} configuration(s))")
+        lines.append(
+            f"smallest change it can call at this size: beyond the threshold and "
+            f"outside the ratio's 95 % interval, about +/-{float(np.median(spread)):.1f} "
+            f"% here (median half-width over {len(spread)} configuration(s))"
+        )
     return lines
 
 
@@ -237,18 +291,27 @@ def frame(comparisons: Sequence[Comparison]) -> Any:
 
     rows = []
     for c in comparisons:
-        rows.append({
-            "configuration": c.name, "base ops/s": round(c.base_ops_s, 1),
-            "new ops/s": round(c.new_ops_s, 1), "throughput change %": round(c.ops_change_pct, 1),
-            "95% CI %": None if c.ops_ci_pct is None else
-            f"[{c.ops_ci_pct[0]:+.1f}, {c.ops_ci_pct[1]:+.1f}]",
-            "base p50 ms": round(c.base_p50_ms, 3), "new p50 ms": round(c.new_p50_ms, 3),
-            "p50 change %": round(c.p50_change_pct, 1),
-            "p50 95% CI %": f"[{c.p50_ci_pct[0]:+.1f}, {c.p50_ci_pct[1]:+.1f}]",
-            "base p99 ms": round(c.base_p99_ms, 3), "new p99 ms": round(c.new_p99_ms, 3),
-            "Mann-Whitney p": round(c.p_value, 4), "verdict": c.verdict,
-            "samples": f"{c.base_n} / {c.new_n} {c.samples}",
-            "machines differ": "yes" if c.machines_differ else ""})
+        rows.append(
+            {
+                "configuration": c.name,
+                "base ops/s": round(c.base_ops_s, 1),
+                "new ops/s": round(c.new_ops_s, 1),
+                "throughput change %": round(c.ops_change_pct, 1),
+                "95% CI %": None
+                if c.ops_ci_pct is None
+                else f"[{c.ops_ci_pct[0]:+.1f}, {c.ops_ci_pct[1]:+.1f}]",
+                "base p50 ms": round(c.base_p50_ms, 3),
+                "new p50 ms": round(c.new_p50_ms, 3),
+                "p50 change %": round(c.p50_change_pct, 1),
+                "p50 95% CI %": f"[{c.p50_ci_pct[0]:+.1f}, {c.p50_ci_pct[1]:+.1f}]",
+                "base p99 ms": round(c.base_p99_ms, 3),
+                "new p99 ms": round(c.new_p99_ms, 3),
+                "Mann-Whitney p": round(c.p_value, 4),
+                "verdict": c.verdict,
+                "samples": f"{c.base_n} / {c.new_n} {c.samples}",
+                "machines differ": "yes" if c.machines_differ else "",
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -260,9 +323,14 @@ def figure(comparisons: Sequence[Comparison]) -> Any:
     fig, ax = plt.subplots(figsize=(8, max(2.5, 0.28 * len(comparisons) + 1)))
     colors = {"slower": "#d62728", "faster": "#2ca02c", "no significant change": "#7f7f7f"}
     for y, c in enumerate(comparisons):
-        ax.errorbar(c.p50_change_pct, y, xerr=[[c.p50_change_pct - c.p50_ci_pct[0]],
-                                               [c.p50_ci_pct[1] - c.p50_change_pct]],
-                    fmt="o", color=colors[c.verdict], markersize=4)
+        ax.errorbar(
+            c.p50_change_pct,
+            y,
+            xerr=[[c.p50_change_pct - c.p50_ci_pct[0]], [c.p50_ci_pct[1] - c.p50_change_pct]],
+            fmt="o",
+            color=colors[c.verdict],
+            markersize=4,
+        )
     ax.set_yticks(range(len(comparisons)))
     ax.set_yticklabels([c.name for c in comparisons], fontsize=6)
     ax.axvline(0, color="black", linewidth=0.8)
@@ -273,24 +341,36 @@ def figure(comparisons: Sequence[Comparison]) -> Any:
     return fig
 
 
-def summary_html(comparisons: Sequence[Comparison], base: str, new: str,
-                 only_base: Sequence[str], only_new: Sequence[str],
-                 threshold_pct: float) -> str:
+def summary_html(
+    comparisons: Sequence[Comparison],
+    base: str,
+    new: str,
+    only_base: Sequence[str],
+    only_new: Sequence[str],
+    threshold_pct: float,
+) -> str:
     """The answer first: how many configurations got slower, faster, or did not change."""
-    counts = {v: sum(c.verdict == v for c in comparisons)
-              for v in ("slower", "faster", "no significant change")}
+    counts = {
+        v: sum(c.verdict == v for c in comparisons)
+        for v in ("slower", "faster", "no significant change")
+    }
     slower = ", ".join(c.name for c in comparisons if c.verdict == "slower")
-    text = (f"{len(comparisons)} configurations compared (BASE {base}, NEW {new}; a change is "
-            f"one beyond {threshold_pct:g} % of the call p50 with Mann-Whitney p < {ALPHA} on "
-            f"the calls, or p < {ASV_ALPHA} on per-process values): "
-            f"{counts['slower']} slower, {counts['faster']} faster, "
-            f"{counts['no significant change']} without significant change. Tests: "
-            + "; ".join(sorted({c.test for c in comparisons})) + ".")
+    text = (
+        f"{len(comparisons)} configurations compared (BASE {base}, NEW {new}; a change is "
+        f"one beyond {threshold_pct:g} % of the call p50 with Mann-Whitney p < {ALPHA} on "
+        f"the calls, or p < {ASV_ALPHA} on per-process values): "
+        f"{counts['slower']} slower, {counts['faster']} faster, "
+        f"{counts['no significant change']} without significant change. Tests: "
+        + "; ".join(sorted({c.test for c in comparisons}))
+        + "."
+    )
     if slower:
         text += f" Slower: {slower}."
     if any(c.machines_differ for c in comparisons):
         text += " The two sides ran on different machines: a change is not only the code's."
     if only_base or only_new:
-        text += (f" Only in BASE: {', '.join(only_base) or 'none'}; only in NEW: "
-                 f"{', '.join(only_new) or 'none'}.")
+        text += (
+            f" Only in BASE: {', '.join(only_base) or 'none'}; only in NEW: "
+            f"{', '.join(only_new) or 'none'}."
+        )
     return f"<p>{html.escape(text)}</p>"

@@ -10,40 +10,200 @@ from __future__ import annotations
 import hashlib
 import json
 import random
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from itertools import cycle, islice
+from itertools import islice
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Sequence, overload
+from typing import Any, overload
 
 from agentmem_lab.core.errors import CorpusError, InvalidItemError
 from agentmem_lab.items import MemoryItem, canonical_metadata
 
-_NAMES = ["Alice", "Bob", "Chen Wei", "Dana", "Emeka", "Farah", "Goro", "Hana", "Ivan", "Jun",
-          "Kofi", "Lena", "Mateo", "Nadia", "Omar", "Priya", "Quinn", "Rosa", "Sven", "Tariq",
-          "Uma", "Victor", "Wen", "Ximena", "Yusuf", "Zara"]
-_ZH_NAMES = ["张伟", "王芳", "李娜", "刘洋", "陈静", "杨磊", "赵敏", "黄强", "周杰", "吴婷",
-             "徐明", "孙丽", "马超", "朱琳", "胡军", "郭燕", "何平", "高翔", "林峰", "罗霞"]
-_FOODS = ["ramen", "sushi", "tacos", "dumplings", "pho", "lasagna", "falafel", "paella",
-          "kimchi stew", "pad thai", "croissants", "oatmeal", "green curry", "bibimbap",
-          "mapo tofu", "risotto", "shakshuka", "pierogi", "ceviche", "biryani"]
-_ZH_FOODS = ["火锅", "饺子", "拉面", "小笼包", "烤鸭", "麻婆豆腐", "宫保鸡丁", "寿司", "炒饭",
-             "粥", "煎饼", "凉皮", "酸菜鱼", "肠粉", "螺蛳粉", "红烧肉"]
-_DRINKS = ["black coffee", "oat latte", "green tea", "sparkling water", "chai", "espresso",
-           "matcha", "hot chocolate", "jasmine tea", "orange juice"]
-_CITIES = ["Berlin", "Shanghai", "Lagos", "Lima", "Osaka", "Toronto", "Nairobi", "Lisbon",
-           "Chengdu", "Austin", "Hanoi", "Oslo", "Seoul", "Bogota", "Cairo", "Melbourne",
-           "Mumbai", "Prague", "Denver", "Taipei"]
-_ZH_CITIES = ["北京", "上海", "深圳", "杭州", "成都", "西安", "南京", "武汉", "重庆", "广州",
-              "苏州", "厦门", "青岛", "长沙", "昆明"]
-_TOPICS = ["the Q3 roadmap", "the database migration", "the onboarding flow", "the API rate limits",
-           "the billing bug", "the mobile release", "the security audit", "the hiring plan",
-           "the vector index rebuild", "the latency regression", "the search ranking",
-           "the offsite agenda", "the budget review", "the customer churn report"]
-_ZH_TOPICS = ["季度规划", "数据库迁移", "新版上线", "安全审计", "招聘计划", "预算评审",
-              "性能优化", "客户反馈", "接口限流", "向量索引重建"]
-_HOBBIES = ["bouldering", "watercolor painting", "trail running", "chess", "sourdough baking",
-            "birdwatching", "salsa dancing", "woodworking", "cycling", "origami", "jazz piano",
-            "kayaking", "pottery", "astronomy"]
+_NAMES = [
+    "Alice",
+    "Bob",
+    "Chen Wei",
+    "Dana",
+    "Emeka",
+    "Farah",
+    "Goro",
+    "Hana",
+    "Ivan",
+    "Jun",
+    "Kofi",
+    "Lena",
+    "Mateo",
+    "Nadia",
+    "Omar",
+    "Priya",
+    "Quinn",
+    "Rosa",
+    "Sven",
+    "Tariq",
+    "Uma",
+    "Victor",
+    "Wen",
+    "Ximena",
+    "Yusuf",
+    "Zara",
+]
+_ZH_NAMES = [
+    "张伟",
+    "王芳",
+    "李娜",
+    "刘洋",
+    "陈静",
+    "杨磊",
+    "赵敏",
+    "黄强",
+    "周杰",
+    "吴婷",
+    "徐明",
+    "孙丽",
+    "马超",
+    "朱琳",
+    "胡军",
+    "郭燕",
+    "何平",
+    "高翔",
+    "林峰",
+    "罗霞",
+]
+_FOODS = [
+    "ramen",
+    "sushi",
+    "tacos",
+    "dumplings",
+    "pho",
+    "lasagna",
+    "falafel",
+    "paella",
+    "kimchi stew",
+    "pad thai",
+    "croissants",
+    "oatmeal",
+    "green curry",
+    "bibimbap",
+    "mapo tofu",
+    "risotto",
+    "shakshuka",
+    "pierogi",
+    "ceviche",
+    "biryani",
+]
+_ZH_FOODS = [
+    "火锅",
+    "饺子",
+    "拉面",
+    "小笼包",
+    "烤鸭",
+    "麻婆豆腐",
+    "宫保鸡丁",
+    "寿司",
+    "炒饭",
+    "粥",
+    "煎饼",
+    "凉皮",
+    "酸菜鱼",
+    "肠粉",
+    "螺蛳粉",
+    "红烧肉",
+]
+_DRINKS = [
+    "black coffee",
+    "oat latte",
+    "green tea",
+    "sparkling water",
+    "chai",
+    "espresso",
+    "matcha",
+    "hot chocolate",
+    "jasmine tea",
+    "orange juice",
+]
+_CITIES = [
+    "Berlin",
+    "Shanghai",
+    "Lagos",
+    "Lima",
+    "Osaka",
+    "Toronto",
+    "Nairobi",
+    "Lisbon",
+    "Chengdu",
+    "Austin",
+    "Hanoi",
+    "Oslo",
+    "Seoul",
+    "Bogota",
+    "Cairo",
+    "Melbourne",
+    "Mumbai",
+    "Prague",
+    "Denver",
+    "Taipei",
+]
+_ZH_CITIES = [
+    "北京",
+    "上海",
+    "深圳",
+    "杭州",
+    "成都",
+    "西安",
+    "南京",
+    "武汉",
+    "重庆",
+    "广州",
+    "苏州",
+    "厦门",
+    "青岛",
+    "长沙",
+    "昆明",
+]
+_TOPICS = [
+    "the Q3 roadmap",
+    "the database migration",
+    "the onboarding flow",
+    "the API rate limits",
+    "the billing bug",
+    "the mobile release",
+    "the security audit",
+    "the hiring plan",
+    "the vector index rebuild",
+    "the latency regression",
+    "the search ranking",
+    "the offsite agenda",
+    "the budget review",
+    "the customer churn report",
+]
+_ZH_TOPICS = [
+    "季度规划",
+    "数据库迁移",
+    "新版上线",
+    "安全审计",
+    "招聘计划",
+    "预算评审",
+    "性能优化",
+    "客户反馈",
+    "接口限流",
+    "向量索引重建",
+]
+_HOBBIES = [
+    "bouldering",
+    "watercolor painting",
+    "trail running",
+    "chess",
+    "sourdough baking",
+    "birdwatching",
+    "salsa dancing",
+    "woodworking",
+    "cycling",
+    "origami",
+    "jazz piano",
+    "kayaking",
+    "pottery",
+    "astronomy",
+]
 _ZH_HOBBIES = ["书法", "爬山", "游泳", "摄影", "下棋", "弹吉他", "跑步", "画画", "钓鱼", "瑜伽"]
 _WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 _ZH_WEEKDAYS = ["周一", "周二", "周三", "周四", "周五", "周六", "周日"]
@@ -68,20 +228,104 @@ def _zh_date(r: random.Random) -> str:
 # (category, language, template builder). Each builder draws from several slots and a
 # number, so the space of distinct texts is far larger than any run.
 _TEMPLATES: list[tuple[str, str, Any]] = [
-    ("preference", "en", lambda r: f"{r.choice(_NAMES)} prefers {r.choice(_DRINKS)} in the morning and {r.choice(_FOODS)} for lunch on {r.choice(_WEEKDAYS)}s."),
-    ("preference", "en", lambda r: f"{r.choice(_NAMES)} likes {r.choice(_HOBBIES)} and wants reminders before {_time(r)} in {r.choice(_CITIES)}."),
-    ("preference", "en", lambda r: f"{r.choice(_NAMES)} uses {r.choice(_TOOLS)} with a font size of {r.randint(10, 22)} and dislikes {r.choice(_FOODS)}."),
-    ("fact", "en", lambda r: f"{r.choice(_NAMES)} lives in {r.choice(_CITIES)}, has {r.choice(_PETS)} and is allergic to {r.choice(_ALLERGIES)}."),
-    ("fact", "en", lambda r: f"{r.choice(_NAMES)} has worked on {r.choice(_TOPICS)} for {r.randint(2, 40)} weeks with {r.choice(_NAMES)}."),
-    ("fact", "en", lambda r: f"{r.choice(_NAMES)}'s flat in {r.choice(_CITIES)} is {r.randint(30, 180)} square meters and {r.randint(2, 40)} minutes from work."),
-    ("event", "en", lambda r: f"On {_date(r)} at {_time(r)}, {r.choice(_NAMES)} met {r.choice(_NAMES)} in {r.choice(_CITIES)} to discuss {r.choice(_TOPICS)}."),
-    ("event", "en", lambda r: f"{r.choice(_NAMES)} flew to {r.choice(_CITIES)} on {_date(r)} and ate {r.choice(_FOODS)} at the airport."),
-    ("task", "en", lambda r: f"Remind {r.choice(_NAMES)} to review {r.choice(_TOPICS)} by {r.choice(_WEEKDAYS)} {_time(r)}, priority {r.randint(1, 5)}."),
-    ("task", "en", lambda r: f"Book a table for {r.randint(2, 12)} at a {r.choice(_FOODS)} place in {r.choice(_CITIES)} on {_date(r)}."),
-    ("preference", "zh", lambda r: f"{r.choice(_ZH_NAMES)}喜欢在{r.choice(_ZH_WEEKDAYS)}吃{r.choice(_ZH_FOODS)}，不喜欢{r.choice(_ZH_FOODS)}，偏好{r.choice(_ZH_HOBBIES)}。"),
-    ("fact", "zh", lambda r: f"{r.choice(_ZH_NAMES)}住在{r.choice(_ZH_CITIES)}，养了{r.choice(_ZH_PETS)}，每天通勤{r.randint(5, 90)}分钟。"),
-    ("event", "zh", lambda r: f"{_zh_date(r)}{r.randint(6, 21)}点，{r.choice(_ZH_NAMES)}和{r.choice(_ZH_NAMES)}在{r.choice(_ZH_CITIES)}讨论了{r.choice(_ZH_TOPICS)}。"),
-    ("task", "zh", lambda r: f"提醒{r.choice(_ZH_NAMES)}在{r.choice(_ZH_WEEKDAYS)}前完成{r.choice(_ZH_TOPICS)}，优先级{r.randint(1, 5)}，预计{r.randint(1, 20)}小时。"),
+    (
+        "preference",
+        "en",
+        lambda r: (
+            f"{r.choice(_NAMES)} prefers {r.choice(_DRINKS)} in the morning and {r.choice(_FOODS)} for lunch on {r.choice(_WEEKDAYS)}s."
+        ),
+    ),
+    (
+        "preference",
+        "en",
+        lambda r: (
+            f"{r.choice(_NAMES)} likes {r.choice(_HOBBIES)} and wants reminders before {_time(r)} in {r.choice(_CITIES)}."
+        ),
+    ),
+    (
+        "preference",
+        "en",
+        lambda r: (
+            f"{r.choice(_NAMES)} uses {r.choice(_TOOLS)} with a font size of {r.randint(10, 22)} and dislikes {r.choice(_FOODS)}."
+        ),
+    ),
+    (
+        "fact",
+        "en",
+        lambda r: (
+            f"{r.choice(_NAMES)} lives in {r.choice(_CITIES)}, has {r.choice(_PETS)} and is allergic to {r.choice(_ALLERGIES)}."
+        ),
+    ),
+    (
+        "fact",
+        "en",
+        lambda r: (
+            f"{r.choice(_NAMES)} has worked on {r.choice(_TOPICS)} for {r.randint(2, 40)} weeks with {r.choice(_NAMES)}."
+        ),
+    ),
+    (
+        "fact",
+        "en",
+        lambda r: (
+            f"{r.choice(_NAMES)}'s flat in {r.choice(_CITIES)} is {r.randint(30, 180)} square meters and {r.randint(2, 40)} minutes from work."
+        ),
+    ),
+    (
+        "event",
+        "en",
+        lambda r: (
+            f"On {_date(r)} at {_time(r)}, {r.choice(_NAMES)} met {r.choice(_NAMES)} in {r.choice(_CITIES)} to discuss {r.choice(_TOPICS)}."
+        ),
+    ),
+    (
+        "event",
+        "en",
+        lambda r: (
+            f"{r.choice(_NAMES)} flew to {r.choice(_CITIES)} on {_date(r)} and ate {r.choice(_FOODS)} at the airport."
+        ),
+    ),
+    (
+        "task",
+        "en",
+        lambda r: (
+            f"Remind {r.choice(_NAMES)} to review {r.choice(_TOPICS)} by {r.choice(_WEEKDAYS)} {_time(r)}, priority {r.randint(1, 5)}."
+        ),
+    ),
+    (
+        "task",
+        "en",
+        lambda r: (
+            f"Book a table for {r.randint(2, 12)} at a {r.choice(_FOODS)} place in {r.choice(_CITIES)} on {_date(r)}."
+        ),
+    ),
+    (
+        "preference",
+        "zh",
+        lambda r: (
+            f"{r.choice(_ZH_NAMES)}喜欢在{r.choice(_ZH_WEEKDAYS)}吃{r.choice(_ZH_FOODS)}，不喜欢{r.choice(_ZH_FOODS)}，偏好{r.choice(_ZH_HOBBIES)}。"
+        ),
+    ),
+    (
+        "fact",
+        "zh",
+        lambda r: (
+            f"{r.choice(_ZH_NAMES)}住在{r.choice(_ZH_CITIES)}，养了{r.choice(_ZH_PETS)}，每天通勤{r.randint(5, 90)}分钟。"
+        ),
+    ),
+    (
+        "event",
+        "zh",
+        lambda r: (
+            f"{_zh_date(r)}{r.randint(6, 21)}点，{r.choice(_ZH_NAMES)}和{r.choice(_ZH_NAMES)}在{r.choice(_ZH_CITIES)}讨论了{r.choice(_ZH_TOPICS)}。"
+        ),
+    ),
+    (
+        "task",
+        "zh",
+        lambda r: (
+            f"提醒{r.choice(_ZH_NAMES)}在{r.choice(_ZH_WEEKDAYS)}前完成{r.choice(_ZH_TOPICS)}，优先级{r.randint(1, 5)}，预计{r.randint(1, 20)}小时。"
+        ),
+    ),
 ]
 
 
@@ -110,8 +354,9 @@ def generate_lines(n: int, seed: int = 0) -> Iterator[CorpusLine]:
             raise RuntimeError("corpus generator ran out of distinct texts")
         category, lang, build = rng.choice(_TEMPLATES)
         text = build(rng)
-        digest = int.from_bytes(hashlib.blake2b(text.encode("utf-8"), digest_size=8).digest(),
-                                "little")
+        digest = int.from_bytes(
+            hashlib.blake2b(text.encode("utf-8"), digest_size=8).digest(), "little"
+        )
         if digest in seen:
             continue
         seen.add(digest)
@@ -162,11 +407,13 @@ def _depth(value: Any) -> int:
 def parse_line(raw: str) -> Any:
     """One corpus line as JSON, or ``_Refused``/``ValueError`` saying why it cannot be a memory."""
     try:
-        obj = json.loads(raw, parse_constant=_parse_constant, parse_float=_parse_float,
-                         parse_int=_parse_int)
+        obj = json.loads(
+            raw, parse_constant=_parse_constant, parse_float=_parse_float, parse_int=_parse_int
+        )
     except RecursionError:
-        raise _Refused(f"nested deeper than the JSON parser can follow (limit {MAX_DEPTH} levels)") \
-            from None
+        raise _Refused(
+            f"nested deeper than the JSON parser can follow (limit {MAX_DEPTH} levels)"
+        ) from None
     if _depth(obj) > MAX_DEPTH:
         raise _Refused(f"nested deeper than {MAX_DEPTH} levels")
     return obj
@@ -191,8 +438,11 @@ def iter_lines(path: str | Path) -> Iterator[CorpusLine]:
             try:
                 raw = f.readline()
             except UnicodeDecodeError as exc:
-                raise CorpusError(str(p), None, f"not UTF-8 text ({exc.reason} at byte "
-                                                f"{exc.start} of line {number + 1})") from None
+                raise CorpusError(
+                    str(p),
+                    None,
+                    f"not UTF-8 text ({exc.reason} at byte {exc.start} of line {number + 1})",
+                ) from None
             if not raw:
                 return
             number += 1
@@ -207,8 +457,9 @@ def _corpus_line(p: Path, number: int, raw: str) -> CorpusLine:
     except json.JSONDecodeError as exc:
         raise CorpusError(str(p), number, f"not JSON ({exc.msg})") from None
     except (ValueError, MemoryError) as exc:  # _Refused, and anything else json raises
-        raise CorpusError(str(p), number, str(exc).splitlines()[0] if str(exc)
-                          else type(exc).__name__) from None
+        raise CorpusError(
+            str(p), number, str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        ) from None
     if not isinstance(obj, dict) or "content" not in obj:
         raise CorpusError(str(p), number, 'expected an object with a "content" field')
     content, metadata = obj["content"], obj.get("metadata", {})
@@ -248,14 +499,16 @@ def _cycled(path: str | Path) -> Iterator[CorpusLine]:
         yield from iter_lines(path)
 
 
-def iter_items(n: int, seed: int = 0, corpus: str | Path | None = None,
-               offset: int = 0) -> Iterator[MemoryItem]:
+def iter_items(
+    n: int, seed: int = 0, corpus: str | Path | None = None, offset: int = 0
+) -> Iterator[MemoryItem]:
     """``n`` memory items with reproducible ids, made one at a time, from the generator or
     a corpus file (cycled to reach ``n``: its repeated texts become separate items with
     distinct ids). ``offset`` skips items (warmup items come first)."""
     rng = random.Random(f"ids:{seed}")
-    lines: Iterable[CorpusLine] = (generate_lines(n + offset, seed) if corpus is None
-                                   else _cycled(corpus))
+    lines: Iterable[CorpusLine] = (
+        generate_lines(n + offset, seed) if corpus is None else _cycled(corpus)
+    )
     for i, line in enumerate(islice(lines, n + offset)):
         item = MemoryItem.create(
             line.content,
@@ -270,8 +523,9 @@ def iter_items(n: int, seed: int = 0, corpus: str | Path | None = None,
             yield item
 
 
-def make_items(n: int, seed: int = 0, corpus: str | Path | None = None,
-               offset: int = 0) -> list[MemoryItem]:
+def make_items(
+    n: int, seed: int = 0, corpus: str | Path | None = None, offset: int = 0
+) -> list[MemoryItem]:
     """``iter_items`` in a list (the same items: streamed or not, a seed makes the same)."""
     return list(iter_items(n, seed, corpus, offset))
 
@@ -285,8 +539,9 @@ class ItemStream(Sequence[MemoryItem]):
     the time of making every item before it).
     """
 
-    def __init__(self, n: int, seed: int = 0, corpus: str | Path | None = None,
-                 offset: int = 0) -> None:
+    def __init__(
+        self, n: int, seed: int = 0, corpus: str | Path | None = None, offset: int = 0
+    ) -> None:
         if n < 0:
             raise ValueError("n must be >= 0")
         self.n, self.seed, self.corpus, self.offset = n, seed, corpus, offset
@@ -336,9 +591,25 @@ def write_sample(path: str | Path, n: int = 200, seed: int = 0) -> None:
     """Write the generator's first ``n`` memories as a JSONL corpus (data/corpus_sample.jsonl)."""
     with open(path, "w", encoding="utf-8") as f:
         for line in generate_lines(n, seed):
-            f.write(json.dumps({"content": line.content, "metadata": line.metadata},
-                               ensure_ascii=False, sort_keys=True) + "\n")
+            f.write(
+                json.dumps(
+                    {"content": line.content, "metadata": line.metadata},
+                    ensure_ascii=False,
+                    sort_keys=True,
+                )
+                + "\n"
+            )
 
 
-__all__ = ["CorpusLine", "ItemStream", "canonical_metadata", "check_corpus", "generate_lines",
-           "iter_items", "iter_lines", "load_lines", "make_items", "write_sample"]
+__all__ = [
+    "CorpusLine",
+    "ItemStream",
+    "canonical_metadata",
+    "check_corpus",
+    "generate_lines",
+    "iter_items",
+    "iter_lines",
+    "load_lines",
+    "make_items",
+    "write_sample",
+]

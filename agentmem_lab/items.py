@@ -8,8 +8,9 @@ import math
 import random
 import time
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any
 
 from agentmem_lab.core.errors import InvalidItemError
 
@@ -109,7 +110,7 @@ class MemoryItem:
         id: str | None = None,
         created_at: float | None = None,
         rng: random.Random | None = None,
-    ) -> "MemoryItem":
+    ) -> MemoryItem:
         """Build an item; a seeded ``rng`` makes the id reproducible."""
         if id is None:
             bits = rng.getrandbits(128) if rng is not None else uuid.uuid4().int
@@ -137,7 +138,7 @@ class HistoryEvent:
     created_at: float
 
     @classmethod
-    def add(cls, item: MemoryItem) -> "HistoryEvent":
+    def add(cls, item: MemoryItem) -> HistoryEvent:
         return cls(
             id=f"{item.id}:add",
             memory_id=item.id,

@@ -10,15 +10,34 @@ import hashlib
 import threading
 import time
 from abc import abstractmethod
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, Callable, Sequence, TypeVar
+from typing import Any, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
 import numpy as np
 import numpy.typing as npt
 
-from agentmem_lab.systems import NO_KEY, CallOutcome, ConfigError, Embedder, InjectedFault, MemoryItem, MissingDependencyError, RunSettings, Searcher, ServerError, StoreWriteError, System, Target, ThreadHop, fails, measure_adder, schema_of
+from agentmem_lab.systems import (
+    NO_KEY,
+    CallOutcome,
+    ConfigError,
+    Embedder,
+    InjectedFault,
+    MemoryItem,
+    MissingDependencyError,
+    RunSettings,
+    Searcher,
+    ServerError,
+    StoreWriteError,
+    System,
+    Target,
+    ThreadHop,
+    fails,
+    measure_adder,
+    schema_of,
+)
 
 T = TypeVar("T")
 
@@ -28,8 +47,9 @@ QUERY_PREFIX = "\x00agentmem-lab-query:"
 
 def digest(text: str) -> int:
     """An 8-byte digest of a memory's text: a stored value is checked against it."""
-    return int.from_bytes(hashlib.blake2b(text.encode("utf-8", "surrogatepass"),
-                                          digest_size=8).digest(), "big")
+    return int.from_bytes(
+        hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=8).digest(), "big"
+    )
 
 
 class Clients:
@@ -38,7 +58,8 @@ class Clients:
 
     def __init__(self, concurrency: int, name: str) -> None:
         self._pool: ThreadPoolExecutor | None = ThreadPoolExecutor(
-            max_workers=concurrency, thread_name_prefix=name)
+            max_workers=concurrency, thread_name_prefix=name
+        )
         self._local = threading.local()
 
     @property
@@ -104,8 +125,14 @@ class Embedding:
     ``embed`` stage, a query handle answered with its vector, and faults injected at the
     vector boundary (``--fail-rate-vector``) by the run's seeded decision per item."""
 
-    def __init__(self, embedder: Embedder, clients: Clients, queries: QueryVectors,
-                 config: RunSettings, faults: bool) -> None:
+    def __init__(
+        self,
+        embedder: Embedder,
+        clients: Clients,
+        queries: QueryVectors,
+        config: RunSettings,
+        faults: bool,
+    ) -> None:
         self.embedder = embedder
         self.clients = clients
         self.queries = queries
@@ -117,8 +144,9 @@ class Embedding:
         found = [self.queries.get(t) for t in texts]
         if all(v is not None for v in found):
             return np.stack([v for v in found if v is not None])
-        if self.rate and any(fails(self.seed, "vector", self.key_of.get(t, digest(t) >> 1),
-                                   self.rate) for t in texts):
+        if self.rate and any(
+            fails(self.seed, "vector", self.key_of.get(t, digest(t) >> 1), self.rate) for t in texts
+        ):
             raise InjectedFault("vector")
         t0 = time.perf_counter()
         out = self.embedder.encode(list(texts))
@@ -160,10 +188,12 @@ def refuse_table_faults(config: RunSettings, system: str) -> None:
     ``--fail-rate-vector``); a rate for its rows alone is refused."""
     for store in ("core", "history"):
         if getattr(config, f"fail_rate_{store}"):
-            raise ConfigError(f"--fail-rate-{store}",
-                              f"{system} writes a memory's row and vector in one call with no "
-                              "boundary between them: faults are injected at its embedding "
-                              "call (--fail-rate or --fail-rate-vector)")
+            raise ConfigError(
+                f"--fail-rate-{store}",
+                f"{system} writes a memory's row and vector in one call with no "
+                "boundary between them: faults are injected at its embedding "
+                "call (--fail-rate or --fail-rate-vector)",
+            )
 
 
 def fresh_database(dsn: str, directory: Path, fresh: bool = True) -> str:
@@ -173,8 +203,9 @@ def fresh_database(dsn: str, directory: Path, fresh: bool = True) -> str:
     try:
         import psycopg
     except ImportError:
-        raise MissingDependencyError("psycopg", "pip install -e '.[server]' (or make setup)") \
-            from None
+        raise MissingDependencyError(
+            "psycopg", "pip install -e '.[server]' (or make setup)"
+        ) from None
     name = schema_of(directory).replace("agentmem_", "peer_")
     parts = urlsplit(dsn)
     out = urlunsplit((parts.scheme, parts.netloc, "/" + name, parts.query, parts.fragment))
@@ -182,24 +213,28 @@ def fresh_database(dsn: str, directory: Path, fresh: bool = True) -> str:
         with psycopg.connect(dsn, autocommit=True) as conn:
             if fresh:
                 conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-            exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s",
-                                  (name,)).fetchone()
+            exists = conn.execute(
+                "SELECT 1 FROM pg_database WHERE datname = %s", (name,)
+            ).fetchone()
             if not exists:
                 conn.execute(f'CREATE DATABASE "{name}"')
         with psycopg.connect(out, autocommit=True) as conn:
             conn.execute("CREATE EXTENSION IF NOT EXISTS vector")
     except psycopg.Error as exc:
         first = " ".join((str(exc).splitlines() or [type(exc).__name__])[0].split())
-        raise ServerError(f"cannot use the PostgreSQL server at {parts.hostname}:{parts.port}: "
-                          f"{first}") from None
+        raise ServerError(
+            f"cannot use the PostgreSQL server at {parts.hostname}:{parts.port}: {first}"
+        ) from None
     return out
 
 
 def server_dsn(config: RunSettings, option: str) -> str:
     dsn = config.stores.postgres_dsn
     if not dsn:
-        raise ConfigError(option, "needs a PostgreSQL server: the run starts one unless "
-                                  "--postgres-dsn names yours")
+        raise ConfigError(
+            option,
+            "needs a PostgreSQL server: the run starts one unless --postgres-dsn names yours",
+        )
     return str(dsn)
 
 
@@ -208,8 +243,7 @@ class PeerTarget(Target):
     of every acknowledged item's text, and the fault accounting. A subclass writes one call
     (``write``, on a client thread) and answers one query handle (``hits``)."""
 
-    def __init__(self, config: RunSettings, embedder: Embedder, faults: bool,
-                 name: str) -> None:
+    def __init__(self, config: RunSettings, embedder: Embedder, faults: bool, name: str) -> None:
         self.clients = Clients(config.concurrency, f"{name}-client")
         self.queries = QueryVectors()
         self.embedding = Embedding(embedder, self.clients, self.queries, config, faults)
@@ -265,8 +299,9 @@ class HandleSearch:
     def __init__(self, target: PeerTarget) -> None:
         self.target = target
 
-    async def search(self, queries: npt.NDArray[np.float32], k: int
-                     ) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.float32]]:
+    async def search(
+        self, queries: npt.NDArray[np.float32], k: int
+    ) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.float32]]:
         target = self.target
 
         def run() -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.float32]]:
@@ -298,28 +333,37 @@ class PeerSystem(System):
 
     def check(self, config: RunSettings) -> None:
         if config.mode != "sequential":
-            raise ConfigError("--mode", f"{self.name} has one write path: use --mode "
-                                        "sequential (or leave it out)")
+            raise ConfigError(
+                "--mode", f"{self.name} has one write path: use --mode sequential (or leave it out)"
+            )
         if config.profile != "real":
-            raise ConfigError("--profile", f"{self.name} runs on its real stores: use "
-                                           "--profile real")
+            raise ConfigError(
+                "--profile", f"{self.name} runs on its real stores: use --profile real"
+            )
         stores = config.stores
-        if stores.vector_store != "usearch" or "postgres" in (stores.core_store,
-                                                               stores.history_store):
-            raise ConfigError("--vector-store", f"{self.name} runs on its own stores: choose "
-                                                f"them with {self.option}")
+        if stores.vector_store != "usearch" or "postgres" in (
+            stores.core_store,
+            stores.history_store,
+        ):
+            raise ConfigError(
+                "--vector-store",
+                f"{self.name} runs on its own stores: choose them with {self.option}",
+            )
         refuse_table_faults(config, self.name)
 
-    async def open(self, config: RunSettings, directory: Path, embedder: Embedder,
-                   faults: bool) -> Target:
+    async def open(
+        self, config: RunSettings, directory: Path, embedder: Embedder, faults: bool
+    ) -> Target:
         clients = Clients(1, f"{self.name}-open")
         try:
-            return await clients.run(self.target, config, directory, embedder,
-                                     faults and any(config.fail_rates.values()))
+            return await clients.run(
+                self.target, config, directory, embedder, faults and any(config.fail_rates.values())
+            )
         finally:
             clients.close()
 
-    async def harness(self, config: RunSettings, calls: Sequence[Sequence[MemoryItem]],
-                      dim: int) -> dict[str, Any]:
+    async def harness(
+        self, config: RunSettings, calls: Sequence[Sequence[MemoryItem]], dim: int
+    ) -> dict[str, Any]:
         with ThreadHop(config.concurrency) as target:
             return await measure_adder(target, calls, config.concurrency)

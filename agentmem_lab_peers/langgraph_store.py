@@ -27,16 +27,28 @@ are injected at the store's embedding call, the one boundary its API offers insi
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
-from agentmem_lab.systems import Embedder, MemoryItem, MissingDependencyError, RunSettings, package_version
+from agentmem_lab.systems import (
+    Embedder,
+    MemoryItem,
+    MissingDependencyError,
+    RunSettings,
+    package_version,
+)
 
 from .common import PeerSystem, PeerTarget, fresh_database, server_dsn
 
 #: The releases measured (pyproject pins them; every result records the versions).
-PACKAGES = ("langgraph", "langgraph-checkpoint", "langgraph-checkpoint-sqlite",
-            "langgraph-checkpoint-postgres", "sqlean.py")
+PACKAGES = (
+    "langgraph",
+    "langgraph-checkpoint",
+    "langgraph-checkpoint-sqlite",
+    "langgraph-checkpoint-postgres",
+    "sqlean.py",
+)
 FIELD = "content"
 NAMESPACE = "memories"
 #: Items read back per namespace in one search (the whole namespace).
@@ -47,8 +59,9 @@ def _import() -> Any:
     try:
         import langgraph.store.base as base
     except ImportError:
-        raise MissingDependencyError("langgraph", "pip install -e '.[peers]' (or make setup)") \
-            from None
+        raise MissingDependencyError(
+            "langgraph", "pip install -e '.[peers]' (or make setup)"
+        ) from None
     return base
 
 
@@ -61,16 +74,20 @@ def value_of(item: MemoryItem) -> dict[str, Any]:
 
 
 class LangGraphTarget(PeerTarget):
-    def __init__(self, config: RunSettings, directory: Path, embedder: Embedder,
-                 faults: bool) -> None:
+    def __init__(
+        self, config: RunSettings, directory: Path, embedder: Embedder, faults: bool
+    ) -> None:
         base = _import()
         super().__init__(config, embedder, faults, "langgraph")
         self.PutOp = base.PutOp
         directory.mkdir(parents=True, exist_ok=True)
         self.kind = config.stores.langgraph_store
         self.dim = embedder.dim
-        index: dict[str, Any] = {"dims": embedder.dim, "fields": [FIELD],
-                                 "embed": lambda texts: self.embedding(texts).tolist()}
+        index: dict[str, Any] = {
+            "dims": embedder.dim,
+            "fields": [FIELD],
+            "embed": lambda texts: self.embedding(texts).tolist(),
+        }
         self._conn: Any = None
         self._pool: Any = None
         self.sqlite_library: str | None = None
@@ -87,8 +104,10 @@ class LangGraphTarget(PeerTarget):
         try:
             import sqlean
         except ImportError:
-            raise MissingDependencyError("sqlean.py (SQLite with extension loading)",
-                                         "pip install -e '.[peers]' (or make setup)") from None
+            raise MissingDependencyError(
+                "sqlean.py (SQLite with extension loading)",
+                "pip install -e '.[peers]' (or make setup)",
+            ) from None
         from langgraph.store.sqlite import SqliteStore
 
         # SqliteStore reads the fields to embed from "text_fields", where IndexConfig (and the
@@ -100,28 +119,38 @@ class LangGraphTarget(PeerTarget):
         # As SqliteStore.from_conn_string opens it: autocommit, shared by the client threads
         # (the store serialises them with its own lock).
         self._conn = sqlean.connect(str(path), check_same_thread=False, isolation_level=None)
-        self.sqlite_library = f"sqlean.py {package_version('sqlean.py')} (SQLite " \
-                              f"{sqlean.sqlite_version})"
+        self.sqlite_library = (
+            f"sqlean.py {package_version('sqlean.py')} (SQLite {sqlean.sqlite_version})"
+        )
         store = SqliteStore(self._conn, index=index)  # type: ignore[arg-type]
         store.setup()
         return store
 
-    def _open_postgres(self, config: RunSettings, directory: Path,
-                       index: dict[str, Any]) -> Any:
+    def _open_postgres(self, config: RunSettings, directory: Path, index: dict[str, Any]) -> Any:
         from langgraph.store.postgres import PostgresStore
         from psycopg.rows import dict_row
         from psycopg_pool import ConnectionPool
 
         dsn = fresh_database(server_dsn(config, "--langgraph-store"), directory)
         stores = config.stores
-        index = dict(index, distance_type="cosine", ann_index_config={
-            "kind": "hnsw", "vector_type": "vector", "m": stores.hnsw_connectivity,
-            "ef_construction": stores.hnsw_expansion_add})
+        index = dict(
+            index,
+            distance_type="cosine",
+            ann_index_config={
+                "kind": "hnsw",
+                "vector_type": "vector",
+                "m": stores.hnsw_connectivity,
+                "ef_construction": stores.hnsw_expansion_add,
+            },
+        )
         # As PostgresStore.from_conn_string's pool: autocommit, no prepared statements.
-        self._pool = ConnectionPool(dsn, min_size=1, max_size=max(2, config.concurrency + 1),
-                                    open=True, kwargs={"autocommit": True,
-                                                       "prepare_threshold": 0,
-                                                       "row_factory": dict_row})
+        self._pool = ConnectionPool(
+            dsn,
+            min_size=1,
+            max_size=max(2, config.concurrency + 1),
+            open=True,
+            kwargs={"autocommit": True, "prepare_threshold": 0, "row_factory": dict_row},
+        )
         store = PostgresStore(self._pool, index=index)  # type: ignore[arg-type]
         store.setup()
         return store
@@ -134,8 +163,10 @@ class LangGraphTarget(PeerTarget):
             self.store.batch([self.PutOp(namespace(i), str(i.key), value_of(i)) for i in items])
 
     def hits(self, query: str, k: int) -> list[tuple[int, float]]:
-        return [(int(hit.key), 1.0 - float(hit.score))
-                for hit in self.store.search((), query=query, limit=k)]
+        return [
+            (int(hit.key), 1.0 - float(hit.score))
+            for hit in self.store.search((), query=query, limit=k)
+        ]
 
     # -- reading back, from the store itself -----------------------------------------
 
@@ -152,16 +183,23 @@ class LangGraphTarget(PeerTarget):
     def _vectors(self) -> set[int]:
         """Keys with a vector of the embedder's dimension in the store's own index."""
         if self.kind == "memory":
-            return {int(key) for by_key in self.store._vectors.values()
-                    for key, fields in by_key.items()
-                    if len(fields.get(FIELD, ())) == self.dim}
+            return {
+                int(key)
+                for by_key in self.store._vectors.values()
+                for key, fields in by_key.items()
+                if len(fields.get(FIELD, ())) == self.dim
+            }
         if self.kind == "sqlite":
-            rows = self._conn.execute("SELECT key, length(embedding) FROM store_vectors "
-                                      "WHERE field_name = ?", (FIELD,)).fetchall()
+            rows = self._conn.execute(
+                "SELECT key, length(embedding) FROM store_vectors WHERE field_name = ?", (FIELD,)
+            ).fetchall()
             return {int(k) for k, size in rows if size == 4 * self.dim}
         with self._pool.connection() as conn:
-            rows = conn.execute("SELECT key, vector_dims(embedding) AS dims FROM store_vectors "
-                                "WHERE field_name = %s", (FIELD,)).fetchall()
+            rows = conn.execute(
+                "SELECT key, vector_dims(embedding) AS dims FROM store_vectors "
+                "WHERE field_name = %s",
+                (FIELD,),
+            ).fetchall()
         return {int(r["key"]) for r in rows if r["dims"] == self.dim}
 
     async def store_keys(self) -> dict[str, set[int]]:
@@ -170,13 +208,25 @@ class LangGraphTarget(PeerTarget):
         return {"core": items, "vector": vectors, "history": items}
 
     async def finish(self) -> dict[str, Any] | None:
-        return {"backend": f"langgraph {self.kind}", "insert_s": 0.0, "check_s": 0.0,
-                "optimize_s": 0.0, "load_s": 0.0, "vectors": len(self.sent),
-                "insert_vectors_per_s": None, "durability": {
-                    "memory": "none (in memory)", "sqlite": "commit per batch",
-                    "postgres": "commit per batch (synchronous_commit on)"}[self.kind],
-                "search": {"memory": "exact", "sqlite": "exact (sqlite-vec distances)",
-                           "postgres": "hnsw"}[self.kind]}
+        return {
+            "backend": f"langgraph {self.kind}",
+            "insert_s": 0.0,
+            "check_s": 0.0,
+            "optimize_s": 0.0,
+            "load_s": 0.0,
+            "vectors": len(self.sent),
+            "insert_vectors_per_s": None,
+            "durability": {
+                "memory": "none (in memory)",
+                "sqlite": "commit per batch",
+                "postgres": "commit per batch (synchronous_commit on)",
+            }[self.kind],
+            "search": {
+                "memory": "exact",
+                "sqlite": "exact (sqlite-vec distances)",
+                "postgres": "hnsw",
+            }[self.kind],
+        }
 
     async def close(self) -> None:
         self.clients.close()
@@ -188,26 +238,34 @@ class LangGraphTarget(PeerTarget):
             self._pool = None
 
     def settings(self) -> dict[str, Any]:
-        return {"system": "langgraph", "store": {
-                    "memory": "InMemoryStore", "sqlite": "SqliteStore",
-                    "postgres": "PostgresStore (psycopg 3 pool, pgvector hnsw, cosine)"}[self.kind],
-                "versions": {p: package_version(p) for p in PACKAGES},
-                "add": "store.batch([PutOp(namespace, key, value)]) (one item: store.put)",
-                "namespace": "(user_id, 'memories')", "index_fields": [FIELD],
-                "embedding": "the store calls our embedder, once per batch",
-                "index_config_fields": "text_fields" if self.kind == "sqlite" else "fields",
-                "sqlite_library": self.sqlite_library,
-                "history": "none: LangGraph's store keeps no history (history = its items)",
-                "fault_damage": self.damage.record(),
-                "faults": "at the store's embedding call (no boundary between row and vector)",
-                "search": "store.search((), query=...) over every namespace"}
+        return {
+            "system": "langgraph",
+            "store": {
+                "memory": "InMemoryStore",
+                "sqlite": "SqliteStore",
+                "postgres": "PostgresStore (psycopg 3 pool, pgvector hnsw, cosine)",
+            }[self.kind],
+            "versions": {p: package_version(p) for p in PACKAGES},
+            "add": "store.batch([PutOp(namespace, key, value)]) (one item: store.put)",
+            "namespace": "(user_id, 'memories')",
+            "index_fields": [FIELD],
+            "embedding": "the store calls our embedder, once per batch",
+            "index_config_fields": "text_fields" if self.kind == "sqlite" else "fields",
+            "sqlite_library": self.sqlite_library,
+            "history": "none: LangGraph's store keeps no history (history = its items)",
+            "fault_damage": self.damage.record(),
+            "faults": "at the store's embedding call (no boundary between row and vector)",
+            "search": "store.search((), query=...) over every namespace",
+        }
 
 
 class LangGraph(PeerSystem):
     name = "langgraph"
-    description = ("LangGraph's long-term memory store: store.batch of PutOps "
-                   "(--langgraph-store memory|sqlite|postgres), the store embedding with "
-                   "our embedder")
+    description = (
+        "LangGraph's long-term memory store: store.batch of PutOps "
+        "(--langgraph-store memory|sqlite|postgres), the store embedding with "
+        "our embedder"
+    )
     package = "langgraph"
     requires = PACKAGES[1:]
     option = "--langgraph-store"

@@ -25,13 +25,20 @@ from __future__ import annotations
 import shutil
 import threading
 import time
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-from agentmem_lab.systems import Embedder, MemoryItem, MissingDependencyError, RunSettings, package_version
+from agentmem_lab.systems import (
+    Embedder,
+    MemoryItem,
+    MissingDependencyError,
+    RunSettings,
+    package_version,
+)
 
 from .common import PeerSystem, PeerTarget, fresh_database, server_dsn
 
@@ -44,14 +51,16 @@ def _embeddings_class() -> Any:
     try:
         from txtai.embeddings import Embeddings
     except ImportError:
-        raise MissingDependencyError("txtai", "make setup (txtai is installed with --no-deps, "
-                                              "see the Makefile)") from None
+        raise MissingDependencyError(
+            "txtai", "make setup (txtai is installed with --no-deps, see the Makefile)"
+        ) from None
     return Embeddings
 
 
 class TxtaiTarget(PeerTarget):
-    def __init__(self, config: RunSettings, directory: Path, embedder: Embedder,
-                 faults: bool) -> None:
+    def __init__(
+        self, config: RunSettings, directory: Path, embedder: Embedder, faults: bool
+    ) -> None:
         Embeddings = _embeddings_class()
         super().__init__(config, embedder, faults, "txtai")
         directory.mkdir(parents=True, exist_ok=True)
@@ -60,17 +69,24 @@ class TxtaiTarget(PeerTarget):
         self.lock = threading.Lock()  # txtai is not thread-safe
         stores = config.stores
         self.config: dict[str, Any] = {
-            "transform": self.transform, "content": True, "backend": self.backend,
-            "dimensions": embedder.dim}
+            "transform": self.transform,
+            "content": True,
+            "backend": self.backend,
+            "dimensions": embedder.dim,
+        }
         if self.backend == "hnsw":
-            self.config["hnsw"] = {"m": stores.hnsw_connectivity,
-                                   "efconstruction": stores.hnsw_expansion_add,
-                                   "efsearch": stores.hnsw_expansion_search}
+            self.config["hnsw"] = {
+                "m": stores.hnsw_connectivity,
+                "efconstruction": stores.hnsw_expansion_add,
+                "efsearch": stores.hnsw_expansion_search,
+            }
         elif self.backend == "pgvector":
             dsn = fresh_database(server_dsn(config, "--txtai-backend"), directory)
             self.config["pgvector"] = {
                 "url": dsn.replace("postgresql://", "postgresql+psycopg://", 1),
-                "m": stores.hnsw_connectivity, "efconstruction": stores.hnsw_expansion_add}
+                "m": stores.hnsw_connectivity,
+                "efconstruction": stores.hnsw_expansion_add,
+            }
         self.live: Any = Embeddings(self.config)
         self.loaded: Any = None
         self.save_s = 0.0
@@ -92,8 +108,19 @@ class TxtaiTarget(PeerTarget):
         return self.loaded if self.loaded is not None else self.live
 
     def write(self, items: Sequence[MemoryItem]) -> None:
-        docs = [(str(i.key), {"text": i.content, "user_id": i.user_id, "agent_id": i.agent_id,
-                              "metadata": i.metadata}, None) for i in items]
+        docs = [
+            (
+                str(i.key),
+                {
+                    "text": i.content,
+                    "user_id": i.user_id,
+                    "agent_id": i.agent_id,
+                    "metadata": i.metadata,
+                },
+                None,
+            )
+            for i in items
+        ]
         with self.lock:
             self.live.upsert(docs)
 
@@ -121,11 +148,19 @@ class TxtaiTarget(PeerTarget):
             return None  # nothing was written (every call failed)
         await self.clients.run(self._save_and_load)
         vectors = int(self.index.ann.count())
-        return {"backend": f"txtai {self.backend}", "insert_s": 0.0, "check_s": 0.0,
-                "optimize_s": self.save_s, "load_s": self.load_s, "vectors": vectors,
-                "insert_vectors_per_s": None, "durability": "save at the end",
-                "search": "exact" if self.backend == "numpy" or self._components() ==
-                          "IDMap,Flat" else "ann"}
+        return {
+            "backend": f"txtai {self.backend}",
+            "insert_s": 0.0,
+            "check_s": 0.0,
+            "optimize_s": self.save_s,
+            "load_s": self.load_s,
+            "vectors": vectors,
+            "insert_vectors_per_s": None,
+            "durability": "save at the end",
+            "search": "exact"
+            if self.backend == "numpy" or self._components() == "IDMap,Flat"
+            else "ann",
+        }
 
     def _components(self) -> str | None:
         build = self.index.config.get("build", {}) if self.index is not None else {}
@@ -168,24 +203,29 @@ class TxtaiTarget(PeerTarget):
         self.loaded = None
 
     def settings(self) -> dict[str, Any]:
-        return {"system": "txtai", "backend": self.backend,
-                "faiss_components": self._components() if self.backend == "faiss" else None,
-                "versions": {p: package_version(p) for p in PACKAGES},
-                "add": "Embeddings.upsert([(id, {text, user_id, agent_id, metadata}, None)])",
-                "content": "txtai's SQLite database (content=True)",
-                "embedding": "our embedder as txtai's transform function",
-                "persistence": "save at the end, then load: the checks read the loaded index",
-                "clients": "one thread per client, taking turns on one lock (not thread-safe)",
-                "history": "none: txtai keeps no history (history = its content)",
-                "fault_damage": self.damage.record(),
-                "faults": "at its transform call (no boundary between content and vector)",
-                "search": "Embeddings.search(query, limit) (the query's vector handed in)"}
+        return {
+            "system": "txtai",
+            "backend": self.backend,
+            "faiss_components": self._components() if self.backend == "faiss" else None,
+            "versions": {p: package_version(p) for p in PACKAGES},
+            "add": "Embeddings.upsert([(id, {text, user_id, agent_id, metadata}, None)])",
+            "content": "txtai's SQLite database (content=True)",
+            "embedding": "our embedder as txtai's transform function",
+            "persistence": "save at the end, then load: the checks read the loaded index",
+            "clients": "one thread per client, taking turns on one lock (not thread-safe)",
+            "history": "none: txtai keeps no history (history = its content)",
+            "fault_damage": self.damage.record(),
+            "faults": "at its transform call (no boundary between content and vector)",
+            "search": "Embeddings.search(query, limit) (the query's vector handed in)",
+        }
 
 
 class Txtai(PeerSystem):
     name = "txtai"
-    description = ("txtai's Embeddings(content=True).upsert with our embedder as its "
-                   "transform (--txtai-backend faiss|hnsw|numpy|pgvector)")
+    description = (
+        "txtai's Embeddings(content=True).upsert with our embedder as its "
+        "transform (--txtai-backend faiss|hnsw|numpy|pgvector)"
+    )
     package = "txtai"
     requires = PACKAGES[1:]
     option = "--txtai-backend"

@@ -9,13 +9,17 @@ from typing import Any
 from agentmem_lab.core import environment
 
 
-def goal(name: str, measured: float, target: float, higher_is_better: bool = True,
-         unit: str = "") -> bool:
+def goal(
+    name: str, measured: float, target: float, higher_is_better: bool = True, unit: str = ""
+) -> bool:
     """Print ``GOAL <name>: measured <x>, target <y>, PASS|FAIL``; return whether it passed."""
     ok = measured >= target if higher_is_better else measured < target
     sign = ">=" if higher_is_better else "<"
-    print(f"GOAL {name}: measured {measured:,.3f}{unit}, target {sign} {target:,.3f}{unit}, "
-          f"{'PASS' if ok else 'FAIL'}", flush=True)
+    print(
+        f"GOAL {name}: measured {measured:,.3f}{unit}, target {sign} {target:,.3f}{unit}, "
+        f"{'PASS' if ok else 'FAIL'}",
+        flush=True,
+    )
     return ok
 
 

@@ -26,30 +26,47 @@ from pathlib import Path
 from _common import goal, print_environment
 
 from agentmem_lab import compare
+from agentmem_lab.measuring.runner import RunConfig, run_in_fresh_process
 from agentmem_lab.measuring.to_result import combine_processes
 from agentmem_lab.schema.result import Result
-from agentmem_lab.measuring.runner import RunConfig, run_in_fresh_process
 from agentmem_lab.stores import StoreSettings
 
 #: (mode, batch size, clients, items at scale 1)
 CONFIGS = (
-    ("sequential", 1, 1, 200), ("parallel", 1, 1, 200), ("batch", 1, 1, 200),
-    ("batch", 10, 1, 500), ("batch", 100, 1, 2000), ("batch", 1000, 1, 4000),
-    ("bulk", 1, 1, 200), ("bulk", 10, 1, 500), ("bulk", 100, 1, 2000), ("bulk", 1000, 1, 4000),
-    ("sequential", 1, 4, 400), ("parallel", 1, 4, 400), ("batch", 100, 4, 2000),
-    ("bulk", 100, 4, 2000), ("bulk", 1000, 4, 4000),
+    ("sequential", 1, 1, 200),
+    ("parallel", 1, 1, 200),
+    ("batch", 1, 1, 200),
+    ("batch", 10, 1, 500),
+    ("batch", 100, 1, 2000),
+    ("batch", 1000, 1, 4000),
+    ("bulk", 1, 1, 200),
+    ("bulk", 10, 1, 500),
+    ("bulk", 100, 1, 2000),
+    ("bulk", 1000, 1, 4000),
+    ("sequential", 1, 4, 400),
+    ("parallel", 1, 4, 400),
+    ("batch", 100, 4, 2000),
+    ("bulk", 100, 4, 2000),
+    ("bulk", 1000, 4, 4000),
 )
 
 
-def _config(mode: str, batch: int, clients: int, items: int,
-            sync: str = "NORMAL") -> RunConfig:
-    return RunConfig(mode=mode, batch_size=batch, items=items, concurrency=clients,
-                     search_queries=0, self_recall_sample=0, windows=0,
-                     stores=StoreSettings(sqlite_synchronous=sync))
+def _config(mode: str, batch: int, clients: int, items: int, sync: str = "NORMAL") -> RunConfig:
+    return RunConfig(
+        mode=mode,
+        batch_size=batch,
+        items=items,
+        concurrency=clients,
+        search_queries=0,
+        self_recall_sample=0,
+        windows=0,
+        stores=StoreSettings(sqlite_synchronous=sync),
+    )
 
 
-def measure_interleaved(configs: dict[str, RunConfig], sides: tuple[str, ...],
-                        processes: int, folder: Path) -> dict[str, dict[str, Result]]:
+def measure_interleaved(
+    configs: dict[str, RunConfig], sides: tuple[str, ...], processes: int, folder: Path
+) -> dict[str, dict[str, Result]]:
     """Every configuration on every side, ``processes`` fresh processes each (one
     calibration first), by turns: round k runs each configuration's k-th process on each
     side before any (k+1)-th. Returns side -> name -> result."""
@@ -62,8 +79,11 @@ def measure_interleaved(configs: dict[str, RunConfig], sides: tuple[str, ...],
                 runs.setdefault((side, name), []).append(r)
     out: dict[str, dict[str, Result]] = {side: {} for side in sides}
     for (side, name), results in runs.items():
-        combined = (combine_processes(results[1:], processes, calibration=results[0])
-                    if processes > 1 else results[1])
+        combined = (
+            combine_processes(results[1:], processes, calibration=results[0])
+            if processes > 1
+            else results[1]
+        )
         out[side][name] = combined
     return out
 
@@ -73,39 +93,57 @@ def main() -> int:
     p.add_argument("--processes", type=int, default=6, help="processes a side (default 6)")
     p.add_argument("--threshold", type=float, default=5.0, help="percent (default 5)")
     p.add_argument("--scale", type=float, default=1.0, help="items x F (default 1)")
-    p.add_argument("--configs", type=int, default=len(CONFIGS),
-                   help=f"the first N configurations (default all {len(CONFIGS)})")
+    p.add_argument(
+        "--configs",
+        type=int,
+        default=len(CONFIGS),
+        help=f"the first N configurations (default all {len(CONFIGS)})",
+    )
     args = p.parse_args()
     print_environment()
-    configs = {f"{m}-{b}-c{c}": _config(m, b, c, max(b * 2, int(n * args.scale) // b * b))
-               for m, b, c, n in CONFIGS[:args.configs]}
+    configs = {
+        f"{m}-{b}-c{c}": _config(m, b, c, max(b * 2, int(n * args.scale) // b * b))
+        for m, b, c, n in CONFIGS[: args.configs]
+    }
     ok = True
     with tempfile.TemporaryDirectory(prefix="agentmem-compare-power-") as tmp:
         for processes in (args.processes, 1):
-            sides = measure_interleaved(configs, ("A", "B"), processes,
-                                        Path(tmp) / f"p{processes}")
+            sides = measure_interleaved(configs, ("A", "B"), processes, Path(tmp) / f"p{processes}")
             same = compare.compare_results(sides["A"], sides["B"], args.threshold)
             unchanged = sum(c.verdict == "no significant change" for c in same)
-            print(f"P = {processes}: the same code twice, {unchanged} of {len(same)} "
-                  f"configurations no significant change at a {args.threshold:g} % "
-                  f"threshold ({same[0].test})")
+            print(
+                f"P = {processes}: the same code twice, {unchanged} of {len(same)} "
+                f"configurations no significant change at a {args.threshold:g} % "
+                f"threshold ({same[0].test})"
+            )
             for c in same:
-                print(f"  {c.name:<28} p50 {c.base_p50_ms:8.3f} -> {c.new_p50_ms:8.3f} ms "
-                      f"({c.p50_change_pct:+6.1f} %, 95 % interval [{c.p50_ci_pct[0]:+.1f}, "
-                      f"{c.p50_ci_pct[1]:+.1f}]), p {c.p_value:.4f}: {c.verdict}")
+                print(
+                    f"  {c.name:<28} p50 {c.base_p50_ms:8.3f} -> {c.new_p50_ms:8.3f} ms "
+                    f"({c.p50_change_pct:+6.1f} %, 95 % interval [{c.p50_ci_pct[0]:+.1f}, "
+                    f"{c.p50_ci_pct[1]:+.1f}]), p {c.p_value:.4f}: {c.verdict}"
+                )
             if processes == args.processes and processes > 1:
-                ok &= goal(f"same_code_unchanged_of_{len(same)}_p{processes}", unchanged,
-                           len(same) - 1)
-        slow = {"seq-normal": _config("sequential", 1, 1, 200),
-                "seq-full": _config("sequential", 1, 1, 200, sync="FULL")}
+                ok &= goal(
+                    f"same_code_unchanged_of_{len(same)}_p{processes}", unchanged, len(same) - 1
+                )
+        slow = {
+            "seq-normal": _config("sequential", 1, 1, 200),
+            "seq-full": _config("sequential", 1, 1, 200, sync="FULL"),
+        }
         pair = measure_interleaved(slow, ("run",), args.processes, Path(tmp) / "full")["run"]
-        c, = compare.compare_results({"sequential-1": pair["seq-normal"]},
-                                     {"sequential-1": pair["seq-full"]}, args.threshold)
-        print(f"sqlite synchronous FULL against NORMAL, sequential-1, P = {args.processes}: "
-              f"p50 {c.base_p50_ms:.3f} -> {c.new_p50_ms:.3f} ms ({c.p50_change_pct:+.1f} %), "
-              f"p {c.p_value:.4f}: {c.verdict}")
-        ok &= goal(f"full_over_normal_called_slower_p{args.processes}",
-                   1.0 if c.verdict == "slower" else 0.0, 1.0)
+        (c,) = compare.compare_results(
+            {"sequential-1": pair["seq-normal"]}, {"sequential-1": pair["seq-full"]}, args.threshold
+        )
+        print(
+            f"sqlite synchronous FULL against NORMAL, sequential-1, P = {args.processes}: "
+            f"p50 {c.base_p50_ms:.3f} -> {c.new_p50_ms:.3f} ms ({c.p50_change_pct:+.1f} %), "
+            f"p {c.p_value:.4f}: {c.verdict}"
+        )
+        ok &= goal(
+            f"full_over_normal_called_slower_p{args.processes}",
+            1.0 if c.verdict == "slower" else 0.0,
+            1.0,
+        )
     return 0 if ok else 1
 
 

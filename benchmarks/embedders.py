@@ -15,10 +15,10 @@ import time
 
 from _common import print_environment
 
-from agentmem_lab.corpus import generate_lines
-from agentmem_lab.embedders import get_embedder
 from agentmem_lab.core.errors import AgentMemLabError
 from agentmem_lab.core.stats import summarize
+from agentmem_lab.corpus import generate_lines
+from agentmem_lab.embedders import get_embedder
 
 
 async def measure(name: str, seconds: float, sizes: list[int]) -> dict[int, float]:
@@ -29,7 +29,7 @@ async def measure(name: str, seconds: float, sizes: list[int]) -> dict[int, floa
         await embedder.embed_batch(texts[:n])  # warmup, not measured
         done, calls, t0, pos = 0, [], time.perf_counter(), 0
         while time.perf_counter() - t0 < seconds or not calls:
-            batch = texts[pos:pos + n] if pos + n <= len(texts) else texts[:n]
+            batch = texts[pos : pos + n] if pos + n <= len(texts) else texts[:n]
             pos = (pos + n) % len(texts)
             c0 = time.perf_counter()
             await embedder.embed_batch(batch)
@@ -38,9 +38,12 @@ async def measure(name: str, seconds: float, sizes: list[int]) -> dict[int, floa
         wall = time.perf_counter() - t0
         out[n] = done / wall
         s = summarize(calls)
-        print(f"{name:<8} batch {n:>5}: {out[n]:>10,.0f} texts/s  call p50 {s['p50']:.3f} ms "
-              f"p99 {s['p99']:.3f} ms  ({len(calls)} calls)  x{out[n] / out[sizes[0]]:.2f} "
-              f"vs batch {sizes[0]}", flush=True)
+        print(
+            f"{name:<8} batch {n:>5}: {out[n]:>10,.0f} texts/s  call p50 {s['p50']:.3f} ms "
+            f"p99 {s['p99']:.3f} ms  ({len(calls)} calls)  x{out[n] / out[sizes[0]]:.2f} "
+            f"vs batch {sizes[0]}",
+            flush=True,
+        )
     embedder.close()
     return out
 

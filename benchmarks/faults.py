@@ -30,18 +30,34 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="agentmem-faults-") as tmp:
         for mode, batch in MODES:
             t0 = time.perf_counter()
-            r = run(RunConfig(mode=mode, batch_size=batch, items=args.items, fail_rate=args.rate,
-                              search_queries=0, seed=7), f"{tmp}/{mode}")
+            r = run(
+                RunConfig(
+                    mode=mode,
+                    batch_size=batch,
+                    items=args.items,
+                    fail_rate=args.rate,
+                    search_queries=0,
+                    seed=7,
+                ),
+                f"{tmp}/{mode}",
+            )
             i = r.integrity
-            good = (i["lost"] == 0 and i["orphans"] == 0
-                    and i["acknowledged"] + i["failed"] == args.items
-                    and i["acknowledged"] == i["core"] == i["vector"] == i["history"])
+            good = (
+                i["lost"] == 0
+                and i["orphans"] == 0
+                and i["acknowledged"] + i["failed"] == args.items
+                and i["acknowledged"] == i["core"] == i["vector"] == i["history"]
+            )
             ok &= good
-            print(f"{mode:<10} batch {batch:>4}: items {args.items}, acknowledged {i['acknowledged']}, "
-                  f"failed {i['failed']} ({i['failed'] / args.items:.2%}), core {i['core']}, "
-                  f"vector {i['vector']}, history {i['history']}, lost {i['lost']}, "
-                  f"orphans {i['orphans']}: {'PASS' if good else 'FAIL'} "
-                  f"[{r.throughput_ops_s:,.0f} ops/s, {time.perf_counter() - t0:.1f} s]", flush=True)
+            print(
+                f"{mode:<10} batch {batch:>4}: items {args.items}, acknowledged "
+                f"{i['acknowledged']}, "
+                f"failed {i['failed']} ({i['failed'] / args.items:.2%}), core {i['core']}, "
+                f"vector {i['vector']}, history {i['history']}, lost {i['lost']}, "
+                f"orphans {i['orphans']}: {'PASS' if good else 'FAIL'} "
+                f"[{r.throughput_ops_s:,.0f} ops/s, {time.perf_counter() - t0:.1f} s]",
+                flush=True,
+            )
     return 0 if ok else 1
 
 

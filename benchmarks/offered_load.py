@@ -27,16 +27,16 @@ from typing import Any
 from _common import goal, print_environment
 
 from agentmem_lab.core import histogram
-from agentmem_lab.workload import open_loop
-from agentmem_lab.measuring.capacity import find_capacity, summary_line
-from agentmem_lab.corpus import make_items
-from agentmem_lab.workload.closed_loop import chunks
-from agentmem_lab.embedders import NullEmbedder
 from agentmem_lab.core.loops import run_in_own_loop
-from agentmem_lab.workload.modes import SequentialMode
+from agentmem_lab.corpus import make_items
+from agentmem_lab.embedders import NullEmbedder
+from agentmem_lab.measuring.capacity import find_capacity, summary_line
 from agentmem_lab.measuring.resolve import RunConfig
 from agentmem_lab.measuring.runner import run
 from agentmem_lab.stores import null_stores
+from agentmem_lab.workload import open_loop
+from agentmem_lab.workload.closed_loop import chunks
+from agentmem_lab.workload.modes import SequentialMode
 
 
 async def schedule_error(rate: float, calls: int, waits: str) -> tuple[dict[str, float], float]:
@@ -54,12 +54,18 @@ def interference(rounds: int, items: int) -> dict[str, list[float]]:
     """Service p99 (ms) of sequential-1 over real stores at 500 calls/s with each way of
     waiting, and closed loop, by turns."""
     out: dict[str, list[float]] = {"closed loop": [], "timer": [], "spin": []}
-    base = RunConfig(mode="sequential", batch_size=1, items=items, embedder="hash",
-                     search_queries=0, self_recall_sample=0, warmup=0)
+    base = RunConfig(
+        mode="sequential",
+        batch_size=1,
+        items=items,
+        embedder="hash",
+        search_queries=0,
+        self_recall_sample=0,
+        warmup=0,
+    )
     for _ in range(rounds):
         for how in out:
-            config = base if how == "closed loop" else replace(base, rate=500.0,
-                                                                schedule_waits=how)
+            config = base if how == "closed loop" else replace(base, rate=500.0, schedule_waits=how)
             with tempfile.TemporaryDirectory() as tmp:
                 r = run(config, Path(tmp) / "run")
             out[how].append(r.latency_ms["p99"])
@@ -83,24 +89,34 @@ def main(argv: list[str] | None = None) -> int:
         calls = max(20, int(rate * args.seconds))
         for waits in open_loop.WAITS:
             s, cpu = run_in_own_loop(schedule_error(rate, calls, waits), "uvloop")
-            print(f"schedule error at {rate:,.0f} calls/s, {waits} waits: start delay p50 "
-                  f"{s['p50']:.3f} ms p99 {s['p99']:.3f} ms max {s['max']:.3f} ms; "
-                  f"{cpu:.2f} CPU s per s", flush=True)
+            print(
+                f"schedule error at {rate:,.0f} calls/s, {waits} waits: start delay p50 "
+                f"{s['p50']:.3f} ms p99 {s['p99']:.3f} ms max {s['max']:.3f} ms; "
+                f"{cpu:.2f} CPU s per s",
+                flush=True,
+            )
             if waits == "timer":
                 worst = max(worst, s["p99"])
     ok &= goal("schedule_error_p99_ms", worst, 1.0, higher_is_better=False)
     if args.interference_rounds:
         found = interference(args.interference_rounds, args.interference_items)
-        print("sequential-1 over real stores, service p99 by turns (ms): " + "; ".join(
-            f"{how} {statistics.median(xs):.2f} (rounds {', '.join(f'{x:.2f}' for x in xs)})"
-            for how, xs in found.items()), flush=True)
+        print(
+            "sequential-1 over real stores, service p99 by turns (ms): "
+            + "; ".join(
+                f"{how} {statistics.median(xs):.2f} (rounds {', '.join(f'{x:.2f}' for x in xs)})"
+                for how, xs in found.items()
+            ),
+            flush=True,
+        )
     if not args.skip_capacity:
         with tempfile.TemporaryDirectory() as tmp:
             config = RunConfig(mode="bulk", batch_size=1000, items=args.items, embedder="hash")
-            doc: dict[str, Any] = find_capacity(config, Path(tmp) / "cap",
-                                                min_calls=args.min_calls,
-                                                progress=lambda line: print("  " + line,
-                                                                            flush=True))
+            doc: dict[str, Any] = find_capacity(
+                config,
+                Path(tmp) / "cap",
+                min_calls=args.min_calls,
+                progress=lambda line: print("  " + line, flush=True),
+            )
         print(summary_line(doc))
         ratio = doc["ratio_to_closed_loop"] or 0.0
         ok &= goal("bulk1000_sustainable_over_closed_loop", ratio, 0.8)

@@ -22,16 +22,16 @@ import asyncio
 import statistics
 import sys
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 from _common import print_environment
 
 from agentmem_lab.embedders import Vectors
-from agentmem_lab.workload.modes import MODES, CallOutcome, Mode, StageClock
 from agentmem_lab.items import MemoryItem
-from agentmem_lab.workload.closed_loop import chunks
 from agentmem_lab.measuring.runner import RunConfig, run
+from agentmem_lab.workload.closed_loop import chunks
+from agentmem_lab.workload.modes import MODES, CallOutcome, Mode, StageClock
 
 BATCH = 1000
 
@@ -42,15 +42,20 @@ class RowsEarly(Mode):
     name = "rows-early"
 
     async def _rows(self, items: Sequence[MemoryItem], clock: StageClock) -> None:
-        await asyncio.gather(*(clock.timed(s.name, s.write_many(items, None))
-                               for s in (self.stores.core, self.stores.history)))
+        await asyncio.gather(
+            *(
+                clock.timed(s.name, s.write_many(items, None))
+                for s in (self.stores.core, self.stores.history)
+            )
+        )
 
     async def _vectors(self, items: Sequence[MemoryItem], clock: StageClock) -> None:
         vectors = await clock.timed("embed", self.embedder.embed_batch([i.content for i in items]))
         await clock.timed("vector", self.stores.vector.write_many(items, vectors))
 
-    async def _add(self, items: Sequence[MemoryItem], clock: StageClock,
-                   outcome: CallOutcome) -> None:
+    async def _add(
+        self, items: Sequence[MemoryItem], clock: StageClock, outcome: CallOutcome
+    ) -> None:
         await asyncio.gather(self._rows(items, clock), self._vectors(items, clock))
         outcome.acked.extend(i.key for i in items)
 
@@ -89,8 +94,10 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="agentmem-overlap-") as tmp:
         for _ in range(args.rounds):
             for mode in modes:
-                r = run(RunConfig(mode=mode, batch_size=BATCH, items=args.items,
-                                  search_queries=0), Path(tmp) / mode)
+                r = run(
+                    RunConfig(mode=mode, batch_size=BATCH, items=args.items, search_queries=0),
+                    Path(tmp) / mode,
+                )
                 i = r.integrity
                 if not (i["acknowledged"] == args.items and i["lost"] == 0 and i["orphans"] == 0):
                     print(f"{mode}: integrity check failed: {i}")
@@ -100,8 +107,10 @@ def main() -> int:
     for mode in modes:
         m = statistics.median(rates[mode])
         runs = ", ".join(f"{x:,.0f}" for x in rates[mode])
-        print(f"{mode:<10} batch {BATCH}: median {m:>8,.0f} ops/s, {m / base:.2f}x bulk "
-              f"(runs: {runs})")
+        print(
+            f"{mode:<10} batch {BATCH}: median {m:>8,.0f} ops/s, {m / base:.2f}x bulk "
+            f"(runs: {runs})"
+        )
     return 0
 
 

@@ -5,9 +5,20 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-SCRIPTS = ["calibration.py", "embedders.py", "pipeline.py", "overlap.py", "faults.py", "verify.py",
-           "vector_stores.py", "peers.py", "offered_load.py", "scale.py",
-           "servers.py", "compare_power.py"]
+SCRIPTS = [
+    "calibration.py",
+    "embedders.py",
+    "pipeline.py",
+    "overlap.py",
+    "faults.py",
+    "verify.py",
+    "vector_stores.py",
+    "peers.py",
+    "offered_load.py",
+    "scale.py",
+    "servers.py",
+    "compare_power.py",
+]
 
 
 def main() -> int:

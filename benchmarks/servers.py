@@ -30,15 +30,16 @@ from typing import Any
 from _common import goal, print_environment
 
 from agentmem_lab.corpus import make_items
-from agentmem_lab.servers.postgres import Server
 from agentmem_lab.measuring.runner import RunConfig, run
 from agentmem_lab.measuring.stages import server_costs
+from agentmem_lab.servers.postgres import Server
 from agentmem_lab.stores import StoreSettings
 from agentmem_lab.stores.postgres import keep_session
 
 KINDS = {
-    "postgres": StoreSettings(core_store="postgres", history_store="postgres",
-                              vector_store="pgvector"),
+    "postgres": StoreSettings(
+        core_store="postgres", history_store="postgres", vector_store="pgvector"
+    ),
     "sqlite": StoreSettings(),
 }
 MODES = (("sequential", 1), ("parallel", 1), ("bulk", 1000))
@@ -57,30 +58,37 @@ async def _driver_rows(dsn: str, n: int) -> dict[str, float]:
     items = make_items(n, seed=404)
     a_pool = await asyncpg.create_pool(dsn, min_size=1, max_size=1, reset=keep_session)
     a_conn = await asyncpg.connect(dsn)
-    p_pool = AsyncConnectionPool(dsn, min_size=1, max_size=1, open=False,
-                                 kwargs={"autocommit": True})
+    p_pool = AsyncConnectionPool(
+        dsn, min_size=1, max_size=1, open=False, kwargs={"autocommit": True}
+    )
     await p_pool.open()
     p_conn = await psycopg.AsyncConnection.connect(dsn, autocommit=True)
     tables = ("asyncpg_pool", "asyncpg_connection", "psycopg_pool", "psycopg_connection")
     times: dict[str, list[float]] = {t: [] for t in tables}
     try:
         for table in tables:
-            await a_conn.execute(f"DROP TABLE IF EXISTS {table}; "
-                                 f"CREATE TABLE {table} (id text PRIMARY KEY, content text)")
+            await a_conn.execute(
+                f"DROP TABLE IF EXISTS {table}; "
+                f"CREATE TABLE {table} (id text PRIMARY KEY, content text)"
+            )
 
         async def psycopg_pool(item: Any) -> None:
             async with p_pool.connection() as conn:
-                await conn.execute("INSERT INTO psycopg_pool VALUES (%s, %s)",
-                                   (item.id, item.content))
+                await conn.execute(
+                    "INSERT INTO psycopg_pool VALUES (%s, %s)", (item.id, item.content)
+                )
 
         calls = {
             "asyncpg_pool": lambda i: a_pool.execute(
-                "INSERT INTO asyncpg_pool VALUES ($1, $2)", i.id, i.content),
+                "INSERT INTO asyncpg_pool VALUES ($1, $2)", i.id, i.content
+            ),
             "asyncpg_connection": lambda i: a_conn.execute(
-                "INSERT INTO asyncpg_connection VALUES ($1, $2)", i.id, i.content),
+                "INSERT INTO asyncpg_connection VALUES ($1, $2)", i.id, i.content
+            ),
             "psycopg_pool": psycopg_pool,
             "psycopg_connection": lambda i: p_conn.execute(
-                "INSERT INTO psycopg_connection VALUES (%s, %s)", (i.id, i.content)),
+                "INSERT INTO psycopg_connection VALUES (%s, %s)", (i.id, i.content)
+            ),
         }
         for item in items:
             for name, call in calls.items():
@@ -100,8 +108,12 @@ def main() -> int:
     p.add_argument("--rounds", type=int, default=3)
     p.add_argument("--items", type=int, default=1000, help="items of the one-item modes")
     p.add_argument("--bulk-items", type=int, default=5000, help="items of bulk-1000")
-    p.add_argument("--calls", type=int, default=300, help="calls of each kind timed for "
-                   "the server's costs and the drivers")
+    p.add_argument(
+        "--calls",
+        type=int,
+        default=300,
+        help="calls of each kind timed for the server's costs and the drivers",
+    )
     args = p.parse_args()
     print_environment()
     ok = True
@@ -112,9 +124,19 @@ def main() -> int:
             for mode, batch in MODES:
                 for kind, stores in KINDS.items():  # by turns
                     items = args.bulk_items if batch > 1 else args.items
-                    r = run(RunConfig(mode=mode, batch_size=batch, items=items, seed=n,
-                                      search_queries=0, self_recall_sample=0, windows=0,
-                                      stores=stores), f"{tmp}/{kind}-{mode}-{batch}-{n}")
+                    r = run(
+                        RunConfig(
+                            mode=mode,
+                            batch_size=batch,
+                            items=items,
+                            seed=n,
+                            search_queries=0,
+                            self_recall_sample=0,
+                            windows=0,
+                            stores=stores,
+                        ),
+                        f"{tmp}/{kind}-{mode}-{batch}-{n}",
+                    )
                     ok &= r.integrity["lost"] == 0 and r.integrity["orphans"] == 0
                     tput.setdefault((kind, mode, batch), []).append(r.throughput_ops_s)
                     p50.setdefault((kind, mode, batch), []).append(float(r.latency_ms["p50"]))
@@ -124,31 +146,43 @@ def main() -> int:
             version = server.version
     med_t = {k: statistics.median(v) for k, v in tput.items()}
     med_p = {k: statistics.median(v) for k, v in p50.items()}
-    print(f"median of {args.rounds} rounds; one-item modes {args.items} items, bulk-1000 "
-          f"{args.bulk_items}; PostgreSQL {version} (pgserver), pgvector HNSW, asyncpg; "
-          "SQLite (aiosqlite) + usearch:")
+    print(
+        f"median of {args.rounds} rounds; one-item modes {args.items} items, bulk-1000 "
+        f"{args.bulk_items}; PostgreSQL {version} (pgserver), pgvector HNSW, asyncpg; "
+        "SQLite (aiosqlite) + usearch:"
+    )
     for kind in KINDS:
         for mode, batch in MODES:
-            print(f"  {kind:<9} {mode}-{batch:<5} {med_t[(kind, mode, batch)]:>9,.0f} ops/s, "
-                  f"call p50 {med_p[(kind, mode, batch)]:,.3f} ms")
+            print(
+                f"  {kind:<9} {mode}-{batch:<5} {med_t[(kind, mode, batch)]:>9,.0f} ops/s, "
+                f"call p50 {med_p[(kind, mode, batch)]:,.3f} ms"
+            )
     for kind in KINDS:
         par = med_p[(kind, "sequential", 1)] / med_p[(kind, "parallel", 1)]
         bulk = med_t[(kind, "bulk", 1000)] / med_t[(kind, "sequential", 1)]
-        print(f"{kind}: parallel-1's call p50 {par:.2f}x sequential-1's (the seed's Task 1.1: "
-              f"2x); bulk-1000 {bulk:.1f}x sequential-1's throughput (its 50x, expected)")
+        print(
+            f"{kind}: parallel-1's call p50 {par:.2f}x sequential-1's (the seed's Task 1.1: "
+            f"2x); bulk-1000 {bulk:.1f}x sequential-1's throughput (its 50x, expected)"
+        )
         goal(f"task11_parallel1_over_sequential1_p50_{kind}", par, 2.0)
         goal(f"bulk1000_over_sequential1_throughput_{kind}", bulk, 50.0)
-    print(f"server costs, medians of {costs['calls']} calls by turns (ms): round trip "
-          f"{costs['round_trip_ms']:.3f}, statement {costs['statement_ms']:.3f}, WAL flush "
-          f"{costs['wal_flush_ms']:.3f}, HNSW index {costs['hnsw_index_ms']:.3f}; a row "
-          f"{costs['row_write_ms']:.3f}, a vector {costs['vector_write_ms']:.3f}")
-    print(f"the bench's own per call: pool checkout {costs['bench_checkout_us']:.1f} us "
-          f"(inside the round trip's figure), vector encoding {costs['bench_encode_us']:.1f} us")
+    print(
+        f"server costs, medians of {costs['calls']} calls by turns (ms): round trip "
+        f"{costs['round_trip_ms']:.3f}, statement {costs['statement_ms']:.3f}, WAL flush "
+        f"{costs['wal_flush_ms']:.3f}, HNSW index {costs['hnsw_index_ms']:.3f}; a row "
+        f"{costs['row_write_ms']:.3f}, a vector {costs['vector_write_ms']:.3f}"
+    )
+    print(
+        f"the bench's own per call: pool checkout {costs['bench_checkout_us']:.1f} us "
+        f"(inside the round trip's figure), vector encoding {costs['bench_encode_us']:.1f} us"
+    )
     line = ", ".join(f"{k.replace('_', ' ')} {v:.3f} ms" for k, v in drivers.items())
     print(f"one row per call, autocommit, median of {args.calls} by turns: {line}")
     for how in ("pool", "connection"):
-        print(f"  psycopg / asyncpg, {how}: "
-              f"{drivers[f'psycopg_{how}'] / drivers[f'asyncpg_{how}']:.2f}")
+        print(
+            f"  psycopg / asyncpg, {how}: "
+            f"{drivers[f'psycopg_{how}'] / drivers[f'asyncpg_{how}']:.2f}"
+        )
     if not ok:
         print("an item was lost or orphaned")
     return 0 if ok else 1

@@ -38,16 +38,20 @@ def main() -> int:
             report = asyncio.run(verify(out))
             seconds[n] = time.perf_counter() - t0
             rebuilt = report["repairs"]["vectors_rebuilt"]
-            print(f"verify {n:,} items, index lost: {seconds[n]:.2f} s, {rebuilt:,} vectors "
-                  f"rebuilt, lost {report['lost']}, orphans {report['orphans']} "
-                  f"({seconds[n] / n * 1e6:.1f} us per item)")
+            print(
+                f"verify {n:,} items, index lost: {seconds[n]:.2f} s, {rebuilt:,} vectors "
+                f"rebuilt, lost {report['lost']}, orphans {report['orphans']} "
+                f"({seconds[n] / n * 1e6:.1f} us per item)"
+            )
             if report["lost"] or report["orphans"] or rebuilt != n:
                 print(f"verify {n:,}: FAILED to repair")
                 return 1
     small, large = min(seconds), max(seconds)
     if small != large:
-        print(f"verify time ratio {large:,}/{small:,} items: {seconds[large] / seconds[small]:.1f}x "
-              f"for {large / small:.0f}x the items")
+        print(
+            f"verify time ratio {large:,}/{small:,} items: {seconds[large] / seconds[small]:.1f}x "
+            f"for {large / small:.0f}x the items"
+        )
     ok = goal(f"verify_{large}_items_index_lost_s", seconds[large], 60.0, higher_is_better=False)
     return 0 if ok else 1
 

@@ -10,9 +10,15 @@ from pathlib import Path
 
 import pytest
 
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 #: Two characters of a seed quote: drawn in the element's own font, a CJK font gives them
@@ -57,8 +63,7 @@ def check_page(path: Path, min_images: int, cjk: str | None = None) -> None:
     errors: list[str] = []
     requests: list[str] = []
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=executable, headless=True,
-                                    args=CHROMIUM_ARGS)
+        browser = p.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
         try:
             page = browser.new_page()
             page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
@@ -67,7 +72,8 @@ def check_page(path: Path, min_images: int, cjk: str | None = None) -> None:
             page.goto(path.resolve().as_uri())
             page.wait_for_load_state("load")
             images = page.evaluate(
-                "Array.from(document.images).map(i => [i.complete, i.naturalWidth])")
+                "Array.from(document.images).map(i => [i.complete, i.naturalWidth])"
+            )
             text = page.inner_text("body")
             glyphs = None
             if cjk is not None and (has_cjk_font() or os.environ.get("CI")):

@@ -5,8 +5,9 @@ from __future__ import annotations
 import asyncio
 import subprocess
 import textwrap
+from collections.abc import Awaitable
 from pathlib import Path
-from typing import Any, Awaitable, TypeVar
+from typing import Any, TypeVar
 
 import pytest
 
@@ -21,8 +22,10 @@ def data_path(*parts: str) -> Path:
 
 def arun(aw: Awaitable[T]) -> T:
     """Run a coroutine to completion in a fresh event loop (tests only)."""
+
     async def wrap() -> T:
         return await aw
+
     return asyncio.run(wrap())
 
 
@@ -38,8 +41,12 @@ def tiny_disk(tmp_path):
     """A 2 MiB tmpfs (root only; skipped where mounting is not allowed)."""
     mount = tmp_path / "tiny"
     mount.mkdir()
-    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(mount)],
-                      capture_output=True).returncode != 0:
+    if (
+        subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(mount)], capture_output=True
+        ).returncode
+        != 0
+    ):
         pytest.skip("cannot mount a tmpfs here (needs root)")
     yield mount
     subprocess.run(["umount", "-l", str(mount)], capture_output=True)
@@ -145,8 +152,12 @@ NO_NETWORK = textwrap.dedent("""
 
 #: The CLI offline, then: did the run import torch or transformers? (exit 3 if so: txtai
 #: declares both, and neither is needed by a write path with our embedder.)
-OFFLINE_NO_TORCH = NO_NETWORK.replace("sys.exit(main(sys.argv[1:]))", (
-    "rc = main(sys.argv[1:])\n"
-    "heavy = [m for m in ('torch', 'transformers') if m in sys.modules]\n"
-    "print('heavy: ' + ', '.join(heavy), file=sys.stderr) if heavy else None\n"
-    "sys.exit(rc or (3 if heavy else 0))\n"))
+OFFLINE_NO_TORCH = NO_NETWORK.replace(
+    "sys.exit(main(sys.argv[1:]))",
+    (
+        "rc = main(sys.argv[1:])\n"
+        "heavy = [m for m in ('torch', 'transformers') if m in sys.modules]\n"
+        "print('heavy: ' + ', '.join(heavy), file=sys.stderr) if heavy else None\n"
+        "sys.exit(rc or (3 if heavy else 0))\n"
+    ),
+)

@@ -15,19 +15,23 @@ import pytest
 from conftest import ROOT
 
 BENCH = ROOT / "benchmarks"
-GOAL = re.compile(r"^GOAL (\w+): measured (-?[\d,]+\.\d+), target (>=|<) ([\d,]+\.\d+), (PASS|FAIL)$")
+GOAL = re.compile(
+    r"^GOAL (\w+): measured (-?[\d,]+\.\d+), target (>=|<) ([\d,]+\.\d+), (PASS|FAIL)$"
+)
 
 
 def run_script(name: str, *args: str) -> tuple[int, list[str]]:
-    proc = subprocess.run([sys.executable, str(BENCH / name), *args], capture_output=True,
-                          text=True, timeout=300)
+    proc = subprocess.run(
+        [sys.executable, str(BENCH / name), *args], capture_output=True, text=True, timeout=300
+    )
     assert "Traceback" not in proc.stderr, proc.stderr
     return proc.returncode, proc.stdout.splitlines()
 
 
 def test_pipeline_prints_every_goal_and_the_bound() -> None:
-    code, lines = run_script("pipeline.py", "--items", "2000", "--rounds", "1",
-                             "--minilm-items", "0")
+    code, lines = run_script(
+        "pipeline.py", "--items", "2000", "--rounds", "1", "--minilm-items", "0"
+    )
     goals = {}
     for line in lines:
         if line.startswith("GOAL "):
@@ -35,10 +39,14 @@ def test_pipeline_prints_every_goal_and_the_bound() -> None:
             assert m, line
             goals[m.group(1)] = m.group(5)
     # Only the goals in force: 20,000 ops/s and bulk 50x sequential-1 were retired.
-    assert set(goals) == {"bulk1000_recall_at_10", "pipeline_efficiency_vs_slowest_stage",
-                          "harness_overhead_us_per_item_batch1",
-                          "harness_batch1000_us_per_item", "sharded_bulk1000_of_bound",
-                          "sharded_bulk1000_over_sequential1_of_bound_ratio"}
+    assert set(goals) == {
+        "bulk1000_recall_at_10",
+        "pipeline_efficiency_vs_slowest_stage",
+        "harness_overhead_us_per_item_batch1",
+        "harness_batch1000_us_per_item",
+        "sharded_bulk1000_of_bound",
+        "sharded_bulk1000_over_sequential1_of_bound_ratio",
+    }
     assert any(line.startswith("sharded bulk-1000: ") and " cores busy" in line for line in lines)
     assert code == (0 if set(goals.values()) == {"PASS"} else 1)
     assert any(line.startswith("BOUND sharded: ") for line in lines)
@@ -57,11 +65,14 @@ def test_overlap_compares_three_schedules_and_checks_what_they_stored() -> None:
     assert rows[0].split("ops/s, ")[1].startswith("1.00x bulk")
 
 
-@pytest.mark.parametrize("script,args", [
-    ("faults.py", ["--items", "2000", "--rate", "0.05"]),
-    ("embedders.py", ["--embedder", "hash", "--seconds", "0.05"]),
-    ("verify.py", ["--sizes", "500", "2000"]),
-])
+@pytest.mark.parametrize(
+    "script,args",
+    [
+        ("faults.py", ["--items", "2000", "--rate", "0.05"]),
+        ("embedders.py", ["--embedder", "hash", "--seconds", "0.05"]),
+        ("verify.py", ["--sizes", "500", "2000"]),
+    ],
+)
 def test_other_scripts_run(script: str, args: list[str]) -> None:
     code, lines = run_script(script, *args)
     assert code == 0, lines
@@ -69,13 +80,28 @@ def test_other_scripts_run(script: str, args: list[str]) -> None:
 
 
 def test_offered_load_prints_the_schedule_error_and_the_sustained_ratio() -> None:
-    code, lines = run_script("offered_load.py", "--rates", "200", "--seconds", "0.2",
-                             "--items", "2000", "--min-calls", "3", "--interference-rounds",
-                             "1", "--interference-items", "50")
+    code, lines = run_script(
+        "offered_load.py",
+        "--rates",
+        "200",
+        "--seconds",
+        "0.2",
+        "--items",
+        "2000",
+        "--min-calls",
+        "3",
+        "--interference-rounds",
+        "1",
+        "--interference-items",
+        "50",
+    )
     goals = {m.group(1): m.group(5) for m in (GOAL.match(x) for x in lines) if m}
     assert set(goals) == {"schedule_error_p99_ms", "bulk1000_sustainable_over_closed_loop"}
-    assert [line.split(", ")[1].split(":")[0] for line in lines
-            if line.startswith("schedule error at 200 calls/s")] == ["timer waits", "spin waits"]
+    assert [
+        line.split(", ")[1].split(":")[0]
+        for line in lines
+        if line.startswith("schedule error at 200 calls/s")
+    ] == ["timer waits", "spin waits"]
     assert any(line.startswith("sequential-1 over real stores, service p99") for line in lines)
     assert any("maximum sustainable throughput" in x or "no probe sustained" in x for x in lines)
     assert code == (0 if set(goals.values()) == {"PASS"} else 1)
@@ -93,15 +119,32 @@ def test_calibration_prints_its_goal() -> None:
 
 
 def test_vector_stores_prints_every_backend_in_both_configurations() -> None:
-    code, lines = run_script("vector_stores.py", "--items", "2000", "--parallel-items", "20",
-                             "--rounds", "1", "--queries", "10")
+    code, lines = run_script(
+        "vector_stores.py",
+        "--items",
+        "2000",
+        "--parallel-items",
+        "20",
+        "--rounds",
+        "1",
+        "--queries",
+        "10",
+    )
     assert code == 0, lines
     for config in ("bulk-1000", "parallel-1"):
         start = next(n for n, line in enumerate(lines) if line.startswith(config + ","))
-        rows = lines[start + 1:start + 8]
+        rows = lines[start + 1 : start + 8]
         assert sorted(r.split()[0] for r in rows) == sorted(
-            ["usearch", "faiss-hnsw", "faiss-flat", "qdrant-local", "chroma", "lancedb",
-             "sqlite-vec"])
+            [
+                "usearch",
+                "faiss-hnsw",
+                "faiss-flat",
+                "qdrant-local",
+                "chroma",
+                "lancedb",
+                "sqlite-vec",
+            ]
+        )
         assert all("x usearch); load " in r and "recall@10 " in r for r in rows)
 
 
@@ -110,28 +153,48 @@ def test_peers_compares_every_peer_with_mem0_and_bulk_at_each_batch_size() -> No
     pytest.importorskip("langgraph.store.sqlite")
     pytest.importorskip("txtai")
     # two of its six peers (each peer's path is tested in its own module)
-    code, lines = run_script("peers.py", "--rounds", "1", "--scale", "0.02", "--peers",
-                             "langgraph-sqlite", "txtai-faiss")
+    code, lines = run_script(
+        "peers.py", "--rounds", "1", "--scale", "0.02", "--peers", "langgraph-sqlite", "txtai-faiss"
+    )
     assert code == 0, lines
     # a ratio is of two stores of one size: every system writes the same items
-    assert any(line.endswith("every system writes the same items a run (6 at batch 1, 20 at "
-                             "batch 10, 100 at batch 100):") for line in lines)
-    assert [line.split(":")[0].strip() for line in lines if line.startswith("  batch ")] == \
-        ["batch 1", "batch 10", "batch 100"]
+    assert any(
+        line.endswith(
+            "every system writes the same items a run (6 at batch 1, 20 at "
+            "batch 10, 100 at batch 100):"
+        )
+        for line in lines
+    )
+    assert [line.split(":")[0].strip() for line in lines if line.startswith("  batch ")] == [
+        "batch 1",
+        "batch 10",
+        "batch 100",
+    ]
     # the seed's modes (4 + 2 + 2) and the two peers at each of the three batch sizes
-    assert sum(" ops/s (" in line and "x mem0, " in line and "x bulk)" in line
-               for line in lines) == 8 + 3 * 2
+    assert (
+        sum(" ops/s (" in line and "x mem0, " in line and "x bulk)" in line for line in lines)
+        == 8 + 3 * 2
+    )
     for peer in ("langgraph-sqlite", "txtai-faiss"):
         assert sum(line.split()[0] == peer for line in lines if line.startswith("    ")) == 3
     assert any(line.startswith("mem0 best: ") and "attributed to it" in line for line in lines)
-    assert any(line.startswith("fastest peer: ") and "x agentmem bulk" in line
-               for line in lines)
+    assert any(line.startswith("fastest peer: ") and "x agentmem bulk" in line for line in lines)
     assert '"txtai": "9.14.0"' in lines[0] and '"langgraph": "1.2.24"' in lines[0]
 
 
 def test_scale_prints_the_first_write_the_windows_cost_and_the_growth_curve() -> None:
-    code, lines = run_script("scale.py", "--first-write-sizes", "2000", "30000",
-                             "--cost-items", "2000", "--cost-rounds", "1", "--items", "4000")
+    code, lines = run_script(
+        "scale.py",
+        "--first-write-sizes",
+        "2000",
+        "30000",
+        "--cost-items",
+        "2000",
+        "--cost-rounds",
+        "1",
+        "--items",
+        "4000",
+    )
     goals = {m.group(1): m.group(5) for m in (GOAL.match(x) for x in lines) if m}
     assert set(goals) == {"first_write_largest_over_smallest"}  # no 1M goal below 1M items
     assert code == (0 if set(goals.values()) == {"PASS"} else 1)
@@ -139,34 +202,49 @@ def test_scale_prints_the_first_write_the_windows_cost_and_the_growth_curve() ->
     assert any(line.startswith("windows' cost: 2,000 items") for line in lines)
     assert sum(line.startswith("  window at ") for line in lines) == 4  # 4 calls: a window each
     assert any(line.startswith("bytes per item: RSS ") for line in lines)
-    assert any(line.startswith("PREDICTION, not a measurement: peak RSS at 10,000,000") for line in lines)
+    assert any(
+        line.startswith("PREDICTION, not a measurement: peak RSS at 10,000,000") for line in lines
+    )
 
 
 def test_servers_prints_both_stores_the_costs_and_the_drivers() -> None:
-    code, lines = run_script("servers.py", "--rounds", "1", "--items", "30", "--bulk-items",
-                             "1000", "--calls", "20")
+    code, lines = run_script(
+        "servers.py", "--rounds", "1", "--items", "30", "--bulk-items", "1000", "--calls", "20"
+    )
     assert code == 0, lines
     goals = {m.group(1): m.group(5) for m in (GOAL.match(x) for x in lines) if m}
-    assert set(goals) == {f"{g}_{k}" for g in ("task11_parallel1_over_sequential1_p50",
-                                                "bulk1000_over_sequential1_throughput")
-                          for k in ("postgres", "sqlite")}
+    assert set(goals) == {
+        f"{g}_{k}"
+        for g in ("task11_parallel1_over_sequential1_p50", "bulk1000_over_sequential1_throughput")
+        for k in ("postgres", "sqlite")
+    }
     assert sum(line.startswith(("  postgres ", "  sqlite ")) for line in lines) == 6
-    assert any(line.startswith("server costs, medians of 20 calls") and "HNSW index" in line
-               for line in lines)
+    assert any(
+        line.startswith("server costs, medians of 20 calls") and "HNSW index" in line
+        for line in lines
+    )
     assert any(line.startswith("the bench's own per call: pool checkout") for line in lines)
     assert any("asyncpg pool" in line and "psycopg connection" in line for line in lines)
 
 
 def test_compare_power_prints_both_sample_sizes_and_the_slowdown() -> None:
-    code, lines = run_script("compare_power.py", "--processes", "2", "--configs", "1",
-                             "--scale", "0.5")
+    code, lines = run_script(
+        "compare_power.py", "--processes", "2", "--configs", "1", "--scale", "0.5"
+    )
     assert code in (0, 1), lines
-    assert any(line.startswith("P = 2: the same code twice, ") and "independent samples: 2 "
-               "processes against 2" in line for line in lines)
-    assert any(line.startswith("P = 1: the same code twice, ") and "not independent" in line
-               for line in lines)
+    assert any(
+        line.startswith("P = 2: the same code twice, ")
+        and "independent samples: 2 processes against 2" in line
+        for line in lines
+    )
+    assert any(
+        line.startswith("P = 1: the same code twice, ") and "not independent" in line
+        for line in lines
+    )
     assert sum(line.startswith("  sequential-1-c1 ") for line in lines) == 2
-    assert any(line.startswith("sqlite synchronous FULL against NORMAL, sequential-1, P = 2")
-               for line in lines)
+    assert any(
+        line.startswith("sqlite synchronous FULL against NORMAL, sequential-1, P = 2")
+        for line in lines
+    )
     goals = {m.group(1) for m in (GOAL.match(x) for x in lines) if m}
     assert goals == {"same_code_unchanged_of_1_p2", "full_over_normal_called_slower_p2"}

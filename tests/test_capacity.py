@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from agentmem_lab.measuring.capacity import CAPACITY_FILE, find_capacity, judge, probe_items
 from agentmem_lab.cli import main
+from agentmem_lab.measuring.capacity import CAPACITY_FILE, find_capacity, probe_items
 from agentmem_lab.measuring.runner import RunConfig
 
 
@@ -17,9 +17,23 @@ def test_probe_items_are_whole_calls_and_at_least_the_minimum() -> None:
 
 
 def test_capacity_of_bulk_100_reports_a_rate_and_its_probes(tmp_path, capsys) -> None:
-    code = main(["capacity", "--mode", "bulk", "--batch-size", "100", "--items", "2000",
-                 "--search-queries", "0", "--max-probes", "5",
-                 "--out", str(tmp_path)])
+    code = main(
+        [
+            "capacity",
+            "--mode",
+            "bulk",
+            "--batch-size",
+            "100",
+            "--items",
+            "2000",
+            "--search-queries",
+            "0",
+            "--max-probes",
+            "5",
+            "--out",
+            str(tmp_path),
+        ]
+    )
     assert code == 0
     out = capsys.readouterr().out
     assert "maximum sustainable throughput" in out or "no probe sustained" in out
@@ -37,9 +51,13 @@ def test_capacity_of_bulk_100_reports_a_rate_and_its_probes(tmp_path, capsys) ->
 
 
 def test_an_impossible_objective_finds_no_rate(tmp_path) -> None:
-    doc = find_capacity(RunConfig(mode="bulk", batch_size=10, items=200,
-                                  profile="simulated", warmup=0),
-                        tmp_path, slo_p99_ms=1.0, max_probes=2, min_calls=5)
+    doc = find_capacity(
+        RunConfig(mode="bulk", batch_size=10, items=200, profile="simulated", warmup=0),
+        tmp_path,
+        slo_p99_ms=1.0,
+        max_probes=2,
+        min_calls=5,
+    )
     # One probe: its calls' own service p99 is over the objective, so no lower rate is tried.
     assert doc["max_sustainable_ops_s"] is None and len(doc["probes"]) == 1
     assert doc["probes"][0]["service_ms"]["p99"] > 1.0
@@ -48,8 +66,21 @@ def test_an_impossible_objective_finds_no_rate(tmp_path) -> None:
 
 def test_bad_capacity_options_are_one_line(capsys) -> None:
     with pytest.raises(SystemExit) as exc:
-        main(["capacity", "--mode", "bulk", "--batch-size", "10", "--items", "10",
-              "--slo-p99-ms", "-3", "--out", "x"])
+        main(
+            [
+                "capacity",
+                "--mode",
+                "bulk",
+                "--batch-size",
+                "10",
+                "--items",
+                "10",
+                "--slo-p99-ms",
+                "-3",
+                "--out",
+                "x",
+            ]
+        )
     assert exc.value.code == 2
     assert "--slo-p99-ms: must be a positive number" in capsys.readouterr().err
 

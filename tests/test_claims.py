@@ -56,16 +56,28 @@ def test_claims_are_judged_against_the_model_computed_not_the_simulation(catalog
     results = [
         known_result("sequential", 1, profile="simulated", throughput=32.6, p50=30.6),
         # a harness 10 % slow: its problem, shown as such, not the seed's
-        known_result("batch", 1000, profile="simulated", throughput=1_500.0, p50=660.0,
-                     samples_ms=[660.0, 661.0]),
+        known_result(
+            "batch",
+            1000,
+            profile="simulated",
+            throughput=1_500.0,
+            p50=660.0,
+            samples_ms=[660.0, 661.0],
+        ),
         known_result("parallel", 1, concurrency=4, profile="simulated", throughput=260.0),
     ]
     c = {x.target.id: x for x in tg.model_checks(catalogue, results)}
     assert c["seq-1-latency"].computed == 30.0 and c["seq-1-latency"].status == "reproduced"
     assert c["seq-1-latency"].overhead == pytest.approx(0.6)
     assert c["seq-1-latency"].calibration == "calibrated"  # fastest call 30.0 ms: +0 %
-    for tid in ("batch-10-latency", "batch-100-latency", "batch-100-throughput",
-                "batch-1000-latency", "par-1-throughput", "seq-1-throughput"):
+    for tid in (
+        "batch-10-latency",
+        "batch-100-latency",
+        "batch-100-throughput",
+        "batch-1000-latency",
+        "par-1-throughput",
+        "seq-1-throughput",
+    ):
         assert c[tid].status == "reproduced", tid
     # the 10,000 ops/s rows contradict the seed's own model (1,000 items in 600 ms)
     assert c["batch-1000-throughput"].status == "contradicts its own model"
@@ -81,8 +93,9 @@ def test_claims_are_judged_against_the_model_computed_not_the_simulation(catalog
     assert c["par-multi-throughput"].for_run.clients_busy == 2.0
     assert c["par-multi-throughput"].overhead == pytest.approx(260.0 - 2 * 1000 / 15)
     lines = tg.format_model_table(list(c.values()))
-    assert any("batch-1000-latency" in ln and "harness problem (fastest call +10.0%)" in ln
-               for ln in lines)
+    assert any(
+        "batch-1000-latency" in ln and "harness problem (fastest call +10.0%)" in ln for ln in lines
+    )
 
 
 def test_gate_fails_when_missed_or_unmeasured(catalogue):
@@ -102,8 +115,10 @@ def test_format_table_lines(catalogue):
 
 def test_bad_targets_file(tmp_path):
     p = tmp_path / "t.toml"
-    p.write_text('[[target]]\nid = "x"\nclaim = "c"\nseed_line = "s"\nmode = "bulk"\n'
-                 'batch_size = 1\nconcurrency = 1\nmetric = "speed"\ntarget = 1.0\n')
+    p.write_text(
+        '[[target]]\nid = "x"\nclaim = "c"\nseed_line = "s"\nmode = "bulk"\n'
+        'batch_size = 1\nconcurrency = 1\nmetric = "speed"\ntarget = 1.0\n'
+    )
     with pytest.raises(ConfigError, match="metric must be one of"):
         tg.load(p)
     p.write_text("not toml [")
@@ -169,8 +184,13 @@ CLAIMS = [
 ]
 #: Numbers of the seed that are its model's inputs, not claims of a result: the report
 #: shows them as the seed's model (seedmodel.py), and every claim above is judged by it.
-INPUTS = ["嵌入生成:  5ms", "CoreMemory: 10ms", "VectorStore: 10ms", "History:     5ms",
-          "并行写入所有: 10ms"]
+INPUTS = [
+    "嵌入生成:  5ms",
+    "CoreMemory: 10ms",
+    "VectorStore: 10ms",
+    "History:     5ms",
+    "并行写入所有: 10ms",
+]
 
 
 def _norm(text: str) -> str:
@@ -188,8 +208,11 @@ def test_every_numeric_claim_of_the_seed_has_a_target(catalogue):
         assert _norm(line) in seed, line
     # and every line of the seed that states ops/s, ms or a speed-up is in one of the lists
     listed = [_norm(x) for x, _ in CLAIMS] + [_norm(x) for x in INPUTS]
-    numeric = [_norm(x) for x in SEED.read_text(encoding="utf-8").splitlines()
-               if re.search(r"\d[\d,.]*\s*(ops/s|ms\b|x\b|x（|x\)|x提升|x 提升)", x)]
+    numeric = [
+        _norm(x)
+        for x in SEED.read_text(encoding="utf-8").splitlines()
+        if re.search(r"\d[\d,.]*\s*(ops/s|ms\b|x\b|x（|x\)|x提升|x 提升)", x)
+    ]
     unlisted = [x for x in numeric if not any(c in x or x.strip("-*` ") in c for c in listed)]
     assert unlisted == []
 
@@ -201,10 +224,16 @@ def test_every_kind_of_claim_is_judged_on_known_results(catalogue):
         known_result("batch", 10, throughput=4_000.0, p50=2.5),
         known_result("batch", 1000, throughput=16_000.0, p50=60.0),
     ]
-    stages = {"embed": {"hash": {"10": {"speedup": 3.0, "batch_ms": 0.2},
-                                 "100": {"speedup": 12.0, "batch_ms": 1.0},
-                                 "1000": {"speedup": 6.0, "batch_ms": 10.0}}},
-              "writes": {"speedup": 1.2}}
+    stages = {
+        "embed": {
+            "hash": {
+                "10": {"speedup": 3.0, "batch_ms": 0.2},
+                "100": {"speedup": 12.0, "batch_ms": 1.0},
+                "1000": {"speedup": 6.0, "batch_ms": 10.0},
+            }
+        },
+        "writes": {"speedup": 1.2},
+    }
     v = {x.target.id: x for x in tg.evaluate(catalogue, results, stages)}
     # ratio: parallel-1 over sequential-1 (1.2x against 2x)
     assert v["task11-latency-2x"].measured == pytest.approx(1.2)
@@ -223,8 +252,12 @@ def test_every_kind_of_claim_is_judged_on_known_results(catalogue):
     assert v["task13-10000-15000"].status == "prediction: no verdict"
     assert v["task13-10000-15000"].met is None and v["task13-10000-15000"].measured == 16_000
     # without stage figures, a stage claim is not measured (never met by default)
-    assert tg.evaluate(catalogue, results)[[t.id for t in catalogue.targets].index(
-        "embed-10-5x")].status == "no measurement"
+    assert (
+        tg.evaluate(catalogue, results)[
+            [t.id for t in catalogue.targets].index("embed-10-5x")
+        ].status
+        == "no measurement"
+    )
 
 
 def test_ratio_ranges_and_stages_against_the_seeds_model(catalogue):
@@ -242,36 +275,73 @@ def test_ratio_ranges_and_stages_against_the_seeds_model(catalogue):
     assert c["phase2-smart-1000"].computed is None
     n = tg.counts(list(c.values()), [])
     assert n["claims"] == len(catalogue.targets)
-    assert sum(n[k] for k in ("reproduced", "contradicts its own model", "not from the model",
-                              "prediction of future work")) == n["claims"]
+    assert (
+        sum(
+            n[k]
+            for k in (
+                "reproduced",
+                "contradicts its own model",
+                "not from the model",
+                "prediction of future work",
+            )
+        )
+        == n["claims"]
+    )
 
 
 def test_a_range_below_its_low_end_or_inside_reads_as_stated():
-    t = tg.Target(id="r", claim="c", seed_line="s", metric="throughput_ops_s", target=5.0,
-                  high=10.0, mode="batch", over={"mode": "sequential", "batch_size": 1})
+    t = tg.Claim(
+        id="r",
+        claim="c",
+        seed_line="s",
+        metric="throughput_ops_s",
+        target=5.0,
+        high=10.0,
+        mode="batch",
+        over={"mode": "sequential", "batch_size": 1},
+    )
     assert t.met(12.0) and t.met(5.0) and not t.met(4.9)
-    inside = tg.Target(id="r", claim="c", seed_line="s", metric="throughput_ops_s",
-                       target=5.0, high=10.0, met_when="inside")
+    inside = tg.Claim(
+        id="r",
+        claim="c",
+        seed_line="s",
+        metric="throughput_ops_s",
+        target=5.0,
+        high=10.0,
+        met_when="inside",
+    )
     assert inside.met(7.0) and not inside.met(12.0)
     assert t.claimed() == "5-10x" and inside.claimed() == "5-10 ops/s"
     with pytest.raises(ConfigError, match="high must be at least target"):
-        tg.Target(id="r", claim="c", seed_line="s", metric="throughput_ops_s", target=5.0,
-                  high=4.0)
+        tg.Claim(id="r", claim="c", seed_line="s", metric="throughput_ops_s", target=5.0, high=4.0)
 
 
-def _capacity(name: str, embedder: str, cap: float | None, slo: float = 100.0,
-              mode: str = "bulk") -> dict:
-    return {"name": name, "embedder": embedder, "profile": "real", "system": "agentmem",
-            "mode": mode, "batch_size": 1000, "slo_p99_ms": slo, "max_sustainable_ops_s": cap}
+def _capacity(
+    name: str, embedder: str, cap: float | None, slo: float = 100.0, mode: str = "bulk"
+) -> dict:
+    return {
+        "name": name,
+        "embedder": embedder,
+        "profile": "real",
+        "system": "agentmem",
+        "mode": mode,
+        "batch_size": 1000,
+        "slo_p99_ms": slo,
+        "max_sustainable_ops_s": cap,
+    }
 
 
 def test_the_sustained_goal_is_judged_on_capacity_searches_per_embedder(catalogue):
-    results = [known_result("bulk", 1000, throughput=20_000.0),
-               known_result("bulk", 1000, embedder="minilm", throughput=300.0)]
-    caps = [_capacity("bulk-b1000-c1-hash", "hash", 12_700.0),
-            _capacity("bulk-b100-c1-hash", "hash", 8_000.0),
-            _capacity("loose", "hash", 30_000.0, slo=500.0),  # a looser objective: not this claim
-            _capacity("bulk-b10-c1-minilm", "minilm", None)]
+    results = [
+        known_result("bulk", 1000, throughput=20_000.0),
+        known_result("bulk", 1000, embedder="minilm", throughput=300.0),
+    ]
+    caps = [
+        _capacity("bulk-b1000-c1-hash", "hash", 12_700.0),
+        _capacity("bulk-b100-c1-hash", "hash", 8_000.0),
+        _capacity("loose", "hash", 30_000.0, slo=500.0),  # a looser objective: not this claim
+        _capacity("bulk-b10-c1-minilm", "minilm", None),
+    ]
     t = next(x for x in catalogue.targets if x.id == "phase1-sustained")
     assert t.kind == "sustained" and t.claimed() == "10,000 ops/s at p99 <= 100 ms"
     v = {(x.target.id, x.group): x for x in tg.evaluate(catalogue, results, capacities=caps)}
@@ -284,11 +354,14 @@ def test_the_sustained_goal_is_judged_on_capacity_searches_per_embedder(catalogu
     # no capacity search: not measured
     plain = {(x.target.id, x.group): x for x in tg.evaluate(catalogue, results)}
     assert plain["phase1-sustained", "real:hash"].status == "no measurement"
-    check = next(c for c in tg.model_checks(catalogue, results) if c.target.id == "phase1-sustained")
+    check = next(
+        c for c in tg.model_checks(catalogue, results) if c.target.id == "phase1-sustained"
+    )
     assert check.status == "not from the model"
 
 
 def test_a_sustained_claim_must_be_a_throughput():
     with pytest.raises(ConfigError, match="sustained"):
-        tg.Target(id="x", claim="c", seed_line="s", metric="latency_p50_ms", target=1.0,
-                  slo_p99_ms=100.0)
+        tg.Claim(
+            id="x", claim="c", seed_line="s", metric="latency_p50_ms", target=1.0, slo_p99_ms=100.0
+        )

@@ -44,22 +44,54 @@ def test_bad_values_exit_2_with_one_line_naming_the_option(tmp_path, capsys, ove
 def test_bad_corpus_and_out_exit_2(tmp_path, capsys):
     bad = tmp_path / "c.jsonl"
     bad.write_text('{"content": "a"}\n{oops\n')
-    assert run_cli("run", "--mode", "bulk", "--batch-size", "1", "--items", "2",
-                   "--corpus", str(bad), "--out", str(tmp_path / "o")) == 2
+    assert (
+        run_cli(
+            "run",
+            "--mode",
+            "bulk",
+            "--batch-size",
+            "1",
+            "--items",
+            "2",
+            "--corpus",
+            str(bad),
+            "--out",
+            str(tmp_path / "o"),
+        )
+        == 2
+    )
     assert "c.jsonl:2" in capsys.readouterr().err
     f = tmp_path / "file"
     f.write_text("")
-    assert run_cli("run", "--mode", "bulk", "--batch-size", "1", "--items", "2",
-                   "--out", str(f)) == 2
+    assert (
+        run_cli("run", "--mode", "bulk", "--batch-size", "1", "--items", "2", "--out", str(f)) == 2
+    )
     assert "--out" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("mode, batch", [(m, b) for m in ("batch", "bulk") for b in (1, 10, 100, 1000)]
-                         + [("sequential", 1), ("parallel", 1)])
+@pytest.mark.parametrize(
+    "mode, batch",
+    [(m, b) for m in ("batch", "bulk") for b in (1, 10, 100, 1000)]
+    + [("sequential", 1), ("parallel", 1)],
+)
 def test_every_mode_runs_through_the_cli_with_clean_integrity(tmp_path, capsys, mode, batch):
     out = tmp_path / "o"
-    assert run_cli("run", "--mode", mode, "--batch-size", str(batch), "--items", str(2 * batch),
-                   "--search-queries", "10", "--out", str(out)) == 0
+    assert (
+        run_cli(
+            "run",
+            "--mode",
+            mode,
+            "--batch-size",
+            str(batch),
+            "--items",
+            str(2 * batch),
+            "--search-queries",
+            "10",
+            "--out",
+            str(out),
+        )
+        == 0
+    )
     line = capsys.readouterr().out.splitlines()[0]
     assert "lost 0 orphans 0" in line
     data = json.loads((out / "result.json").read_text())
@@ -79,8 +111,19 @@ def test_help_explains_every_option():
         if action.option_strings and action.dest != "help":
             assert action.help, action.option_strings
     text = sub.format_help()
-    for opt in ("--mode", "--batch-size", "--items", "--concurrency", "--embedder", "--profile",
-                "--repeats", "--warmup", "--seed", "--corpus", "--out"):
+    for opt in (
+        "--mode",
+        "--batch-size",
+        "--items",
+        "--concurrency",
+        "--embedder",
+        "--profile",
+        "--repeats",
+        "--warmup",
+        "--seed",
+        "--corpus",
+        "--out",
+    ):
         assert opt in text
 
 
@@ -93,6 +136,11 @@ def test_every_command_survives_a_closed_pipe(tmp_path):
 
     helps = [f"{name} --help" for name, *_ in COMMANDS]
     for command in (f"check {tmp_path}", "--help", *helps):
-        p = subprocess.run(f"{sys.executable} -m agentmem_lab.cli {command} | true",
-                           shell=True, capture_output=True, text=True, cwd=ROOT)
+        p = subprocess.run(
+            f"{sys.executable} -m agentmem_lab.cli {command} | true",
+            shell=True,
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+        )
         assert p.stderr == "", (command, p.stderr)

@@ -10,9 +10,9 @@ import pytest
 
 from agentmem_lab import report
 from agentmem_lab.cli import main
-from agentmem_lab.sweep.cluster import worker_tag
 from agentmem_lab.core.errors import ConfigError
 from agentmem_lab.sweep import run_sweep
+from agentmem_lab.sweep.cluster import worker_tag
 
 pytest.importorskip("distributed")
 
@@ -41,14 +41,28 @@ def _tasks(out):
 @pytest.mark.slow
 def test_a_sweep_on_two_workers(tmp_path):
     grid = tmp_path / "grid.toml"
-    grid.write_text(GRID + '[[group]]\nprofile = "real"\nembedder = "fastembed:%s"\n'
-                    'modes = { bulk = [10] }\nitems = { 10 = 40 }\n' % (tmp_path / "no-model"))
+    grid.write_text(
+        GRID + '[[group]]\nprofile = "real"\nembedder = "fastembed:%s"\n'
+        "modes = { bulk = [10] }\nitems = { 10 = 40 }\n" % (tmp_path / "no-model")
+    )
     (tmp_path / "no-model").mkdir()
     out = tmp_path / "sweep"
-    assert main(["sweep", "--config", str(grid), "--out", str(out), "--no-progress",
-                 "--cluster", "local:2"]) == 1  # one configuration fails: non-zero
-    names = ["sequential-b1-c1-hash", "batch-b10-c1-hash", "bulk-b10-c1-hash",
-             "bulk-b100-c1-hash"]
+    assert (
+        main(
+            [
+                "sweep",
+                "--config",
+                str(grid),
+                "--out",
+                str(out),
+                "--no-progress",
+                "--cluster",
+                "local:2",
+            ]
+        )
+        == 1
+    )  # one configuration fails: non-zero
+    names = ["sequential-b1-c1-hash", "batch-b10-c1-hash", "bulk-b10-c1-hash", "bulk-b100-c1-hash"]
     for name in names:
         assert (out / "configs" / name / "result.json").exists()
         assert (out / "configs" / name / "benchmark.html").exists()
@@ -64,8 +78,9 @@ def test_a_sweep_on_two_workers(tmp_path):
     html = (out / "index.html").read_text(encoding="utf-8")
     assert "Failed configurations" in html and "1 configuration(s) failed" in html
     sweep = report.load(out)
-    assert {r.environment["worker"].split()[0] for r in sweep.results} <= \
-        {t["worker"] for t in tasks}
+    assert {r.environment["worker"].split()[0] for r in sweep.results} <= {
+        t["worker"] for t in tasks
+    }
     # resumed: what is complete is not run again
     again = run_sweep(grid, out=out, progress=False, cluster="local:1")
     assert sorted(again.skipped) == sorted(names) and len(again.failed) == 1
@@ -74,8 +89,9 @@ def test_a_sweep_on_two_workers(tmp_path):
 @pytest.mark.slow
 def test_the_grid_on_every_worker_and_the_machines_section(tmp_path):
     grid = tmp_path / "grid.toml"
-    grid.write_text(GRID.replace("sequential = [1]\nbatch = [10]\nbulk = [10, 100]",
-                                 "bulk = [10, 100]"))
+    grid.write_text(
+        GRID.replace("sequential = [1]\nbatch = [10]\nbulk = [10, 100]", "bulk = [10, 100]")
+    )
     out = tmp_path / "sweep"
     outcome = run_sweep(grid, out=out, progress=False, cluster="local:2", on_every_worker=True)
     assert len(outcome.ran) == 4 and not outcome.failed
@@ -100,8 +116,10 @@ def test_bad_cluster_addresses(tmp_path):
         run_sweep(tmp_path / "none.toml", on_every_worker=True)
     grid = tmp_path / "grid.toml"
     grid.write_text(GRID)
-    for address, message in (("local:0", "local:N needs N >= 1"),
-                             ("somewhere", "must be local:N or a scheduler address")):
+    for address, message in (
+        ("local:0", "local:N needs N >= 1"),
+        ("somewhere", "must be local:N or a scheduler address"),
+    ):
         with pytest.raises(ConfigError, match=message):
             run_sweep(grid, out=tmp_path / "o", progress=False, cluster=address)
 
@@ -109,8 +127,7 @@ def test_bad_cluster_addresses(tmp_path):
 def test_processes_on_a_cluster_worker(tmp_path):
     # --processes P on a Dask worker: its notebook spawns the fresh processes there.
     grid = tmp_path / "grid.toml"
-    grid.write_text(GRID.replace("sequential = [1]\nbatch = [10]\nbulk = [10, 100]",
-                                 "bulk = [10]"))
+    grid.write_text(GRID.replace("sequential = [1]\nbatch = [10]\nbulk = [10, 100]", "bulk = [10]"))
     out = tmp_path / "sweep"
     outcome = run_sweep(grid, out=out, progress=False, cluster="local:1", processes=2)
     assert outcome.ran == ["bulk-b10-c1-hash"] and not outcome.failed

@@ -2,8 +2,16 @@ import json
 
 import pytest
 
-from agentmem_lab.corpus import ItemStream, check_corpus, generate_lines, iter_lines, load_lines, make_items, write_sample
 from agentmem_lab.core.errors import ConfigError, CorpusError
+from agentmem_lab.corpus import (
+    ItemStream,
+    check_corpus,
+    generate_lines,
+    iter_lines,
+    load_lines,
+    make_items,
+    write_sample,
+)
 from conftest import data_path
 
 
@@ -44,15 +52,18 @@ def test_a_stream_makes_the_same_items_as_a_list_read_in_any_order(tmp_path):
 def test_a_corpus_is_read_line_by_line_and_checked_through_once(tmp_path):
     p = tmp_path / "c.jsonl"
     p.write_text('{"content": "a"}\r\n\n{"content": "b"}\n{"content": "c"}', encoding="utf-8")
-    assert [x.content for x in iter_lines(p)] == ["a", "b", "c"] == \
-        [x.content for x in load_lines(p)]
+    assert (
+        [x.content for x in iter_lines(p)] == ["a", "b", "c"] == [x.content for x in load_lines(p)]
+    )
     assert check_corpus(p) == 3
 
 
 def test_sample_in_data_matches_the_generator(tmp_path):
     out = tmp_path / "sample.jsonl"
     write_sample(out)
-    assert out.read_text(encoding="utf-8") == data_path("corpus_sample.jsonl").read_text(encoding="utf-8")
+    assert out.read_text(encoding="utf-8") == data_path("corpus_sample.jsonl").read_text(
+        encoding="utf-8"
+    )
 
 
 def test_corpus_file_is_cycled_with_distinct_ids(tmp_path):
@@ -63,15 +74,18 @@ def test_corpus_file_is_cycled_with_distinct_ids(tmp_path):
     assert len({i.id for i in items}) == 5
 
 
-@pytest.mark.parametrize("body, where", [
-    ('{"content": "ok"}\nnot json\n', ":2: not JSON"),
-    ('{"content": "ok"}\n[1, 2]\n', ":2: expected an object"),
-    ('{"content": 5}\n', ":1: \"content\" must be a string"),
-    ('{"content": "ok", "metadata": 3}\n', ":1: \"metadata\" must be an object"),
-    ('{"content": "   "}\n', ":1: content is empty"),
-    ('{"content": "a\\u0000b"}\n', ":1: content contains a NUL"),
-    ('\n\n', "holds no memories"),
-])
+@pytest.mark.parametrize(
+    "body, where",
+    [
+        ('{"content": "ok"}\nnot json\n', ":2: not JSON"),
+        ('{"content": "ok"}\n[1, 2]\n', ":2: expected an object"),
+        ('{"content": 5}\n', ':1: "content" must be a string'),
+        ('{"content": "ok", "metadata": 3}\n', ':1: "metadata" must be an object'),
+        ('{"content": "   "}\n', ":1: content is empty"),
+        ('{"content": "a\\u0000b"}\n', ":1: content contains a NUL"),
+        ("\n\n", "holds no memories"),
+    ],
+)
 def test_bad_corpus_lines_are_named(tmp_path, body, where):
     p = tmp_path / "bad.jsonl"
     p.write_text(body, encoding="utf-8")
@@ -94,17 +108,27 @@ def test_sample_lines_are_json_with_content():
         assert json.loads(raw)["content"].strip()
 
 
-@pytest.mark.parametrize("line, message", [
-    ('{"content": "x", "metadata": {"a": ' + "[" * 5000 + "]" * 5000 + "}}",
-     "nested deeper than the JSON parser can follow"),
-    ('{"content": "x", "metadata": ' + '{"a": ' * 40 + "1" + "}" * 40 + "}",
-     "nested deeper than 32 levels"),
-    ('{"content": "x", "metadata": {"n": ' + "9" * 5000 + "}}", "integer of 5000 digits is out of range"),
-    ('{"content": "x", "metadata": {"n": 1e999}}', "number 1e999 is out of range"),
-    ('{"content": "x", "metadata": {"n": -1e999}}', "out of range"),
-    ('{"content": "x", "metadata": {"n": NaN}}', "NaN is not a JSON number"),
-    ('{"content": "x", "metadata": {"n": Infinity}}', "Infinity is not a JSON number"),
-])
+@pytest.mark.parametrize(
+    "line, message",
+    [
+        (
+            '{"content": "x", "metadata": {"a": ' + "[" * 5000 + "]" * 5000 + "}}",
+            "nested deeper than the JSON parser can follow",
+        ),
+        (
+            '{"content": "x", "metadata": ' + '{"a": ' * 40 + "1" + "}" * 40 + "}",
+            "nested deeper than 32 levels",
+        ),
+        (
+            '{"content": "x", "metadata": {"n": ' + "9" * 5000 + "}}",
+            "integer of 5000 digits is out of range",
+        ),
+        ('{"content": "x", "metadata": {"n": 1e999}}', "number 1e999 is out of range"),
+        ('{"content": "x", "metadata": {"n": -1e999}}', "out of range"),
+        ('{"content": "x", "metadata": {"n": NaN}}', "NaN is not a JSON number"),
+        ('{"content": "x", "metadata": {"n": Infinity}}', "Infinity is not a JSON number"),
+    ],
+)
 def test_pathological_lines_get_one_line_errors_naming_the_line(tmp_path, line, message):
     p = tmp_path / "c.jsonl"
     p.write_text('{"content": "fine"}\n' + line + "\n", encoding="utf-8")
@@ -116,6 +140,8 @@ def test_pathological_lines_get_one_line_errors_naming_the_line(tmp_path, line, 
 
 def test_large_but_representable_numbers_are_kept(tmp_path):
     p = tmp_path / "c.jsonl"
-    p.write_text('{"content": "x", "metadata": {"n": 99999999999999999999999, "f": 1e300}}\n',
-                 encoding="utf-8")
+    p.write_text(
+        '{"content": "x", "metadata": {"n": 99999999999999999999999, "f": 1e300}}\n',
+        encoding="utf-8",
+    )
     assert load_lines(p)[0].metadata == {"n": 99999999999999999999999, "f": 1e300}

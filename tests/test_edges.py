@@ -9,7 +9,6 @@ import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pytest
 
@@ -25,17 +24,34 @@ def _default_sigint() -> None:
 
 
 def lab(*args: str, **kwargs) -> subprocess.Popen:
-    return subprocess.Popen([*LAB, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, cwd=ROOT, preexec_fn=_default_sigint, **kwargs)
+    return subprocess.Popen(
+        [*LAB, *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+        preexec_fn=_default_sigint,
+        **kwargs,
+    )
 
 
 @pytest.mark.parametrize("mode", ["bulk", "sequential"])
 def test_a_full_disk_ends_the_run_with_one_line_naming_store_file_and_cause(tiny_disk, mode):
     out = tiny_disk / "run"
     # The size check would refuse this run: tell it the disk is large, and let it fill.
-    p = lab("run", "--mode", mode, "--batch-size", "100", "--items", "20000", "--out", str(out),
-            env={**os.environ, "AGENTMEM_LAB_FREE_DISK": str(2**40)})
-    stdout, stderr = p.communicate(timeout=300)
+    p = lab(
+        "run",
+        "--mode",
+        mode,
+        "--batch-size",
+        "100",
+        "--items",
+        "20000",
+        "--out",
+        str(out),
+        env={**os.environ, "AGENTMEM_LAB_FREE_DISK": str(2**40)},
+    )
+    _, stderr = p.communicate(timeout=300)
     assert p.returncode == 1, stderr
     assert stderr.count("\n") == 1 and "Traceback" not in stderr
     assert "store: cannot write " in stderr and "no space left on device" in stderr
@@ -52,11 +68,24 @@ def test_a_full_disk_ends_the_run_with_one_line_naming_store_file_and_cause(tiny
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
 def test_an_interrupted_run_stops_at_once_writes_no_result_and_verify_repairs(tmp_path, sig):
     out = tmp_path / "run"
-    p = lab("run", "--mode", "bulk", "--batch-size", "100", "--items", "300000", "--out", str(out),
-            "--search-queries", "0")
+    p = lab(
+        "run",
+        "--mode",
+        "bulk",
+        "--batch-size",
+        "100",
+        "--items",
+        "300000",
+        "--out",
+        str(out),
+        "--search-queries",
+        "0",
+    )
     deadline = time.time() + 120
-    while not (out / "stores" / "acked.log").exists() or \
-            (out / "stores" / "acked.log").stat().st_size == 0:
+    while (
+        not (out / "stores" / "acked.log").exists()
+        or (out / "stores" / "acked.log").stat().st_size == 0
+    ):
         assert time.time() < deadline and p.poll() is None, p.communicate()
         time.sleep(0.05)
     t0 = time.perf_counter()
@@ -105,8 +134,13 @@ def test_an_interrupted_sweep_says_how_to_resume_and_resumes(tmp_path):
     assert not (out / "configs" / "bulk-b100-c1-hash" / "error.json").exists()
     # Resumed with a smaller second configuration: the first is not run again.
     grid.write_text(GRID.replace("100 = 300000", "100 = 300"))
-    again = subprocess.run([*LAB, "sweep", "--config", str(grid), "--out", str(out),
-                            "--no-progress"], capture_output=True, text=True, cwd=ROOT, timeout=600)
+    again = subprocess.run(
+        [*LAB, "sweep", "--config", str(grid), "--out", str(out), "--no-progress"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=600,
+    )
     assert again.returncode == 0, again.stdout + again.stderr
     assert "ran 1, skipped 1" in again.stdout
     assert json.loads(first.read_text())["items"] == 200

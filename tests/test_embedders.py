@@ -1,8 +1,15 @@
 import numpy as np
 import pytest
 
-from agentmem_lab.embedders import EMBEDDERS, Embedder, HashEmbedder, SimulatedEmbedder, check_vectors, get_embedder
 from agentmem_lab.core.errors import EmbedderError, UnknownNameError
+from agentmem_lab.embedders import (
+    EMBEDDERS,
+    Embedder,
+    HashEmbedder,
+    SimulatedEmbedder,
+    check_vectors,
+    get_embedder,
+)
 from conftest import arun
 
 
@@ -19,9 +26,13 @@ def test_hash_vectors_are_unit_deterministic_and_batch_consistent():
 
 def test_hash_similar_texts_are_closer_than_unrelated():
     e = HashEmbedder()
-    a, b, c = e.encode(["Alice prefers green tea in the morning",
-                        "Alice prefers black tea in the morning",
-                        "提醒马超在周日前完成性能优化"])
+    a, b, c = e.encode(
+        [
+            "Alice prefers green tea in the morning",
+            "Alice prefers black tea in the morning",
+            "提醒马超在周日前完成性能优化",
+        ]
+    )
     assert a @ b > a @ c
 
 

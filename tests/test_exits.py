@@ -21,11 +21,20 @@ LAB = str(Path(sys.executable).parent / "agentmem-lab")  # the console script us
 RUN = ["run", "--mode", "bulk", "--batch-size", "100"]
 
 
-def _exits(args: list[str], timeout: float = 120, env: dict[str, str] | None = None,
-           signal_after: float | None = None) -> tuple[int, str]:
-    p = subprocess.Popen([LAB, *args], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                         text=True, env=env, preexec_fn=lambda: signal.signal(signal.SIGINT,
-                                                                              signal.SIG_DFL))
+def _exits(
+    args: list[str],
+    timeout: float = 120,
+    env: dict[str, str] | None = None,
+    signal_after: float | None = None,
+) -> tuple[int, str]:
+    p = subprocess.Popen(
+        [LAB, *args],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
     if signal_after is not None:
         time.sleep(signal_after)
         p.send_signal(signal.SIGINT)
@@ -48,20 +57,24 @@ def test_a_bad_option(tmp_path):
 def test_a_bad_corpus(tmp_path):
     corpus = tmp_path / "c.jsonl"
     corpus.write_text('{"content": "fine"}\n{not json\n')
-    code, err = _exits([*RUN, "--items", "100", "--corpus", str(corpus), "--out",
-                        str(tmp_path / "run")])
+    code, err = _exits(
+        [*RUN, "--items", "100", "--corpus", str(corpus), "--out", str(tmp_path / "run")]
+    )
     assert code == 2 and f"--corpus: {corpus}:2: not JSON" in err
 
 
 def test_a_full_disk(tiny_disk):
-    code, err = _exits([*RUN, "--items", "20000", "--out", str(tiny_disk / "run")],
-                       env={**os.environ, "AGENTMEM_LAB_FREE_DISK": str(2**40)})
+    code, err = _exits(
+        [*RUN, "--items", "20000", "--out", str(tiny_disk / "run")],
+        env={**os.environ, "AGENTMEM_LAB_FREE_DISK": str(2**40)},
+    )
     assert code == 1 and "no space left on device" in err
 
 
 def test_an_interrupt(tmp_path):
-    code, err = _exits([*RUN, "--items", "400000", "--out", str(tmp_path / "run")],
-                       signal_after=4.0)
+    code, err = _exits(
+        [*RUN, "--items", "400000", "--out", str(tmp_path / "run")], signal_after=4.0
+    )
     assert code == 130 and "interrupted" in err
 
 
@@ -90,13 +103,16 @@ HOLD = textwrap.dedent("""
 
 @pytest.mark.parametrize("command", ["run", "verify", "sweep"])
 def test_a_held_folder(tmp_path, command):
-    holder = subprocess.Popen([sys.executable, "-c", HOLD, str(tmp_path)],
-                              stdout=subprocess.PIPE, text=True)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD, str(tmp_path)], stdout=subprocess.PIPE, text=True
+    )
     try:
         assert holder.stdout.readline().strip() == "held"
-        args = {"run": [*RUN, "--items", "100", "--out", str(tmp_path)],
-                "verify": ["verify", str(tmp_path)],
-                "sweep": ["sweep", "--quick", "--out", str(tmp_path), "--no-progress"]}[command]
+        args = {
+            "run": [*RUN, "--items", "100", "--out", str(tmp_path)],
+            "verify": ["verify", str(tmp_path)],
+            "sweep": ["sweep", "--quick", "--out", str(tmp_path), "--no-progress"],
+        }[command]
         code, err = _exits(args)
         assert code == 2 and f"is in use by sweep PID {holder.pid} (started " in err
     finally:
@@ -114,15 +130,18 @@ def test_two_runs_started_together_on_one_folder(tmp_path):
     for n in range(TRIES):
         out = tmp_path / f"try-{n}"
         args = [LAB, *RUN, "--items", "6000", "--out", str(out)]
-        procs = [subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                  text=True) for _ in range(2)]
+        procs = [
+            subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            for _ in range(2)
+        ]
         outcomes = [(p, *p.communicate(timeout=120)) for p in procs]
         codes = sorted(p.returncode for p, _, _ in outcomes)
         assert codes == [0, 2], [(p.returncode, e[-300:]) for p, _, e in outcomes]
-        (winner, _, _), = [o for o in outcomes if o[0].returncode == 0]
-        (_, _, refusal), = [o for o in outcomes if o[0].returncode == 2]
-        assert refusal.startswith(f"agentmem-lab run: error: --out: {out} is in use by run "
-                                  f"PID {winner.pid} (started "), refusal
+        ((winner, _, _),) = [o for o in outcomes if o[0].returncode == 0]
+        ((_, _, refusal),) = [o for o in outcomes if o[0].returncode == 2]
+        assert refusal.startswith(
+            f"agentmem-lab run: error: --out: {out} is in use by run PID {winner.pid} (started "
+        ), refusal
         assert refusal.count("\n") == 1
         counts = asyncio.run(verify(out))
         assert counts["lost"] == 0 and counts["orphans"] == 0

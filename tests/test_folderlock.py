@@ -23,8 +23,9 @@ HOLD = textwrap.dedent("""
 
 
 def _holder_process(directory):
-    p = subprocess.Popen([sys.executable, "-c", HOLD, str(directory)], stdout=subprocess.PIPE,
-                         text=True)
+    p = subprocess.Popen(
+        [sys.executable, "-c", HOLD, str(directory)], stdout=subprocess.PIPE, text=True
+    )
     assert p.stdout.readline().strip() == "held"
     return p
 
@@ -34,8 +35,7 @@ def test_a_second_holder_is_refused_naming_the_first(tmp_path):
     try:
         with pytest.raises(FolderInUseError) as info:
             FolderLock(tmp_path, "verify", option="DIR").acquire()
-        assert str(info.value).startswith(f"DIR: {tmp_path} is in use by run PID {p.pid} "
-                                          "(started ")
+        assert str(info.value).startswith(f"DIR: {tmp_path} is in use by run PID {p.pid} (started ")
         assert info.value.holder["pid"] == p.pid and holder(tmp_path)["what"] == "run"
     finally:
         p.kill()

@@ -10,10 +10,10 @@ import pytest
 from agentmem_lab.core import resources
 from agentmem_lab.corpus import make_items
 from agentmem_lab.embedders import HashEmbedder
+from agentmem_lab.measuring.folder import read_ack_log
 from agentmem_lab.measuring.growth import SEGMENT_ITEMS, Tap, plan
 from agentmem_lab.measuring.integrity import exact_topk_recall, search_query_texts, unit_rows
 from agentmem_lab.measuring.resolve import RunConfig, needs
-from agentmem_lab.measuring.folder import read_ack_log
 from agentmem_lab.measuring.runner import run
 from agentmem_lab.stores import StoreSettings, real_stores
 
@@ -42,8 +42,14 @@ def test_the_tap_keeps_what_the_embedder_returned():
 
 def test_a_run_larger_than_the_memory_allowance_streams_with_the_same_items(tmp_path, monkeypatch):
     items, batch = 40_000, 1000
-    config = RunConfig(mode="bulk", batch_size=batch, items=items, windows=4,
-                       search_queries=10, self_recall_sample=50)
+    config = RunConfig(
+        mode="bulk",
+        batch_size=batch,
+        items=items,
+        windows=4,
+        search_queries=10,
+        self_recall_sample=50,
+    )
     streamed = needs(config, 384).memory
     unstreamed = needs(config, 384, streamed=False).memory
     allowance = (streamed + unstreamed) // 2  # only a streamed run fits
@@ -88,8 +94,18 @@ def test_a_run_larger_than_the_memory_allowance_streams_with_the_same_items(tmp_
 @pytest.mark.parametrize("limit", ["time", "memory"])
 def test_a_run_stops_on_its_budget_and_keeps_what_it_stored(tmp_path, limit):
     budget = {"stop_after_s": 1e-3} if limit == "time" else {"stop_at_rss_mb": 1.0}
-    r = run(RunConfig(mode="bulk", batch_size=100, items=3000, windows=3, search_queries=5,
-                      self_recall_sample=20, **budget), tmp_path)
+    r = run(
+        RunConfig(
+            mode="bulk",
+            batch_size=100,
+            items=3000,
+            windows=3,
+            search_queries=5,
+            self_recall_sample=20,
+            **budget,
+        ),
+        tmp_path,
+    )
     g = r.growth
     assert g is not None and g["stopped"]["reason"] == limit
     i = r.integrity
@@ -100,8 +116,17 @@ def test_a_run_stops_on_its_budget_and_keeps_what_it_stored(tmp_path, limit):
 
 
 def test_open_loop_runs_are_one_schedule_without_windows(tmp_path):
-    r = run(RunConfig(mode="bulk", batch_size=100, items=500, rate=20_000.0, search_queries=5,
-                      self_recall_sample=10), tmp_path)
+    r = run(
+        RunConfig(
+            mode="bulk",
+            batch_size=100,
+            items=500,
+            rate=20_000.0,
+            search_queries=5,
+            self_recall_sample=10,
+        ),
+        tmp_path,
+    )
     assert r.growth is not None and r.growth["windows"] == []
     assert "one schedule" in r.growth["no_windows"]
     assert r.integrity["lost"] == 0 and r.integrity["acknowledged"] == 500

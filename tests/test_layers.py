@@ -84,8 +84,11 @@ def test_every_module_has_a_layer(graph):
     contract, peers = config["contracts"]
     assert peers["type"] == "forbidden" and peers["forbidden_modules"] == ["agentmem_lab_peers"]
     assert contract["type"] == "layers" and contract.get("exhaustive") is True
-    named = {f"agentmem_lab.{m.strip()}" for layer in contract["layers"]
-             for m in layer.replace("|", ":").split(":")}
+    named = {
+        f"agentmem_lab.{m.strip()}"
+        for layer in contract["layers"]
+        for m in layer.replace("|", ":").split(":")
+    }
     top = {m for m in graph.modules if m.count(".") == 1}
     assert top == named
 
@@ -97,22 +100,30 @@ def test_the_layers_contract_is_kept():
 
 
 def test_a_low_module_loads_only_what_it_needs():
-    code = ("import sys, agentmem_lab.core.stats; "
-            "print(sorted(m for m in sys.modules if m.startswith('agentmem_lab')))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True)
+    code = (
+        "import sys, agentmem_lab.core.stats; "
+        "print(sorted(m for m in sys.modules if m.startswith('agentmem_lab')))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     # the package itself, the telemetry switches it sets at import, and the module asked for
-    assert out.stdout.strip() == ("['agentmem_lab', 'agentmem_lab.core', 'agentmem_lab.core.privacy', "
-                                  "'agentmem_lab.core.stats']")
+    assert out.stdout.strip() == (
+        "['agentmem_lab', 'agentmem_lab.core', 'agentmem_lab.core.privacy', "
+        "'agentmem_lab.core.stats']"
+    )
 
 
 def test_the_layers_page_shows_the_layers_as_they_are():
     config = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["importlinter"]
-    layers = [[m.strip() for m in layer.replace("|", ":").split(":")]
-              for layer in config["contracts"][0]["layers"]]
+    layers = [
+        [m.strip() for m in layer.replace("|", ":").split(":")]
+        for layer in config["contracts"][0]["layers"]
+    ]
     page = (ROOT / "docs" / "layers.md").read_text()
-    rows = [line.split("|")[1:-1] for line in page.splitlines()
-            if line.startswith("| ") and line.split("|")[1].strip().isdigit()]
+    rows = [
+        line.split("|")[1:-1]
+        for line in page.splitlines()
+        if line.startswith("| ") and line.split("|")[1].strip().isdigit()
+    ]
     shown = [[m.strip(" `") for m in row[2].split(",")] for row in rows]
     assert [int(row[0]) for row in rows] == list(range(len(layers), 0, -1))
     assert shown == layers
@@ -123,9 +134,13 @@ def test_the_peers_use_the_plug_in_interface_alone():
     # it imports agentmem_lab.systems and nothing else (the forbidden contract in
     # pyproject.toml holds the other way: agentmem_lab never imports the peers)
     graph = grimp.build_graph("agentmem_lab_peers", "agentmem_lab", cache_dir=None)
-    reached = {imported for module in graph.find_children("agentmem_lab_peers") | {
-        "agentmem_lab_peers"} for imported in graph.find_modules_directly_imported_by(module)
-        if imported.startswith("agentmem_lab.") or imported == "agentmem_lab"}
+    reached = {
+        imported
+        for module in graph.find_children("agentmem_lab_peers") | {"agentmem_lab_peers"}
+        for imported in graph.find_modules_directly_imported_by(module)
+        if imported.startswith("agentmem_lab.") or imported == "agentmem_lab"
+    }
     assert reached == {"agentmem_lab.systems"}
     assert not graph.find_downstream_modules("agentmem_lab_peers", as_package=True) & {
-        m for m in graph.modules if m.startswith("agentmem_lab.")}
+        m for m in graph.modules if m.startswith("agentmem_lab.")
+    }

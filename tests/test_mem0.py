@@ -46,8 +46,9 @@ def test_items_are_stored_in_mem0s_own_stores_and_counted_from_them(tmp_path):
 
 
 def test_concurrent_clients_and_a_real_model(tmp_path):
-    r = run(_mem0(batch_size=1, items=12, concurrency=3, embedder="minilm", search_queries=5),
-            tmp_path)
+    r = run(
+        _mem0(batch_size=1, items=12, concurrency=3, embedder="minilm", search_queries=5), tmp_path
+    )
     i = r.integrity
     assert i["acknowledged"] == 12 and i["lost"] == 0 and i["orphans"] == 0
     assert r.embedder == "minilm"
@@ -58,8 +59,17 @@ def test_concurrent_clients_and_a_real_model(tmp_path):
 
 
 def test_mem0_under_offered_load_with_searches_during_its_writes(tmp_path):
-    r = run(_mem0(batch_size=5, items=60, rate=300.0, search_rate=50.0, freshness_sample=0.2,
-                  search_queries=5), tmp_path)
+    r = run(
+        _mem0(
+            batch_size=5,
+            items=60,
+            rate=300.0,
+            search_rate=50.0,
+            freshness_sample=0.2,
+            search_queries=5,
+        ),
+        tmp_path,
+    )
     i = r.integrity
     assert i["acknowledged"] == 60 and i["lost"] == 0 and i["orphans"] == 0
     assert r.offered is not None and r.offered["calls"] == 12
@@ -67,8 +77,10 @@ def test_mem0_under_offered_load_with_searches_during_its_writes(tmp_path):
 
 
 def test_faults_at_mem0s_store_boundaries_show_what_it_leaves_behind(tmp_path):
-    r = run(_mem0(batch_size=1, items=80, fail_rate_vector=0.15, fail_rate_history=0.15,
-                  seed=2), tmp_path / "one")
+    r = run(
+        _mem0(batch_size=1, items=80, fail_rate_vector=0.15, fail_rate_history=0.15, seed=2),
+        tmp_path / "one",
+    )
     i = r.integrity
     assert i["failed"] > 0 and i["lost"] == 0
     assert i["acknowledged"] + i["failed"] == 80 == i["acknowledged"] + i["failed"]
@@ -80,10 +92,9 @@ def test_faults_at_mem0s_store_boundaries_show_what_it_leaves_behind(tmp_path):
     assert many.integrity["lost"] == 0 and many.integrity["orphans"] > 0
 
 
-
-
-@pytest.mark.parametrize("embedder, store", [("hash", "usearch"), ("minilm", "usearch"),
-                                             ("hash", "pgvector")])
+@pytest.mark.parametrize(
+    "embedder, store", [("hash", "usearch"), ("minilm", "usearch"), ("hash", "pgvector")]
+)
 def test_the_cli_runs_mem0_offline(tmp_path, embedder, store):
     # the issue's command, in a process where any connection or lookup of a non-local
     # address ends it; mem0 imported there for the first time (its import included).
@@ -91,30 +102,68 @@ def test_the_cli_runs_mem0_offline(tmp_path, embedder, store):
     from conftest import postgres_processes
 
     out = tmp_path / "run"
-    p = subprocess.run([sys.executable, "-c", NO_NETWORK, "run", "--system", "mem0", "--mode",
-                        "sequential", "--embedder", embedder, "--batch-size", "10", "--items",
-                        "500" if store == "usearch" else "200", "--search-queries", "10",
-                        "--vector-store", store,
-                        "--out", str(out)], capture_output=True, text=True, cwd=ROOT,
-                       timeout=300)
+    p = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            NO_NETWORK,
+            "run",
+            "--system",
+            "mem0",
+            "--mode",
+            "sequential",
+            "--embedder",
+            embedder,
+            "--batch-size",
+            "10",
+            "--items",
+            "500" if store == "usearch" else "200",
+            "--search-queries",
+            "10",
+            "--vector-store",
+            store,
+            "--out",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=300,
+    )
     assert p.returncode == 0, p.stdout + p.stderr
     assert "network:" not in p.stderr and p.stderr == "", p.stderr
     data = json.loads((out / "result.json").read_text())
     assert data["integrity"]["lost"] == 0 and data["integrity"]["orphans"] == 0
     assert (out / "mem0-home").is_dir()  # mem0's config folder kept inside the run
-    assert data["vector_load"]["backend"] == ("mem0 pgvector" if store == "pgvector"
-                                              else "mem0 qdrant local")
+    assert data["vector_load"]["backend"] == (
+        "mem0 pgvector" if store == "pgvector" else "mem0 qdrant local"
+    )
     assert data["search"]["recall_at_10"] >= 0.9 and not postgres_processes(out)
 
 
-@pytest.mark.parametrize("argv, message", [
-    (["--mode", "bulk"], "--mode: mem0's add has one path"),
-    (["--mode", "sequential", "--vector-store", "faiss-flat"], "--vector-store: mem0 runs on"),
-    (["--mode", "sequential", "--profile", "simulated"], "--profile: mem0 runs on its real"),
-])
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["--mode", "bulk"], "--mode: mem0's add has one path"),
+        (["--mode", "sequential", "--vector-store", "faiss-flat"], "--vector-store: mem0 runs on"),
+        (["--mode", "sequential", "--profile", "simulated"], "--profile: mem0 runs on its real"),
+    ],
+)
 def test_bad_input_is_one_line(tmp_path, capsys, argv, message):
-    code = main(["run", "--system", "mem0", "--batch-size", "1", "--items", "1", *argv,
-                 "--out", str(tmp_path)])
+    code = main(
+        [
+            "run",
+            "--system",
+            "mem0",
+            "--batch-size",
+            "1",
+            "--items",
+            "1",
+            *argv,
+            "--out",
+            str(tmp_path),
+        ]
+    )
     err = capsys.readouterr().err
     assert code == 2 and err.count("\n") == 1 and message in err
 
@@ -123,8 +172,12 @@ def test_unknown_system_and_hostile_content(tmp_path, capsys):
     with pytest.raises(ConfigError, match="no system named 'zep'; known: agentmem, mem0"):
         RunConfig(system="zep", mode="sequential", batch_size=1, items=1)
     corpus = tmp_path / "c.jsonl"
-    lines = ["记住：周五之前完成报告", "emoji 🎉 and RTL \u202e text", "'; DROP TABLE history; --",
-             "<script>alert(1)</script>"]
+    lines = [
+        "记住：周五之前完成报告",
+        "emoji 🎉 and RTL \u202e text",
+        "'; DROP TABLE history; --",
+        "<script>alert(1)</script>",
+    ]
     corpus.write_text("".join(json.dumps({"content": c}) + "\n" for c in lines), encoding="utf-8")
     r = run(_mem0(batch_size=2, items=4, corpus=str(corpus), search_queries=2), tmp_path / "r")
     assert r.integrity["acknowledged"] == 4 and r.integrity["orphans"] == 0
@@ -141,8 +194,26 @@ def test_verify_refuses_a_mem0_run(tmp_path):
 
 def test_the_issues_command_needs_no_mode(tmp_path, capsys):
     # mem0 has one add path: --mode may be left out (agentmem still needs it)
-    assert main(["run", "--system", "mem0", "--embedder", "hash", "--batch-size", "10",
-                 "--items", "500", "--search-queries", "10", "--out", str(tmp_path / "r")]) == 0
+    assert (
+        main(
+            [
+                "run",
+                "--system",
+                "mem0",
+                "--embedder",
+                "hash",
+                "--batch-size",
+                "10",
+                "--items",
+                "500",
+                "--search-queries",
+                "10",
+                "--out",
+                str(tmp_path / "r"),
+            ]
+        )
+        == 0
+    )
     assert "mem0-b10-c1-hash:" in capsys.readouterr().out
     assert main(["run", "--batch-size", "10", "--items", "20", "--out", str(tmp_path / "a")]) == 2
     assert "--mode: is required: sequential, parallel, batch or bulk" in capsys.readouterr().err

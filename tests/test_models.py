@@ -13,8 +13,8 @@ from math import erf
 import numpy as np
 import pytest
 
-from agentmem_lab.embedders import get_embedder
 from agentmem_lab.core.errors import MissingDependencyError, ModelNotInstalledError
+from agentmem_lab.embedders import get_embedder
 from agentmem_lab.embedders.models import MINILM, install, installed_model_dir, source_dir
 from conftest import arun
 
@@ -59,18 +59,25 @@ def _reference(texts):
     for text in texts:  # one text at a time: no padding in the reference
         ids = np.array(tok.encode(text).ids)
         n = len(ids)
-        x = (w["embeddings.word_embeddings.weight"][ids] + w["embeddings.position_embeddings.weight"][:n]
-             + w["embeddings.token_type_embeddings.weight"][0]).astype(np.float64)
+        x = (
+            w["embeddings.word_embeddings.weight"][ids]
+            + w["embeddings.position_embeddings.weight"][:n]
+            + w["embeddings.token_type_embeddings.weight"][0]
+        ).astype(np.float64)
         x = ln(x, "embeddings.LayerNorm")
         for i in range(6):
             p = f"encoder.layer.{i}"
-            q, k, v = (lin(x, f"{p}.attention.self.{m}").reshape(n, 12, 32).transpose(1, 0, 2)
-                       for m in ("query", "key", "value"))
+            q, k, v = (
+                lin(x, f"{p}.attention.self.{m}").reshape(n, 12, 32).transpose(1, 0, 2)
+                for m in ("query", "key", "value")
+            )
             s = q @ k.transpose(0, 2, 1) / np.sqrt(32)
             s = np.exp(s - s.max(-1, keepdims=True))
             a = (s / s.sum(-1, keepdims=True)) @ v
-            x = ln(lin(a.transpose(1, 0, 2).reshape(n, 384), f"{p}.attention.output.dense") + x,
-                   f"{p}.attention.output.LayerNorm")
+            x = ln(
+                lin(a.transpose(1, 0, 2).reshape(n, 384), f"{p}.attention.output.dense") + x,
+                f"{p}.attention.output.LayerNorm",
+            )
             h = lin(x, f"{p}.intermediate.dense")
             h = 0.5 * h * (1 + verf(h / np.sqrt(2)))
             x = ln(lin(h, f"{p}.output.dense") + x, f"{p}.output.LayerNorm")

@@ -1,9 +1,9 @@
 import pytest
 
-from agentmem_lab.embedders import HashEmbedder
 from agentmem_lab.core.errors import InjectedFault, StoreWriteError
-from agentmem_lab.workload.modes import MODES, get_mode
+from agentmem_lab.embedders import HashEmbedder
 from agentmem_lab.stores import Store, StoreSet, StoreSettings, real_stores
+from agentmem_lab.workload.modes import MODES, get_mode
 from conftest import arun
 
 

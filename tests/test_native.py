@@ -14,8 +14,9 @@ print("ok", len(i))
 
 
 def test_library_order_survives_onnxruntime():
-    out = subprocess.run([sys.executable, "-c", SNIPPET_SAFE], capture_output=True, text=True,
-                         timeout=120)
+    out = subprocess.run(
+        [sys.executable, "-c", SNIPPET_SAFE], capture_output=True, text=True, timeout=120
+    )
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.strip() == "ok 3"
 
@@ -24,7 +25,7 @@ def test_the_store_then_minilm_in_one_process(tmp_path):
     code = f"""
 import asyncio
 from agentmem_lab.measuring.runner import RunConfig, run
-r = run(RunConfig(mode="bulk", batch_size=10, items=20, search_queries=5), {str(tmp_path / 'a')!r})
+r = run(RunConfig(mode="bulk", batch_size=10, items=20, search_queries=5), {str(tmp_path / "a")!r})
 from agentmem_lab.embedders import get_embedder
 from agentmem_lab.embedders.models import MINILM, install
 install(MINILM)

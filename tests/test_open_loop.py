@@ -8,15 +8,15 @@ import statistics
 
 import pytest
 
-from agentmem_lab.corpus import make_items
-from agentmem_lab.workload.closed_loop import chunks
 from agentmem_lab.core.errors import StorageError
-from agentmem_lab.workload.modes import CallOutcome
-from agentmem_lab.workload.open_loop import LATE_S, drive_open, schedule
+from agentmem_lab.core.seedmodel import predict
+from agentmem_lab.corpus import make_items
 from agentmem_lab.measuring.folder import read_ack_log
 from agentmem_lab.measuring.runner import RunConfig, run
-from agentmem_lab.core.seedmodel import predict
 from agentmem_lab.measuring.verify import verify
+from agentmem_lab.workload.closed_loop import chunks
+from agentmem_lab.workload.modes import CallOutcome
+from agentmem_lab.workload.open_loop import LATE_S, drive_open, schedule
 from helpers import kill_run_once_logged
 
 
@@ -85,13 +85,24 @@ def test_a_failing_acknowledgement_log_stops_the_offer_and_speaks() -> None:
 
 
 def test_above_capacity_response_grows_with_the_run_while_service_stays_the_models(
-        tmp_path) -> None:
+    tmp_path,
+) -> None:
     # sequential-1 in the seed's model: one call takes its 30 ms, so one call in flight
     # serves 33.3 items/s. Offered 50/s, call i is due at 20 i ms and starts at 30 i ms:
     # its response is 30 + 10 i ms while its service stays 30 ms.
     service_ms = predict("sequential", 1).latency_ms
-    r = run(RunConfig(mode="sequential", batch_size=1, items=40, profile="simulated",
-                      rate=50.0, max_in_flight=1, warmup=0), tmp_path)
+    r = run(
+        RunConfig(
+            mode="sequential",
+            batch_size=1,
+            items=40,
+            profile="simulated",
+            rate=50.0,
+            max_in_flight=1,
+            warmup=0,
+        ),
+        tmp_path,
+    )
     o = r.offered
     assert o is not None and r.integrity["lost"] == 0 and r.integrity["orphans"] == 0
     # the model's 30 ms, never less; timers wake late on a loaded machine (35 ms with three
@@ -110,8 +121,18 @@ def test_above_capacity_response_grows_with_the_run_while_service_stays_the_mode
 
 
 def test_below_capacity_response_and_service_agree(tmp_path) -> None:
-    r = run(RunConfig(mode="sequential", batch_size=1, items=30, profile="simulated",
-                      rate=20.0, max_in_flight=1, warmup=0), tmp_path)
+    r = run(
+        RunConfig(
+            mode="sequential",
+            batch_size=1,
+            items=30,
+            profile="simulated",
+            rate=20.0,
+            max_in_flight=1,
+            warmup=0,
+        ),
+        tmp_path,
+    )
     o = r.offered
     assert o is not None
     # below capacity a call starts on time: response is service plus the timer's lateness
@@ -123,16 +144,28 @@ def test_below_capacity_response_and_service_agree(tmp_path) -> None:
 
 @pytest.mark.parametrize("mode,batch", [("parallel", 1), ("batch", 10), ("bulk", 100)])
 def test_every_mode_runs_open_loop_clean(tmp_path, mode: str, batch: int) -> None:
-    r = run(RunConfig(mode=mode, batch_size=batch, items=batch * 20, rate=batch * 400.0,
-                      arrivals="poisson", search_queries=0, fail_rate=0.05), tmp_path)
+    r = run(
+        RunConfig(
+            mode=mode,
+            batch_size=batch,
+            items=batch * 20,
+            rate=batch * 400.0,
+            arrivals="poisson",
+            search_queries=0,
+            fail_rate=0.05,
+        ),
+        tmp_path,
+    )
     i = r.integrity
     assert i["lost"] == 0 and i["orphans"] == 0 and i["failed"] > 0
     assert r.offered is not None and r.offered["arrivals"] == "poisson"
 
 
 def test_sharded_open_loop_shares_the_rate(tmp_path) -> None:
-    r = run(RunConfig(mode="bulk", batch_size=10, items=400, shards=2, rate=4000.0,
-                      search_queries=0), tmp_path)
+    r = run(
+        RunConfig(mode="bulk", batch_size=10, items=400, shards=2, rate=4000.0, search_queries=0),
+        tmp_path,
+    )
     assert r.integrity["lost"] == 0 and r.integrity["orphans"] == 0
     assert r.offered is not None and r.offered["calls"] in (40, 41)  # a short call per shard
     assert r.offered["achieved_share"] > 0.5
@@ -140,8 +173,22 @@ def test_sharded_open_loop_shares_the_rate(tmp_path) -> None:
 
 def test_a_killed_open_loop_run_is_repaired_by_verify(tmp_path) -> None:
     out = tmp_path / "run"
-    kill_run_once_logged(out, ["--mode", "parallel", "--batch-size", "1", "--items",
-                               "100000", "--rate", "3000", "--warmup", "0"], 10_000)
+    kill_run_once_logged(
+        out,
+        [
+            "--mode",
+            "parallel",
+            "--batch-size",
+            "1",
+            "--items",
+            "100000",
+            "--rate",
+            "3000",
+            "--warmup",
+            "0",
+        ],
+        10_000,
+    )
     acked = read_ack_log(out / "stores" / "acked.log")
     assert len(acked) >= 300 and not (out / "result.json").exists()
     report = asyncio.run(verify(out))

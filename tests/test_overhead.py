@@ -1,11 +1,11 @@
 import pytest
 
-from agentmem_lab.workload import overhead
 from agentmem_lab.corpus import make_items
 from agentmem_lab.embedders import NullEmbedder
-from agentmem_lab.workload.modes import MODES
-from agentmem_lab.workload.closed_loop import chunks
 from agentmem_lab.stores import NullStore, null_stores
+from agentmem_lab.workload import overhead
+from agentmem_lab.workload.closed_loop import chunks
+from agentmem_lab.workload.modes import MODES
 from conftest import arun
 
 
@@ -31,7 +31,10 @@ def test_null_parts_store_nothing_and_answer_as_asked():
 
     async def writes():
         item = make_items(1)[0]
-        coro, fut = NullStore("core").write(item, v[0]), NullStore("core", futures=True).write(item, v[0])
+        coro, fut = (
+            NullStore("core").write(item, v[0]),
+            NullStore("core", futures=True).write(item, v[0]),
+        )
         kinds = (type(coro).__name__, fut.done())
         await coro
         return kinds, await null_stores().core.keys()

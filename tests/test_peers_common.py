@@ -8,8 +8,7 @@ import pytest
 
 from agentmem_lab.core.errors import ConfigError, InjectedFault, ServerError
 from agentmem_lab.measuring.runner import RunConfig
-from agentmem_lab_peers.common import (FaultDamage, QueryVectors, fresh_database,
-                                       refuse_table_faults)
+from agentmem_lab_peers.common import FaultDamage, QueryVectors, fresh_database, refuse_table_faults
 
 
 def test_a_query_handle_stands_for_its_vector_until_released():
@@ -26,16 +25,19 @@ def test_errors_count_as_failed_calls_only_after_an_injected_fault():
     assert not damage.failed(RuntimeError("the peer's own bug"))  # raised: ends the run
     assert damage.failed(InjectedFault("vector"))
     assert damage.failed(ValueError("UNIQUE constraint failed\nmore"))
-    assert damage.record() == {"injected": 1, "errors_after_faults": {
-        "ValueError: UNIQUE constraint failed": 1}}
+    assert damage.record() == {
+        "injected": 1,
+        "errors_after_faults": {"ValueError: UNIQUE constraint failed": 1},
+    }
 
 
 def test_faults_for_rows_alone_are_refused():
     config = RunConfig(system="txtai", batch_size=1, items=1, fail_rate_vector=0.1)
     refuse_table_faults(config, "txtai")  # the embedding call: accepted
     with pytest.raises(ConfigError, match="--fail-rate-history: txtai writes"):
-        refuse_table_faults(RunConfig(batch_size=1, items=1, mode="bulk",
-                                      fail_rate_history=0.1), "txtai")
+        refuse_table_faults(
+            RunConfig(batch_size=1, items=1, mode="bulk", fail_rate_history=0.1), "txtai"
+        )
 
 
 def test_a_folder_gets_a_database_of_its_own_new_when_fresh(tmp_path, pg_dsn):

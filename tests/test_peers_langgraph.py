@@ -20,8 +20,13 @@ pytest.importorskip("langgraph.store.sqlite")
 
 
 def _lg(store="sqlite", dsn=None, **kw):
-    base = dict(system="langgraph", batch_size=10, items=200, search_queries=20,
-                stores=StoreSettings(langgraph_store=store, postgres_dsn=dsn))
+    base = dict(
+        system="langgraph",
+        batch_size=10,
+        items=200,
+        search_queries=20,
+        stores=StoreSettings(langgraph_store=store, postgres_dsn=dsn),
+    )
     base.update(kw)
     return RunConfig(**base)
 
@@ -38,8 +43,10 @@ def test_items_go_through_store_batch_and_are_read_back_from_the_store(tmp_path,
     r = run(_lg(store, concurrency=2), tmp_path)
     _clean(r, 200)
     details = r.settings["store_details"]
-    assert r.mode == "sequential" and details["store"] == {"memory": "InMemoryStore",
-                                                           "sqlite": "SqliteStore"}[store]
+    assert (
+        r.mode == "sequential"
+        and details["store"] == {"memory": "InMemoryStore", "sqlite": "SqliteStore"}[store]
+    )
     assert r.environment["packages"]["langgraph"] == details["versions"]["langgraph"]
     assert r.environment["packages"]["langgraph-checkpoint-sqlite"] == "3.1.2"
     assert r.stages_ms["embed"] > 0 and r.stages_ms["core"] > 0
@@ -52,7 +59,8 @@ def test_items_go_through_store_batch_and_are_read_back_from_the_store(tmp_path,
         db = sqlean.connect(str(tmp_path / "stores" / "langgraph.db"))
         assert db.execute("SELECT COUNT(*) FROM store").fetchone()[0] == 200
         assert db.execute("SELECT DISTINCT field_name FROM store_vectors").fetchall() == [
-            ("content",)]
+            ("content",)
+        ]
 
 
 def test_a_batch_of_one_is_a_put_and_a_changed_value_counts_as_lost(tmp_path):
@@ -93,16 +101,39 @@ def test_postgres_store_on_a_server(tmp_path, pg_dsn):
     assert "PostgresStore" in r.settings["store_details"]["store"]
 
 
-@pytest.mark.parametrize("store, embedder, items", [("sqlite", "minilm", 1000),
-                                                    ("postgres", "hash", 100)])
+@pytest.mark.parametrize(
+    "store, embedder, items", [("sqlite", "minilm", 1000), ("postgres", "hash", 100)]
+)
 def test_the_cli_runs_it_offline(tmp_path, store, embedder, items):
     # the command (sqlite, 1,000 items, the real model) in a process where any
     # non-local connection ends it; postgres: the server the run starts, and stops
     out = tmp_path / "run"
-    p = subprocess.run([sys.executable, "-c", OFFLINE_NO_TORCH, "run", "--system", "langgraph",
-                        "--langgraph-store", store, "--embedder", embedder, "--batch-size",
-                        "10", "--items", str(items), "--search-queries", "10", "--out",
-                        str(out)], capture_output=True, text=True, cwd=ROOT, timeout=300)
+    p = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            OFFLINE_NO_TORCH,
+            "run",
+            "--system",
+            "langgraph",
+            "--langgraph-store",
+            store,
+            "--embedder",
+            embedder,
+            "--batch-size",
+            "10",
+            "--items",
+            str(items),
+            "--search-queries",
+            "10",
+            "--out",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=300,
+    )
     assert p.returncode == 0 and p.stderr == "", p.stdout + p.stderr
     data = json.loads((out / "result.json").read_text())
     assert data["integrity"]["acknowledged"] == items
@@ -112,17 +143,34 @@ def test_the_cli_runs_it_offline(tmp_path, store, embedder, items):
         assert data["settings"]["server"]["started_by"]
 
 
-@pytest.mark.parametrize("argv, message", [
-    (["--mode", "bulk"], "--mode: langgraph has one write path"),
-    (["--vector-store", "faiss-flat"], "--vector-store: langgraph runs on its own stores"),
-    (["--fail-rate-core", "0.1"], "--fail-rate-core: langgraph writes"),
-    (["--langgraph-store", "redis"], "--langgraph-store: must be one of memory, sqlite, "
-                                     "postgres, got 'redis'"),
-])
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["--mode", "bulk"], "--mode: langgraph has one write path"),
+        (["--vector-store", "faiss-flat"], "--vector-store: langgraph runs on its own stores"),
+        (["--fail-rate-core", "0.1"], "--fail-rate-core: langgraph writes"),
+        (
+            ["--langgraph-store", "redis"],
+            "--langgraph-store: must be one of memory, sqlite, postgres, got 'redis'",
+        ),
+    ],
+)
 def test_bad_input_is_one_line(tmp_path, capsys, argv, message):
     try:
-        code = main(["run", "--system", "langgraph", "--batch-size", "10", "--items", "20",
-                     "--out", str(tmp_path / "x"), *argv])
+        code = main(
+            [
+                "run",
+                "--system",
+                "langgraph",
+                "--batch-size",
+                "10",
+                "--items",
+                "20",
+                "--out",
+                str(tmp_path / "x"),
+                *argv,
+            ]
+        )
     except SystemExit as exc:  # argparse's own check of a declared choice
         code = exc.code
     err = capsys.readouterr().err

@@ -18,8 +18,13 @@ pytest.importorskip("txtai")
 
 
 def _tx(backend="faiss", dsn=None, **kw):
-    base = dict(system="txtai", batch_size=10, items=200, search_queries=20,
-                stores=StoreSettings(txtai_backend=backend, postgres_dsn=dsn))
+    base = dict(
+        system="txtai",
+        batch_size=10,
+        items=200,
+        search_queries=20,
+        stores=StoreSettings(txtai_backend=backend, postgres_dsn=dsn),
+    )
     base.update(kw)
     return RunConfig(**base)
 
@@ -66,10 +71,30 @@ def test_pgvector_backend_on_a_server(tmp_path, pg_dsn):
 @pytest.mark.parametrize("embedder", ["minilm"])  # hash: the in-process runs above
 def test_the_issues_command_runs_offline_without_torch(tmp_path, embedder):
     out = tmp_path / "run"
-    p = subprocess.run([sys.executable, "-c", OFFLINE_NO_TORCH, "run", "--system", "txtai",
-                        "--embedder", embedder, "--batch-size", "10", "--items", "1000",
-                        "--search-queries", "20", "--out", str(out)],
-                       capture_output=True, text=True, cwd=ROOT, timeout=300)
+    p = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            OFFLINE_NO_TORCH,
+            "run",
+            "--system",
+            "txtai",
+            "--embedder",
+            embedder,
+            "--batch-size",
+            "10",
+            "--items",
+            "1000",
+            "--search-queries",
+            "20",
+            "--out",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=300,
+    )
     assert p.returncode == 0 and p.stderr == "", p.stdout + p.stderr
     data = json.loads((out / "result.json").read_text())
     assert data["integrity"]["lost"] == 0 and data["integrity"]["orphans"] == 0

@@ -38,8 +38,13 @@ def test_runs_leave_home_and_xdg_folders_empty(tmp_path):
     plan += [{"system": name} for name in SYSTEMS.names() if name != "agentmem"]
     env = {k: v for k, v in os.environ.items() if k not in privacy.QUIET_ENV}
     env.update({k: str(v) for k, v in homes.items()})
-    proc = subprocess.run([sys.executable, "-c", RUNS, str(tmp_path / "runs"), json.dumps(plan)],
-                          env=env, capture_output=True, text=True, timeout=600)
+    proc = subprocess.run(
+        [sys.executable, "-c", RUNS, str(tmp_path / "runs"), json.dumps(plan)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     ran = [line.split() for line in proc.stdout.splitlines()]
     assert {r[2] for r in ran} == set(VECTOR_STORES.names())  # every store, every system

@@ -20,9 +20,19 @@ def test_the_freshness_sample_is_fixed_by_key_and_near_its_share() -> None:
 
 @pytest.mark.parametrize("backend", ["usearch", "faiss-flat", "lancedb"])
 def test_search_rate_reports_search_under_writes_and_searchable_after(tmp_path, backend) -> None:
-    r = run(RunConfig(mode="bulk", batch_size=50, items=1000, rate=1000.0, search_rate=200.0,
-                      freshness_sample=0.05, search_queries=10,
-                      stores=StoreSettings(vector_store=backend)), tmp_path)
+    r = run(
+        RunConfig(
+            mode="bulk",
+            batch_size=50,
+            items=1000,
+            rate=1000.0,
+            search_rate=200.0,
+            freshness_sample=0.05,
+            search_queries=10,
+            stores=StoreSettings(vector_store=backend),
+        ),
+        tmp_path,
+    )
     assert r.integrity["lost"] == 0 and r.integrity["orphans"] == 0
     reads = r.reads
     assert reads is not None and reads["searches"] >= 5
@@ -36,8 +46,10 @@ def test_search_rate_reports_search_under_writes_and_searchable_after(tmp_path, 
 
 
 def test_search_rate_works_closed_loop_too(tmp_path) -> None:
-    r = run(RunConfig(mode="parallel", batch_size=1, items=300, search_rate=100.0,
-                      search_queries=0), tmp_path)
+    r = run(
+        RunConfig(mode="parallel", batch_size=1, items=300, search_rate=100.0, search_queries=0),
+        tmp_path,
+    )
     assert r.reads is not None and r.offered is None and r.reads["freshness"]["probed"] > 0
 
 
@@ -53,12 +65,12 @@ def test_a_store_that_finds_nothing_during_the_writes_says_so(monkeypatch) -> No
 
     import numpy as np
 
-    from agentmem_lab.measuring import reads as reads_mod
     from agentmem_lab.corpus import make_items
-    from agentmem_lab.workload.closed_loop import CallRecord
     from agentmem_lab.embedders import HashEmbedder
+    from agentmem_lab.measuring import reads as reads_mod
     from agentmem_lab.measuring.reads import ReadsDuringWrites
     from agentmem_lab.stores.base import NO_KEY
+    from agentmem_lab.workload.closed_loop import CallRecord
 
     class Blind:  # an index that returns nothing until it is saved
         async def search(self, queries, k):  # type: ignore[no-untyped-def]

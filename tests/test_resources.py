@@ -17,8 +17,11 @@ def test_the_estimate_grows_with_items_dimension_and_index_type():
 
 def test_a_run_too_large_for_memory_is_refused_before_any_work(tmp_path, monkeypatch):
     monkeypatch.setenv("AGENTMEM_LAB_FREE_MEMORY", str(600 * 2**20))
-    with pytest.raises(ConfigError, match=r"--items: a run of 1,000,000 items needs about .* "
-                                          r"of memory \(estimate\), and 600.0 MiB is available"):
+    with pytest.raises(
+        ConfigError,
+        match=r"--items: a run of 1,000,000 items needs about .* "
+        r"of memory \(estimate\), and 600.0 MiB is available",
+    ):
         run(RunConfig(mode="bulk", batch_size=1000, items=1_000_000), tmp_path)
     assert not (tmp_path / "stores").exists() and not (tmp_path / "result.json").exists()
 

@@ -4,19 +4,45 @@ import pandas as pd
 import pytest
 
 from agentmem_lab.core.errors import ResultError
-from agentmem_lab.schema.result import SCHEMA_VERSION, Result, find_results, samples_frame, to_frame, write_json_atomic
+from agentmem_lab.schema.result import (
+    SCHEMA_VERSION,
+    Result,
+    find_results,
+    samples_frame,
+    to_frame,
+    write_json_atomic,
+)
 
 
 def make(**overrides):
     d = dict(
-        mode="bulk", batch_size=10, items=100, concurrency=1, repeats=1, warmup=1, seed=0,
-        embedder="hash", profile="real", settings={"a": 1}, environment={"cpu_count": 2},
-        started_at="2026-11-24T00:00:00+00:00", wall_s=0.5, throughput_ops_s=200.0,
+        mode="bulk",
+        batch_size=10,
+        items=100,
+        concurrency=1,
+        repeats=1,
+        warmup=1,
+        seed=0,
+        embedder="hash",
+        profile="real",
+        settings={"a": 1},
+        environment={"cpu_count": 2},
+        started_at="2026-11-24T00:00:00+00:00",
+        wall_s=0.5,
+        throughput_ops_s=200.0,
         latency_ms={"p50": 1.0, "p95": 2.0, "p99": 3.0, "mean": 1.5},
         item_latency_ms={"p50": 0.1, "p95": 0.2, "p99": 0.3, "mean": 0.15},
         stages_ms={"embed": 0.1, "core": 0.2, "vector": 0.3, "history": 0.1},
-        integrity={"acknowledged": 100, "failed": 0, "core": 100, "vector": 100, "history": 100,
-                   "lost": 0, "orphans": 0, "self_recall_at_1": 1.0},
+        integrity={
+            "acknowledged": 100,
+            "failed": 0,
+            "core": 100,
+            "vector": 100,
+            "history": 100,
+            "lost": 0,
+            "orphans": 0,
+            "self_recall_at_1": 1.0,
+        },
         samples_ms=[1.0, 2.0, 3.0],
         search={"p50_ms": 0.1, "p99_ms": 0.2, "recall_at_10": 0.99, "queries": 10, "k": 10},
     )
@@ -44,14 +70,17 @@ def test_pandas_frames():
     assert isinstance(s, pd.DataFrame)
 
 
-@pytest.mark.parametrize("field, value, match", [
-    ("batch_size", 0, "batch_size"),
-    ("throughput_ops_s", float("nan"), "throughput_ops_s"),
-    ("latency_ms", {"p50": 1}, "latency_ms lacks"),
-    ("integrity", {}, "integrity lacks"),
-    ("samples_ms", [], "samples_ms"),
-    ("schema_version", 99, "schema_version"),
-])
+@pytest.mark.parametrize(
+    "field, value, match",
+    [
+        ("batch_size", 0, "batch_size"),
+        ("throughput_ops_s", float("nan"), "throughput_ops_s"),
+        ("latency_ms", {"p50": 1}, "latency_ms lacks"),
+        ("integrity", {}, "integrity lacks"),
+        ("samples_ms", [], "samples_ms"),
+        ("schema_version", 99, "schema_version"),
+    ],
+)
 def test_validation(field, value, match):
     with pytest.raises(ResultError, match=match):
         make(**{field: value})

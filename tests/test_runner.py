@@ -5,16 +5,22 @@ import statistics
 import pytest
 
 from agentmem_lab.core.errors import ConfigError, UnknownNameError
-from agentmem_lab.schema.result import Result
-from agentmem_lab.workload.closed_loop import split as _split
-from agentmem_lab.schema.result import summary_line
-from agentmem_lab.measuring.runner import RunConfig, run
 from agentmem_lab.core.seedmodel import predict
-from agentmem_lab.stores import StoreSettings
+from agentmem_lab.measuring.runner import RunConfig, run
+from agentmem_lab.schema.result import Result, summary_line
+from agentmem_lab.workload.closed_loop import split as _split
 
-
-SEED_CONFIGS = [("sequential", 1), ("parallel", 1), ("batch", 10), ("batch", 100),
-                ("batch", 1000), ("bulk", 1), ("bulk", 10), ("bulk", 100), ("bulk", 1000)]
+SEED_CONFIGS = [
+    ("sequential", 1),
+    ("parallel", 1),
+    ("batch", 10),
+    ("batch", 100),
+    ("batch", 1000),
+    ("bulk", 1),
+    ("bulk", 10),
+    ("bulk", 100),
+    ("bulk", 1000),
+]
 
 
 @pytest.mark.parametrize("mode, batch", SEED_CONFIGS)
@@ -30,8 +36,17 @@ def test_simulated_profile_reproduces_the_seed_model_within_3_percent(tmp_path, 
     # measured harness cost is allowed on top; a store wait counted twice, or the three
     # stores waited one after another, is 17-100 % over and still fails.
     calls = 5 if batch == 1000 else 12
-    r = run(RunConfig(mode=mode, batch_size=batch, items=batch * calls, profile="simulated",
-                      warmup=1, search_queries=0), tmp_path)
+    r = run(
+        RunConfig(
+            mode=mode,
+            batch_size=batch,
+            items=batch * calls,
+            profile="simulated",
+            warmup=1,
+            search_queries=0,
+        ),
+        tmp_path,
+    )
     model = predict(mode, batch).latency_ms
     assert r.harness is not None and r.harness["per_call_us"]["p50"] > 0
     harness_ms = r.harness["per_call_us"]["p50"] / 1000.0
@@ -39,11 +54,14 @@ def test_simulated_profile_reproduces_the_seed_model_within_3_percent(tmp_path, 
     assert r.embedder == "simulated" and r.integrity["lost"] == 0
 
 
-@pytest.mark.parametrize("mode, batch", [("sequential", 1), ("parallel", 1), ("batch", 10),
-                                         ("batch", 100), ("bulk", 1), ("bulk", 100)])
+@pytest.mark.parametrize(
+    "mode, batch",
+    [("sequential", 1), ("parallel", 1), ("batch", 10), ("batch", 100), ("bulk", 1), ("bulk", 100)],
+)
 def test_real_runs_are_complete_and_consistent(tmp_path, mode, batch):
-    r = run(RunConfig(mode=mode, batch_size=batch, items=batch * 3, repeats=3, concurrency=2),
-            tmp_path)
+    r = run(
+        RunConfig(mode=mode, batch_size=batch, items=batch * 3, repeats=3, concurrency=2), tmp_path
+    )
     i = r.integrity
     assert i["acknowledged"] == r.items == i["core"] == i["vector"] == i["history"]
     assert i["lost"] == 0 and i["orphans"] == 0 and i["failed"] == 0
@@ -76,22 +94,27 @@ def test_throughput_is_acknowledged_items_over_wall(tmp_path):
 
 def test_concurrency_really_runs_clients_together(tmp_path):
     # Under the simulated profile, 4 clients of 15 ms calls overlap: wall ~ calls/4 * 15 ms.
-    r = run(RunConfig(mode="parallel", batch_size=1, items=40, concurrency=4,
-                      profile="simulated"), tmp_path)
+    r = run(
+        RunConfig(mode="parallel", batch_size=1, items=40, concurrency=4, profile="simulated"),
+        tmp_path,
+    )
     serial_s = sum(r.samples_ms) / 1000
     assert r.wall_s < serial_s / 2
 
 
-@pytest.mark.parametrize("kwargs, option", [
-    (dict(batch_size=0), "--batch-size"),
-    (dict(batch_size=-1), "--batch-size"),
-    (dict(batch_size=2.5), "--batch-size"),
-    (dict(batch_size=True), "--batch-size"),
-    (dict(batch_size=20, items=10), "--items"),
-    (dict(repeats=50), "--repeats"),
-    (dict(concurrency=0), "--concurrency"),
-    (dict(warmup=-1), "--warmup"),
-])
+@pytest.mark.parametrize(
+    "kwargs, option",
+    [
+        (dict(batch_size=0), "--batch-size"),
+        (dict(batch_size=-1), "--batch-size"),
+        (dict(batch_size=2.5), "--batch-size"),
+        (dict(batch_size=True), "--batch-size"),
+        (dict(batch_size=20, items=10), "--items"),
+        (dict(repeats=50), "--repeats"),
+        (dict(concurrency=0), "--concurrency"),
+        (dict(warmup=-1), "--warmup"),
+    ],
+)
 def test_bad_settings_name_the_option(kwargs, option):
     base = dict(mode="bulk", batch_size=10, items=100)
     base.update(kwargs)
@@ -100,8 +123,9 @@ def test_bad_settings_name_the_option(kwargs, option):
     assert info.value.option == option
 
 
-@pytest.mark.parametrize("field, value", [("mode", "turbo"), ("embedder", "magic"),
-                                          ("profile", "dreamy")])
+@pytest.mark.parametrize(
+    "field, value", [("mode", "turbo"), ("embedder", "magic"), ("profile", "dreamy")]
+)
 def test_unknown_names(field, value):
     base = dict(mode="bulk", batch_size=1, items=1)
     base[field] = value
@@ -124,7 +148,7 @@ def test_split_is_even_and_complete():
 
 
 def test_result_records_environment_and_every_setting(tmp_path):
-    r = run(RunConfig(mode="bulk", batch_size=10, items=20, seed=5), tmp_path)
+    run(RunConfig(mode="bulk", batch_size=10, items=20, seed=5), tmp_path)
     data = json.loads((tmp_path / "result.json").read_text())
     assert data["schema_version"] == 6
     assert data["offered"] is None and data["reads"] is None  # closed loop, no searches
@@ -155,15 +179,25 @@ def test_hostile_content_is_stored_verbatim_and_nothing_breaks(tmp_path):
     corpus = tmp_path / "hostile.jsonl"
     with open(corpus, "w", encoding="utf-8") as f:
         for text in HOSTILE:
-            f.write(json.dumps({"content": text, "metadata": {
-                "note": "<b>bold</b>'; DROP TABLE history;--", "ünï": "😀"}}) + "\n")
+            f.write(
+                json.dumps(
+                    {
+                        "content": text,
+                        "metadata": {"note": "<b>bold</b>'; DROP TABLE history;--", "ünï": "😀"},
+                    }
+                )
+                + "\n"
+            )
     for mode in ("sequential", "bulk"):
         out = tmp_path / mode
-        r = run(RunConfig(mode=mode, batch_size=7, items=14, corpus=str(corpus),
-                          search_queries=0), out)
+        r = run(
+            RunConfig(mode=mode, batch_size=7, items=14, corpus=str(corpus), search_queries=0), out
+        )
         assert r.integrity["acknowledged"] == 14 and r.integrity["lost"] == 0
         db = sqlite3.connect(out / "stores" / "core.db")
-        stored = [row[0] for row in db.execute("SELECT content FROM persona_blocks ORDER BY created_at")]
+        stored = [
+            row[0] for row in db.execute("SELECT content FROM persona_blocks ORDER BY created_at")
+        ]
         assert stored == HOSTILE + HOSTILE
         meta = json.loads(db.execute("SELECT metadata FROM persona_blocks LIMIT 1").fetchone()[0])
         assert meta["note"] == "<b>bold</b>'; DROP TABLE history;--"
@@ -176,18 +210,23 @@ def test_duplicate_content_is_stored_twice_with_distinct_ids(tmp_path):
 
     corpus = tmp_path / "dup.jsonl"
     corpus.write_text('{"content": "same text"}\n' * 3, encoding="utf-8")
-    run(RunConfig(mode="bulk", batch_size=3, items=6, corpus=str(corpus), search_queries=0),
-        tmp_path / "o")
+    run(
+        RunConfig(mode="bulk", batch_size=3, items=6, corpus=str(corpus), search_queries=0),
+        tmp_path / "o",
+    )
     db = sqlite3.connect(tmp_path / "o" / "stores" / "core.db")
     rows = db.execute("SELECT id, content_hash FROM persona_blocks").fetchall()
     assert len(rows) == 6 and len({r[0] for r in rows}) == 6 and len({r[1] for r in rows}) == 1
 
 
-@pytest.mark.parametrize("line, message", [
-    ('{"content": "\\ud800 lone"}', "surrogate"),
-    ('{"content": ""}', "empty"),
-    ('{"content": "a\\u0000b"}', "NUL"),
-])
+@pytest.mark.parametrize(
+    "line, message",
+    [
+        ('{"content": "\\ud800 lone"}', "surrogate"),
+        ('{"content": ""}', "empty"),
+        ('{"content": "a\\u0000b"}', "NUL"),
+    ],
+)
 def test_bad_content_in_a_corpus_names_the_line_before_any_work(tmp_path, line, message):
     from agentmem_lab.core.errors import CorpusError
 
@@ -208,8 +247,11 @@ def test_an_embedder_that_lies_stops_the_run_with_its_name(tmp_path, monkeypatch
     from agentmem_lab import embedders
     from agentmem_lab.core.errors import EmbedderError
 
-    monkeypatch.setattr(embedders.HashEmbedder, "encode",
-                        lambda self, texts: np.full((len(texts), self.dim), np.nan))
+    monkeypatch.setattr(
+        embedders.HashEmbedder,
+        "encode",
+        lambda self, texts: np.full((len(texts), self.dim), np.nan),
+    )
     with pytest.raises(EmbedderError, match="'hash' returned NaN"):
         run(RunConfig(mode="bulk", batch_size=2, items=4), tmp_path)
     assert not (tmp_path / "result.json").exists()
@@ -240,16 +282,18 @@ def test_an_unknown_event_loop_names_the_option():
 
 
 def test_processes_are_fresh_independent_samples_with_their_spread(tmp_path):
-    r = run(RunConfig(mode="bulk", batch_size=10, items=100, processes=3, search_queries=5),
-            tmp_path)
+    r = run(
+        RunConfig(mode="bulk", batch_size=10, items=100, processes=3, search_queries=5), tmp_path
+    )
     p = r.processes
     assert p is not None and p["count"] == 3 and len(p["throughput_ops_s"]) == 3
     assert len(set(p["pids"])) == 3 and os.getpid() not in p["pids"]  # three fresh processes
     assert "calibration" in p  # measured first, never counted
     assert r.throughput_ops_s == pytest.approx(statistics.median(p["throughput_ops_s"]))
     lo, hi = p["throughput_ci95"]
-    assert min(p["throughput_ops_s"]) <= lo <= r.throughput_ops_s <= hi <= max(
-        p["throughput_ops_s"])
+    assert (
+        min(p["throughput_ops_s"]) <= lo <= r.throughput_ops_s <= hi <= max(p["throughput_ops_s"])
+    )
     assert len(r.samples_ms) == 3 * 10 and r.settings["processes"] == 3
     assert r.integrity["lost"] == 0 and r.integrity["orphans"] == 0
     assert Result.load(tmp_path / "result.json").processes == p
@@ -262,6 +306,5 @@ def test_a_failing_process_is_one_line(tiny_disk):
     from agentmem_lab.core.errors import ProcessError
 
     with pytest.raises(ProcessError, match="^--processes: calibration failed: ") as info:
-        run(RunConfig(mode="bulk", batch_size=1000, items=200_000, processes=2),
-            tiny_disk / "out")
+        run(RunConfig(mode="bulk", batch_size=1000, items=200_000, processes=2), tiny_disk / "out")
     assert "\n" not in str(info.value) and "disk" in str(info.value)

@@ -11,15 +11,18 @@ def test_embedding_latency_follows_the_seeds_points_and_interpolates():
     assert embed_latency_ms(0) == 0.0
 
 
-@pytest.mark.parametrize("mode, batch, latency, ops", [
-    ("sequential", 1, 30.0, 33.33),    # the seed: 30 ms, ~33 ops/s
-    ("parallel", 1, 15.0, 66.67),      # 15 ms, ~67 ops/s
-    ("batch", 10, 20.0, 500.0),        # 20 ms, 500 ops/s
-    ("batch", 100, 60.0, 1666.67),     # 60 ms, 1,667 ops/s
-    ("batch", 1000, 600.0, 1666.67),   # 600 ms: 1,667 ops/s, not the 10,000 claimed
-    ("bulk", 1000, 600.0, 1666.67),
-    ("sequential", 10, 300.0, 33.33),  # one item after another
-])
+@pytest.mark.parametrize(
+    "mode, batch, latency, ops",
+    [
+        ("sequential", 1, 30.0, 33.33),  # the seed: 30 ms, ~33 ops/s
+        ("parallel", 1, 15.0, 66.67),  # 15 ms, ~67 ops/s
+        ("batch", 10, 20.0, 500.0),  # 20 ms, 500 ops/s
+        ("batch", 100, 60.0, 1666.67),  # 60 ms, 1,667 ops/s
+        ("batch", 1000, 600.0, 1666.67),  # 600 ms: 1,667 ops/s, not the 10,000 claimed
+        ("bulk", 1000, 600.0, 1666.67),
+        ("sequential", 10, 300.0, 33.33),  # one item after another
+    ],
+)
 def test_the_model_gives_the_seeds_own_figures(mode, batch, latency, ops):
     p = predict(mode, batch)
     assert p.latency_ms == pytest.approx(latency)

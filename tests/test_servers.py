@@ -13,8 +13,8 @@ import time
 
 import pytest
 
-from agentmem_lab.servers.postgres import Server
 from agentmem_lab.core.errors import ServerError
+from agentmem_lab.servers.postgres import Server
 from conftest import ROOT, arun, postgres_processes
 
 
@@ -43,9 +43,16 @@ def test_a_server_starts_answers_keeps_its_data_and_stops(tmp_path, transport):
     assert not server.running and not postgres_processes(folder)
     with Server.start(folder, transport) as again:  # the same folder: what was committed
         assert arun(_query(again.dsn, "SELECT x FROM t")) == 7
-        assert arun(_query(again.dsn, "CREATE EXTENSION IF NOT EXISTS vector",
-                           "SELECT extversion FROM pg_extension WHERE extname = 'vector'")
-                    ) == "0.6.2"
+        assert (
+            arun(
+                _query(
+                    again.dsn,
+                    "CREATE EXTENSION IF NOT EXISTS vector",
+                    "SELECT extversion FROM pg_extension WHERE extname = 'vector'",
+                )
+            )
+            == "0.6.2"
+        )
     assert not postgres_processes(folder)
 
 
@@ -69,8 +76,9 @@ HOLDER = textwrap.dedent("""
 
 def test_a_killed_client_takes_its_server_down(tmp_path):
     folder = tmp_path / "pg"
-    holder = subprocess.Popen([sys.executable, "-c", HOLDER, str(folder)], cwd=ROOT,
-                              stdout=subprocess.PIPE, text=True)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLDER, str(folder)], cwd=ROOT, stdout=subprocess.PIPE, text=True
+    )
     try:
         assert holder.stdout is not None and holder.stdout.readline().startswith("postgresql:")
         assert postgres_processes(folder)
@@ -104,7 +112,8 @@ def test_a_deep_folder_serves_over_tcp_and_unix_says_why_not(tmp_path):
     folder = tmp_path / ("d" * 100) / "pg"  # a Unix socket's path there would be too long
     with Server.start(folder, "tcp") as server:
         assert arun(_query(server.dsn, "SELECT 1")) == 1
-    with pytest.raises(ServerError, match="longer than 107 bytes; use a shorter --out or "
-                                          "--pg-transport tcp"):
+    with pytest.raises(
+        ServerError, match="longer than 107 bytes; use a shorter --out or --pg-transport tcp"
+    ):
         Server.start(folder, "unix")
     assert not postgres_processes(folder)

@@ -9,13 +9,13 @@ from dataclasses import fields
 
 import pytest
 
-from agentmem_lab.sweep import facade
 from agentmem_lab import settings
 from agentmem_lab.cli import build_parser
 from agentmem_lab.core.errors import ConfigError
-from agentmem_lab.workload.modes import MODES
 from agentmem_lab.measuring.runner import RunConfig
 from agentmem_lab.stores import StoreSettings
+from agentmem_lab.sweep import facade
+from agentmem_lab.workload.modes import MODES
 from conftest import ROOT
 
 
@@ -50,10 +50,16 @@ def test_every_setting_is_a_cli_option_with_its_default():
 
 def test_the_notebook_declares_the_settings_it_holds_with_their_defaults():
     cells = json.loads((ROOT / "notebooks" / "benchmark.ipynb").read_text())["cells"]
-    source = "".join(next(c for c in cells if "parameters" in c["metadata"].get("tags", []))
-                     ["source"])
-    values = {t.id: ast.literal_eval(node.value) for node in ast.parse(source).body
-              if isinstance(node, ast.Assign) for t in node.targets if isinstance(t, ast.Name)}
+    source = "".join(
+        next(c for c in cells if "parameters" in c["metadata"].get("tags", []))["source"]
+    )
+    values = {
+        t.id: ast.literal_eval(node.value)
+        for node in ast.parse(source).body
+        if isinstance(node, ast.Assign)
+        for t in node.targets
+        if isinstance(t, ast.Name)
+    }
     assert set(values) - {"out"} == set(settings.BY_NAME)  # every setting, nothing else
     for name, value in values.items():
         s = settings.BY_NAME.get(name)
@@ -79,15 +85,18 @@ def test_an_integer_parameter_accepts_digit_strings(value, parsed):
     assert settings.BY_NAME["concurrency"].coerce(value) == parsed
 
 
-@pytest.mark.parametrize("name, value, message", [
-    ("concurrency", 0, "--concurrency: must be >= 1, got 0"),
-    ("concurrency", True, "--concurrency: must be an integer, got True (bool)"),
-    ("concurrency", "two", "--concurrency: must be an integer, got 'two'"),
-    ("fail_rate", 1.5, "--fail-rate: must be from 0 to 1, got 1.5"),
-    ("fail_rate", "nan", "--fail-rate: must be a number, got nan"),
-    ("usearch_dtype", "f64", "--usearch-dtype: must be one of f32, f16, bf16, i8, got 'f64'"),
-    ("embedder", 3, "--embedder: must be a string, got 3 (int)"),
-])
+@pytest.mark.parametrize(
+    "name, value, message",
+    [
+        ("concurrency", 0, "--concurrency: must be >= 1, got 0"),
+        ("concurrency", True, "--concurrency: must be an integer, got True (bool)"),
+        ("concurrency", "two", "--concurrency: must be an integer, got 'two'"),
+        ("fail_rate", 1.5, "--fail-rate: must be from 0 to 1, got 1.5"),
+        ("fail_rate", "nan", "--fail-rate: must be a number, got nan"),
+        ("usearch_dtype", "f64", "--usearch-dtype: must be one of f32, f16, bf16, i8, got 'f64'"),
+        ("embedder", 3, "--embedder: must be a string, got 3 (int)"),
+    ],
+)
 def test_bad_values_are_one_line_naming_the_option(name, value, message):
     with pytest.raises(ConfigError) as info:
         settings.BY_NAME[name].coerce(value)
@@ -107,10 +116,20 @@ def test_a_registry_name_is_checked_where_its_registry_is():
 
 
 def test_unknown_and_missing_settings():
-    with pytest.raises(ConfigError, match="turbo_mode: is not a setting; known: system, mode, batch_size"):
+    with pytest.raises(
+        ConfigError, match="turbo_mode: is not a setting; known: system, mode, batch_size"
+    ):
         RunConfig.from_values({"mode": "bulk", "batch_size": 1, "items": 1, "turbo_mode": 1})
     with pytest.raises(ConfigError, match="items: is required"):
         RunConfig.from_values({"mode": "bulk", "batch_size": 1}, where=lambda s: s.name)
-    c = RunConfig.from_values({"mode": "bulk", "batch_size": "2", "items": "4",
-                               "usearch_expansion_add": 32, "corpus": "", "label": ""})
+    c = RunConfig.from_values(
+        {
+            "mode": "bulk",
+            "batch_size": "2",
+            "items": "4",
+            "usearch_expansion_add": 32,
+            "corpus": "",
+            "label": "",
+        }
+    )
     assert c.stores.hnsw_expansion_add == 32 and c.corpus is None and c.label is None

@@ -15,11 +15,11 @@ from collections import Counter
 import pytest
 
 from agentmem_lab.cli import main
-from agentmem_lab.corpus import make_items
 from agentmem_lab.core.errors import ConfigError
+from agentmem_lab.corpus import make_items
+from agentmem_lab.measuring.folder import read_ack_log
 from agentmem_lab.measuring.runner import RunConfig, run
 from agentmem_lab.measuring.shards import clients_per_shard, partition, shard_count
-from agentmem_lab.measuring.folder import read_ack_log
 from agentmem_lab.measuring.verify import verify
 from conftest import ROOT
 
@@ -47,8 +47,10 @@ def test_clients_and_shard_counts():
 
 
 def test_a_sharded_run_is_complete_across_shards(tmp_path):
-    r = run(RunConfig(mode="bulk", batch_size=100, items=3000, shards=2, repeats=2,
-                      search_queries=30), tmp_path)
+    r = run(
+        RunConfig(mode="bulk", batch_size=100, items=3000, shards=2, repeats=2, search_queries=30),
+        tmp_path,
+    )
     i = r.integrity
     assert r.shards == 2 and r.name == "bulk-b100-c1-hash-s2"
     assert i["acknowledged"] == i["core"] == i["vector"] == i["history"] == 3000
@@ -67,8 +69,19 @@ def test_a_sharded_run_is_complete_across_shards(tmp_path):
 
 
 def test_faults_across_shards(tmp_path):
-    r = run(RunConfig(mode="parallel", batch_size=1, items=300, shards=2, concurrency=3,
-                      fail_rate=0.05, search_queries=0, seed=4), tmp_path)
+    r = run(
+        RunConfig(
+            mode="parallel",
+            batch_size=1,
+            items=300,
+            shards=2,
+            concurrency=3,
+            fail_rate=0.05,
+            search_queries=0,
+            seed=4,
+        ),
+        tmp_path,
+    )
     i = r.integrity
     assert i["failed"] > 0 and i["lost"] == 0 and i["orphans"] == 0
     assert i["acknowledged"] + i["failed"] == 300
@@ -84,14 +97,32 @@ def test_shards_are_refused_where_they_cannot_work(tmp_path):
 
 def test_verify_repairs_every_shard_after_a_kill(tmp_path):
     out = tmp_path / "run"
-    proc = subprocess.Popen([sys.executable, "-m", "agentmem_lab.cli", "run", "--mode",
-                             "parallel", "--batch-size", "1", "--items", "200000", "--shards",
-                             "2", "--warmup", "0", "--out", str(out)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=ROOT)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "agentmem_lab.cli",
+            "run",
+            "--mode",
+            "parallel",
+            "--batch-size",
+            "1",
+            "--items",
+            "200000",
+            "--shards",
+            "2",
+            "--warmup",
+            "0",
+            "--out",
+            str(out),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        cwd=ROOT,
+    )
     logs = [out / "stores" / f"shard-{k}" / "acked.log" for k in (0, 1)]
     deadline = time.time() + 120
-    while time.time() < deadline and not all(p.exists() and p.stat().st_size > 5_000
-                                             for p in logs):
+    while time.time() < deadline and not all(p.exists() and p.stat().st_size > 5_000 for p in logs):
         assert proc.poll() is None, proc.communicate()[1]
         time.sleep(0.05)
     os.kill(proc.pid, signal.SIGKILL)
@@ -110,8 +141,26 @@ def test_verify_repairs_every_shard_after_a_kill(tmp_path):
 
 def test_the_issues_command(tmp_path, capsys):
     out = tmp_path / "r"
-    assert main(["run", "--mode", "bulk", "--batch-size", "1000", "--items", "50000",
-                 "--shards", "2", "--search-queries", "50", "--out", str(out)]) == 0
+    assert (
+        main(
+            [
+                "run",
+                "--mode",
+                "bulk",
+                "--batch-size",
+                "1000",
+                "--items",
+                "50000",
+                "--shards",
+                "2",
+                "--search-queries",
+                "50",
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
     line = capsys.readouterr().out
     assert "bulk-b1000-c1-hash-s2:" in line and "lost 0 orphans 0" in line and "cores busy" in line
     data = json.loads((out / "result.json").read_text())

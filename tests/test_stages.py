@@ -6,11 +6,11 @@ import json
 
 import pytest
 
-from agentmem_lab import report
-from agentmem_lab.measuring import stages
 from agentmem_lab import claims as tg
+from agentmem_lab import report
 from agentmem_lab.cli import main
 from agentmem_lab.embedders import HashEmbedder
+from agentmem_lab.measuring import stages
 from conftest import arun
 from helpers import known_result
 
@@ -31,8 +31,10 @@ def test_write_speedup_runs_both_modes_on_real_stores():
 
 
 def test_the_cli_measures_stages_and_check_prints_every_claim(tmp_path, capsys):
-    for r in (known_result("sequential", 1, throughput=1500.0, p50=0.6),
-              known_result("batch", 100, throughput=9000.0, p50=11.0)):
+    for r in (
+        known_result("sequential", 1, throughput=1500.0, p50=0.6),
+        known_result("batch", 100, throughput=9000.0, p50=11.0),
+    ):
         (tmp_path / "configs" / r.name).mkdir(parents=True)
         r.dump(tmp_path / "configs" / r.name / "result.json")
     assert main(["stages", str(tmp_path), "--embedder", "hash", "--rounds", "1"]) == 0
@@ -44,13 +46,17 @@ def test_the_cli_measures_stages_and_check_prints_every_claim(tmp_path, capsys):
     assert report.load(tmp_path).stages == figures
     main(["check", str(tmp_path)])
     out = capsys.readouterr().out
-    judged = [line.split()[0] for line in out.splitlines()
-              if line.split() and line.split()[0] in {t.id for t in tg.load().targets}]
+    judged = [
+        line.split()[0]
+        for line in out.splitlines()
+        if line.split() and line.split()[0] in {t.id for t in tg.load().targets}
+    ]
     ids = [t.id for t in tg.load().targets]
     assert judged == ids + ids  # against its model, then against the measurements
     assert "task13-10000-15000" in out and "prediction: no verdict" in out
-    embed_line = next(line for line in out.splitlines() if line.startswith("embed-10-5x")
-                      and "real:hash" in line)
+    embed_line = next(
+        line for line in out.splitlines() if line.startswith("embed-10-5x") and "real:hash" in line
+    )
     assert "no measurement" not in embed_line  # judged from stages.json
     assert out.splitlines()[-2].startswith("claims: 34; against its own model:")
 
@@ -71,7 +77,8 @@ def test_the_writes_and_costs_on_a_server():
     assert c["calls"] == 20 and c["round_trip_ms"] > 0 and c["vector_write_ms"] > 0
     # each part is the difference of two measured calls: the whole write is their sum
     assert c["row_write_ms"] == pytest.approx(
-        c["round_trip_ms"] + c["statement_ms"] + c["wal_flush_ms"])
+        c["round_trip_ms"] + c["statement_ms"] + c["wal_flush_ms"]
+    )
     assert c["bench_checkout_us"] > 0 and c["bench_encode_us"] > 0
     assert c["server"]["version"].startswith("16.")
     assert not postgres_processes(c["server"]["folder"])

@@ -3,9 +3,18 @@ import sqlite3
 import numpy as np
 import pytest
 
-from agentmem_lab.embedders import HashEmbedder
 from agentmem_lab.core.errors import ConfigError, ServerError, StoreWriteError
-from agentmem_lab.stores import CoreStore, HistoryStore, PgCoreStore, PgHistoryStore, StoreSettings, UsearchStore, real_stores, simulated_stores
+from agentmem_lab.embedders import HashEmbedder
+from agentmem_lab.stores import (
+    CoreStore,
+    HistoryStore,
+    PgCoreStore,
+    PgHistoryStore,
+    StoreSettings,
+    UsearchStore,
+    real_stores,
+    simulated_stores,
+)
 from conftest import arun
 
 EMB = HashEmbedder()
@@ -78,8 +87,17 @@ def test_core_row_keeps_every_field(tmp_path, items):
 
     arun(go())
     row = sqlite3.connect(tmp_path / "core.db").execute("SELECT * FROM persona_blocks").fetchone()
-    assert row == (item.id, item.key, item.agent_id, item.user_id, item.memory_type,
-                   item.content, item.content_hash, item.metadata_json, item.created_at)
+    assert row == (
+        item.id,
+        item.key,
+        item.agent_id,
+        item.user_id,
+        item.memory_type,
+        item.content,
+        item.content_hash,
+        item.metadata_json,
+        item.created_at,
+    )
 
 
 def test_vector_store_writes_searches_saves_and_reloads(tmp_path, items):
@@ -180,8 +198,11 @@ def test_postgres_stores_without_a_server_say_what_to_do(tmp_path):
     with pytest.raises(ServerError, match="--postgres-dsn"):
         arun(PgCoreStore(tmp_path, StoreSettings()).open())
     with pytest.raises(ServerError, match="cannot reach") as info:
-        arun(PgCoreStore(tmp_path, StoreSettings(
-            postgres_dsn="postgresql://postgres@127.0.0.1:9/postgres")).open())
+        arun(
+            PgCoreStore(
+                tmp_path, StoreSettings(postgres_dsn="postgresql://postgres@127.0.0.1:9/postgres")
+            ).open()
+        )
     assert "\n" not in str(info.value)
     assert StoreSettings(core_store="postgres").uses_postgres
     assert StoreSettings(vector_store="pgvector").uses_postgres

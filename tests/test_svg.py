@@ -21,8 +21,7 @@ def test_ticks_are_round_and_cover_the_range():
 def test_the_histogram_counts_every_call_and_marks_the_percentiles():
     samples = [1.0] * 10 + [2.0] * 30 + [4.0] * 10
     svg = ET.fromstring(latency_figure(samples, [("p50", 2.0), ("p99", 4.0)], "x").text)
-    heights = [float(r.get("height")) for r in svg.iter(f"{NS}rect")
-               if r.get("fill") == "#1f77b4"]
+    heights = [float(r.get("height")) for r in svg.iter(f"{NS}rect") if r.get("fill") == "#1f77b4"]
     assert len(heights) == 3 and heights[1] == pytest.approx(3 * heights[0])
     texts = [t.text for t in svg.iter(f"{NS}text")]
     assert "x: 50 calls" in texts and "p50 2.000 ms" in texts and "p99 4.000 ms" in texts

@@ -6,9 +6,8 @@ import sys
 
 import pytest
 
-from agentmem_lab.stores import VECTOR_STORES
-from agentmem_lab import report
 from agentmem_lab import claims as tg
+from agentmem_lab import report
 from agentmem_lab.cli import main
 from agentmem_lab.core.errors import ConfigError
 from agentmem_lab.schema.result import Result
@@ -39,9 +38,9 @@ quick_items = { 10 = 20 }
 
 def by_name_has_mem0(full):
     mem0 = {p.name: p.parameters for p in full if p.parameters.get("system") == "mem0"}
-    return set(mem0) == {f"mem0-b{b}-c1-hash" for b in (10, 100)} | {
-        "mem0-b10-c1-minilm"} | {"mem0-b10-c1-hash-pgvector"} \
-        and {p["mode"] for p in mem0.values()} == {"sequential"}
+    return set(mem0) == {f"mem0-b{b}-c1-hash" for b in (10, 100)} | {"mem0-b10-c1-minilm"} | {
+        "mem0-b10-c1-hash-pgvector"
+    } and {p["mode"] for p in mem0.values()} == {"sequential"}
 
 
 def test_default_grid():
@@ -60,38 +59,62 @@ def test_default_grid():
     # was cut).
     cores = os.cpu_count() or 1
     assert len(names) == len(set(names)) == 70 + (2 if cores > 2 else 0)
-    peers = {p.name: p.parameters for p in full
-             if p.parameters.get("system") in ("langgraph", "txtai")}
+    peers = {
+        p.name: p.parameters for p in full if p.parameters.get("system") in ("langgraph", "txtai")
+    }
     assert set(peers) == {f"langgraph-b{b}-c1-hash-sqlite" for b in (10, 100)} | {
-        f"txtai-b{b}-c1-hash-faiss" for b in (10, 100)} | {
-        "langgraph-b10-c1-hash-memory", "langgraph-b10-c1-hash-pg",
-        "langgraph-b10-c1-minilm-sqlite", "txtai-b10-c1-minilm-faiss"}
+        f"txtai-b{b}-c1-hash-faiss" for b in (10, 100)
+    } | {
+        "langgraph-b10-c1-hash-memory",
+        "langgraph-b10-c1-hash-pg",
+        "langgraph-b10-c1-minilm-sqlite",
+        "txtai-b10-c1-minilm-faiss",
+    }
     assert {p["mode"] for p in peers.values()} == {"sequential"}
     # the default stores' runs are as large as bulk's at the same batch size and embedder
-    bulk = {(p.parameters["batch_size"], p.parameters["embedder"]): p.parameters["items"]
-            for p in full if p.name == f"bulk-b{p.parameters['batch_size']}-c1-"
-            f"{p.parameters['embedder']}"}
+    bulk = {
+        (p.parameters["batch_size"], p.parameters["embedder"]): p.parameters["items"]
+        for p in full
+        if p.name == f"bulk-b{p.parameters['batch_size']}-c1-{p.parameters['embedder']}"
+    }
     for name, params in peers.items():
         if name.endswith(("-sqlite", "-faiss", "-memory")):
             assert params["items"] == bulk[(params["batch_size"], params["embedder"])], name
     server = {p.name: p.parameters for p in full if "-pg-" in p.name}
-    assert set(server) == {f"{m}-c{c}-hash-core-pg-history-pg-pgvector" for m, c in (
-        ("sequential-b1", 1), ("parallel-b1", 1), ("bulk-b1000", 1), ("sequential-b1", 4),
-        ("parallel-b1", 4))}
+    assert set(server) == {
+        f"{m}-c{c}-hash-core-pg-history-pg-pgvector"
+        for m, c in (
+            ("sequential-b1", 1),
+            ("parallel-b1", 1),
+            ("bulk-b1000", 1),
+            ("sequential-b1", 4),
+            ("parallel-b1", 4),
+        )
+    }
     assert all(p["core_store"] == p["history_store"] == "postgres" for p in server.values())
     reads = [p for p in full if "search_rate" in p.parameters]
     assert len(reads) == 4 and all(p.parameters["rate"] == 2000.0 for p in reads)
     assert "bulk-b100-c1-hash-usearch-r2000-q50" in names
     capacities = capacity_plan()
-    assert [c.name for c in capacities] == ["bulk-b100-c1-hash", "sequential-b1-c1-hash",
-                                            "bulk-b10-c1-minilm"]
+    assert [c.name for c in capacities] == [
+        "bulk-b100-c1-hash",
+        "sequential-b1-c1-hash",
+        "bulk-b10-c1-minilm",
+    ]
     assert all(c.slo_p99_ms == 100.0 for c in capacities)
     assert {"bulk-b1000-c1-hash-s2", "sequential-b1-c1-hash-s2"} <= set(names)
     assert by_name_has_mem0(full)
     assert {"bulk-b1000-c1-hash-chroma", "parallel-b1-c1-hash-sqlite-vec"} <= set(names)
-    assert {"bulk-b1000-c1-hash-f32", "bulk-b1000-c1-hash-m8", "bulk-b1000-c1-hash-ea32"} <= set(names)
-    assert {"sequential-b1-c4-hash", "parallel-b1-c4-hash", "bulk-b1000-c4-hash",
-            "batch-b1000-c4-simulated", "bulk-b1000-c1-minilm"} <= set(names)
+    assert {"bulk-b1000-c1-hash-f32", "bulk-b1000-c1-hash-m8", "bulk-b1000-c1-hash-ea32"} <= set(
+        names
+    )
+    assert {
+        "sequential-b1-c4-hash",
+        "parallel-b1-c4-hash",
+        "bulk-b1000-c4-hash",
+        "batch-b1000-c4-simulated",
+        "bulk-b1000-c1-minilm",
+    } <= set(names)
     assert [p.name for p in quick] == names
     by = {p.name: p.parameters for p in full}
     assert by["bulk-b1000-c4-hash"]["items"] == 20000
@@ -99,11 +122,18 @@ def test_default_grid():
     assert {p.parameters["concurrency"] for p in full} == {1, 4}
     assert by["bulk-b1000-c1-hash-m8"]["hnsw_connectivity"] == 8
     # the stores that persist every call write fewer items at one a call
-    assert by["parallel-b1-c1-hash-chroma"]["items"] == by["parallel-b1-c1-hash-lancedb"][
-        "items"] == 300 and by["parallel-b1-c1-hash-qdrant-local"]["items"] == 1000
+    assert (
+        by["parallel-b1-c1-hash-chroma"]["items"]
+        == by["parallel-b1-c1-hash-lancedb"]["items"]
+        == 300
+        and by["parallel-b1-c1-hash-qdrant-local"]["items"] == 1000
+    )
     assert by["bulk-b1000-c1-hash-qdrant-local"]["items"] == 5000
-    assert [p.name for p in full if p.parameters.get("system") == "mem0"
-            and p.parameters["embedder"] == "minilm"] == ["mem0-b10-c1-minilm"]
+    assert [
+        p.name
+        for p in full
+        if p.parameters.get("system") == "mem0" and p.parameters["embedder"] == "minilm"
+    ] == ["mem0-b10-c1-minilm"]
     assert {p.parameters["embedder"] for p in full} == {"hash", "minilm"}
     q = {p.name: p.parameters for p in quick}
     assert q["bulk-b1000-c1-hash"]["items"] == 2000 and q["bulk-b1000-c1-hash"]["repeats"] == 1
@@ -115,15 +145,24 @@ def test_the_scale_grid_runs_every_store_and_mem0_to_a_million_within_a_budget(c
     planned = plan(grid_file("scale"))
     system = [p.parameters.get("system", "agentmem") for p in planned]
     stores = {p.parameters["vector_store"] for p, s in zip(planned, system) if s == "agentmem"}
-    assert stores == {"usearch", "faiss-hnsw", "faiss-flat", "qdrant-local", "chroma", "lancedb",
-                      "sqlite-vec"}
+    assert stores == {
+        "usearch",
+        "faiss-hnsw",
+        "faiss-flat",
+        "qdrant-local",
+        "chroma",
+        "lancedb",
+        "sqlite-vec",
+    }
     assert set(system) == {"agentmem", "mem0"}
     for p, s in zip(planned, system):
         assert p.parameters["items"] == (1_000_000 if s == "agentmem" else 20_000)
         assert p.parameters["windows"] == 20
         assert p.parameters["stop_after_s"] > 0 and p.parameters["stop_at_rss_mb"] > 0
-    assert all(p.parameters["items"] == (2000 if "system" in p.parameters else 20_000)
-               for p in plan(grid_file("scale"), quick=True))
+    assert all(
+        p.parameters["items"] == (2000 if "system" in p.parameters else 20_000)
+        for p in plan(grid_file("scale"), quick=True)
+    )
     assert main(["sweep", "--grid", "nope"]) == 2
     assert "no grid named 'nope'" in capsys.readouterr().err
 
@@ -157,8 +196,10 @@ def test_a_failing_configuration_is_reported_and_the_sweep_goes_on(tmp_path):
     assert not (out / "configs" / "bulk-b10-c1-hash" / "stores").exists()
     # CLI: non-zero when a configuration failed; --keep-stores keeps them
     kept = tmp_path / "kept"
-    assert main(["sweep", "--config", str(grid), "--out", str(kept), "--no-progress",
-                 "--keep-stores"]) == 1
+    assert (
+        main(["sweep", "--config", str(grid), "--out", str(kept), "--no-progress", "--keep-stores"])
+        == 1
+    )
     assert (kept / "configs" / "bulk-b10-c1-hash" / "stores" / "core.db").exists()
     # a second run resumes: the complete configuration is skipped, the failed one retried
     again = run_sweep(grid, out=out, progress=False)
@@ -172,58 +213,105 @@ def test_quick_sweep_end_to_end_and_check(tmp_path):
     out = tmp_path / "quick"
     # HOME and the XDG folders empty: nothing of the sweep, its kernels or its runs lands
     # there (no telemetry queue, no IPython profile, no matplotlib cache).
-    home = {name: tmp_path / name.lower() for name in ("HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME",
-                                                        "XDG_CONFIG_HOME", "XDG_DATA_HOME")}
+    home = {
+        name: tmp_path / name.lower()
+        for name in ("HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME", "XDG_CONFIG_HOME", "XDG_DATA_HOME")
+    }
     for folder in home.values():
         folder.mkdir()
     env = {k: v for k, v in os.environ.items() if k not in ("IPYTHONDIR", "MPLCONFIGDIR")}
-    proc = subprocess.run([sys.executable, "-m", "agentmem_lab.cli", "sweep", "--quick",
-                           "--config", str(ROOT / "data" / "sweep_smoke.toml"),
-                           "--out", str(out)],
-                          capture_output=True, text=True, timeout=900,
-                          env=dict(env, **{k: str(v) for k, v in home.items()}))
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "agentmem_lab.cli",
+            "sweep",
+            "--quick",
+            "--config",
+            str(ROOT / "data" / "sweep_smoke.toml"),
+            "--out",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=900,
+        env=dict(env, **{k: str(v) for k, v in home.items()}),
+    )
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-3000:]
     assert {k: sorted(p.rglob("*")) for k, p in home.items()} == {k: [] for k in home}
     # A clean sweep prints its progress (stderr) and its summary (stdout), nothing else:
     # no kernel error line, no warning.
     assert proc.stdout.splitlines() == [
-        "ran 18, skipped 0 (already complete), failed 0", f"report: {out / 'index.html'}"]
+        "ran 18, skipped 0 (already complete), failed 0",
+        f"report: {out / 'index.html'}",
+    ]
     bar = re.compile(r"^[\w.@-]*:? *\d+%\|.*\| *\d+/\d+ \[.*\]$")
-    noise = [seg for seg in re.split(r"[\r\n]", proc.stderr) if seg.strip()
-             and not bar.match(seg.strip())]
+    noise = [
+        seg
+        for seg in re.split(r"[\r\n]", proc.stderr)
+        if seg.strip() and not bar.match(seg.strip())
+    ]
     assert noise == [], noise[:5]
     for executed in sorted(out.glob("configs/*/benchmark.ipynb")) + [out / "report.ipynb"]:
-        streams = [o for c in json.loads(executed.read_text())["cells"]
-                   for o in c.get("outputs", []) if o.get("name") == "stderr"]
+        streams = [
+            o
+            for c in json.loads(executed.read_text())["cells"]
+            for o in c.get("outputs", [])
+            if o.get("name") == "stderr"
+        ]
         assert streams == [], (executed.parent.name, streams[:1])
     # no kernel warning per configuration: the kernels talk over IPC sockets
     assert "without encryption" not in proc.stderr + proc.stdout
     assert "WARNING" not in proc.stderr, proc.stderr[-3000:]
     html = (out / "index.html").read_text(encoding="utf-8")
-    for heading in ("The answers", "Phase targets", "not self-consistent",
-                    "Throughput against batch size", "Every core: shards",
-                    "Latency per call and per item", "stage breakdown", "Speedup over sequential",
-                    "Search beside write speed", "usearch settings", "The defaults, i8 M16 ea64",
-                    "Vector stores side by side", "faiss-flat", "chroma",
-                    "Peers: mem0", "attributed to it", "Sustained load",
-                    "the fastest peer was langgraph (sqlite)", "store.batch",
-                    "Database server", "On a real database server", "HNSW index",
-                    "as a sustained rate", "Searches during writes", "searchable after",
-                    "Environment and settings", "executed notebook"):
+    for heading in (
+        "The answers",
+        "Phase targets",
+        "not self-consistent",
+        "Throughput against batch size",
+        "Every core: shards",
+        "Latency per call and per item",
+        "stage breakdown",
+        "Speedup over sequential",
+        "Search beside write speed",
+        "usearch settings",
+        "The defaults, i8 M16 ea64",
+        "Vector stores side by side",
+        "faiss-flat",
+        "chroma",
+        "Peers: mem0",
+        "attributed to it",
+        "Sustained load",
+        "the fastest peer was langgraph (sqlite)",
+        "store.batch",
+        "Database server",
+        "On a real database server",
+        "HNSW index",
+        "as a sustained rate",
+        "Searches during writes",
+        "searchable after",
+        "Environment and settings",
+        "executed notebook",
+    ):
         assert heading in html, heading
     assert html.count("data:image/png;base64,") >= 6  # every figure inline
     assert not re.search(r"""(src|href)\s*=\s*["']https?://|import\(["']https?://""", html)
     assert "phase1-goal" in html and "contradicts its own model" in html
-    for name in ("bulk-b1000-c1-hash-s2", "sequential-b1-c1-simulated", "batch-b10-c1-minilm",
-                 "mem0-b10-c1-hash"):
+    for name in (
+        "bulk-b1000-c1-hash-s2",
+        "sequential-b1-c1-simulated",
+        "batch-b10-c1-minilm",
+        "mem0-b10-c1-hash",
+    ):
         assert (out / "configs" / name / "result.json").exists()
         assert (out / "configs" / name / "benchmark.ipynb").exists()
         assert not (out / "configs" / name / "stores").exists()  # removed after its check
         assert f'href="configs/{name}/benchmark.html"' in html
     sweep = report.load(out)
     assert len(sweep.results) == 18 and not sweep.failures
-    assert not (out / "configs" / "parallel-b1-c1-hash-core-pg-history-pg-pgvector" /
-                "postgres").exists()  # the server's data removed with the stores
+    assert not (
+        out / "configs" / "parallel-b1-c1-hash-core-pg-history-pg-pgvector" / "postgres"
+    ).exists()  # the server's data removed with the stores
     assert [c["name"] for c in sweep.capacities] == ["bulk-b100-c1-hash"]
     assert sweep.capacities[0]["probes"] and not list(out.glob("capacity/*/*/result.json"))
     offered = [r for r in sweep.results if r.offered is not None]
@@ -233,13 +321,21 @@ def test_quick_sweep_end_to_end_and_check(tmp_path):
     assert html.index("as a sustained rate") < html.index("ops/s closed loop")
     for r in sweep.results:
         assert r.integrity["lost"] == 0 and r.integrity["orphans"] == 0
-    backends = {r.settings["stores"]["vector_store"] for r in sweep.results if r.vector_load
-                and r.system == "agentmem"}
+    backends = {
+        r.settings["stores"]["vector_store"]
+        for r in sweep.results
+        if r.vector_load and r.system == "agentmem"
+    }
     assert backends == {"usearch", "faiss-flat", "chroma", "pgvector"}
     # check exits as the targets say
     catalogue = tg.load()
-    expected = 1 if tg.gate_failures(catalogue, tg.evaluate(
-        catalogue, sweep.results, capacities=sweep.capacities)) else 0
+    expected = (
+        1
+        if tg.gate_failures(
+            catalogue, tg.evaluate(catalogue, sweep.results, capacities=sweep.capacities)
+        )
+        else 0
+    )
     assert main(["check", str(out)]) == expected
     # the first screen states the verdicts; the page renders in a real browser
     assert html.index("The answers") < html.index("Phase targets")
@@ -279,20 +375,27 @@ def test_an_interleaved_sweep_runs_the_processes_by_turns(tmp_path):
     # process, then each one's second; each notebook then combines its own, measuring
     # nothing again; the stores of every process are removed after the check.
     grid = tmp_path / "grid.toml"
-    grid.write_text(SMALL_GRID.split("[[group]]")[0].replace("bulk = [10]", "bulk = [10]\n"
-                    "sequential = [1]") + '[[group]]\nprofile = "real"\nembedder = "hash"\n'
-                    "items = { 10 = 60, 1 = 20 }\nquick_items = { 10 = 20, 1 = 10 }\n")
+    grid.write_text(
+        SMALL_GRID.split("[[group]]")[0].replace("bulk = [10]", "bulk = [10]\nsequential = [1]")
+        + '[[group]]\nprofile = "real"\nembedder = "hash"\n'
+        "items = { 10 = 60, 1 = 20 }\nquick_items = { 10 = 20, 1 = 10 }\n"
+    )
     out = tmp_path / "sweep"
     with pytest.raises(ConfigError, match="--interleave"):
-        run_sweep(grid, out=out, progress=False, processes=2, interleave=True,
-                  cluster="tcp://127.0.0.1:9")
+        run_sweep(
+            grid, out=out, progress=False, processes=2, interleave=True, cluster="tcp://127.0.0.1:9"
+        )
     outcome = run_sweep(grid, out=out, progress=False, processes=2, interleave=True)
     assert sorted(outcome.ran) == ["bulk-b10-c1-hash", "sequential-b1-c1-hash"]
-    written = sorted((f.stat().st_mtime_ns, f.parent.name, f.parents[2].name)
-                     for f in out.glob("configs/*/processes/*/result.json"))
+    written = sorted(
+        (f.stat().st_mtime_ns, f.parent.name, f.parents[2].name)
+        for f in out.glob("configs/*/processes/*/result.json")
+    )
     assert [(label, name) for _, label, name in written] == [
-        (label, name) for label in ("calibration", "process-1", "process-2")
-        for name in ("bulk-b10-c1-hash", "sequential-b1-c1-hash")]
+        (label, name)
+        for label in ("calibration", "process-1", "process-2")
+        for name in ("bulk-b10-c1-hash", "sequential-b1-c1-hash")
+    ]
     for name in outcome.ran:
         r = Result.load(out / "configs" / name / "result.json")
         assert r.processes is not None and r.processes["count"] == 2

@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 
 from agentmem_lab.cli import main
-from agentmem_lab.embedders import HashEmbedder
 from agentmem_lab.core.errors import StoreWriteError
+from agentmem_lab.embedders import HashEmbedder
 from agentmem_lab.measuring.runner import RunConfig, run
 from agentmem_lab.stores import DURABILITY, NO_KEY, VECTOR_STORES, StoreSettings, vector_store
 from conftest import ROOT, arun, store_settings
@@ -32,12 +32,22 @@ def _vecs(items):
 def make_store(tmp_path, request):
     def make(backend):
         return vector_store(tmp_path / "stores", store_settings(backend, request), DIM)
+
     return make
 
 
 def test_every_backend_is_registered():
-    assert BACKENDS == ["usearch", "faiss-hnsw", "faiss-flat", "qdrant-local", "chroma",
-                        "lancedb", "sqlite-vec", "pgvector", "pgvector-flat"]
+    assert BACKENDS == [
+        "usearch",
+        "faiss-hnsw",
+        "faiss-flat",
+        "qdrant-local",
+        "chroma",
+        "lancedb",
+        "sqlite-vec",
+        "pgvector",
+        "pgvector-flat",
+    ]
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
@@ -90,7 +100,9 @@ def test_search_pads_rows_shorter_than_k(make_store, items, backend):
 
     keys, dists = arun(go())
     assert keys.shape == (1, 10) and set(keys[0, 3:]) == {NO_KEY}
-    assert np.isinf(dists[0, 3:]).all() and {int(k) for k in keys[0, :3]} == {i.key for i in items[:3]}
+    assert np.isinf(dists[0, 3:]).all() and {int(k) for k in keys[0, :3]} == {
+        i.key for i in items[:3]
+    }
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
@@ -154,13 +166,17 @@ CRASH = textwrap.dedent("""
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
-def test_a_crash_keeps_what_the_durability_class_promises(tmp_path, make_store, request,
-                                                         backend):
+def test_a_crash_keeps_what_the_durability_class_promises(tmp_path, make_store, request, backend):
     cls = VECTOR_STORES.get(backend)
     assert cls.durability in DURABILITY
     dsn = store_settings(backend, request).postgres_dsn or ""
-    p = subprocess.run([sys.executable, "-c", CRASH, str(tmp_path / "stores"), backend, dsn],
-                       capture_output=True, text=True, cwd=ROOT, timeout=120)
+    p = subprocess.run(
+        [sys.executable, "-c", CRASH, str(tmp_path / "stores"), backend, dsn],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+    )
     assert p.returncode == 0, p.stderr
 
     async def reopen():
@@ -182,9 +198,19 @@ def test_a_crash_keeps_what_the_durability_class_promises(tmp_path, make_store, 
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_injected_faults_leave_nothing_half_written(tmp_path, backend):
     for mode, batch in (("bulk", 10), ("parallel", 1)):
-        r = run(RunConfig(mode=mode, batch_size=batch, items=60, fail_rate_vector=0.2,
-                          fail_rate_core=0.05, seed=3, search_queries=5,
-                          stores=StoreSettings(vector_store=backend)), tmp_path / mode)
+        r = run(
+            RunConfig(
+                mode=mode,
+                batch_size=batch,
+                items=60,
+                fail_rate_vector=0.2,
+                fail_rate_core=0.05,
+                seed=3,
+                search_queries=5,
+                stores=StoreSettings(vector_store=backend),
+            ),
+            tmp_path / mode,
+        )
         i = r.integrity
         assert i["failed"] > 0 and i["lost"] == 0 and i["orphans"] == 0
         assert i["acknowledged"] == i["core"] == i["vector"] == i["history"] == 60 - i["failed"]
@@ -194,8 +220,23 @@ def test_injected_faults_leave_nothing_half_written(tmp_path, backend):
 def test_the_cli_runs_every_backend_in_bulk_1000_and_parallel_1(tmp_path, backend, capsys):
     for mode, batch, items in (("bulk", 1000, 2000), ("parallel", 1, 40)):
         out = tmp_path / f"{mode}-{batch}"
-        code = main(["run", "--mode", mode, "--batch-size", str(batch), "--items", str(items),
-                     "--vector-store", backend, "--search-queries", "20", "--out", str(out)])
+        code = main(
+            [
+                "run",
+                "--mode",
+                mode,
+                "--batch-size",
+                str(batch),
+                "--items",
+                str(items),
+                "--vector-store",
+                backend,
+                "--search-queries",
+                "20",
+                "--out",
+                str(out),
+            ]
+        )
         assert code == 0, capsys.readouterr().err
         data = json.loads((out / "result.json").read_text())
         assert data["integrity"]["lost"] == 0 and data["integrity"]["orphans"] == 0
@@ -213,8 +254,21 @@ def test_the_cli_runs_every_backend_in_bulk_1000_and_parallel_1(tmp_path, backen
 
 def test_an_unknown_backend_is_one_line(capsys):
     with pytest.raises(SystemExit) as info:
-        main(["run", "--mode", "bulk", "--batch-size", "1", "--items", "1",
-              "--vector-store", "pinecone", "--out", "/tmp/never"])
+        main(
+            [
+                "run",
+                "--mode",
+                "bulk",
+                "--batch-size",
+                "1",
+                "--items",
+                "1",
+                "--vector-store",
+                "pinecone",
+                "--out",
+                "/tmp/never",
+            ]
+        )
     err = capsys.readouterr().err
     assert info.value.code == 2 and err.count("\n") == 1
     assert "no vector store named 'pinecone'; known: usearch, faiss-hnsw" in err

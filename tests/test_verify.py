@@ -10,10 +10,10 @@ import pytest
 
 from agentmem_lab.cli import main
 from agentmem_lab.core.errors import ConfigError
-from agentmem_lab.measuring.runner import RunConfig, run
-from agentmem_lab.stores import VECTOR_STORES, StoreSettings
 from agentmem_lab.measuring.folder import read_ack_log
+from agentmem_lab.measuring.runner import RunConfig, run
 from agentmem_lab.measuring.verify import verify
+from agentmem_lab.stores import VECTOR_STORES, StoreSettings
 from helpers import kill_run_once_logged
 
 
@@ -37,8 +37,12 @@ def test_verify_repairs_damaged_stores(tmp_path):
     before = asyncio.run(verify(tmp_path, repair=False))
     assert before["lost"] == 100 and before["would_repair"]["vectors_rebuilt"] == 99
     after = asyncio.run(verify(tmp_path))
-    assert after["repairs"] == {"removed_core": 1, "removed_history": 0, "removed_vector": 0,
-                                "vectors_rebuilt": 99}
+    assert after["repairs"] == {
+        "removed_core": 1,
+        "removed_history": 0,
+        "removed_vector": 0,
+        "vectors_rebuilt": 99,
+    }
     assert (after["core"], after["vector"], after["history"]) == (99, 99, 99)
     assert after["orphans"] == 0
     assert after["lost"] == 1  # the damaged item had been acknowledged: verify says so
@@ -51,8 +55,11 @@ def test_a_run_killed_mid_stream_is_repaired_by_verify(tmp_path):
     out = tmp_path / "run"
     # Killed once more than a segment of items was acknowledged: its stream was past the
     # first segment (each key is about 20 bytes of the log).
-    proc = kill_run_once_logged(out, ["--mode", "bulk", "--batch-size", "100", "--items",
-                                      "200000", "--warmup", "0"], 21 * (SEGMENT_ITEMS + 2000))
+    proc = kill_run_once_logged(
+        out,
+        ["--mode", "bulk", "--batch-size", "100", "--items", "200000", "--warmup", "0"],
+        21 * (SEGMENT_ITEMS + 2000),
+    )
     log = out / "stores" / "acked.log"
     assert proc.returncode == -signal.SIGKILL
     acked = read_ack_log(log)
@@ -63,8 +70,12 @@ def test_a_run_killed_mid_stream_is_repaired_by_verify(tmp_path):
     assert report["repairs"]["vectors_rebuilt"] >= len(acked)  # the index was never saved
     assert report["core"] == report["vector"] == report["history"] >= len(acked)
     again = asyncio.run(verify(out))
-    assert again["repairs"] == {"removed_core": 0, "removed_history": 0, "removed_vector": 0,
-                                "vectors_rebuilt": 0}
+    assert again["repairs"] == {
+        "removed_core": 0,
+        "removed_history": 0,
+        "removed_vector": 0,
+        "vectors_rebuilt": 0,
+    }
 
 
 def test_torn_last_line_of_the_log_is_ignored(tmp_path):
@@ -89,10 +100,28 @@ def test_verify_errors(tmp_path):
 @pytest.mark.parametrize("backend", VECTOR_STORES.names())
 def test_every_vector_store_survives_a_kill_as_its_durability_class_says(tmp_path, backend):
     out = tmp_path / "run"
-    proc = subprocess.Popen([sys.executable, "-m", "agentmem_lab.cli", "run", "--mode",
-                             "parallel", "--batch-size", "1", "--items", "100000",
-                             "--warmup", "0", "--vector-store", backend, "--out", str(out)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "agentmem_lab.cli",
+            "run",
+            "--mode",
+            "parallel",
+            "--batch-size",
+            "1",
+            "--items",
+            "100000",
+            "--warmup",
+            "0",
+            "--vector-store",
+            backend,
+            "--out",
+            str(out),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     log = out / "stores" / "acked.log"
     deadline = time.time() + 120
     while time.time() < deadline and (not log.exists() or log.stat().st_size < 2_000):
@@ -118,9 +147,22 @@ def test_a_run_on_postgres_killed_mid_way_is_repaired_by_verify(tmp_path):
     from conftest import postgres_processes
 
     out = tmp_path / "run"
-    options = ["--mode", "parallel", "--batch-size", "1", "--items", "2000", "--core-store",
-               "postgres", "--history-store", "postgres", "--vector-store", "pgvector",
-               "--concurrency", "4"]
+    options = [
+        "--mode",
+        "parallel",
+        "--batch-size",
+        "1",
+        "--items",
+        "2000",
+        "--core-store",
+        "postgres",
+        "--history-store",
+        "postgres",
+        "--vector-store",
+        "pgvector",
+        "--concurrency",
+        "4",
+    ]
     proc = kill_run_once_logged(out, options, 300 * 21)
     assert proc.returncode == -signal.SIGKILL and not (out / "result.json").exists()
     acked = read_ack_log(out / "stores" / "acked.log")
@@ -130,10 +172,19 @@ def test_a_run_on_postgres_killed_mid_way_is_repaired_by_verify(tmp_path):
     assert report["core"] == report["vector"] == report["history"] >= len(acked)
     assert not postgres_processes(out)
     # and the whole run, uninterrupted: lost 0, orphans 0, the server recorded and stopped
-    r = run(RunConfig(mode="parallel", batch_size=1, items=2000, search_queries=20,
-                      self_recall_sample=100, stores=StoreSettings(
-                          core_store="postgres", history_store="postgres",
-                          vector_store="pgvector")), tmp_path / "whole")
+    r = run(
+        RunConfig(
+            mode="parallel",
+            batch_size=1,
+            items=2000,
+            search_queries=20,
+            self_recall_sample=100,
+            stores=StoreSettings(
+                core_store="postgres", history_store="postgres", vector_store="pgvector"
+            ),
+        ),
+        tmp_path / "whole",
+    )
     assert r.integrity["lost"] == 0 and r.integrity["orphans"] == 0
     assert r.integrity["acknowledged"] == 2000 and r.search["recall_at_10"] >= 0.9
     assert r.settings["server"]["started_by"] == "agentmem-lab"

@@ -10,9 +10,27 @@ from typing import Any
 
 from agentmem_lab.core import privacy
 
-PACKAGES = ("agentmem-lab", "fastembed", "usearch", "aiosqlite", "numpy", "onnxruntime",
-            "pandas", "papermill", "uvloop", "faiss-cpu", "qdrant-client", "chromadb",
-            "lancedb", "sqlite-vec", "apsw", "mem0ai", "hdrhistogram", "pgserver", "asyncpg")
+PACKAGES = (
+    "agentmem-lab",
+    "fastembed",
+    "usearch",
+    "aiosqlite",
+    "numpy",
+    "onnxruntime",
+    "pandas",
+    "papermill",
+    "uvloop",
+    "faiss-cpu",
+    "qdrant-client",
+    "chromadb",
+    "lancedb",
+    "sqlite-vec",
+    "apsw",
+    "mem0ai",
+    "hdrhistogram",
+    "pgserver",
+    "asyncpg",
+)
 
 
 def cpu_model() -> str:

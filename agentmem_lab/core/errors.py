@@ -72,7 +72,7 @@ class StorageError(AgentMemLabError):
         super().__init__(f"{store}: cannot write {path}: {cause}")
 
     @classmethod
-    def from_os_error(cls, store: str, path: object, exc: OSError) -> "StorageError":
+    def from_os_error(cls, store: str, path: object, exc: OSError) -> StorageError:
         return cls(store, str(path), exc.strerror or str(exc))
 
 
@@ -116,8 +116,7 @@ class ModelNotInstalledError(AgentMemLabError):
         self.name = name
         self.path = path
         super().__init__(
-            f"model {name!r} is not installed at {path}; "
-            f"run: agentmem-lab models install {name}"
+            f"model {name!r} is not installed at {path}; run: agentmem-lab models install {name}"
         )
 
 
@@ -130,5 +129,15 @@ class PluginError(AgentMemLabError):
 
     def __init__(self, group: str, name: str, where: str, cause: str) -> None:
         self.group, self.name, self.where = group, name, where
-        super().__init__(f"plug-in {name!r} ({group}, from {where}) cannot be used: {cause}; "
-                         f"reinstall or uninstall {where}")
+        super().__init__(
+            f"plug-in {name!r} ({group}, from {where}) cannot be used: {cause}; "
+            f"reinstall or uninstall {where}"
+        )
+
+
+def one_line(exc: BaseException, name: str | None = None) -> str:
+    """An exception as one line: ``Name: the first line of its message`` (``name`` in place
+    of the class name where given, as a notebook kernel's ``ename``); the message's other
+    lines are left out, so a traceback or a multi-line server error never reaches a table."""
+    text = str(exc).strip()
+    return f"{name or type(exc).__name__}: {text.splitlines()[0] if text else ''}"

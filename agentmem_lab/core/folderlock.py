@@ -16,7 +16,7 @@ import fcntl
 import json
 import os
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
 
@@ -34,8 +34,11 @@ class FolderInUseError(ConfigError):
         what = holder.get("what", "a process")
         pid = holder.get("pid", "?")
         started = holder.get("started", "at an unknown time")
-        super().__init__(option, f"{directory} is in use by {what} PID {pid} (started "
-                                 f"{started}); wait for it to end, or choose another folder")
+        super().__init__(
+            option,
+            f"{directory} is in use by {what} PID {pid} (started "
+            f"{started}); wait for it to end, or choose another folder",
+        )
 
 
 class FolderLock:
@@ -51,7 +54,7 @@ class FolderLock:
     def path(self) -> Path:
         return self.directory / LOCK_FILE
 
-    def acquire(self) -> "FolderLock":
+    def acquire(self) -> FolderLock:
         if self._fd is not None:
             return self
         for _ in range(10):
@@ -63,8 +66,9 @@ class FolderLock:
                 os.close(fd)
                 if exc.errno in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK):
                     raise FolderInUseError(self.option, self.directory, holder) from None
-                raise ConfigError(self.option, f"cannot lock {self.directory}: "
-                                               f"{exc.strerror or exc}") from None
+                raise ConfigError(
+                    self.option, f"cannot lock {self.directory}: {exc.strerror or exc}"
+                ) from None
             # The holder before us removes the file as it lets go: a lock taken on a file
             # that is no longer at the path locks nothing. Take the file that is there.
             try:
@@ -75,10 +79,14 @@ class FolderLock:
                 break
             os.close(fd)
         else:  # pragma: no cover - ten holders in a row let go under our feet
-            raise ConfigError(self.option, f"cannot lock {self.directory}: it changes hands "
-                                           "too often")
-        record = {"pid": os.getpid(), "what": self.what,
-                  "started": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+            raise ConfigError(
+                self.option, f"cannot lock {self.directory}: it changes hands too often"
+            )
+        record = {
+            "pid": os.getpid(),
+            "what": self.what,
+            "started": datetime.now(UTC).isoformat(timespec="seconds"),
+        }
         os.ftruncate(fd, 0)
         os.pwrite(fd, json.dumps(record).encode(), 0)
         self._fd = fd
@@ -88,8 +96,9 @@ class FolderLock:
         try:
             return os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
         except OSError as exc:
-            raise ConfigError(self.option, f"cannot lock {self.directory}: "
-                                           f"{exc.strerror or exc}") from None
+            raise ConfigError(
+                self.option, f"cannot lock {self.directory}: {exc.strerror or exc}"
+            ) from None
 
     def release(self) -> None:
         """Let go: the file is removed while still held (nothing is left behind), then the
@@ -103,11 +112,15 @@ class FolderLock:
             pass
         os.close(fd)
 
-    def __enter__(self) -> "FolderLock":
+    def __enter__(self) -> FolderLock:
         return self.acquire()
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         self.release()
 
 
@@ -149,4 +162,4 @@ def holder(directory: str | Path) -> dict[str, object] | None:
         os.close(fd)
 
 
-__all__ = ["FolderInUseError", "FolderLock", "LOCK_FILE", "holder"]
+__all__ = ["LOCK_FILE", "FolderInUseError", "FolderLock", "holder"]

@@ -7,7 +7,7 @@ own compressed base64 text, so shards' histograms add up and another tool can re
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 from hdrh.histogram import HdrHistogram
 
@@ -47,5 +47,14 @@ def decode(text: str) -> HdrHistogram:
     return HdrHistogram.decode(text.encode("ascii"))
 
 
-__all__ = ["DIGITS", "HIGHEST_US", "LOWEST_US", "PERCENTILES", "decode", "encode", "new",
-           "of_seconds", "summary_ms"]
+__all__ = [
+    "DIGITS",
+    "HIGHEST_US",
+    "LOWEST_US",
+    "PERCENTILES",
+    "decode",
+    "encode",
+    "new",
+    "of_seconds",
+    "summary_ms",
+]

@@ -19,8 +19,9 @@ import gc
 import signal
 import threading
 import warnings
+from collections.abc import Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Callable, Coroutine, TypeVar
+from typing import Any, TypeVar
 
 from agentmem_lab.core.errors import MissingDependencyError
 from agentmem_lab.core.registry import Registry
@@ -35,8 +36,9 @@ def _uvloop() -> LoopFactory:
     try:
         import uvloop
     except ImportError:
-        raise MissingDependencyError("uvloop", "pip install uvloop (or use --event-loop "
-                                               "asyncio)") from None
+        raise MissingDependencyError(
+            "uvloop", "pip install uvloop (or use --event-loop asyncio)"
+        ) from None
     factory: LoopFactory = uvloop.new_event_loop
     return factory
 
@@ -99,8 +101,9 @@ def run_in_own_loop(coro: Coroutine[Any, Any, T], event_loop: str = "asyncio") -
         finally:
             for w in caught:
                 if not (interrupted and _never_awaited(w)):
-                    warnings.warn_explicit(w.message, w.category, w.filename, w.lineno,
-                                           source=w.source)
+                    warnings.warn_explicit(
+                        w.message, w.category, w.filename, w.lineno, source=w.source
+                    )
 
     try:
         asyncio.get_running_loop()

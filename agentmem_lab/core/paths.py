@@ -23,8 +23,10 @@ def repo_root() -> Path | None:
 def _under_root(*parts: str) -> Path:
     root = repo_root()
     if root is None:
-        raise ConfigError(parts[0], "not found: agentmem-lab runs from a checkout of its "
-                                    "repository (see README.md)")
+        raise ConfigError(
+            parts[0],
+            "not found: agentmem-lab runs from a checkout of its repository (see README.md)",
+        )
     return root.joinpath(*parts)
 
 

@@ -8,9 +8,10 @@ once, and an entry is imported only when it is first asked for by name.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import metadata
-from typing import Any, Callable, Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from agentmem_lab.core.errors import PluginError, UnknownNameError
 
@@ -41,8 +42,13 @@ class Registry(Generic[T]):
     loads into an entry (and raises TypeError for the wrong kind of object).
     """
 
-    def __init__(self, kind: str, option: str | None = None, group: str | None = None,
-                 adapt: Callable[[Any], T] | None = None) -> None:
+    def __init__(
+        self,
+        kind: str,
+        option: str | None = None,
+        group: str | None = None,
+        adapt: Callable[[Any], T] | None = None,
+    ) -> None:
         self.kind = kind
         self.option = option
         self.group = group
@@ -73,8 +79,9 @@ class Registry(Generic[T]):
             obj = ep.load()
             entry: T = self._adapt(obj) if self._adapt is not None else obj
         except Exception as exc:  # a broken plug-in: one line naming it, never a traceback
-            raise PluginError(self.group or self.kind, name, where,
-                              f"{type(exc).__name__}: {exc}") from None
+            raise PluginError(
+                self.group or self.kind, name, where, f"{type(exc).__name__}: {exc}"
+            ) from None
         self._entries[name] = entry
         return entry
 
@@ -99,15 +106,25 @@ class Registry(Generic[T]):
         for name in self.names():
             ep = plugins.get(name)
             if ep is None:
-                obj = self._entries.get(name.removesuffix("NAME") if name.endswith("NAME")
-                                        else name)
-                target = f"{getattr(obj, '__module__', '?')}:" \
-                         f"{getattr(obj, '__qualname__', type(obj).__qualname__)}"
+                obj = self._entries.get(
+                    name.removesuffix("NAME") if name.endswith("NAME") else name
+                )
+                target = (
+                    f"{getattr(obj, '__module__', '?')}:"
+                    f"{getattr(obj, '__qualname__', type(obj).__qualname__)}"
+                )
                 out.append(Entry(name, self.kind, "built-in", None, target))
             else:
                 dist = ep.dist
-                out.append(Entry(name, self.kind, dist.name if dist else "?",
-                                 dist.version if dist else None, ep.value))
+                out.append(
+                    Entry(
+                        name,
+                        self.kind,
+                        dist.name if dist else "?",
+                        dist.version if dist else None,
+                        ep.value,
+                    )
+                )
         return out
 
     def __contains__(self, name: str) -> bool:
@@ -125,6 +142,7 @@ def _source(ep: metadata.EntryPoint) -> str:
 
 def instance_of(cls: type[T]) -> Callable[[Any], T]:
     """``adapt`` for registries of instances: a plug-in may name the class or an instance."""
+
     def adapt(obj: Any) -> T:
         if isinstance(obj, type) and issubclass(obj, cls):
             obj = obj()
@@ -137,6 +155,7 @@ def instance_of(cls: type[T]) -> Callable[[Any], T]:
 
 def subclass_of(cls: type[Any]) -> Callable[[Any], Any]:
     """``adapt`` for registries of classes: a plug-in names a subclass of ``cls``."""
+
     def adapt(obj: Any) -> Any:
         if not (isinstance(obj, type) and issubclass(obj, cls)):
             raise TypeError(f"{obj!r} is not a subclass of {cls.__name__}")
@@ -145,4 +164,4 @@ def subclass_of(cls: type[Any]) -> Callable[[Any], Any]:
     return adapt
 
 
-__all__ = ["Entry", "PLUGIN_GROUPS", "Registry", "instance_of", "subclass_of"]
+__all__ = ["PLUGIN_GROUPS", "Entry", "Registry", "instance_of", "subclass_of"]

@@ -49,10 +49,18 @@ def human(n: float) -> str:
     raise AssertionError("unreachable")
 
 
-def estimate(items: int, warmup_items: int, dim: int, dtype: str = "i8", connectivity: int = 16,
-             content_bytes: float = GENERATOR_CONTENT_BYTES, search_queries: int = 100,
-             on_disk: bool = True, streamed: bool = False,
-             segment_items: int = 20_000) -> Estimate:
+def estimate(
+    items: int,
+    warmup_items: int,
+    dim: int,
+    dtype: str = "i8",
+    connectivity: int = 16,
+    content_bytes: float = GENERATOR_CONTENT_BYTES,
+    search_queries: int = 100,
+    on_disk: bool = True,
+    streamed: bool = False,
+    segment_items: int = 20_000,
+) -> Estimate:
     """What a run of ``items`` measured items (plus warmup items) needs at its peak.
 
     ``streamed``: the run makes its items a segment at a time and keeps the exact-search
@@ -144,16 +152,31 @@ def check_fits(need: Estimate, out: str | Path, items: int) -> None:
     """Refuse (ConfigError naming --items) a run that cannot fit memory or disk."""
     memory = available_memory()
     if need.memory > memory:
-        raise ConfigError("--items", f"a run of {items:,} items needs about {human(need.memory)} "
-                                     f"of memory (estimate), and {human(memory)} is available; "
-                                     "lower --items")
+        raise ConfigError(
+            "--items",
+            f"a run of {items:,} items needs about {human(need.memory)} "
+            f"of memory (estimate), and {human(memory)} is available; "
+            "lower --items",
+        )
     if need.disk:
         disk = available_disk(out)
         if need.disk > disk:
-            raise ConfigError("--items", f"a run of {items:,} items needs about {human(need.disk)} "
-                                         f"of disk under {out} (estimate), and {human(disk)} is "
-                                         "free; lower --items or choose another --out")
+            raise ConfigError(
+                "--items",
+                f"a run of {items:,} items needs about {human(need.disk)} "
+                f"of disk under {out} (estimate), and {human(disk)} is "
+                "free; lower --items or choose another --out",
+            )
 
 
-__all__ = ["GENERATOR_CONTENT_BYTES", "Estimate", "available_disk", "available_memory", "check_fits",
-           "disk_used", "estimate", "human", "process_memory"]
+__all__ = [
+    "GENERATOR_CONTENT_BYTES",
+    "Estimate",
+    "available_disk",
+    "available_memory",
+    "check_fits",
+    "disk_used",
+    "estimate",
+    "human",
+    "process_memory",
+]

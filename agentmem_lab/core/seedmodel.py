@@ -19,8 +19,8 @@ harness's own cost.
 from __future__ import annotations
 
 from bisect import bisect_left
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 #: The seed's assumed embedding latency of one call: (texts, ms). Linear in between, and
 #: beyond 1,000 texts at the last segment's slope.
@@ -66,7 +66,7 @@ class Prediction:
     def throughput_ops_s(self) -> float:
         return self.clients_busy * self.batch_size / (self.latency_ms / 1000.0)
 
-    def for_run(self, calls_per_repeat: Sequence[int]) -> "Prediction":
+    def for_run(self, calls_per_repeat: Sequence[int]) -> Prediction:
         """The model applied to a run's shape: each repeat's calls taken by the clients in
         turn (``ceil(calls / concurrency)`` call latencies per repeat)."""
         calls = sum(calls_per_repeat)
@@ -80,14 +80,17 @@ class Prediction:
             return self.throughput_ops_s
         if name == "latency_p50_ms":
             return self.latency_ms
-        raise ValueError(f"the seed model has no metric {name!r}; known: throughput_ops_s, "
-                         "latency_p50_ms")
+        raise ValueError(
+            f"the seed model has no metric {name!r}; known: throughput_ops_s, latency_p50_ms"
+        )
 
 
 def predict(mode: str, batch_size: int, concurrency: int = 1) -> Prediction:
     """The seed model's call latency and throughput for a mode, batch size and concurrency."""
     if batch_size < 1 or concurrency < 1:
-        raise ValueError(f"batch size and concurrency must be >= 1, got {batch_size}, {concurrency}")
+        raise ValueError(
+            f"batch size and concurrency must be >= 1, got {batch_size}, {concurrency}"
+        )
     writes = STORE_LATENCY_MS.values()
     one = embed_latency_ms(1)
     if mode == "sequential":
@@ -97,8 +100,9 @@ def predict(mode: str, batch_size: int, concurrency: int = 1) -> Prediction:
     elif mode in ("batch", "bulk"):
         latency = embed_latency_ms(batch_size) + max(writes)
     else:
-        raise ValueError(f"the seed model has no mode {mode!r}; known: sequential, parallel, "
-                         "batch, bulk")
+        raise ValueError(
+            f"the seed model has no mode {mode!r}; known: sequential, parallel, batch, bulk"
+        )
     return Prediction(mode, batch_size, concurrency, latency)
 
 

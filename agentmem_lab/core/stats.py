@@ -5,8 +5,8 @@ from __future__ import annotations
 import math
 import random
 import statistics
-from functools import lru_cache
-from typing import Sequence
+from collections.abc import Sequence
+from functools import cache
 
 
 def percentile(sorted_values: Sequence[float], q: float) -> float:
@@ -47,8 +47,9 @@ def split_sizes(n: int, parts: int) -> list[int]:
     return [base + (1 if p < extra else 0) for p in range(parts)]
 
 
-def median_interval(values: Sequence[float], resamples: int = 2000, seed: int = 0
-                    ) -> tuple[float, float]:
+def median_interval(
+    values: Sequence[float], resamples: int = 2000, seed: int = 0
+) -> tuple[float, float]:
     """A bootstrap 95 % interval of the median of ``values`` (independent samples: one per
     process), by resampling with replacement; a single value is its own interval."""
     xs = [float(v) for v in values]
@@ -61,7 +62,7 @@ def median_interval(values: Sequence[float], resamples: int = 2000, seed: int = 
     return percentile(medians, 2.5), percentile(medians, 97.5)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _orderings(m: int, n: int, u: int) -> int:
     """How many orderings of m and n values give the Mann-Whitney statistic u."""
     if u < 0:

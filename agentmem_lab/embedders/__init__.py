@@ -13,19 +13,20 @@ from __future__ import annotations
 import asyncio
 import re
 import zlib
-from array import array
 from abc import ABC, abstractmethod
+from array import array
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
 from agentmem_lab.core import seedmodel, simclock
 from agentmem_lab.core.errors import EmbedderError, MissingDependencyError, ModelNotInstalledError
-from agentmem_lab.embedders.models import MINILM, installed_model_dir, read_manifest
 from agentmem_lab.core.privacy import quiet_onnxruntime
 from agentmem_lab.core.registry import Registry
+from agentmem_lab.embedders.models import MINILM, installed_model_dir, read_manifest
 
 Vectors = npt.NDArray[np.float32]
 
@@ -107,8 +108,9 @@ class HashEmbedder(Embedder):
 
     def encode(self, texts: Sequence[str]) -> Vectors:
         if len(texts) > self.CHUNK:
-            return np.concatenate([self._encode(texts[i:i + self.CHUNK])
-                                   for i in range(0, len(texts), self.CHUNK)])
+            return np.concatenate(
+                [self._encode(texts[i : i + self.CHUNK]) for i in range(0, len(texts), self.CHUNK)]
+            )
         return self._encode(texts)
 
     def _encode(self, texts: Sequence[str]) -> Vectors:
@@ -127,10 +129,13 @@ class HashEmbedder(Embedder):
         first = np.ones(len(h), dtype=bool)
         first[last] = False
         left = np.flatnonzero(first)
-        bigrams = ((h[left] * np.uint64(0x9E3779B1) + h[left + 1]) ^ np.uint64(0x5BD1E995)) \
-            & np.uint64(0xFFFFFFFF)
+        bigrams = (
+            (h[left] * np.uint64(0x9E3779B1) + h[left + 1]) ^ np.uint64(0x5BD1E995)
+        ) & np.uint64(0xFFFFFFFF)
         hashes = np.concatenate([h, bigrams])
-        rows = np.concatenate([np.repeat(np.arange(n), counts), np.repeat(np.arange(n), counts - 1)])
+        rows = np.concatenate(
+            [np.repeat(np.arange(n), counts), np.repeat(np.arange(n), counts - 1)]
+        )
         cols = (hashes % np.uint64(dim)).astype(np.int64)
         signs = np.where((hashes >> np.uint64(31)) & np.uint64(1), -1.0, 1.0)
         out = np.bincount(rows * dim + cols, weights=signs, minlength=n * dim).reshape(n, dim)
@@ -156,10 +161,17 @@ class FastembedEmbedder(Embedder):
 
     offload = True  # onnxruntime releases the GIL
 
-    def __init__(self, model_name: str, *, model_dir: str | Path | None = None,
-                 dim: int | None = None, threads: int | None = None,
-                 batch_size: int = 256, label: str | None = None,
-                 register: Callable[[], None] | None = None) -> None:
+    def __init__(
+        self,
+        model_name: str,
+        *,
+        model_dir: str | Path | None = None,
+        dim: int | None = None,
+        threads: int | None = None,
+        batch_size: int = 256,
+        label: str | None = None,
+        register: Callable[[], None] | None = None,
+    ) -> None:
         self.model_name = model_name
         self.model_dir = str(model_dir) if model_dir is not None else None
         self.threads = threads
@@ -204,9 +216,14 @@ class FastembedEmbedder(Embedder):
         return np.asarray(np.stack(rows), dtype=np.float32)
 
     def settings(self) -> dict[str, Any]:
-        return {"name": self.name, "dim": self.dim, "model": self.model_name,
-                "model_dir": self.model_dir, "onnx_threads": self.threads,
-                "fastembed_batch_size": self.batch_size}
+        return {
+            "name": self.name,
+            "dim": self.dim,
+            "model": self.model_name,
+            "model_dir": self.model_dir,
+            "onnx_threads": self.threads,
+            "fastembed_batch_size": self.batch_size,
+        }
 
     def close(self) -> None:
         self._model = None
@@ -227,8 +244,11 @@ class SimulatedEmbedder(Embedder):
         return self.encode(texts)
 
     def settings(self) -> dict[str, Any]:
-        return {"name": self.name, "dim": self.dim,
-                "latency_model_ms": {str(n): ms for n, ms in seedmodel.EMBED_POINTS}}
+        return {
+            "name": self.name,
+            "dim": self.dim,
+            "latency_model_ms": {str(n): ms for n, ms in seedmodel.EMBED_POINTS},
+        }
 
 
 class NullEmbedder(Embedder):
@@ -246,15 +266,16 @@ class NullEmbedder(Embedder):
         if len(self._rows) < len(texts):
             self._rows = np.zeros((len(texts), self.dim), dtype=np.float32)
             self._rows[:, 0] = 1.0
-        rows: Vectors = self._rows[:len(texts)]
+        rows: Vectors = self._rows[: len(texts)]
         return rows
 
 
 _REGISTERED: set[str] = set()
 
 
-def local_model_embedder(directory: Path, threads: int | None = None,
-                         label: str | None = None) -> FastembedEmbedder:
+def local_model_embedder(
+    directory: Path, threads: int | None = None, label: str | None = None
+) -> FastembedEmbedder:
     """fastembed's TextEmbedding on a local model folder built by ``install``."""
     manifest = read_manifest(directory)
     if manifest is None or not (directory / "model.onnx").is_file():
@@ -269,14 +290,24 @@ def local_model_embedder(directory: Path, threads: int | None = None,
         from fastembed.common.model_description import ModelSource, PoolingType
 
         TextEmbedding.add_custom_model(
-            model=model_name, pooling=PoolingType.MEAN,
+            model=model_name,
+            pooling=PoolingType.MEAN,
             normalization=bool(manifest["normalization"]),
-            sources=ModelSource(hf=str(manifest["reference"])), dim=dim, model_file="model.onnx",
-            description=f"{manifest['reference']} built offline by agentmem-lab")
+            sources=ModelSource(hf=str(manifest["reference"])),
+            dim=dim,
+            model_file="model.onnx",
+            description=f"{manifest['reference']} built offline by agentmem-lab",
+        )
         _REGISTERED.add(model_name)
 
-    return FastembedEmbedder(model_name, model_dir=directory, dim=dim, threads=threads,
-                             label=label or f"fastembed:{directory}", register=register)
+    return FastembedEmbedder(
+        model_name,
+        model_dir=directory,
+        dim=dim,
+        threads=threads,
+        label=label or f"fastembed:{directory}",
+        register=register,
+    )
 
 
 EmbedderFactory = Callable[[str, dict[str, Any]], Embedder]
@@ -301,8 +332,9 @@ def _factory(obj: Any) -> EmbedderFactory:
     raise TypeError(f"{obj!r} is neither an Embedder subclass nor a factory")
 
 
-EMBEDDERS: Registry[EmbedderFactory] = Registry("embedder", "--embedder",
-                                                group="agentmem_lab.embedders", adapt=_factory)
+EMBEDDERS: Registry[EmbedderFactory] = Registry(
+    "embedder", "--embedder", group="agentmem_lab.embedders", adapt=_factory
+)
 
 
 @EMBEDDERS.register("hash")
@@ -314,16 +346,18 @@ def _hash(name: str, options: dict[str, Any]) -> Embedder:
 def _fastembed(name: str, options: dict[str, Any]) -> Embedder:
     target = name.split(":", 1)[1]
     if Path(target).is_dir():
-        embedder: Embedder = local_model_embedder(Path(target),
-                                                  threads=options.get("onnx_threads"), label=name)
+        embedder: Embedder = local_model_embedder(
+            Path(target), threads=options.get("onnx_threads"), label=name
+        )
         return embedder
     return FastembedEmbedder(target, threads=options.get("onnx_threads"), label=name)
 
 
 @EMBEDDERS.register("minilm")
 def _minilm(name: str, options: dict[str, Any]) -> Embedder:
-    embedder: Embedder = local_model_embedder(installed_model_dir(MINILM),
-                                              threads=options.get("onnx_threads"), label="minilm")
+    embedder: Embedder = local_model_embedder(
+        installed_model_dir(MINILM), threads=options.get("onnx_threads"), label="minilm"
+    )
     return embedder
 
 

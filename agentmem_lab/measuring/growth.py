@@ -29,20 +29,28 @@ its items made before it, and it records no windows.
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from agentmem_lab.core import resources
-from agentmem_lab.schema.run_settings import RunSettings
-from agentmem_lab.corpus import generate_lines
-from agentmem_lab.workload.closed_loop import CallRecord
-from agentmem_lab.embedders import Embedder, Vectors
-from agentmem_lab.measuring.integrity import QUERY_SEED_OFFSET, ExactTopK, Kept, Reservoir, search_query_texts, timed_searches
-from agentmem_lab.items import MemoryItem
 from agentmem_lab.core.stats import split_sizes, summarize
+from agentmem_lab.corpus import generate_lines
+from agentmem_lab.embedders import Embedder, Vectors
+from agentmem_lab.items import MemoryItem
+from agentmem_lab.measuring.integrity import (
+    QUERY_SEED_OFFSET,
+    ExactTopK,
+    Kept,
+    Reservoir,
+    search_query_texts,
+    timed_searches,
+)
+from agentmem_lab.schema.run_settings import RunSettings
+from agentmem_lab.workload.closed_loop import CallRecord
 
 if TYPE_CHECKING:
     from agentmem_lab.systems import Searcher
@@ -86,8 +94,9 @@ class Segment:
     ends_window: bool
 
 
-def plan(calls: int, repeats: int, windows: int, batch_size: int,
-         segment_items: int = SEGMENT_ITEMS) -> list[list[Segment]]:
+def plan(
+    calls: int, repeats: int, windows: int, batch_size: int, segment_items: int = SEGMENT_ITEMS
+) -> list[list[Segment]]:
     """The segments of each repeat: cut at every window's end (calls x j / windows) and at
     most ``segment_items`` items long."""
     ends = {round(calls * j / windows) for j in range(1, windows + 1)} if windows else set()
@@ -115,8 +124,14 @@ def _pct(values: list[float]) -> dict[str, float] | None:
 class Growth:
     """What one measured phase keeps at its pauses, and its windows."""
 
-    def __init__(self, config: RunSettings, tap: Tap, searcher: "Searcher | None",
-                 stores_dir: Path, windows: int) -> None:
+    def __init__(
+        self,
+        config: RunSettings,
+        tap: Tap,
+        searcher: Searcher | None,
+        stores_dir: Path,
+        windows: int,
+    ) -> None:
         self.config = config
         self.tap = tap
         self.searcher = searcher
@@ -130,8 +145,9 @@ class Growth:
         self.stopped: dict[str, Any] | None = None
         self.probe: ExactTopK | None = None
         self.reference: ExactTopK | None = None
-        self.sample = Reservoir(config.self_recall_sample if searcher is not None else 0,
-                                config.seed)
+        self.sample = Reservoir(
+            config.self_recall_sample if searcher is not None else 0, config.seed
+        )
         self._since: list[CallRecord] = []
         self._since_s = 0.0
         self._since_pause = 0.0
@@ -143,15 +159,25 @@ class Growth:
             return
         embedder = self.tap.inner  # the queries are not the run's vectors
         if self.windows_wanted:
-            texts = [line.content for line in generate_lines(
-                self.config.window_queries, seed=self.config.seed + PROBE_SEED_OFFSET)]
+            texts = [
+                line.content
+                for line in generate_lines(
+                    self.config.window_queries, seed=self.config.seed + PROBE_SEED_OFFSET
+                )
+            ]
             self.probe = ExactTopK(await embedder.embed_batch(texts))
         if self.config.search_queries:
             texts = search_query_texts(self.config.seed, self.config.search_queries)
             self.reference = ExactTopK(await embedder.embed_batch(texts))
 
-    async def pause(self, made_s: float, segment: Sequence[MemoryItem],
-                    records: list[CallRecord], seconds: float, ends_window: bool) -> bool:
+    async def pause(
+        self,
+        made_s: float,
+        segment: Sequence[MemoryItem],
+        records: list[CallRecord],
+        seconds: float,
+        ends_window: bool,
+    ) -> bool:
         """After a segment (whose items took ``made_s`` to make): keep what the checks
         need, record a window where one ends, and say whether the run must stop
         (``--stop-after-s``, ``--stop-at-rss-mb``)."""
@@ -205,34 +231,47 @@ class Growth:
     def _limit(self) -> dict[str, Any] | None:
         c = self.config
         if c.stop_after_s is not None and self._measured_s >= c.stop_after_s:
-            return {"reason": "time", "limit": c.stop_after_s, "after_s": self._measured_s,
-                    "items": self.stored}
+            return {
+                "reason": "time",
+                "limit": c.stop_after_s,
+                "after_s": self._measured_s,
+                "items": self.stored,
+            }
         if c.stop_at_rss_mb is not None:
             rss = resources.process_memory()[0]
             if rss > c.stop_at_rss_mb * 2**20:
-                return {"reason": "memory", "limit": c.stop_at_rss_mb,
-                        "rss_mb": rss / 2**20, "items": self.stored}
+                return {
+                    "reason": "memory",
+                    "limit": c.stop_at_rss_mb,
+                    "rss_mb": rss / 2**20,
+                    "items": self.stored,
+                }
         return None
 
     async def _window(self) -> None:
         records, seconds = self._since, self._since_s
         acked = sum(len(r.acked) for r in records)
         window: dict[str, Any] = {
-            "items": self.stored, "window_items": acked, "calls": len(records),
+            "items": self.stored,
+            "window_items": acked,
+            "calls": len(records),
             "seconds": seconds,
             "throughput_ops_s": acked / seconds if seconds > 0 else None,
             "latency_ms": _pct([r.latency_s * 1000.0 for r in records]),
-            "response_ms": (_pct([r.response_s * 1000.0 for r in records])
-                            if self.config.open_loop else None),
-            "recall_at_10": None, "search_ms": None,
+            "response_ms": (
+                _pct([r.response_s * 1000.0 for r in records]) if self.config.open_loop else None
+            ),
+            "recall_at_10": None,
+            "search_ms": None,
         }
         if self.probe is not None and self.searcher is not None and self.probe.count:
             latencies, found = await timed_searches(self.searcher, self.probe.queries)
             window["recall_at_10"] = self.probe.recall(found)
             window["search_ms"] = _pct(latencies)
         rss, peak = resources.process_memory()
-        window.update(rss_bytes=rss, peak_rss_bytes=peak,
-                      disk_bytes=resources.disk_used(self.stores_dir))
+        window.update(
+            rss_bytes=rss, peak_rss_bytes=peak, disk_bytes=resources.disk_used(self.stores_dir)
+        )
         self.windows.append(window)
         self._since, self._since_s = [], 0.0
 
@@ -245,24 +284,32 @@ class Growth:
     def figures(self, wall_s: float) -> dict[str, Any]:
         """``growth`` in result.json."""
         return {
-            "windows": self.windows, "windows_wanted": self.windows_wanted,
-            "no_windows": ("an open-loop run is one schedule per pass (a pause would empty "
-                           "its queue)" if self.config.open_loop and self.config.windows
-                           else None),
+            "windows": self.windows,
+            "windows_wanted": self.windows_wanted,
+            "no_windows": (
+                "an open-loop run is one schedule per pass (a pause would empty its queue)"
+                if self.config.open_loop and self.config.windows
+                else None
+            ),
             "probe_queries": self.config.window_queries if self.probe is not None else 0,
             "segment_items": SEGMENT_ITEMS,
             "pause_s": self.pause_s,
             "pause_share": self.pause_s / (wall_s + self.pause_s) if wall_s > 0 else None,
             "items_made_s": self.made_s,
-            "exact_reference": ("kept as written" if self.unmatched == 0
-                                else f"embedded again ({self.unmatched} vectors unseen)"),
+            "exact_reference": (
+                "kept as written"
+                if self.unmatched == 0
+                else f"embedded again ({self.unmatched} vectors unseen)"
+            ),
             "stopped": self.stopped,
-            "method": ("the writes pause at the end of each segment (at most "
-                       f"{SEGMENT_ITEMS:,} items) and each window: pause_s (keeping the exact "
-                       "reference and the self-recall sample, the windows' probe searches, "
-                       "RSS and disk) and items_made_s (making each segment's items before "
-                       "its calls) are outside every throughput"),
+            "method": (
+                "the writes pause at the end of each segment (at most "
+                f"{SEGMENT_ITEMS:,} items) and each window: pause_s (keeping the exact "
+                "reference and the self-recall sample, the windows' probe searches, "
+                "RSS and disk) and items_made_s (making each segment's items before "
+                "its calls) are outside every throughput"
+            ),
         }
 
 
-__all__ = ["Growth", "PROBE_SEED_OFFSET", "SEGMENT_ITEMS", "Segment", "Tap", "plan"]
+__all__ = ["PROBE_SEED_OFFSET", "SEGMENT_ITEMS", "Growth", "Segment", "Tap", "plan"]

@@ -8,17 +8,18 @@ from __future__ import annotations
 
 import random
 import time
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import islice
-from typing import TYPE_CHECKING, Any, Iterable, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
 
+from agentmem_lab.core.stats import summarize
 from agentmem_lab.corpus import generate_lines
 from agentmem_lab.embedders import Embedder
 from agentmem_lab.items import MemoryItem
-from agentmem_lab.core.stats import summarize
 
 if TYPE_CHECKING:
     from agentmem_lab.systems import Searcher
@@ -30,7 +31,7 @@ TIE_EPS = 1e-5
 KeyArray = npt.NDArray[np.uint64]
 
 
-def key_array(keys: "Iterable[int] | npt.NDArray[Any]") -> KeyArray:
+def key_array(keys: Iterable[int] | npt.NDArray[Any]) -> KeyArray:
     """Keys as a sorted array without repeats: 8 bytes a key, where a set of Python ints
     takes about 60 (the checks of a run of millions hold several)."""
     if isinstance(keys, np.ndarray):
@@ -41,15 +42,19 @@ def key_array(keys: "Iterable[int] | npt.NDArray[Any]") -> KeyArray:
     return out
 
 
-def integrity_counts(keys: "Mapping[str, Iterable[int] | npt.NDArray[Any]]",
-                     acked: "Iterable[int] | npt.NDArray[Any]", failed: int) -> dict[str, Any]:
+def integrity_counts(
+    keys: Mapping[str, Iterable[int] | npt.NDArray[Any]],
+    acked: Iterable[int] | npt.NDArray[Any],
+    failed: int,
+) -> dict[str, Any]:
     """Counts: acknowledged, failed, per-store totals, lost (acknowledged but missing from
     some store) and orphans (stored somewhere but never acknowledged). Sets or arrays of
     keys alike; the counting is on sorted arrays."""
     core, vector, history = (key_array(keys[name]) for name in ("core", "vector", "history"))
     acks = key_array(acked)
-    everywhere = np.intersect1d(np.intersect1d(core, vector, assume_unique=True), history,
-                                assume_unique=True)
+    everywhere = np.intersect1d(
+        np.intersect1d(core, vector, assume_unique=True), history, assume_unique=True
+    )
     anywhere = np.union1d(np.union1d(core, vector), history)
     return {
         "acknowledged": len(acks),
@@ -91,8 +96,9 @@ class Reservoir:
                     self.items[j] = item
 
 
-async def self_recall_at_1(vector: "Searcher | None", embedder: Embedder,
-                           chosen: Sequence[MemoryItem]) -> float | None:
+async def self_recall_at_1(
+    vector: Searcher | None, embedder: Embedder, chosen: Sequence[MemoryItem]
+) -> float | None:
     """Share of sampled stored items whose own text finds them at rank 1 (tie-aware).
 
     None when the system cannot search (simulated profile) or the sample is empty.
@@ -112,8 +118,9 @@ async def self_recall_at_1(vector: "Searcher | None", embedder: Embedder,
 def unit_rows(vectors: npt.NDArray[Any]) -> npt.NDArray[np.float32]:
     """Rows scaled to length 1 (cosine similarity is then a dot product)."""
     v = np.asarray(vectors, dtype=np.float32)
-    out: npt.NDArray[np.float32] = v / np.maximum(np.linalg.norm(v, axis=1, keepdims=True),
-                                                  np.float32(1e-12))
+    out: npt.NDArray[np.float32] = v / np.maximum(
+        np.linalg.norm(v, axis=1, keepdims=True), np.float32(1e-12)
+    )
     return out
 
 
@@ -166,16 +173,19 @@ class ExactTopK:
         return hits / (len(found) * k_eff)
 
 
-def in_chunks(items: Iterable[MemoryItem], size: int = 2048
-                      ) -> Iterator[list[MemoryItem]]:
+def in_chunks(items: Iterable[MemoryItem], size: int = 2048) -> Iterator[list[MemoryItem]]:
     it = iter(items)
     while chunk := list(islice(it, size)):
         yield chunk
 
 
-def exact_topk_recall(found: npt.NDArray[Any], base_keys: npt.NDArray[np.uint64],
-                      base: npt.NDArray[np.float32], queries: npt.NDArray[np.float32],
-                      k: int = 10) -> float:
+def exact_topk_recall(
+    found: npt.NDArray[Any],
+    base_keys: npt.NDArray[np.uint64],
+    base: npt.NDArray[np.float32],
+    queries: npt.NDArray[np.float32],
+    k: int = 10,
+) -> float:
     """Tie-aware recall@k: a returned key counts when its exact cosine similarity to the
     query is at least the k-th best exact similarity over all stored vectors."""
     if len(base_keys) == 0:
@@ -193,8 +203,9 @@ def exact_topk_recall(found: npt.NDArray[Any], base_keys: npt.NDArray[np.uint64]
     return hits / (len(found) * k_eff)
 
 
-async def exact_reference(embedder: Embedder, stored: Iterable[MemoryItem],
-                          queries: npt.NDArray[Any], k: int = 10) -> ExactTopK:
+async def exact_reference(
+    embedder: Embedder, stored: Iterable[MemoryItem], queries: npt.NDArray[Any], k: int = 10
+) -> ExactTopK:
     """Exact top-k over the embedder's vectors of everything stored, embedded again in
     chunks (memory bounded by a chunk, not by the store)."""
     reference = ExactTopK(queries, k)
@@ -204,8 +215,9 @@ async def exact_reference(embedder: Embedder, stored: Iterable[MemoryItem],
     return reference
 
 
-async def timed_searches(vector: "Searcher", queries: npt.NDArray[np.float32], k: int = 10
-                         ) -> tuple[list[float], npt.NDArray[Any]]:
+async def timed_searches(
+    vector: Searcher, queries: npt.NDArray[np.float32], k: int = 10
+) -> tuple[list[float], npt.NDArray[Any]]:
     """One search call per query: each call's milliseconds, and the keys found."""
     latencies: list[float] = []
     found: list[npt.NDArray[Any]] = []
@@ -217,10 +229,14 @@ async def timed_searches(vector: "Searcher", queries: npt.NDArray[np.float32], k
     return latencies, np.array(found)
 
 
-async def search_figures(vector: "Searcher | None", embedder: Embedder,
-                         stored: Iterable[MemoryItem], queries: Sequence[str],
-                         k: int = 10, reference: ExactTopK | None = None
-                         ) -> dict[str, Any] | None:
+async def search_figures(
+    vector: Searcher | None,
+    embedder: Embedder,
+    stored: Iterable[MemoryItem],
+    queries: Sequence[str],
+    k: int = 10,
+    reference: ExactTopK | None = None,
+) -> dict[str, Any] | None:
     """Search latency (one query per call, through the system's search) and recall@10
     against exact search over the float vectors of everything stored: ``reference``, when
     the run kept it as it wrote (``growth``), else the embedder's vectors made again."""
@@ -260,21 +276,30 @@ class Kept:
     sample: list[MemoryItem] = field(default_factory=list)
 
 
-async def run_checks(keys: "Mapping[str, Iterable[int] | npt.NDArray[Any]]",
-                     searcher: "Searcher | None", embedder: Embedder,
-                     stored: Iterable[MemoryItem], acked: "Iterable[int] | npt.NDArray[Any]",
-                     failed: int, seed: int, search_queries: int,
-                     self_recall_sample: int = 1000, kept: Kept | None = None
-                     ) -> tuple[dict[str, Any], dict[str, Any] | None]:
+async def run_checks(
+    keys: Mapping[str, Iterable[int] | npt.NDArray[Any]],
+    searcher: Searcher | None,
+    embedder: Embedder,
+    stored: Iterable[MemoryItem],
+    acked: Iterable[int] | npt.NDArray[Any],
+    failed: int,
+    seed: int,
+    search_queries: int,
+    self_recall_sample: int = 1000,
+    kept: Kept | None = None,
+) -> tuple[dict[str, Any], dict[str, Any] | None]:
     """Every check after the writes, for one process's stores or every shard's: the
     integrity counts with self-recall, and the search figures. ``stored`` is read (once
     for the sample, once for exact search) only where ``kept`` does not hold them."""
     integrity = integrity_counts(keys, acked, failed)
-    sample = kept.sample if kept is not None else (
-        reservoir(stored, self_recall_sample, seed) if searcher is not None else [])
-    integrity["self_recall_at_1"] = await self_recall_at_1(searcher, embedder,
-                                                           sample[:self_recall_sample])
+    sample = (
+        kept.sample
+        if kept is not None
+        else (reservoir(stored, self_recall_sample, seed) if searcher is not None else [])
+    )
+    integrity["self_recall_at_1"] = await self_recall_at_1(
+        searcher, embedder, sample[:self_recall_sample]
+    )
     queries = search_query_texts(seed, search_queries)
     reference = kept.reference if kept is not None else None
-    return integrity, await search_figures(searcher, embedder, stored, queries,
-                                           reference=reference)
+    return integrity, await search_figures(searcher, embedder, stored, queries, reference=reference)

@@ -4,8 +4,9 @@
 its run stores, then time the calls in ``repeats`` passes with the run's clients, logging
 every acknowledged key after its call. Each pass runs in segments (``growth.plan``): a
 segment's items are made just before its calls, and after them the writes pause while
-``growth.Growth`` keeps what the checks need and records a growth window where one ends. A shard worker passes ``PhaseHooks`` to wait for
-the parent's go before each pass and to report each pass; an in-process run passes none.
+``growth.Growth`` keeps what the checks need and records a growth window where one ends.
+A shard worker passes ``PhaseHooks`` to wait for the parent's go before each pass and to
+report each pass; an in-process run passes none.
 
 ``measure_in_process``: that phase, then the checks on the same open stores (integrity,
 self-recall, search), the vector store's load figures and the harness's own cost: the
@@ -17,25 +18,26 @@ from __future__ import annotations
 import math
 import shutil
 import time
-from itertools import islice
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from itertools import islice
 from pathlib import Path
-from typing import Any, Awaitable, Callable, Sequence
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-from agentmem_lab.schema.run_settings import RunSettings
-from agentmem_lab.workload import overhead
-from agentmem_lab.workload.closed_loop import CallRecord, chunks, drive
 from agentmem_lab.embedders import Embedder
-from agentmem_lab.measuring.growth import SEGMENT_ITEMS, Growth, Tap, plan
-from agentmem_lab.measuring.integrity import run_checks
-from agentmem_lab.workload.open_loop import drive_open
-from agentmem_lab.measuring.reads import ReadsDuringWrites
 from agentmem_lab.items import MemoryItem
 from agentmem_lab.measuring.folder import AckLog, run_meta, write_run_meta
+from agentmem_lab.measuring.growth import SEGMENT_ITEMS, Growth, Tap, plan
+from agentmem_lab.measuring.integrity import run_checks
+from agentmem_lab.measuring.reads import ReadsDuringWrites
+from agentmem_lab.schema.run_settings import RunSettings
 from agentmem_lab.systems import SYSTEMS, System, Target
+from agentmem_lab.workload import overhead
+from agentmem_lab.workload.closed_loop import CallRecord, chunks, drive
+from agentmem_lab.workload.open_loop import drive_open
 
 
 @dataclass(frozen=True)
@@ -54,9 +56,13 @@ class Phase:
     @property
     def acked_keys(self) -> npt.NDArray[np.uint64]:
         """``acked`` as a sorted array (8 bytes a key, not a set's 60)."""
-        keys: npt.NDArray[np.uint64] = np.unique(np.fromiter(
-            (k for r in self.records for k in r.acked), dtype=np.uint64,
-            count=sum(len(r.acked) for r in self.records)))
+        keys: npt.NDArray[np.uint64] = np.unique(
+            np.fromiter(
+                (k for r in self.records for k in r.acked),
+                dtype=np.uint64,
+                count=sum(len(r.acked) for r in self.records),
+            )
+        )
         return keys
 
     @property
@@ -97,8 +103,14 @@ class PhaseHooks:
     done: Callable[[list[CallRecord], float], None] = lambda records, cpu_s: None
 
 
-async def warm_up(system: System, config: RunSettings, scratch: Path, embedder: Embedder,
-                  warm: Sequence[MemoryItem], clients: int) -> None:
+async def warm_up(
+    system: System,
+    config: RunSettings,
+    scratch: Path,
+    embedder: Embedder,
+    warm: Sequence[MemoryItem],
+    clients: int,
+) -> None:
     """Unmeasured calls on scratch stores, removed afterwards."""
     if not warm:
         return
@@ -108,10 +120,17 @@ async def warm_up(system: System, config: RunSettings, scratch: Path, embedder: 
     shutil.rmtree(scratch, ignore_errors=True)
 
 
-async def measured_phase(config: RunSettings, embedder: Embedder, warm: Sequence[MemoryItem],
-                         items: Sequence[MemoryItem], stores_dir: Path, scratch: Path,
-                         clients: int, hooks: PhaseHooks = PhaseHooks(), windows: bool = True
-                         ) -> tuple[Target, Phase, dict[str, Any] | None, Growth]:
+async def measured_phase(
+    config: RunSettings,
+    embedder: Embedder,
+    warm: Sequence[MemoryItem],
+    items: Sequence[MemoryItem],
+    stores_dir: Path,
+    scratch: Path,
+    clients: int,
+    hooks: PhaseHooks = PhaseHooks(),
+    windows: bool = True,
+) -> tuple[Target, Phase, dict[str, Any] | None, Growth]:
     """Warm up, open the system on ``stores_dir`` and time the calls (closed-loop clients,
     or offered at ``config.rate``), segment by segment (``growth``: the items are read as
     the run goes); returns the system, still open, the phase, the figures of the searches
@@ -128,12 +147,18 @@ async def measured_phase(config: RunSettings, embedder: Embedder, warm: Sequence
         ack_log = AckLog(stores_dir)
         on_call: Callable[[CallRecord], None] = ack_log
         searcher = target.searcher()
-        growth = Growth(config, tap, searcher, stores_dir,
-                        config.windows if windows and config.rate is None else 0)
+        growth = Growth(
+            config,
+            tap,
+            searcher,
+            stores_dir,
+            config.windows if windows and config.rate is None else 0,
+        )
         await growth.start()
         if config.search_rate is not None and searcher is not None:
-            reads = ReadsDuringWrites(searcher, embedder, config.search_rate,
-                                      config.freshness_sample, config.seed)
+            reads = ReadsDuringWrites(
+                searcher, embedder, config.search_rate, config.freshness_sample, config.seed
+            )
             on_call = _both(ack_log, reads.on_call)
         hooks.ready()
         records: list[CallRecord] = []
@@ -146,8 +171,9 @@ async def measured_phase(config: RunSettings, embedder: Embedder, warm: Sequence
         # An offer is one schedule per pass: a pause would empty its queue, so an open-loop
         # pass is one segment (its items made before it) and records no windows.
         segment_items = SEGMENT_ITEMS if config.rate is None else len(items) + 1
-        for r, segments in enumerate(plan(calls, config.repeats, growth.windows_wanted,
-                                          config.batch_size, segment_items)):
+        for r, segments in enumerate(
+            plan(calls, config.repeats, growth.windows_wanted, config.batch_size, segment_items)
+        ):
             await hooks.go()
             if reads is not None and r == 0:
                 await reads.start()
@@ -160,7 +186,8 @@ async def measured_phase(config: RunSettings, embedder: Embedder, warm: Sequence
                     reads.add_items(made)
                 made_s = time.perf_counter() - t0
                 recs, seconds, spent = await drive_segment(
-                    config, target, chunks(made, config.batch_size), clients, on_call, number)
+                    config, target, chunks(made, config.batch_size), clients, on_call, number
+                )
                 number += 1
                 pass_records += recs
                 pass_s += seconds
@@ -190,17 +217,28 @@ async def measured_phase(config: RunSettings, embedder: Embedder, warm: Sequence
     return target, Phase(records, wall, tput, cpu), figures, growth
 
 
-async def drive_segment(config: RunSettings, target: Target,
-                        calls: Sequence[Sequence[MemoryItem]], clients: int,
-                        on_call: Callable[[CallRecord], None], number: int
-                        ) -> tuple[list[CallRecord], float, float]:
+async def drive_segment(
+    config: RunSettings,
+    target: Target,
+    calls: Sequence[Sequence[MemoryItem]],
+    clients: int,
+    on_call: Callable[[CallRecord], None],
+    number: int,
+) -> tuple[list[CallRecord], float, float]:
     """One segment's calls, closed loop or offered (its schedule seeded by the segment's
     number): the records, wall seconds and CPU seconds."""
     cpu0 = time.process_time()
     if config.rate is not None:
-        recs, seconds = await drive_open(target, calls, config.rate, config.arrivals,
-                                         config.max_in_flight, config.seed + number, on_call,
-                                         config.schedule_waits)
+        recs, seconds = await drive_open(
+            target,
+            calls,
+            config.rate,
+            config.arrivals,
+            config.max_in_flight,
+            config.seed + number,
+            on_call,
+            config.schedule_waits,
+        )
     else:
         recs, seconds = await drive(target, calls, clients, on_call)
     return recs, seconds, time.process_time() - cpu0
@@ -211,11 +249,13 @@ def _member(sorted_keys: npt.NDArray[np.uint64], key: int) -> bool:
     return i < len(sorted_keys) and int(sorted_keys[i]) == key
 
 
-def _both(first: Callable[[CallRecord], None], second: Callable[[CallRecord], None]
-          ) -> Callable[[CallRecord], None]:
+def _both(
+    first: Callable[[CallRecord], None], second: Callable[[CallRecord], None]
+) -> Callable[[CallRecord], None]:
     def on_call(record: CallRecord) -> None:
         first(record)
         second(record)
+
     return on_call
 
 
@@ -227,36 +267,66 @@ async def close_quietly(target: Target) -> None:
         pass
 
 
-async def measure_in_process(config: RunSettings, embedder: Embedder,
-                             warm: Sequence[MemoryItem], items: Sequence[MemoryItem],
-                             out: Path) -> Measured:
+async def measure_in_process(
+    config: RunSettings,
+    embedder: Embedder,
+    warm: Sequence[MemoryItem],
+    items: Sequence[MemoryItem],
+    out: Path,
+) -> Measured:
     """One process: the measured phase, then the checks on its stores."""
     stores_dir = out / "stores"
     shutil.rmtree(stores_dir, ignore_errors=True)
     stores_dir.mkdir(parents=True)
     write_run_meta(stores_dir, run_meta(config))  # before the first write
     target, phase, reads, growth = await measured_phase(
-        config, embedder, warm, items, stores_dir, out / "stores-warmup", config.concurrency)
+        config, embedder, warm, items, stores_dir, out / "stores-warmup", config.concurrency
+    )
     try:
         vector_load = await target.finish()
         acked = phase.acked_keys
         # Read again only if the pauses could not keep the exact reference (growth.kept).
         stored = (i for i in items if _member(acked, i.key))
-        integrity, search = await run_checks(await target.key_arrays(), target.searcher(),
-                                             embedder, stored, acked, phase.failed,
-                                             config.seed, config.search_queries,
-                                             config.self_recall_sample, growth.kept())
-        head = items[:overhead.ITEMS + config.batch_size]  # the harness times its first calls
+        integrity, search = await run_checks(
+            await target.key_arrays(),
+            target.searcher(),
+            embedder,
+            stored,
+            acked,
+            phase.failed,
+            config.seed,
+            config.search_queries,
+            config.self_recall_sample,
+            growth.kept(),
+        )
+        head = items[: overhead.ITEMS + config.batch_size]  # the harness times its first calls
         own_cost = await SYSTEMS.get(config.system).harness(
-            config, chunks(head, config.batch_size), embedder.dim)
+            config, chunks(head, config.batch_size), embedder.dim
+        )
         store_settings = target.settings()
     except BaseException:
         await close_quietly(target)
         raise
     await target.close()
-    return Measured(phase, integrity, search, own_cost, vector_load, store_settings,
-                    reads=reads, growth=growth.figures(phase.wall_s))
+    return Measured(
+        phase,
+        integrity,
+        search,
+        own_cost,
+        vector_load,
+        store_settings,
+        reads=reads,
+        growth=growth.figures(phase.wall_s),
+    )
 
 
-__all__ = ["Measured", "Phase", "PhaseHooks", "close_quietly", "drive_segment",
-           "measure_in_process", "measured_phase", "warm_up"]
+__all__ = [
+    "Measured",
+    "Phase",
+    "PhaseHooks",
+    "close_quietly",
+    "drive_segment",
+    "measure_in_process",
+    "measured_phase",
+    "warm_up",
+]

@@ -21,18 +21,19 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import deque
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 import numpy as np
 
 from agentmem_lab.core import histogram
 from agentmem_lab.corpus import generate_lines
-from agentmem_lab.workload.closed_loop import CallRecord
 from agentmem_lab.embedders import Embedder
-from agentmem_lab.measuring.integrity import QUERY_SEED_OFFSET
-from agentmem_lab.workload.open_loop import timer_wait
 from agentmem_lab.items import MemoryItem
+from agentmem_lab.measuring.integrity import QUERY_SEED_OFFSET
 from agentmem_lab.systems import Searcher
+from agentmem_lab.workload.closed_loop import CallRecord
+from agentmem_lab.workload.open_loop import timer_wait
 
 #: Query texts of the searches during writes (cycled).
 QUERIES = 256
@@ -58,8 +59,9 @@ def sampled(key: int, share: float) -> bool:
 class ReadsDuringWrites:
     """The search client and the freshness prober of one measured phase."""
 
-    def __init__(self, searcher: Searcher, embedder: Embedder, rate: float, share: float,
-                 seed: int) -> None:
+    def __init__(
+        self, searcher: Searcher, embedder: Embedder, rate: float, share: float, seed: int
+    ) -> None:
         self.searcher = searcher
         self.embedder = embedder
         # Only the sampled items' texts (a run of millions keeps a few thousand here),
@@ -79,8 +81,9 @@ class ReadsDuringWrites:
         self._queries: Any = None
 
     async def start(self) -> None:
-        texts = [line.content for line in generate_lines(
-            QUERIES, seed=self.seed + QUERY_SEED_OFFSET + 1)]
+        texts = [
+            line.content for line in generate_lines(QUERIES, seed=self.seed + QUERY_SEED_OFFSET + 1)
+        ]
         self._queries = await self.embedder.embed_batch(texts)
         loop = asyncio.get_running_loop()
         self._tasks = [loop.create_task(self._searches()), loop.create_task(self._probes())]
@@ -88,8 +91,7 @@ class ReadsDuringWrites:
     def add_items(self, items: Iterable[MemoryItem]) -> None:
         """Items about to be written: the sampled ones' texts are kept for their probes."""
         if len(self.content) < 2 * MAX_PROBES:  # more than the probes can use: no more
-            self.content.update((i.key, i.content) for i in items
-                                if sampled(i.key, self.share))
+            self.content.update((i.key, i.content) for i in items if sampled(i.key, self.share))
 
     def on_call(self, record: CallRecord) -> None:
         """After each call: its acknowledged keys that are sampled join the probes' line."""
@@ -124,7 +126,7 @@ class ReadsDuringWrites:
                 try:
                     await asyncio.wait_for(self._stop.wait(), wait)
                     break
-                except asyncio.TimeoutError:
+                except TimeoutError:
                     pass
                 await timer_wait(due - clock())
             q = self._queries[n % len(self._queries)][None, :]
@@ -171,25 +173,31 @@ class ReadsDuringWrites:
 
     def figures(self) -> dict[str, Any]:
         out: dict[str, Any] = {
-            "search_rate": self.rate, "searches": len(self.response_s), "k": K,
+            "search_rate": self.rate,
+            "searches": len(self.response_s),
+            "k": K,
             "definition": "searches offered open loop during the measured calls, one in "
-                          "flight; response from the intended start, service from the start",
+            "flight; response from the intended start, service from the start",
         }
         if self.response_s:
             out["response_ms"] = histogram.summary_ms(histogram.of_seconds(self.response_s))
             out["service_ms"] = histogram.summary_ms(histogram.of_seconds(self.service_s))
         fresh: dict[str, Any] = {
-            "sample": self.share, "probed": self.probed, "found": len(self.fresh_s),
-            "not_found": self.not_found, "give_up_s": GIVE_UP_S,
+            "sample": self.share,
+            "probed": self.probed,
+            "found": len(self.fresh_s),
+            "not_found": self.not_found,
+            "give_up_s": GIVE_UP_S,
             "definition": "from the call's acknowledgement to the return of the search for "
-                          "the item's own text that found it among the top 10",
+            "the item's own text that found it among the top 10",
         }
         if self.fresh_s:
-            fresh["searchable_after_ms"] = histogram.summary_ms(
-                histogram.of_seconds(self.fresh_s))
+            fresh["searchable_after_ms"] = histogram.summary_ms(histogram.of_seconds(self.fresh_s))
         elif self.probed:
-            fresh["verdict"] = ("never searchable during the writes: found by none of the "
-                                "probes before the index was saved or optimized")
+            fresh["verdict"] = (
+                "never searchable during the writes: found by none of the "
+                "probes before the index was saved or optimized"
+            )
         out["freshness"] = fresh
         return out
 

@@ -10,20 +10,19 @@ notebook parameter), before any work is done.
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
-from pathlib import Path
 from typing import Any
 
-from agentmem_lab.core import resources
 from agentmem_lab import settings as declared
-from agentmem_lab.schema.run_settings import RunSettings
-from agentmem_lab.embedders import check_embedder_name
+from agentmem_lab.core import resources
 from agentmem_lab.core.errors import ConfigError, ModelNotInstalledError
 from agentmem_lab.core.loops import loop_factory
+from agentmem_lab.embedders import check_embedder_name
 from agentmem_lab.embedders.models import MINILM, installed_model_dir
+from agentmem_lab.schema.result import Result
+from agentmem_lab.schema.run_settings import RunSettings
+from agentmem_lab.systems import SYSTEMS
 from agentmem_lab.workload.modes import MODES
 from agentmem_lab.workload.profiles import PROFILES
-from agentmem_lab.schema.result import Result
-from agentmem_lab.systems import SYSTEMS
 
 
 @dataclass(frozen=True)
@@ -42,18 +41,25 @@ class RunConfig(RunSettings):
         MODES.get(self.mode)
         SYSTEMS.get(self.system).check(self)
         if self.shards != 1 and (self.system != "agentmem" or self.profile != "real"):
-            raise ConfigError("--shards", "shards run agentmem's write path on real stores "
-                                          "(--system agentmem, --profile real)")
+            raise ConfigError(
+                "--shards",
+                "shards run agentmem's write path on real stores "
+                "(--system agentmem, --profile real)",
+            )
         if self.search_rate is not None and self.shards != 1:
-            raise ConfigError("--search-rate", "searches during writes run in one process; "
-                                               "use --shards 1")
-        for option, value in (("--stop-after-s", self.stop_after_s),
-                              ("--stop-at-rss-mb", self.stop_at_rss_mb)):
+            raise ConfigError(
+                "--search-rate", "searches during writes run in one process; use --shards 1"
+            )
+        for option, value in (
+            ("--stop-after-s", self.stop_after_s),
+            ("--stop-at-rss-mb", self.stop_at_rss_mb),
+        ):
             if value is not None and self.shards != 1:
                 raise ConfigError(option, "a run stops early in one process; use --shards 1")
         if self.search_rate is not None and self.profile == "simulated":
-            raise ConfigError("--search-rate", "the simulated profile's stores cannot search; "
-                                               "use --profile real")
+            raise ConfigError(
+                "--search-rate", "the simulated profile's stores cannot search; use --profile real"
+            )
         check_embedder_name(self.embedder)
         if self.profile == "real" and self.embedder == "minilm":
             try:
@@ -66,8 +72,9 @@ class RunConfig(RunSettings):
         hold as its own field, the store settings under "stores"."""
         own = {f.name for f in fields(Result)}
         out: dict[str, Any] = {"stores": self.stores.to_dict()}
-        out.update({s.name: getattr(self, s.name) for s in declared.of_scope("run")
-                    if s.name not in own})
+        out.update(
+            {s.name: getattr(self, s.name) for s in declared.of_scope("run") if s.name not in own}
+        )
         out["fail_rates"] = self.fail_rates
         return out
 
@@ -76,8 +83,12 @@ def registry_names() -> dict[str, list[str]]:
     """The names each registry-owned setting takes, plug-ins included (for the CLI's help)."""
     from agentmem_lab.stores import VECTOR_STORES
 
-    return {"mode": MODES.names(), "system": SYSTEMS.names(), "profile": PROFILES.names(),
-            "vector_store": VECTOR_STORES.names()}
+    return {
+        "mode": MODES.names(),
+        "system": SYSTEMS.names(),
+        "profile": PROFILES.names(),
+        "vector_store": VECTOR_STORES.names(),
+    }
 
 
 def from_parameters(**parameters: Any) -> RunConfig:
@@ -103,10 +114,17 @@ def needs(config: RunSettings, dim: int, streamed: bool = True) -> resources.Est
     # Other backends than usearch keep float32 vectors (the graph estimate is usearch's:
     # an approximation for them).
     dtype = config.stores.usearch_dtype if config.stores.vector_store == "usearch" else "f32"
-    return resources.estimate(config.items, config.warmup * config.batch_size, dim,
-                              dtype, config.stores.hnsw_connectivity,
-                              content, config.search_queries,
-                              on_disk=config.profile != "simulated", streamed=streamed)
+    return resources.estimate(
+        config.items,
+        config.warmup * config.batch_size,
+        dim,
+        dtype,
+        config.stores.hnsw_connectivity,
+        content,
+        config.search_queries,
+        on_disk=config.profile != "simulated",
+        streamed=streamed,
+    )
 
 
 __all__ = ["RunConfig", "from_parameters", "needs", "registry_names"]

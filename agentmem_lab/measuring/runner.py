@@ -13,28 +13,29 @@ from __future__ import annotations
 
 import asyncio
 import shutil
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Iterator, Sequence
+from typing import Any
 
 from agentmem_lab.core import resources
-from agentmem_lab.measuring.to_result import build_result, combine_processes
-from agentmem_lab.corpus import ItemStream, make_items
-from agentmem_lab.servers.postgres import Server
-from agentmem_lab.embedders import Embedder
 from agentmem_lab.core.errors import Interrupted, ProcessError, StorageError
 from agentmem_lab.core.folderlock import FolderLock
 from agentmem_lab.core.loops import run_in_own_loop
-from agentmem_lab.measuring.phase import Measured, measure_in_process
-from agentmem_lab.workload.profiles import PROFILES
+from agentmem_lab.corpus import ItemStream, make_items
+from agentmem_lab.embedders import Embedder
 from agentmem_lab.items import MemoryItem
-from agentmem_lab.schema.result import Result, summary_line
-from agentmem_lab.measuring.resolve import RunConfig, needs
 from agentmem_lab.measuring.folder import RUN_META, SERVER_DIR, prepare_out_dir
+from agentmem_lab.measuring.phase import Measured, measure_in_process
+from agentmem_lab.measuring.resolve import RunConfig, needs
 from agentmem_lab.measuring.shards import measure_sharded, shard_count
+from agentmem_lab.measuring.to_result import build_result, combine_processes
+from agentmem_lab.schema.result import Result, summary_line
+from agentmem_lab.servers.postgres import Server
 from agentmem_lab.systems import SYSTEMS
+from agentmem_lab.workload.profiles import PROFILES
 
 
 def run(config: RunConfig, out: str | Path) -> Result:
@@ -49,8 +50,10 @@ def run(config: RunConfig, out: str | Path) -> Result:
             return _run(config, out_dir)
     except (KeyboardInterrupt, asyncio.CancelledError):
         if (out_dir / "stores" / RUN_META).exists():
-            hint = (f"no result written; the stores under {out_dir / 'stores'} are left for: "
-                    f"agentmem-lab verify {out_dir}")
+            hint = (
+                f"no result written; the stores under {out_dir / 'stores'} are left for: "
+                f"agentmem-lab verify {out_dir}"
+            )
         else:
             hint = "no result written; nothing was stored yet"
         raise Interrupted(hint) from None
@@ -59,7 +62,7 @@ def run(config: RunConfig, out: str | Path) -> Result:
 def _run(config: RunConfig, out_dir: Path) -> Result:
     # An earlier result in this folder describes stores this run is about to replace.
     (out_dir / "result.json").unlink(missing_ok=True)
-    started_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    started_at = datetime.now(UTC).isoformat(timespec="seconds")
     profile = PROFILES.get(config.profile)
     embedder = profile.embedder(config)
     try:
@@ -78,8 +81,9 @@ def _run(config: RunConfig, out_dir: Path) -> Result:
 
 
 @contextmanager
-def database_server(config: RunConfig, out_dir: Path
-                    ) -> Iterator[tuple[RunConfig, dict[str, Any] | None]]:
+def database_server(
+    config: RunConfig, out_dir: Path
+) -> Iterator[tuple[RunConfig, dict[str, Any] | None]]:
     """The configuration the run measures with its server's address, and what is recorded
     of that server. Stores on PostgreSQL with no ``--postgres-dsn``: the bench starts a
     server in ``out/postgres`` (new for a new run) and stops it when the run ends, however
@@ -130,7 +134,8 @@ INTERLEAVED = "interleaved"
 def process_folders(out_dir: Path, processes: int) -> list[Path]:
     """A run's calibration folder, then each counted process's."""
     return [out_dir / PROCESSES_DIR / "calibration"] + [
-        out_dir / PROCESSES_DIR / f"process-{k}" for k in range(1, processes + 1)]
+        out_dir / PROCESSES_DIR / f"process-{k}" for k in range(1, processes + 1)
+    ]
 
 
 def run_in_fresh_process(config: RunConfig, folder: Path) -> Result:
@@ -141,13 +146,17 @@ def run_in_fresh_process(config: RunConfig, folder: Path) -> Result:
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
     child = multiprocessing.get_context("spawn").Process(
-        target=_child_run, args=(config, str(folder)), name=f"agentmem-lab {folder.name}")
+        target=_child_run, args=(config, str(folder)), name=f"agentmem-lab {folder.name}"
+    )
     child.start()
     child.join()
     if child.exitcode != 0:
         error = folder / CHILD_ERROR
-        why = error.read_text(encoding="utf-8").strip() if error.exists() else \
-            f"exit status {child.exitcode}"
+        why = (
+            error.read_text(encoding="utf-8").strip()
+            if error.exists()
+            else f"exit status {child.exitcode}"
+        )
         raise ProcessError(f"--processes: {folder.name} failed: {why}")
     return Result.load(folder / "result.json")
 
@@ -161,15 +170,15 @@ def _child_run(config: RunConfig, folder: str) -> None:
         run(config, folder)
     except Exception as exc:
         text = " ".join(str(exc).split()) or type(exc).__name__
-        Path(folder, CHILD_ERROR).write_text(f"{type(exc).__name__}: {text}\n",
-                                             encoding="utf-8")
+        Path(folder, CHILD_ERROR).write_text(f"{type(exc).__name__}: {text}\n", encoding="utf-8")
         raise SystemExit(1) from None
 
 
 def check_fits(config: RunConfig, embedder: Embedder, out_dir: Path) -> None:
     """Before any item is made: a run that cannot fit memory or disk is refused."""
-    resources.check_fits(needs(config, embedder.dim, streamed=shard_count(config.shards) == 1),
-                         out_dir, config.items)
+    resources.check_fits(
+        needs(config, embedder.dim, streamed=shard_count(config.shards) == 1), out_dir, config.items
+    )
 
 
 def make_run_items(config: RunConfig) -> tuple[Sequence[MemoryItem], Sequence[MemoryItem]]:
@@ -184,14 +193,20 @@ def make_run_items(config: RunConfig) -> tuple[Sequence[MemoryItem], Sequence[Me
     return warm, items
 
 
-def measure(config: RunConfig, embedder: Embedder, warm: Sequence[MemoryItem],
-            items: Sequence[MemoryItem], out_dir: Path) -> Measured:
+def measure(
+    config: RunConfig,
+    embedder: Embedder,
+    warm: Sequence[MemoryItem],
+    items: Sequence[MemoryItem],
+    out_dir: Path,
+) -> Measured:
     """The measured phase and the checks: in this process, or one worker per shard."""
     shards = shard_count(config.shards)
     if shards > 1:
         return measure_sharded(config, embedder, warm, items, out_dir, shards)
-    return run_in_own_loop(measure_in_process(config, embedder, warm, items, out_dir),
-                           config.event_loop)
+    return run_in_own_loop(
+        measure_in_process(config, embedder, warm, items, out_dir), config.event_loop
+    )
 
 
 def write_result(result: Result, out_dir: Path) -> None:
@@ -201,6 +216,19 @@ def write_result(result: Result, out_dir: Path) -> None:
         raise StorageError.from_os_error("result", out_dir / "result.json", exc) from None
 
 
-__all__ = ["INTERLEAVED", "PROCESSES_DIR", "RunConfig", "process_folders", "check_fits", "database_server", "make_run_items",
-           "measure", "needs", "run", "run_in_fresh_process", "run_processes",
-           "summary_line", "write_result"]
+__all__ = [
+    "INTERLEAVED",
+    "PROCESSES_DIR",
+    "RunConfig",
+    "check_fits",
+    "database_server",
+    "make_run_items",
+    "measure",
+    "needs",
+    "process_folders",
+    "run",
+    "run_in_fresh_process",
+    "run_processes",
+    "summary_line",
+    "write_result",
+]

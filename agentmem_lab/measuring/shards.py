@@ -31,26 +31,27 @@ import os
 import shutil
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
 
-from agentmem_lab.workload import overhead
-from agentmem_lab.schema.run_settings import RunSettings
-from agentmem_lab.workload.closed_loop import CallRecord, chunks
-from agentmem_lab.embedders import Embedder
-from agentmem_lab.core.errors import AgentMemLabError, ConfigError
-from agentmem_lab.measuring.integrity import run_checks
+from agentmem_lab.core.errors import AgentMemLabError, ConfigError, one_line
 from agentmem_lab.core.loops import run_in_own_loop
-from agentmem_lab.measuring.phase import Measured, Phase, PhaseHooks, measured_phase
-from agentmem_lab.workload.profiles import PROFILES
+from agentmem_lab.embedders import Embedder
 from agentmem_lab.items import MemoryItem
 from agentmem_lab.measuring.folder import run_meta, write_run_meta
+from agentmem_lab.measuring.integrity import run_checks
+from agentmem_lab.measuring.phase import Measured, Phase, PhaseHooks, measured_phase
+from agentmem_lab.schema.run_settings import RunSettings
 from agentmem_lab.stores import VectorStore, real_stores
 from agentmem_lab.systems import SYSTEMS
+from agentmem_lab.workload import overhead
+from agentmem_lab.workload.closed_loop import CallRecord, chunks
+from agentmem_lab.workload.profiles import PROFILES
 
 if TYPE_CHECKING:
     from multiprocessing.connection import Connection
@@ -72,8 +73,10 @@ def partition(items: Sequence[MemoryItem], shards: int) -> list[list[MemoryItem]
     for item in items:
         by_user.setdefault(item.user_id, []).append(item)
     if len(by_user) < shards:
-        raise ConfigError("--shards", f"{shards} shards need at least as many users; the "
-                                      f"items have {len(by_user)}")
+        raise ConfigError(
+            "--shards",
+            f"{shards} shards need at least as many users; the items have {len(by_user)}",
+        )
     load = [0] * shards
     owner: dict[str, int] = {}
     for user in sorted(by_user, key=lambda u: (-len(by_user[u]), u)):
@@ -86,20 +89,26 @@ def partition(items: Sequence[MemoryItem], shards: int) -> list[list[MemoryItem]
     return out
 
 
-def shard_config(config: RunSettings, shard: int, parts: Sequence[Sequence[MemoryItem]],
-                 shards: int) -> RunSettings:
+def shard_config(
+    config: RunSettings, shard: int, parts: Sequence[Sequence[MemoryItem]], shards: int
+) -> RunSettings:
     """A shard's settings: offered load (``--rate``) is shared by the shards in proportion
     to their items, and ``--max-in-flight`` split between them (at least one each)."""
     if config.rate is None:
         return config
     total = sum(len(p) for p in parts)
-    return replace(config, rate=config.rate * len(parts[shard]) / total,
-                   max_in_flight=max(1, config.max_in_flight // shards))
+    return replace(
+        config,
+        rate=config.rate * len(parts[shard]) / total,
+        max_in_flight=max(1, config.max_in_flight // shards),
+    )
 
 
 def clients_per_shard(concurrency: int, shards: int) -> list[int]:
-    return [max(1, concurrency // shards + (1 if k < concurrency % shards else 0))
-            for k in range(shards)]
+    return [
+        max(1, concurrency // shards + (1 if k < concurrency % shards else 0))
+        for k in range(shards)
+    ]
 
 
 class FanOutSearch:
@@ -108,19 +117,20 @@ class FanOutSearch:
     def __init__(self, stores: Sequence[VectorStore]) -> None:
         self.stores = list(stores)
 
-    async def search(self, queries: npt.NDArray[np.float32], k: int
-                     ) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.float32]]:
+    async def search(
+        self, queries: npt.NDArray[np.float32], k: int
+    ) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.float32]]:
         parts = await asyncio.gather(*(s.search(queries, k) for s in self.stores))
         keys = np.concatenate([p[0] for p in parts], axis=1)
         dists = np.concatenate([p[1] for p in parts], axis=1)
         order = np.argsort(dists, axis=1, kind="stable")[:, :k]
-        return (np.take_along_axis(keys, order, axis=1),
-                np.take_along_axis(dists, order, axis=1))
+        return (np.take_along_axis(keys, order, axis=1), np.take_along_axis(dists, order, axis=1))
 
 
 # -- the worker ---------------------------------------------------------------------------
 
-def _lifeline(conn: "Connection") -> None:
+
+def _lifeline(conn: Connection) -> None:
     """End this worker when the parent ends (its end of the pipe closes)."""
     try:
         conn.recv()
@@ -129,27 +139,42 @@ def _lifeline(conn: "Connection") -> None:
     os._exit(3)
 
 
-def _worker(config: RunSettings, shard: int, directory: str, warm: list[MemoryItem],
-            items: list[MemoryItem], clients: int, conn: "Connection",
-            lifeline: "Connection") -> None:
+def _worker(
+    config: RunSettings,
+    shard: int,
+    directory: str,
+    warm: list[MemoryItem],
+    items: list[MemoryItem],
+    clients: int,
+    conn: Connection,
+    lifeline: Connection,
+) -> None:
     threading.Thread(target=_lifeline, args=(lifeline,), daemon=True).start()
     embedder = PROFILES.get(config.profile).embedder(config)
     try:
-        run_in_own_loop(_shard(config, shard, Path(directory), embedder, warm, items, clients,
-                               conn), config.event_loop)
+        run_in_own_loop(
+            _shard(config, shard, Path(directory), embedder, warm, items, clients, conn),
+            config.event_loop,
+        )
     except BaseException as exc:  # reported to the parent in one line, then this worker ends
-        text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
         try:
-            conn.send(("error", f"{type(exc).__name__}: {text}"))
+            conn.send(("error", one_line(exc)))
         except OSError:
             pass
     finally:
         embedder.close()
 
 
-async def _shard(config: RunSettings, shard: int, directory: Path, embedder: Embedder,
-                 warm: list[MemoryItem], items: list[MemoryItem], clients: int,
-                 conn: "Connection") -> None:
+async def _shard(
+    config: RunSettings,
+    shard: int,
+    directory: Path,
+    embedder: Embedder,
+    warm: list[MemoryItem],
+    items: list[MemoryItem],
+    clients: int,
+    conn: Connection,
+) -> None:
     """The shard's measured phase (the runner's own), paced by the parent: ready, then
     a go before each pass and its records after it; then its stores made ready and closed."""
     loop = asyncio.get_running_loop()
@@ -157,12 +182,23 @@ async def _shard(config: RunSettings, shard: int, directory: Path, embedder: Emb
     async def go() -> None:
         await loop.run_in_executor(None, conn.recv)  # the parent's "go"
 
-    hooks = PhaseHooks(ready=lambda: conn.send(("ready",)), go=go,
-                       done=lambda records, cpu_s: conn.send(("done", records, cpu_s)))
+    hooks = PhaseHooks(
+        ready=lambda: conn.send(("ready",)),
+        go=go,
+        done=lambda records, cpu_s: conn.send(("done", records, cpu_s)),
+    )
     # No growth windows in a shard (its pauses would not line up with the others').
-    target, _, _, _ = await measured_phase(config, embedder, warm, items, directory,
-                                           directory.parent / f"warmup-{shard}", clients,
-                                           hooks, windows=False)
+    target, _, _, _ = await measured_phase(
+        config,
+        embedder,
+        warm,
+        items,
+        directory,
+        directory.parent / f"warmup-{shard}",
+        clients,
+        hooks,
+        windows=False,
+    )
     vector_load = await target.finish()
     settings = target.settings()
     await target.close()
@@ -171,7 +207,8 @@ async def _shard(config: RunSettings, shard: int, directory: Path, embedder: Emb
 
 # -- the parent ---------------------------------------------------------------------------
 
-def _receive(conn: "Connection", shard: int, expected: str) -> tuple[Any, ...]:
+
+def _receive(conn: Connection, shard: int, expected: str) -> tuple[Any, ...]:
     try:
         msg: tuple[Any, ...] = conn.recv()
     except EOFError:
@@ -183,14 +220,21 @@ def _receive(conn: "Connection", shard: int, expected: str) -> tuple[Any, ...]:
     return msg
 
 
-def _measure_on_workers(config: RunSettings, warm: Sequence[MemoryItem],
-                        items: Sequence[MemoryItem], out: Path, shards: int) -> dict[str, Any]:
+def _measure_on_workers(
+    config: RunSettings,
+    warm: Sequence[MemoryItem],
+    items: Sequence[MemoryItem],
+    out: Path,
+    shards: int,
+) -> dict[str, Any]:
     """The measured phase on one worker process per shard, every pass started on all at
     once and timed by this process until the last shard is done."""
     parts = partition(items, shards)
-    warm_parts = partition(warm, shards) if len(warm) and \
-        len({i.user_id for i in warm}) >= shards else [list(warm) if k == 0 else []
-                                                        for k in range(shards)]
+    warm_parts = (
+        partition(warm, shards)
+        if len(warm) and len({i.user_id for i in warm}) >= shards
+        else [list(warm) if k == 0 else [] for k in range(shards)]
+    )
     stores_dir = out / "stores"
     shutil.rmtree(stores_dir, ignore_errors=True)
     stores_dir.mkdir(parents=True)
@@ -207,9 +251,21 @@ def _measure_on_workers(config: RunSettings, warm: Sequence[MemoryItem],
         for k in range(shards):
             parent_end, child_end = ctx.Pipe()
             life_parent, life_child = ctx.Pipe()
-            p = ctx.Process(target=_worker, name=f"agentmem-shard-{k}", daemon=True,
-                            args=(shard_config(config, k, parts, shards), k, str(dirs[k]), warm_parts[k], parts[k], clients[k],
-                                  child_end, life_child))
+            p = ctx.Process(
+                target=_worker,
+                name=f"agentmem-shard-{k}",
+                daemon=True,
+                args=(
+                    shard_config(config, k, parts, shards),
+                    k,
+                    str(dirs[k]),
+                    warm_parts[k],
+                    parts[k],
+                    clients[k],
+                    child_end,
+                    life_child,
+                ),
+            )
             p.start()
             child_end.close()
             life_child.close()
@@ -243,9 +299,14 @@ def _measure_on_workers(config: RunSettings, warm: Sequence[MemoryItem],
         for c in conns + lifelines:
             c.close()
     loads = [c[1] for c in closed if c[1]]
-    return {"phase": Phase(records, wall, repeat_tput, cpu), "vector_load": _merge_loads(loads),
-            "store_settings": closed[0][2], "shard_dirs": dirs,
-            "shard_items": [len(p) for p in parts], "clients": clients}
+    return {
+        "phase": Phase(records, wall, repeat_tput, cpu),
+        "vector_load": _merge_loads(loads),
+        "store_settings": closed[0][2],
+        "shard_dirs": dirs,
+        "shard_items": [len(p) for p in parts],
+        "clients": clients,
+    }
 
 
 def _merge_loads(loads: list[dict[str, Any]]) -> dict[str, Any] | None:
@@ -261,9 +322,14 @@ def _merge_loads(loads: list[dict[str, Any]]) -> dict[str, Any] | None:
     return out
 
 
-async def check(config: RunSettings, embedder: Embedder, dirs: Sequence[Path],
-                stored: Sequence[MemoryItem], acked: set[int], failed: int
-                ) -> tuple[dict[str, Any], dict[str, Any] | None]:
+async def check(
+    config: RunSettings,
+    embedder: Embedder,
+    dirs: Sequence[Path],
+    stored: Sequence[MemoryItem],
+    acked: set[int],
+    failed: int,
+) -> tuple[dict[str, Any], dict[str, Any] | None]:
     """Integrity over every shard's stores, self-recall and search by fan-out."""
     sets = [real_stores(d, config.stores, embedder.dim) for d in dirs]
     opened = []
@@ -276,26 +342,58 @@ async def check(config: RunSettings, embedder: Embedder, dirs: Sequence[Path],
             for name, ks in (await s.keys()).items():
                 keys[name] |= ks
         vectors = [s.vector for s in sets if isinstance(s.vector, VectorStore)]
-        return await run_checks(keys, FanOutSearch(vectors), embedder, stored, acked, failed,
-                                config.seed, config.search_queries, config.self_recall_sample)
+        return await run_checks(
+            keys,
+            FanOutSearch(vectors),
+            embedder,
+            stored,
+            acked,
+            failed,
+            config.seed,
+            config.search_queries,
+            config.self_recall_sample,
+        )
     finally:
         for s in opened:
             await s.close()
 
 
-def measure_sharded(config: RunSettings, embedder: Embedder, warm: Sequence[MemoryItem],
-                    items: Sequence[MemoryItem], out: Path, shards: int) -> Measured:
+def measure_sharded(
+    config: RunSettings,
+    embedder: Embedder,
+    warm: Sequence[MemoryItem],
+    items: Sequence[MemoryItem],
+    out: Path,
+    shards: int,
+) -> Measured:
     """A sharded run's measured phase and checks: the same figures as an in-process run's."""
     m = _measure_on_workers(config, warm, items, out, shards)
     phase: Phase = m["phase"]
     acked = phase.acked
     stored = [i for i in items if i.key in acked]
     integrity, search = run_in_own_loop(
-        check(config, embedder, m["shard_dirs"], stored, acked, phase.failed), config.event_loop)
-    own_cost = run_in_own_loop(SYSTEMS.get(config.system).harness(
-        config, chunks(items[:overhead.ITEMS + config.batch_size], config.batch_size),
-        embedder.dim), config.event_loop)
-    layout = {"shards": shards, "items": m["shard_items"], "clients": m["clients"],
-              "partition": "by user id, users dealt largest first to the least loaded shard"}
-    return Measured(phase, integrity, search, own_cost, m["vector_load"], m["store_settings"],
-                    shard_layout=layout)
+        check(config, embedder, m["shard_dirs"], stored, acked, phase.failed), config.event_loop
+    )
+    own_cost = run_in_own_loop(
+        SYSTEMS.get(config.system).harness(
+            config,
+            chunks(items[: overhead.ITEMS + config.batch_size], config.batch_size),
+            embedder.dim,
+        ),
+        config.event_loop,
+    )
+    layout = {
+        "shards": shards,
+        "items": m["shard_items"],
+        "clients": m["clients"],
+        "partition": "by user id, users dealt largest first to the least loaded shard",
+    }
+    return Measured(
+        phase,
+        integrity,
+        search,
+        own_cost,
+        m["vector_load"],
+        m["store_settings"],
+        shard_layout=layout,
+    )

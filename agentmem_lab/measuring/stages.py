@@ -33,21 +33,28 @@ import os
 import statistics
 import tempfile
 import time
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 
 from agentmem_lab.core import environment
 from agentmem_lab.corpus import generate_lines, make_items
-from agentmem_lab.workload.closed_loop import chunks, drive
 from agentmem_lab.embedders import Embedder, HashEmbedder, Vectors, get_embedder
-from agentmem_lab.workload.modes import MODES
 from agentmem_lab.items import MemoryItem
 from agentmem_lab.schema.result import STAGES_FILE, write_json_atomic
 from agentmem_lab.servers.postgres import Server
-from agentmem_lab.stores import PgCoreStore, PgvectorFlatStore, PgvectorStore, StoreSettings, real_stores
+from agentmem_lab.stores import (
+    PgCoreStore,
+    PgvectorFlatStore,
+    PgvectorStore,
+    StoreSettings,
+    real_stores,
+)
 from agentmem_lab.stores.postgres import encode_vector
+from agentmem_lab.workload.closed_loop import chunks, drive
+from agentmem_lab.workload.modes import MODES
 
 #: Version of stages.json; bumped, with a comment, whenever its shape changes.
 #: 2: writes_server and server_costs (optional; absent when not measured).
@@ -61,7 +68,7 @@ SERVER_CALLS = 300
 
 async def _embed_round(embedder: Embedder, texts: Sequence[str], n: int) -> tuple[float, float]:
     """(seconds per single embed, seconds of one batch of n)."""
-    singles = texts[:min(n, SINGLES)]
+    singles = texts[: min(n, SINGLES)]
     t0 = time.perf_counter()
     for text in singles:
         await embedder.embed_batch([text])
@@ -71,8 +78,9 @@ async def _embed_round(embedder: Embedder, texts: Sequence[str], n: int) -> tupl
     return single, time.perf_counter() - t0
 
 
-async def embed_speedups(embedder: Embedder, rounds: int = 3,
-                         batches: Sequence[int] = BATCHES) -> dict[str, Any]:
+async def embed_speedups(
+    embedder: Embedder, rounds: int = 3, batches: Sequence[int] = BATCHES
+) -> dict[str, Any]:
     """Batch embedding against single embeds, per batch size (medians of ``rounds``)."""
     texts = [line.content for line in generate_lines(max(batches), seed=101)]
     await embedder.embed_batch(texts[:10])  # warm: a model's first call loads it
@@ -84,9 +92,14 @@ async def embed_speedups(embedder: Embedder, rounds: int = 3,
             singles.append(s)
             batch.append(b)
         s, b = statistics.median(singles), statistics.median(batch)
-        out[str(n)] = {"texts": n, "single_ms": s * 1000.0, "batch_ms": b * 1000.0,
-                       "speedup": n * s / b if b > 0 else None,
-                       "singles_timed": min(n, SINGLES), "rounds": rounds}
+        out[str(n)] = {
+            "texts": n,
+            "single_ms": s * 1000.0,
+            "batch_ms": b * 1000.0,
+            "speedup": n * s / b if b > 0 else None,
+            "singles_timed": min(n, SINGLES),
+            "rounds": rounds,
+        }
     return out
 
 
@@ -103,8 +116,13 @@ class _Precomputed(Embedder):
         return np.stack([self.vectors[t] for t in texts])
 
 
-async def _writes_round(mode: str, items: Sequence[MemoryItem], embedder: Embedder,
-                        directory: Path, settings: StoreSettings) -> float:
+async def _writes_round(
+    mode: str,
+    items: Sequence[MemoryItem],
+    embedder: Embedder,
+    directory: Path,
+    settings: StoreSettings,
+) -> float:
     stores = real_stores(directory, settings, embedder.dim)
     async with stores:
         adder = MODES.get(mode)(embedder, stores)
@@ -113,18 +131,21 @@ async def _writes_round(mode: str, items: Sequence[MemoryItem], embedder: Embedd
 
 
 #: The stores of the writes on a server (``server_settings``).
-SERVER_STORES = {"core_store": "postgres", "history_store": "postgres",
-                 "vector_store": "pgvector"}
+SERVER_STORES = {"core_store": "postgres", "history_store": "postgres", "vector_store": "pgvector"}
 
 
 def server_settings(dsn: str) -> StoreSettings:
-    return StoreSettings(postgres_dsn=dsn, core_store=SERVER_STORES["core_store"],
-                         history_store=SERVER_STORES["history_store"],
-                         vector_store=SERVER_STORES["vector_store"])
+    return StoreSettings(
+        postgres_dsn=dsn,
+        core_store=SERVER_STORES["core_store"],
+        history_store=SERVER_STORES["history_store"],
+        vector_store=SERVER_STORES["vector_store"],
+    )
 
 
-async def write_speedup(rounds: int = 3, n: int = WRITE_ITEMS,
-                        settings: StoreSettings = StoreSettings()) -> dict[str, Any]:
+async def write_speedup(
+    rounds: int = 3, n: int = WRITE_ITEMS, settings: StoreSettings = StoreSettings()
+) -> dict[str, Any]:
     """Parallel writes against sequential writes, the embedding taken out (medians)."""
     items = make_items(n, seed=202)
     hashed = HashEmbedder()
@@ -134,14 +155,23 @@ async def write_speedup(rounds: int = 3, n: int = WRITE_ITEMS,
     with tempfile.TemporaryDirectory(prefix="agentmem-lab-stages-") as tmp:
         for k in range(rounds):
             for mode in ("sequential", "parallel"):  # by turns
-                rates[mode].append(await _writes_round(mode, items, embedder,
-                                                       Path(tmp) / f"{mode}-{k}", settings))
+                rates[mode].append(
+                    await _writes_round(mode, items, embedder, Path(tmp) / f"{mode}-{k}", settings)
+                )
     seq, par = statistics.median(rates["sequential"]), statistics.median(rates["parallel"])
-    where = ("core and history in SQLite (aiosqlite), vectors in usearch (defaults)"
-             if not settings.uses_postgres else
-             "core, history and vectors (pgvector, HNSW) on PostgreSQL (asyncpg)")
-    return {"items": n, "rounds": rounds, "sequential_ops_s": seq, "parallel_ops_s": par,
-            "speedup": par / seq if seq > 0 else None, "stores": where}
+    where = (
+        "core and history in SQLite (aiosqlite), vectors in usearch (defaults)"
+        if not settings.uses_postgres
+        else "core, history and vectors (pgvector, HNSW) on PostgreSQL (asyncpg)"
+    )
+    return {
+        "items": n,
+        "rounds": rounds,
+        "sequential_ops_s": seq,
+        "parallel_ops_s": par,
+        "speedup": par / seq if seq > 0 else None,
+        "stores": where,
+    }
 
 
 async def server_costs(dsn: str, n: int = SERVER_CALLS) -> dict[str, Any]:
@@ -150,10 +180,20 @@ async def server_costs(dsn: str, n: int = SERVER_CALLS) -> dict[str, Any]:
     items = make_items(n, seed=303)
     hashed = HashEmbedder()
     vectors = hashed.encode([i.content for i in items])
-    times: dict[str, list[float]] = {k: [] for k in (
-        "round_trip", "row_async", "row_sync", "vector_flat", "vector_hnsw", "checkout",
-        "encode")}
+    times: dict[str, list[float]] = {
+        k: []
+        for k in (
+            "round_trip",
+            "row_async",
+            "row_sync",
+            "vector_flat",
+            "vector_hnsw",
+            "checkout",
+            "encode",
+        )
+    }
     with tempfile.TemporaryDirectory(prefix="agentmem-lab-server-costs-") as tmp:
+
         def settings(sync: str) -> StoreSettings:
             return StoreSettings(postgres_dsn=dsn, pg_synchronous_commit=sync)
 
@@ -166,12 +206,14 @@ async def server_costs(dsn: str, n: int = SERVER_CALLS) -> dict[str, Any]:
             await store.open()
         try:
             for item, vector in zip(items, vectors):
-                calls = {"round_trip": row_async.round_trip(),
-                         "checkout": row_async.checkout(),
-                         "row_async": row_async.write(item, vector),
-                         "row_sync": row_sync.write(item, vector),
-                         "vector_flat": flat.write(item, vector),
-                         "vector_hnsw": hnsw.write(item, vector)}
+                calls = {
+                    "round_trip": row_async.round_trip(),
+                    "checkout": row_async.checkout(),
+                    "row_async": row_async.write(item, vector),
+                    "row_sync": row_sync.write(item, vector),
+                    "vector_flat": flat.write(item, vector),
+                    "vector_hnsw": hnsw.write(item, vector),
+                }
                 for name, call in calls.items():
                     t0 = time.perf_counter()
                     await call
@@ -184,20 +226,22 @@ async def server_costs(dsn: str, n: int = SERVER_CALLS) -> dict[str, Any]:
                 await store.close()
     med = {k: statistics.median(v) * 1000.0 for k, v in times.items()}
     return {
-        "calls": n, "unit": "ms",
+        "calls": n,
+        "unit": "ms",
         "round_trip_ms": med["round_trip"],
         "statement_ms": med["row_async"] - med["round_trip"],
         "wal_flush_ms": med["row_sync"] - med["row_async"],
         "hnsw_index_ms": med["vector_hnsw"] - med["vector_flat"],
-        "row_write_ms": med["row_sync"], "vector_write_ms": med["vector_hnsw"],
+        "row_write_ms": med["row_sync"],
+        "vector_write_ms": med["vector_hnsw"],
         "bench_checkout_us": med["checkout"] * 1000.0,
         "bench_encode_us": med["encode"] * 1000.0,
         "method": "medians of paired calls by turns: round trip = SELECT 1; statement = "
-                  "a core row with synchronous_commit off, less the round trip; WAL flush = "
-                  "the row with it on, less off; HNSW index = a vector into pgvector with "
-                  "its HNSW index, less into a table without one (both off). The bench's "
-                  "own: a pool checkout and give-back with no statement, and encoding a "
-                  "vector to pgvector's binary format",
+        "a core row with synchronous_commit off, less the round trip; WAL flush = "
+        "the row with it on, less off; HNSW index = a vector into pgvector with "
+        "its HNSW index, less into a table without one (both off). The bench's "
+        "own: a pool checkout and give-back with no statement, and encoding a "
+        "vector to pgvector's binary format",
     }
 
 
@@ -206,19 +250,30 @@ def measure_server(rounds: int = 3, calls: int = SERVER_CALLS) -> dict[str, Any]
     (``calls``: items of the writes and calls of each cost)."""
     with tempfile.TemporaryDirectory(prefix="agentmem-lab-stages-pg-") as tmp:
         with Server.start(Path(tmp) / "postgres") as server:
+
             async def go() -> dict[str, Any]:
-                return {"writes_server": await write_speedup(
-                            rounds, calls, settings=server_settings(server.dsn)),
-                        "server_costs": dict(await server_costs(server.dsn, calls),
-                                             server=server.record())}
+                return {
+                    "writes_server": await write_speedup(
+                        rounds, calls, settings=server_settings(server.dsn)
+                    ),
+                    "server_costs": dict(
+                        await server_costs(server.dsn, calls), server=server.record()
+                    ),
+                }
+
             return asyncio.run(go())
 
 
-def measure(embedders: Sequence[str], rounds: int = 3,
-            onnx_threads: int | None = None, server: bool = False,
-            server_calls: int = SERVER_CALLS) -> dict[str, Any]:
+def measure(
+    embedders: Sequence[str],
+    rounds: int = 3,
+    onnx_threads: int | None = None,
+    server: bool = False,
+    server_calls: int = SERVER_CALLS,
+) -> dict[str, Any]:
     """Every stage figure, for the embedders named (the sweep's real ones); ``server``:
     the writes on a PostgreSQL server and its costs too."""
+
     async def go() -> dict[str, Any]:
         out: dict[str, Any] = {"embed": {}, "writes": await write_speedup(rounds)}
         for name in embedders:
@@ -232,8 +287,12 @@ def measure(embedders: Sequence[str], rounds: int = 3,
     figures = asyncio.run(go())
     if server:
         figures.update(measure_server(rounds, server_calls))
-    return {"version": STAGES_VERSION, "pid": os.getpid(),
-            "environment": environment.capture(), **figures}
+    return {
+        "version": STAGES_VERSION,
+        "pid": os.getpid(),
+        "environment": environment.capture(),
+        **figures,
+    }
 
 
 def write(directory: str | Path, figures: dict[str, Any]) -> Path:
@@ -242,6 +301,17 @@ def write(directory: str | Path, figures: dict[str, Any]) -> Path:
     return path
 
 
-__all__ = ["BATCHES", "SERVER_CALLS", "SERVER_STORES", "STAGES_FILE", "STAGES_VERSION", "embed_speedups",
-           "measure", "measure_server", "server_costs", "server_settings", "write",
-           "write_speedup"]
+__all__ = [
+    "BATCHES",
+    "SERVER_CALLS",
+    "SERVER_STORES",
+    "STAGES_FILE",
+    "STAGES_VERSION",
+    "embed_speedups",
+    "measure",
+    "measure_server",
+    "server_costs",
+    "server_settings",
+    "write",
+    "write_speedup",
+]

@@ -10,34 +10,35 @@ from __future__ import annotations
 
 import os
 import statistics
+from collections.abc import Sequence
 from dataclasses import replace
-from typing import Any, Sequence
+from typing import Any
 
 from agentmem_lab.core import environment, histogram
-from agentmem_lab.workload import overhead
-from agentmem_lab.workload.closed_loop import CallRecord
+from agentmem_lab.core.stats import median_interval, summarize
 from agentmem_lab.measuring.phase import Measured
-from agentmem_lab.workload.open_loop import LATE_S
-from agentmem_lab.workload.modes import STAGES
-from agentmem_lab.workload.profiles import Profile
-from agentmem_lab.schema.result import SAMPLES_CAP, Result
 from agentmem_lab.measuring.resolve import RunConfig
 from agentmem_lab.measuring.shards import shard_count
-from agentmem_lab.core.stats import median_interval, summarize
+from agentmem_lab.schema.result import SAMPLES_CAP, Result
 from agentmem_lab.systems import SYSTEMS
+from agentmem_lab.workload import overhead
+from agentmem_lab.workload.closed_loop import CallRecord
+from agentmem_lab.workload.modes import STAGES
+from agentmem_lab.workload.open_loop import LATE_S
+from agentmem_lab.workload.profiles import Profile
 
 #: What the recorded settings say of how each figure was taken.
 DEFINITIONS = {
     "latency": "closed-loop clients; a call's latency runs from its start to its return",
     "item_latency": "call latency / items in the call",
     "stages": "mean per call of each stage's span (first start to last end); "
-              "stages overlap in concurrent modes",
+    "stages overlap in concurrent modes",
     "open_loop": "with --rate: calls offered on a schedule; latency_ms is each call's service "
-                 "time (from its actual start), offered.response_ms its response time (from its "
-                 "intended start); throughput_ops_s is acknowledged items over the offer's window "
-                 "(until the schedule's end or the last return, whichever is later)",
+    "time (from its actual start), offered.response_ms its response time (from its "
+    "intended start); throughput_ops_s is acknowledged items over the offer's window "
+    "(until the schedule's end or the last return, whichever is later)",
     "cores_busy": "CPU seconds of the measured calls (every thread; every shard's "
-                  "process) over their wall seconds",
+    "process) over their wall seconds",
 }
 
 
@@ -46,26 +47,30 @@ def _summary(xs: list[float]) -> dict[str, float]:
     return {k: s[k] for k in ("p50", "p95", "p99", "mean", "min", "max")}
 
 
-def recorded_settings(config: RunConfig, profile: Profile, m: Measured,
-                      embedder_settings: dict[str, Any]) -> dict[str, Any]:
+def recorded_settings(
+    config: RunConfig, profile: Profile, m: Measured, embedder_settings: dict[str, Any]
+) -> dict[str, Any]:
     """Every setting, what really ran (the profile's stores, the embedder, each store's own
     settings) and how the figures were taken."""
     settings = config.to_settings()
-    settings.update({
-        "profile": profile.describe(config),
-        "embedder": embedder_settings,
-        "store_details": m.store_settings,
-        **DEFINITIONS,
-        "pid": os.getpid(),
-        "harness": overhead.describe(profile.future_replies),
-    })
+    settings.update(
+        {
+            "profile": profile.describe(config),
+            "embedder": embedder_settings,
+            "store_details": m.store_settings,
+            **DEFINITIONS,
+            "pid": os.getpid(),
+            "harness": overhead.describe(profile.future_replies),
+        }
+    )
     if m.shard_layout is not None:
         settings["shard_layout"] = m.shard_layout
     return settings
 
 
-def offered_load(config: RunConfig, records: list[CallRecord], wall_s: float,
-                 acknowledged: int) -> dict[str, Any] | None:
+def offered_load(
+    config: RunConfig, records: list[CallRecord], wall_s: float, acknowledged: int
+) -> dict[str, Any] | None:
     """An open-loop run's figures: offered and achieved rate, response and service time
     percentiles from HdrHistograms (kept encoded, to add up or compare), the schedule
     error (how late calls started) and the late calls; None for a closed-loop run."""
@@ -77,19 +82,25 @@ def offered_load(config: RunConfig, records: list[CallRecord], wall_s: float,
     late = sum(1 for r in records if r.start_delay_s > LATE_S)
     achieved = acknowledged / wall_s if wall_s > 0 else 0.0
     return {
-        "offered_ops_s": config.rate, "achieved_ops_s": achieved,
-        "achieved_share": achieved / config.rate, "arrivals": config.arrivals,
-        "max_in_flight": config.max_in_flight, "schedule_waits": config.schedule_waits,
+        "offered_ops_s": config.rate,
+        "achieved_ops_s": achieved,
+        "achieved_share": achieved / config.rate,
+        "arrivals": config.arrivals,
+        "max_in_flight": config.max_in_flight,
+        "schedule_waits": config.schedule_waits,
         "calls": len(records),
-        "late": late, "late_share": late / len(records) if records else 0.0,
+        "late": late,
+        "late_share": late / len(records) if records else 0.0,
         "late_after_ms": LATE_S * 1000.0,
         "response_ms": histogram.summary_ms(response),
         "service_ms": histogram.summary_ms(service),
         "start_delay_ms": histogram.summary_ms(delay),
         "response_samples_ms": _capped([r.response_s * 1000.0 for r in records]),
-        "histograms_us": {"response": histogram.encode(response),
-                          "service": histogram.encode(service),
-                          "digits": histogram.DIGITS},
+        "histograms_us": {
+            "response": histogram.encode(response),
+            "service": histogram.encode(service),
+            "digits": histogram.DIGITS,
+        },
     }
 
 
@@ -101,40 +112,63 @@ def _capped(xs: list[float]) -> list[float]:
     return xs[::step]
 
 
-def build_result(config: RunConfig, profile: Profile, m: Measured,
-                 embedder_settings: dict[str, Any], started_at: str) -> Result:
+def build_result(
+    config: RunConfig,
+    profile: Profile,
+    m: Measured,
+    embedder_settings: dict[str, Any],
+    started_at: str,
+) -> Result:
     records = m.phase.records
     wall = m.phase.wall_s
     call_ms = [r.latency_s * 1000.0 for r in records]
     item_ms = [r.latency_s * 1000.0 / r.items for r in records]
-    stages_ms = {s: sum(r.stages_s[n] for r in records) * 1000.0 / len(records)
-                 for n, s in enumerate(STAGES)}
+    stages_ms = {
+        s: sum(r.stages_s[n] for r in records) * 1000.0 / len(records) for n, s in enumerate(STAGES)
+    }
     own_cost = dict(m.harness)
     # Its share of the measured call: how much of a figure is the harness, not the work.
-    own_cost["share_of_call_p50"] = (own_cost["per_call_us"]["p50"] / 1000.0
-                                     / max(statistics.median(call_ms), 1e-9))
+    own_cost["share_of_call_p50"] = (
+        own_cost["per_call_us"]["p50"] / 1000.0 / max(statistics.median(call_ms), 1e-9)
+    )
     return Result(
-        mode=config.mode, batch_size=config.batch_size, items=config.items,
-        concurrency=config.concurrency, repeats=config.repeats, warmup=config.warmup,
-        seed=config.seed, embedder=config.embedder_label, profile=config.profile,
-        corpus=config.corpus, label=config.label,
+        mode=config.mode,
+        batch_size=config.batch_size,
+        items=config.items,
+        concurrency=config.concurrency,
+        repeats=config.repeats,
+        warmup=config.warmup,
+        seed=config.seed,
+        embedder=config.embedder_label,
+        profile=config.profile,
+        corpus=config.corpus,
+        label=config.label,
         settings=recorded_settings(config, profile, m, embedder_settings),
         environment=environment.capture(SYSTEMS.get(config.system).packages()),
         started_at=started_at,
-        wall_s=wall, throughput_ops_s=m.acknowledged / wall if wall > 0 else 0.0,
-        latency_ms=_summary(call_ms), item_latency_ms=_summary(item_ms), stages_ms=stages_ms,
-        integrity=m.integrity, samples_ms=_capped(call_ms),
+        wall_s=wall,
+        throughput_ops_s=m.acknowledged / wall if wall > 0 else 0.0,
+        latency_ms=_summary(call_ms),
+        item_latency_ms=_summary(item_ms),
+        stages_ms=stages_ms,
+        integrity=m.integrity,
+        samples_ms=_capped(call_ms),
         repeat_throughput_ops_s=m.phase.repeat_throughput,
-        search=m.search, harness=own_cost, vector_load=m.vector_load,
-        system=config.system, shards=shard_count(config.shards),
+        search=m.search,
+        harness=own_cost,
+        vector_load=m.vector_load,
+        system=config.system,
+        shards=shard_count(config.shards),
         cores_busy=m.phase.cpu_s / wall if wall > 0 else None,
-        offered=offered_load(config, records, wall, m.acknowledged), reads=m.reads,
+        offered=offered_load(config, records, wall, m.acknowledged),
+        reads=m.reads,
         growth=m.growth,
     )
 
 
-def combine_processes(results: Sequence[Result], processes: int,
-                      calibration: Result | None = None) -> Result:
+def combine_processes(
+    results: Sequence[Result], processes: int, calibration: Result | None = None
+) -> Result:
     """The result of one configuration measured in ``processes`` fresh processes: the
     process of median throughput, with its figures' spread across the processes beside
     (``processes``: each one's throughput and latency summary, their medians and
@@ -148,7 +182,8 @@ def combine_processes(results: Sequence[Result], processes: int,
     settings = dict(middle.settings, processes=processes)
     figures: dict[str, Any] = {
         "count": len(results),
-        "throughput_ops_s": tput, "latency_p50_ms": p50,
+        "throughput_ops_s": tput,
+        "latency_p50_ms": p50,
         "latency_p99_ms": [float(r.latency_ms["p99"]) for r in results],
         "wall_s": [r.wall_s for r in results],
         "pids": [r.settings.get("pid") for r in results],
@@ -158,21 +193,29 @@ def combine_processes(results: Sequence[Result], processes: int,
         "latency_p50_ci95": list(median_interval(p50)),
         "integrity": {k: [r.integrity[k] for r in results] for k in ("lost", "orphans")},
         "method": "each process fresh (its own interpreter, stores and event loop), one "
-                  "after another, after one uncounted calibration process; intervals are "
-                  "bootstrap 95 % intervals of the median over the processes; the top-level "
-                  "lost and orphans are summed over the processes, the rest of the "
-                  "integrity counts are the median process's",
+        "after another, after one uncounted calibration process; intervals are "
+        "bootstrap 95 % intervals of the median over the processes; the top-level "
+        "lost and orphans are summed over the processes, the rest of the "
+        "integrity counts are the median process's",
     }
     if calibration is not None:
-        figures["calibration"] = {"throughput_ops_s": calibration.throughput_ops_s,
-                                  "latency_p50_ms": float(calibration.latency_ms["p50"])}
-    return replace(middle, settings=settings, throughput_ops_s=statistics.median(tput),
-                   latency_ms=_summary(pooled) if pooled else middle.latency_ms,
-                   samples_ms=_capped(pooled), processes=figures,
-                   integrity=dict(middle.integrity,
-                                  lost=sum(r.integrity["lost"] for r in results),
-                                  orphans=sum(r.integrity["orphans"] for r in results)))
+        figures["calibration"] = {
+            "throughput_ops_s": calibration.throughput_ops_s,
+            "latency_p50_ms": float(calibration.latency_ms["p50"]),
+        }
+    return replace(
+        middle,
+        settings=settings,
+        throughput_ops_s=statistics.median(tput),
+        latency_ms=_summary(pooled) if pooled else middle.latency_ms,
+        samples_ms=_capped(pooled),
+        processes=figures,
+        integrity=dict(
+            middle.integrity,
+            lost=sum(r.integrity["lost"] for r in results),
+            orphans=sum(r.integrity["orphans"] for r in results),
+        ),
+    )
 
 
-__all__ = ["DEFINITIONS", "build_result", "combine_processes", "offered_load",
-           "recorded_settings"]
+__all__ = ["DEFINITIONS", "build_result", "combine_processes", "offered_load", "recorded_settings"]

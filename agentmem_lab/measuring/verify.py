@@ -25,13 +25,14 @@ from typing import Any
 
 import numpy as np
 
-from agentmem_lab.embedders import get_embedder
 from agentmem_lab.core.errors import ConfigError
-from agentmem_lab.workload.faults import unwrap
 from agentmem_lab.core.folderlock import FolderLock
-from agentmem_lab.servers.postgres import Server
+from agentmem_lab.embedders import get_embedder
 from agentmem_lab.measuring.folder import ACK_LOG, RUN_META, SERVER_DIR, read_ack_log
+from agentmem_lab.servers.postgres import Server
 from agentmem_lab.stores import CoreMemory, StoreSettings, VectorStore, real_stores
+from agentmem_lab.workload.faults import unwrap
+
 
 async def verify(run_dir: str | Path, repair: bool = True, chunk: int = 1000) -> dict[str, Any]:
     """Reopen a run's stores (every shard's, for a sharded run), repair, and count."""
@@ -44,14 +45,18 @@ async def verify(run_dir: str | Path, repair: bool = True, chunk: int = 1000) ->
         return await _verify(d, stores_dir, meta_path, repair, chunk)
 
 
-async def _verify(d: Path, stores_dir: Path, meta_path: Path, repair: bool,
-                  chunk: int) -> dict[str, Any]:
+async def _verify(
+    d: Path, stores_dir: Path, meta_path: Path, repair: bool, chunk: int
+) -> dict[str, Any]:
     if not meta_path.is_file():
         raise ConfigError("DIR", f"{d} holds no run (no stores/{RUN_META})")
     meta = json.loads(meta_path.read_text(encoding="utf-8"))
     if meta.get("system", "agentmem") != "agentmem":
-        raise ConfigError("DIR", f"a {meta['system']} run keeps its stores in {meta['system']}'s "
-                                 "own format; verify repairs agentmem's stores only")
+        raise ConfigError(
+            "DIR",
+            f"a {meta['system']} run keeps its stores in {meta['system']}'s "
+            "own format; verify repairs agentmem's stores only",
+        )
     if meta.get("profile") != "real":
         raise ConfigError("DIR", "a simulated run keeps no stores on disk; nothing to verify")
     settings = StoreSettings.from_dict(meta["stores"])
@@ -66,25 +71,35 @@ async def _verify(d: Path, stores_dir: Path, meta_path: Path, repair: bool,
     return await _verify_shards(stores_dir, meta, repair, chunk)
 
 
-async def _verify_shards(stores_dir: Path, meta: dict[str, Any], repair: bool,
-                         chunk: int) -> dict[str, Any]:
+async def _verify_shards(
+    stores_dir: Path, meta: dict[str, Any], repair: bool, chunk: int
+) -> dict[str, Any]:
     shards = int(meta.get("shards", 1))
     if shards == 1:
         return await _verify_stores(stores_dir, meta, repair, chunk)
-    parts = [await _verify_stores(stores_dir / f"shard-{k}", meta, repair, chunk)
-             for k in range(shards)]
+    parts = [
+        await _verify_stores(stores_dir / f"shard-{k}", meta, repair, chunk) for k in range(shards)
+    ]
     key = "repairs" if repair else "would_repair"
     total: dict[str, Any] = {"shards": shards}
-    for field in ("acknowledged_logged", "core", "vector", "history", "lost", "orphans",
-                  "complete_unlogged"):
+    for field in (
+        "acknowledged_logged",
+        "core",
+        "vector",
+        "history",
+        "lost",
+        "orphans",
+        "complete_unlogged",
+    ):
         total[field] = sum(p[field] for p in parts)
     total["before"] = {k: sum(p["before"][k] for p in parts) for k in parts[0]["before"]}
     total[key] = {k: sum(p[key][k] for p in parts) for k in parts[0][key]}
     return total
 
 
-async def _verify_stores(stores_dir: Path, meta: dict[str, Any], repair: bool,
-                         chunk: int) -> dict[str, Any]:
+async def _verify_stores(
+    stores_dir: Path, meta: dict[str, Any], repair: bool, chunk: int
+) -> dict[str, Any]:
     settings = StoreSettings.from_dict(meta["stores"])
     embedder = get_embedder(meta["embedder"], onnx_threads=meta.get("onnx_threads"))
     acked = read_ack_log(stores_dir / ACK_LOG)
@@ -96,10 +111,12 @@ async def _verify_stores(stores_dir: Path, meta: dict[str, Any], repair: bool,
         keys = {s.name: await s.keys() for s in (core, vector, history)}
         report["before"] = {k: len(v) for k, v in keys.items()}
         stored = keys["core"] & keys["history"]
-        fixes = {"removed_core": len(keys["core"] - stored),
-                 "removed_history": len(keys["history"] - stored),
-                 "removed_vector": len(keys["vector"] - stored),
-                 "vectors_rebuilt": len(stored - keys["vector"])}
+        fixes = {
+            "removed_core": len(keys["core"] - stored),
+            "removed_history": len(keys["history"] - stored),
+            "removed_vector": len(keys["vector"] - stored),
+            "vectors_rebuilt": len(stored - keys["vector"]),
+        }
         if repair:
             await core.delete_many(sorted(keys["core"] - stored))
             await history.delete_many(sorted(keys["history"] - stored))
@@ -107,7 +124,7 @@ async def _verify_stores(stores_dir: Path, meta: dict[str, Any], repair: bool,
             missing = sorted(stored - keys["vector"])
             contents = await core.contents_of(missing)
             for start in range(0, len(missing), chunk):
-                part = missing[start:start + chunk]
+                part = missing[start : start + chunk]
                 vectors = await embedder.embed_batch([contents[k] for k in part])
                 await vector.add_vectors(np.asarray(part, dtype=np.uint64), vectors)
             keys = {s.name: await s.keys() for s in (core, vector, history)}
@@ -115,9 +132,14 @@ async def _verify_stores(stores_dir: Path, meta: dict[str, Any], repair: bool,
     embedder.close()
     complete = keys["core"] & keys["vector"] & keys["history"]
     anywhere = keys["core"] | keys["vector"] | keys["history"]
-    report.update({
-        "core": len(keys["core"]), "vector": len(keys["vector"]), "history": len(keys["history"]),
-        "lost": len(acked - complete), "orphans": len(anywhere - complete),
-        "complete_unlogged": len(complete - acked),
-    })
+    report.update(
+        {
+            "core": len(keys["core"]),
+            "vector": len(keys["vector"]),
+            "history": len(keys["history"]),
+            "lost": len(acked - complete),
+            "orphans": len(anywhere - complete),
+            "complete_unlogged": len(complete - acked),
+        }
+    )
     return report

@@ -2,11 +2,24 @@
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
-from agentmem_lab.schema.result import Result, baseline, has_default_stores
-from agentmem_lab.report.load import SIDE_BY_SIDE, backend, frontier_results, growth_label, growth_runs, only_backend_differs, server_ratios, settings_tag, sharded_family, side_by_side, worker
+from agentmem_lab.report.load import (
+    SIDE_BY_SIDE,
+    backend,
+    frontier_results,
+    growth_label,
+    growth_runs,
+    only_backend_differs,
+    server_ratios,
+    settings_tag,
+    sharded_family,
+    side_by_side,
+    worker,
+)
 from agentmem_lab.report.plotting import MODE_COLORS, MODE_ORDER, pyplot
+from agentmem_lab.schema.result import Result, baseline, has_default_stores
 
 
 def throughput_figure(results: Sequence[Result]) -> Any:
@@ -28,11 +41,22 @@ def throughput_figure(results: Sequence[Result]) -> Any:
             marker = "o" if embedder in ("hash", "simulated") else "s"
             if mode in ("sequential", "parallel"):
                 y = max(r.throughput_ops_s for r in group)
-                ax.axhline(y, color=color, linestyle=":" if conc == 1 else "-.", linewidth=1,
-                           label=f"{mode} · {embedder} · c{conc} (level)")
+                ax.axhline(
+                    y,
+                    color=color,
+                    linestyle=":" if conc == 1 else "-.",
+                    linewidth=1,
+                    label=f"{mode} · {embedder} · c{conc} (level)",
+                )
             else:
-                ax.plot([r.batch_size for r in group], [r.throughput_ops_s for r in group],
-                        style, marker=marker, color=color, label=f"{mode} · {embedder} · c{conc}")
+                ax.plot(
+                    [r.batch_size for r in group],
+                    [r.throughput_ops_s for r in group],
+                    style,
+                    marker=marker,
+                    color=color,
+                    label=f"{mode} · {embedder} · c{conc}",
+                )
         ax.axhline(10_000, color="black", linewidth=0.8, alpha=0.4)
         ax.text(1, 10_000, " seed goal 10,000 ops/s", va="bottom", fontsize=8, alpha=0.6)
         ax.set_xscale("log")
@@ -41,7 +65,9 @@ def throughput_figure(results: Sequence[Result]) -> Any:
         ax.set_ylabel("throughput (acknowledged items / s)")
         ax.set_title(f"throughput, {profile} profile")
         ax.grid(True, which="both", alpha=0.3)
-        ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))  # outside: never over data
+        ax.legend(
+            fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0)
+        )  # outside: never over data
     fig.tight_layout()
     return fig
 
@@ -54,22 +80,49 @@ def latency_figure(results: Sequence[Result]) -> Any:
     series: dict[tuple[str, str, str], list[Result]] = {}
     for r in rs:
         series.setdefault((r.profile, r.mode, r.embedder), []).append(r)
-    for ax, field_name, title in ((axes[0], "latency_ms", "per call"),
-                                  (axes[1], "item_latency_ms", "per item (call / items)")):
+    for ax, field_name, title in (
+        (axes[0], "latency_ms", "per call"),
+        (axes[1], "item_latency_ms", "per item (call / items)"),
+    ):
         for (profile, mode, embedder), group in sorted(series.items()):
             group.sort(key=lambda r: r.batch_size)
             xs = [r.batch_size for r in group]
             color = MODE_COLORS.get(mode)
             style = "-" if profile == "real" else ":"
             label = f"{mode} · {embedder}" + ("" if embedder == profile else f" · {profile}")
-            ax.plot(xs, [getattr(r, field_name)["p50"] for r in group], style, marker="o",
-                    color=color, label=label)
-            ax.fill_between(xs, [getattr(r, field_name)["p50"] for r in group],
-                            [getattr(r, field_name)["p99"] for r in group], color=color, alpha=0.12)
-            ax.plot(xs, [getattr(r, field_name)["p95"] for r in group], style, marker="^",
-                    color=color, alpha=0.5, markersize=4)
-            ax.plot(xs, [getattr(r, field_name)["p99"] for r in group], style, marker="v",
-                    color=color, alpha=0.5, markersize=4)
+            ax.plot(
+                xs,
+                [getattr(r, field_name)["p50"] for r in group],
+                style,
+                marker="o",
+                color=color,
+                label=label,
+            )
+            ax.fill_between(
+                xs,
+                [getattr(r, field_name)["p50"] for r in group],
+                [getattr(r, field_name)["p99"] for r in group],
+                color=color,
+                alpha=0.12,
+            )
+            ax.plot(
+                xs,
+                [getattr(r, field_name)["p95"] for r in group],
+                style,
+                marker="^",
+                color=color,
+                alpha=0.5,
+                markersize=4,
+            )
+            ax.plot(
+                xs,
+                [getattr(r, field_name)["p99"] for r in group],
+                style,
+                marker="v",
+                color=color,
+                alpha=0.5,
+                markersize=4,
+            )
         ax.set_xscale("log")
         ax.set_yscale("log")
         ax.set_xlabel("batch size")
@@ -95,15 +148,27 @@ def stage_figure(results: Sequence[Result]) -> Any:
         labels = [f"{r.mode}\nb{r.batch_size}\n{r.embedder}" for r in group]
         width = 0.2
         for k, stage in enumerate(("embed", "core", "vector", "history")):
-            ax.bar([i + (k - 1.5) * width for i in range(len(group))],
-                   [r.stages_ms[stage] for r in group], width, label=stage, color=colors[stage])
-        ax.plot(range(len(group)), [r.latency_ms["mean"] for r in group], "k_", markersize=14,
-                label="call (mean)")
+            ax.bar(
+                [i + (k - 1.5) * width for i in range(len(group))],
+                [r.stages_ms[stage] for r in group],
+                width,
+                label=stage,
+                color=colors[stage],
+            )
+        ax.plot(
+            range(len(group)),
+            [r.latency_ms["mean"] for r in group],
+            "k_",
+            markersize=14,
+            label="call (mean)",
+        )
         ax.set_xticks(range(len(group)))
         ax.set_xticklabels(labels, fontsize=6)
         ax.set_yscale("log")
         ax.set_ylabel("ms per call")
-        ax.set_title(f"stage spans per call, {profile} profile (stages overlap in concurrent modes)")
+        ax.set_title(
+            f"stage spans per call, {profile} profile (stages overlap in concurrent modes)"
+        )
         ax.legend(fontsize=7, ncol=5, loc="upper center", bbox_to_anchor=(0.5, -0.3))
         ax.grid(True, axis="y", alpha=0.3)
     fig.tight_layout()
@@ -120,11 +185,20 @@ def frontier_figure(results: Sequence[Result]) -> Any:
         assert r.search is not None
         default = has_default_stores(r)
         dtype = r.settings.get("stores", {}).get("usearch_dtype", "?")
-        ax.scatter(r.search["recall_at_10"], r.throughput_ops_s, s=160 if default else 50,
-                   marker="*" if default else "o", color=dtype_colors.get(dtype, "gray"))
-        ax.annotate(settings_tag(r) + (" (default)" if default else ""),
-                    (r.search["recall_at_10"], r.throughput_ops_s), fontsize=7,
-                    xytext=(4, 4), textcoords="offset points")
+        ax.scatter(
+            r.search["recall_at_10"],
+            r.throughput_ops_s,
+            s=160 if default else 50,
+            marker="*" if default else "o",
+            color=dtype_colors.get(dtype, "gray"),
+        )
+        ax.annotate(
+            settings_tag(r) + (" (default)" if default else ""),
+            (r.search["recall_at_10"], r.throughput_ops_s),
+            fontsize=7,
+            xytext=(4, 4),
+            textcoords="offset points",
+        )
     ax.set_xlabel("search recall@10 (tie-aware, against exact search)")
     ax.set_ylabel("write throughput, bulk-1000 (ops/s)")
     ax.set_title("index settings: write speed against recall")
@@ -139,14 +213,24 @@ def shards_figure(results: Sequence[Result]) -> Any:
     fig, ax = plt.subplots(figsize=(7.5, 4.2))
     family = sharded_family(results)
     for key in sorted({(r.mode, r.batch_size, r.embedder) for r in family}):
-        line = sorted((r for r in family if (r.mode, r.batch_size, r.embedder) == key),
-                      key=lambda r: r.shards)
-        ax.plot([r.shards for r in line], [r.throughput_ops_s for r in line], "o-",
-                label=f"{key[0]}-{key[1]} {key[2]}")
+        line = sorted(
+            (r for r in family if (r.mode, r.batch_size, r.embedder) == key), key=lambda r: r.shards
+        )
+        ax.plot(
+            [r.shards for r in line],
+            [r.throughput_ops_s for r in line],
+            "o-",
+            label=f"{key[0]}-{key[1]} {key[2]}",
+        )
         for r in line:
             if r.cores_busy is not None:
-                ax.annotate(f"{r.cores_busy:.1f} cores", (r.shards, r.throughput_ops_s),
-                            fontsize=7, xytext=(4, -10), textcoords="offset points")
+                ax.annotate(
+                    f"{r.cores_busy:.1f} cores",
+                    (r.shards, r.throughput_ops_s),
+                    fontsize=7,
+                    xytext=(4, -10),
+                    textcoords="offset points",
+                )
     ax.set_xlabel("shards (worker processes, items partitioned by user)")
     ax.set_ylabel("throughput (ops/s)")
     ax.set_yscale("log")
@@ -167,8 +251,12 @@ def machines_figure(results: Sequence[Result]) -> Any:
     width = 0.8 / max(1, len(workers))
     for k, w in enumerate(workers):
         tput = {r.name.split("@", 1)[0]: r.throughput_ops_s for r in results if worker(r) == w}
-        ax.bar([i + k * width for i in range(len(names))], [tput.get(n, 0.0) for n in names],
-               width, label=w)
+        ax.bar(
+            [i + k * width for i in range(len(names))],
+            [tput.get(n, 0.0) for n in names],
+            width,
+            label=w,
+        )
     ax.set_xticks([i + width * (len(workers) - 1) / 2 for i in range(len(names))])
     ax.set_xticklabels(names, rotation=60, ha="right", fontsize=6)
     ax.set_yscale("log")
@@ -189,15 +277,28 @@ def vector_stores_figure(results: Sequence[Result]) -> Any:
         for r in shown:
             assert r.search is not None
             exact = r.settings.get("store_details", {}).get("vector", {}).get("search") == "exact"
-            ax.scatter(r.search["recall_at_10"], r.throughput_ops_s, s=70,
-                       marker="s" if exact else "o", color="#d62728" if exact else "#1f77b4")
-            ax.annotate(backend(r), (r.search["recall_at_10"], r.throughput_ops_s), fontsize=8,
-                        xytext=(4, 4), textcoords="offset points")
+            ax.scatter(
+                r.search["recall_at_10"],
+                r.throughput_ops_s,
+                s=70,
+                marker="s" if exact else "o",
+                color="#d62728" if exact else "#1f77b4",
+            )
+            ax.annotate(
+                backend(r),
+                (r.search["recall_at_10"], r.throughput_ops_s),
+                fontsize=8,
+                xytext=(4, 4),
+                textcoords="offset points",
+            )
         ax.set_yscale("log")
         ax.set_xlabel("search recall@10 (tie-aware, against exact search)")
         ax.set_ylabel(f"write throughput, {mode}-{batch} (ops/s)")
-        ax.set_title(f"{mode}-{batch}: squares search exactly, circles by HNSW"
-                     if shown else f"{mode}-{batch}: not measured")
+        ax.set_title(
+            f"{mode}-{batch}: squares search exactly, circles by HNSW"
+            if shown
+            else f"{mode}-{batch}: not measured"
+        )
         ax.grid(True, alpha=0.3, which="both")
     fig.tight_layout()
     return fig
@@ -214,24 +315,58 @@ def sustained_figure(capacities: Sequence[dict[str, Any]]) -> Any:
     for ax, c in zip(axes[0], capacities):
         probes = sorted(c["probes"], key=lambda p: p["offered_ops_s"])
         xs = [p["offered_ops_s"] for p in probes]
-        ax.plot(xs, [p["response_ms"]["p99"] for p in probes], "-o", color="#d62728",
-                label="response p99")
-        ax.plot(xs, [p["response_ms"]["p50"] for p in probes], "-o", color="#ff9896",
-                markersize=4, label="response p50")
-        ax.plot(xs, [p["service_ms"]["p99"] for p in probes], "--s", color="#1f77b4",
-                markersize=4, label="service p99")
+        ax.plot(
+            xs,
+            [p["response_ms"]["p99"] for p in probes],
+            "-o",
+            color="#d62728",
+            label="response p99",
+        )
+        ax.plot(
+            xs,
+            [p["response_ms"]["p50"] for p in probes],
+            "-o",
+            color="#ff9896",
+            markersize=4,
+            label="response p50",
+        )
+        ax.plot(
+            xs,
+            [p["service_ms"]["p99"] for p in probes],
+            "--s",
+            color="#1f77b4",
+            markersize=4,
+            label="service p99",
+        )
         ax.axhline(c["slo_p99_ms"], color="black", linewidth=0.8, alpha=0.5)
-        ax.text(xs[-1] if xs else 1, c["slo_p99_ms"], f"objective p99 {c['slo_p99_ms']:g} ms ",
-                va="bottom", ha="right", fontsize=7, alpha=0.7)  # right: the legend is left
-        ax.axvline(c["closed_loop_ops_s"], color="gray", linestyle=":", linewidth=1,
-                   label="closed-loop throughput")
+        ax.text(
+            xs[-1] if xs else 1,
+            c["slo_p99_ms"],
+            f"objective p99 {c['slo_p99_ms']:g} ms ",
+            va="bottom",
+            ha="right",
+            fontsize=7,
+            alpha=0.7,
+        )  # right: the legend is left
+        ax.axvline(
+            c["closed_loop_ops_s"],
+            color="gray",
+            linestyle=":",
+            linewidth=1,
+            label="closed-loop throughput",
+        )
         cap = c["max_sustainable_ops_s"]
         if cap is not None:
             ax.axvline(cap, color="green", linewidth=1.2, label=f"knee: {cap:,.0f} ops/s")
         for p in probes:
             if not p["passed"]:
-                ax.scatter([p["offered_ops_s"]], [p["response_ms"]["p99"]], marker="x",
-                           color="black", zorder=3)
+                ax.scatter(
+                    [p["offered_ops_s"]],
+                    [p["response_ms"]["p99"]],
+                    marker="x",
+                    color="black",
+                    zorder=3,
+                )
         ax.set_yscale("log")
         ax.set_xlabel("offered load (items / s); x: probe not sustained")
         ax.set_ylabel("latency per call (ms)")
@@ -268,8 +403,7 @@ def growth_figure(results: Sequence[Result], limit: int = 12) -> Any:
             ys = [(w[key] or {}).get(sub) if sub else w[key] for w in windows]
             pts = [(x, y) for x, y in zip(xs, ys) if y is not None]
             if pts:
-                ax.plot(*zip(*pts), "-o", markersize=3, color=cmap(n % 20),
-                        label=growth_label(r))
+                ax.plot(*zip(*pts), "-o", markersize=3, color=cmap(n % 20), label=growth_label(r))
     for ax, (key, _, label) in zip(axes.flat, GROWTH_PANELS):
         ax.set_xscale("log")
         if key != "recall_at_10":
@@ -291,19 +425,29 @@ def server_figure(results: Sequence[Result]) -> Any:
     (log scale), one bar per stores kind, grouped by mode and clients."""
     plt = pyplot()
     rows = server_ratios(results)
-    keys = sorted({(r["mode"], r["batch_size"], r["concurrency"]) for r in rows},
-                  key=lambda k: (k[2], MODE_ORDER.index(k[0]), k[1]))
+    keys = sorted(
+        {(r["mode"], r["batch_size"], r["concurrency"]) for r in rows},
+        key=lambda k: (k[2], MODE_ORDER.index(k[0]), k[1]),
+    )
     kinds = sorted({r["stores"] for r in rows})
     fig, ax = plt.subplots(figsize=(7.5, 4.0))
     width = 0.8 / max(1, len(kinds))
     for n, kind in enumerate(kinds):
-        tput = {(r["mode"], r["batch_size"], r["concurrency"]): r["result"].throughput_ops_s
-                for r in rows if r["stores"] == kind}
-        ax.bar([i + n * width for i in range(len(keys))], [tput.get(k, 0.0) for k in keys],
-               width, label=kind)
+        tput = {
+            (r["mode"], r["batch_size"], r["concurrency"]): r["result"].throughput_ops_s
+            for r in rows
+            if r["stores"] == kind
+        }
+        ax.bar(
+            [i + n * width for i in range(len(keys))],
+            [tput.get(k, 0.0) for k in keys],
+            width,
+            label=kind,
+        )
     ax.set_xticks([i + width * (len(kinds) - 1) / 2 for i in range(len(keys))])
-    ax.set_xticklabels([f"{m}-{b}\n{c} client{'s' if c > 1 else ''}" for m, b, c in keys],
-                       fontsize=8)
+    ax.set_xticklabels(
+        [f"{m}-{b}\n{c} client{'s' if c > 1 else ''}" for m, b, c in keys], fontsize=8
+    )
     ax.set_yscale("log")
     ax.set_ylabel("throughput (ops/s)")
     ax.set_title("the seed's modes on a database server" if rows else "no run on a server")

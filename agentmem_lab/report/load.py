@@ -3,13 +3,25 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 from agentmem_lab.core.errors import ResultError
-from agentmem_lab.schema.result import CAPACITY_DIR, CAPACITY_FILE, STAGES_FILE, Result, baseline, find_results, has_default_stores, non_default_stores, on_server, plain_writes
 from agentmem_lab.report.plotting import MODE_ORDER
+from agentmem_lab.schema.result import (
+    CAPACITY_DIR,
+    CAPACITY_FILE,
+    STAGES_FILE,
+    Result,
+    baseline,
+    find_results,
+    has_default_stores,
+    non_default_stores,
+    on_server,
+    plain_writes,
+)
 
 
 @dataclass
@@ -42,8 +54,15 @@ def load(directory: str | Path) -> SweepResults:
             failures.append(json.loads(p.read_text(encoding="utf-8")))
         except (OSError, ValueError):
             bad.append(f"{p}: unreadable error record")
-    results.sort(key=lambda r: (r.profile, r.embedder, MODE_ORDER.index(r.mode)
-                                if r.mode in MODE_ORDER else 9, r.batch_size, r.concurrency))
+    results.sort(
+        key=lambda r: (
+            r.profile,
+            r.embedder,
+            MODE_ORDER.index(r.mode) if r.mode in MODE_ORDER else 9,
+            r.batch_size,
+            r.concurrency,
+        )
+    )
     stages = None
     if (d / STAGES_FILE).is_file():
         try:
@@ -61,8 +80,10 @@ def load(directory: str | Path) -> SweepResults:
 
 def settings_tag(r: Result) -> str:
     st = r.settings.get("stores", {})
-    return (f"{st.get('usearch_dtype', '?')} M{st.get('hnsw_connectivity', '?')} "
-            f"ea{st.get('hnsw_expansion_add', '?')}")
+    return (
+        f"{st.get('usearch_dtype', '?')} M{st.get('hnsw_connectivity', '?')} "
+        f"ea{st.get('hnsw_expansion_add', '?')}"
+    )
 
 
 def backend(r: Result) -> str:
@@ -72,9 +93,19 @@ def backend(r: Result) -> str:
 def side_by_side(results: Sequence[Result], mode: str, batch: int) -> list[Result]:
     """AgentMem's one-process real runs of one mode and batch size, concurrency 1, hash
     embedder, with search."""
-    return [r for r in results if r.profile == "real" and r.mode == mode and r.batch_size == batch
-            and r.concurrency == 1 and r.embedder == "hash" and r.search
-            and r.system == "agentmem" and r.shards == 1 and plain_writes(r)]
+    return [
+        r
+        for r in results
+        if r.profile == "real"
+        and r.mode == mode
+        and r.batch_size == batch
+        and r.concurrency == 1
+        and r.embedder == "hash"
+        and r.search
+        and r.system == "agentmem"
+        and r.shards == 1
+        and plain_writes(r)
+    ]
 
 
 def frontier_results(results: Sequence[Result]) -> list[Result]:
@@ -86,8 +117,15 @@ def frontier_results(results: Sequence[Result]) -> list[Result]:
 def sharded_family(results: Sequence[Result]) -> list[Result]:
     """AgentMem's real runs at concurrency 1 whose configuration was also run sharded:
     the same mode, batch size and embedder at every shard count measured."""
-    real = [r for r in results if r.system == "agentmem" and r.profile == "real"
-            and r.concurrency == 1 and has_default_stores(r) and plain_writes(r)]
+    real = [
+        r
+        for r in results
+        if r.system == "agentmem"
+        and r.profile == "real"
+        and r.concurrency == 1
+        and has_default_stores(r)
+        and plain_writes(r)
+    ]
     keys = {(r.mode, r.batch_size, r.embedder) for r in real if r.shards != 1}
     return [r for r in real if (r.mode, r.batch_size, r.embedder) in keys]
 
@@ -119,16 +157,37 @@ def server_pairs(results: Sequence[Result]) -> list[tuple[str, Result, Result | 
     """Each real run on PostgreSQL (one process, closed loop) with its embedded
     counterpart: the default stores' run of the same mode, batch size, concurrency and
     embedder (None when the sweep has none), as (stores, server run, embedded run)."""
-    embedded = {(r.mode, r.batch_size, r.concurrency, r.embedder): r
-                for r in baseline(results) if r.profile == "real" and has_default_stores(r)}
+    embedded = {
+        (r.mode, r.batch_size, r.concurrency, r.embedder): r
+        for r in baseline(results)
+        if r.profile == "real" and has_default_stores(r)
+    }
     out = []
     for r in results:
-        if r.profile == "real" and r.system == "agentmem" and r.shards == 1 \
-                and plain_writes(r) and on_server(r):
-            out.append((server_stores(r), r,
-                        embedded.get((r.mode, r.batch_size, r.concurrency, r.embedder))))
-    return sorted(out, key=lambda p: (p[0], p[1].embedder, p[1].concurrency,
-                                      MODE_ORDER.index(p[1].mode), p[1].batch_size))
+        if (
+            r.profile == "real"
+            and r.system == "agentmem"
+            and r.shards == 1
+            and plain_writes(r)
+            and on_server(r)
+        ):
+            out.append(
+                (
+                    server_stores(r),
+                    r,
+                    embedded.get((r.mode, r.batch_size, r.concurrency, r.embedder)),
+                )
+            )
+    return sorted(
+        out,
+        key=lambda p: (
+            p[0],
+            p[1].embedder,
+            p[1].concurrency,
+            MODE_ORDER.index(p[1].mode),
+            p[1].batch_size,
+        ),
+    )
 
 
 def server_stores(r: Result) -> str:
@@ -164,8 +223,13 @@ def growth_runs(results: Sequence[Result], min_items: int = GROWTH_MIN_ITEMS) ->
     best: dict[str, Result] = {}
     for r in results:
         windows = (r.growth or {}).get("windows") or []
-        if r.profile != "real" or r.shards != 1 or not plain_writes(r) or len(windows) < 2 \
-                or r.integrity["acknowledged"] < min_items:
+        if (
+            r.profile != "real"
+            or r.shards != 1
+            or not plain_writes(r)
+            or len(windows) < 2
+            or r.integrity["acknowledged"] < min_items
+        ):
             continue
         name = growth_label(r)
         if name not in best or r.integrity["acknowledged"] > best[name].integrity["acknowledged"]:
@@ -212,18 +276,26 @@ def peer_label(r: Result) -> str:
     return f"{r.system} ({store})" if store else r.system
 
 
-def fastest_peer(results: Sequence[Result], embedder: str | None = None
-                 ) -> tuple[Result, Result | None] | None:
+def fastest_peer(
+    results: Sequence[Result], embedder: str | None = None
+) -> tuple[Result, Result | None] | None:
     """The fastest peer run (of ``embedder``, or any), and agentmem's bulk run at the same
     batch size and embedder, if this run measured one."""
     rows = peer_rows(results)
-    peers = [r for r in rows if r.system != "agentmem"
-             and (embedder is None or r.embedder == embedder)]
+    peers = [
+        r for r in rows if r.system != "agentmem" and (embedder is None or r.embedder == embedder)
+    ]
     if not peers:
         return None
     best = max(peers, key=lambda r: r.throughput_ops_s)
-    bulks = [r for r in rows if r.system == "agentmem" and r.mode == "bulk"
-             and r.embedder == best.embedder and r.batch_size == best.batch_size]
+    bulks = [
+        r
+        for r in rows
+        if r.system == "agentmem"
+        and r.mode == "bulk"
+        and r.embedder == best.embedder
+        and r.batch_size == best.batch_size
+    ]
     # the run of the same size when there is one: a store's calls slow as it grows
     bulk = min(bulks, key=lambda r: abs(r.items - best.items), default=None)
     return best, bulk
@@ -235,18 +307,29 @@ def ratio_caveat(peer: Result, ours: Result) -> str:
     sizes differ (a store's calls slow as it grows)."""
     if peer.items == ours.items:
         return " (one run each; benchmarks/peers.py compares them by turns)"
-    return (f" (one run each, of different sizes: {peer.items:,} items against bulk's "
-            f"{ours.items:,}; benchmarks/peers.py compares equal sizes by turns)")
+    return (
+        f" (one run each, of different sizes: {peer.items:,} items against bulk's "
+        f"{ours.items:,}; benchmarks/peers.py compares equal sizes by turns)"
+    )
 
 
 def peer_rows(results: Sequence[Result]) -> list[Result]:
     """Peers' runs and AgentMem's default-store runs at the peers' batch sizes, both on the
     real profile at concurrency 1, for the embedders the peers were measured with."""
-    peers = [r for r in results if r.system != "agentmem" and r.profile == "real"
-             and r.concurrency == 1 and plain_writes(r)]
+    peers = [
+        r
+        for r in results
+        if r.system != "agentmem" and r.profile == "real" and r.concurrency == 1 and plain_writes(r)
+    ]
     embedders = {r.embedder for r in peers}
-    ours = [r for r in baseline(results) if r.profile == "real" and r.concurrency == 1
-            and r.embedder in embedders and r.batch_size in PEER_BATCHES]
+    ours = [
+        r
+        for r in baseline(results)
+        if r.profile == "real"
+        and r.concurrency == 1
+        and r.embedder in embedders
+        and r.batch_size in PEER_BATCHES
+    ]
     return peers + ours
 
 
@@ -263,24 +346,41 @@ def server_ratios(results: Sequence[Result]) -> list[dict[str, Any]]:
     pairs = server_pairs(results)
     runs: dict[tuple[str, str, int], dict[tuple[str, int], Result]] = {}
     for stores, server, embedded in pairs:
-        runs.setdefault((f"PostgreSQL: {stores}", server.embedder, server.concurrency),
-                        {})[(server.mode, server.batch_size)] = server
+        runs.setdefault((f"PostgreSQL: {stores}", server.embedder, server.concurrency), {})[
+            (server.mode, server.batch_size)
+        ] = server
         if embedded is not None:
-            runs.setdefault(("embedded: SQLite + usearch", embedded.embedder,
-                             embedded.concurrency), {})[(embedded.mode,
-                                                         embedded.batch_size)] = embedded
+            runs.setdefault(
+                ("embedded: SQLite + usearch", embedded.embedder, embedded.concurrency), {}
+            )[(embedded.mode, embedded.batch_size)] = embedded
     out = []
     for (stores, embedder, concurrency), by_mode in sorted(runs.items()):
         base = by_mode.get(("sequential", 1))
-        for key, r in sorted(by_mode.items(), key=lambda kv: (MODE_ORDER.index(kv[0][0]),
-                                                              kv[0][1])):
-            tput = r.throughput_ops_s / base.throughput_ops_s if base and \
-                base.throughput_ops_s > 0 else None
+        for key, r in sorted(
+            by_mode.items(), key=lambda kv: (MODE_ORDER.index(kv[0][0]), kv[0][1])
+        ):
+            tput = (
+                r.throughput_ops_s / base.throughput_ops_s
+                if base and base.throughput_ops_s > 0
+                else None
+            )
             # call latency compares calls of one item alone (a bulk call carries 1,000)
-            p50 = float(base.latency_ms["p50"]) / float(r.latency_ms["p50"]) if base and \
-                r.latency_ms["p50"] > 0 and key[1] == 1 else None
-            out.append({"stores": stores, "embedder": embedder, "concurrency": concurrency,
-                        "mode": key[0], "batch_size": key[1], "result": r,
-                        "throughput_over_sequential": tput, "p50_over_sequential": p50,
-                        "claim": SERVER_CLAIMS.get(key)})
+            p50 = (
+                float(base.latency_ms["p50"]) / float(r.latency_ms["p50"])
+                if base and r.latency_ms["p50"] > 0 and key[1] == 1
+                else None
+            )
+            out.append(
+                {
+                    "stores": stores,
+                    "embedder": embedder,
+                    "concurrency": concurrency,
+                    "mode": key[0],
+                    "batch_size": key[1],
+                    "result": r,
+                    "throughput_over_sequential": tput,
+                    "p50_over_sequential": p50,
+                    "claim": SERVER_CLAIMS.get(key),
+                }
+            )
     return out

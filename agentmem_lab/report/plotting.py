@@ -6,9 +6,13 @@ from __future__ import annotations
 
 from typing import Any
 
-
 MODE_ORDER = ("sequential", "parallel", "batch", "bulk")
-MODE_COLORS = {"sequential": "#7f7f7f", "parallel": "#9467bd", "batch": "#d62728", "bulk": "#1f77b4"}
+MODE_COLORS = {
+    "sequential": "#7f7f7f",
+    "parallel": "#9467bd",
+    "batch": "#d62728",
+    "bulk": "#1f77b4",
+}
 
 
 def pyplot() -> Any:

@@ -10,9 +10,10 @@ import json
 import math
 import os
 import tempfile
+from collections.abc import Iterable
 from dataclasses import MISSING, asdict, dataclass, field, fields
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from agentmem_lab import settings as declared
 from agentmem_lab.core.errors import ResultError
@@ -53,8 +54,16 @@ DEFAULT_STORES = {s.name: s.default for s in declared.of_scope("stores")}
 
 _SUMMARY_KEYS = ("p50", "p95", "p99", "mean")
 _STAGE_KEYS = ("embed", "core", "vector", "history")
-_INTEGRITY_KEYS = ("acknowledged", "failed", "core", "vector", "history", "lost", "orphans",
-                   "self_recall_at_1")
+_INTEGRITY_KEYS = (
+    "acknowledged",
+    "failed",
+    "core",
+    "vector",
+    "history",
+    "lost",
+    "orphans",
+    "self_recall_at_1",
+)
 
 
 def _require_keys(name: str, value: Any, keys: Iterable[str]) -> None:
@@ -105,8 +114,10 @@ class Result:
 
     def __post_init__(self) -> None:
         if self.schema_version not in (SCHEMA_VERSION, *COMPATIBLE_SCHEMAS):
-            raise ResultError(f"schema_version {self.schema_version} is not {SCHEMA_VERSION}; "
-                              "re-run the benchmark with this version of agentmem-lab")
+            raise ResultError(
+                f"schema_version {self.schema_version} is not {SCHEMA_VERSION}; "
+                "re-run the benchmark with this version of agentmem-lab"
+            )
         for name in ("batch_size", "items", "concurrency", "repeats"):
             v = getattr(self, name)
             if not isinstance(v, int) or isinstance(v, bool) or v < 1:
@@ -127,8 +138,15 @@ class Result:
     @property
     def name(self) -> str:
         """A short name of the configuration, e.g. ``bulk-b1000-c1-hash-real``."""
-        return self.label or config_name(self.mode, self.batch_size, self.concurrency,
-                                         self.embedder, self.profile, self.system, self.shards)
+        return self.label or config_name(
+            self.mode,
+            self.batch_size,
+            self.concurrency,
+            self.embedder,
+            self.profile,
+            self.system,
+            self.shards,
+        )
 
     @property
     def call_samples_ms(self) -> list[float]:
@@ -149,16 +167,21 @@ class Result:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "Result":
+    def from_dict(cls, data: dict[str, Any]) -> Result:
         if not isinstance(data, dict):
             raise ResultError("a result must be a JSON object")
         version = data.get("schema_version")
         if version not in (SCHEMA_VERSION, *COMPATIBLE_SCHEMAS):
-            raise ResultError(f"schema_version {version!r} is not {SCHEMA_VERSION}; "
-                              "re-run the benchmark with this version of agentmem-lab")
+            raise ResultError(
+                f"schema_version {version!r} is not {SCHEMA_VERSION}; "
+                "re-run the benchmark with this version of agentmem-lab"
+            )
         known = {f.name for f in fields(cls)}
-        missing = [f.name for f in fields(cls) if f.name not in data
-                   and f.default is MISSING and f.default_factory is MISSING]
+        missing = [
+            f.name
+            for f in fields(cls)
+            if f.name not in data and f.default is MISSING and f.default_factory is MISSING
+        ]
         if missing:
             raise ResultError(f"result lacks {', '.join(missing)}")
         try:
@@ -171,7 +194,7 @@ class Result:
         write_json_atomic(path, self.to_dict())
 
     @classmethod
-    def load(cls, path: str | Path) -> "Result":
+    def load(cls, path: str | Path) -> Result:
         try:
             with open(path, encoding="utf-8") as f:
                 data = json.load(f)
@@ -183,8 +206,15 @@ class Result:
             raise ResultError(f"{path}: {exc}") from None
 
 
-def config_name(mode: str, batch_size: int, concurrency: int, embedder: str, profile: str,
-                system: str = "agentmem", shards: int = 1) -> str:
+def config_name(
+    mode: str,
+    batch_size: int,
+    concurrency: int,
+    embedder: str,
+    profile: str,
+    system: str = "agentmem",
+    shards: int = 1,
+) -> str:
     """A configuration's name: ``bulk-b1000-c1-hash``; another system than agentmem leads
     (``mem0-b10-c1-hash``: mem0 has one mode); shards follow (``bulk-b1000-c1-hash-s2``)."""
     safe = embedder.replace("/", "_").replace(":", "-")
@@ -246,9 +276,18 @@ def samples_frame(results: Iterable[Result]) -> Any:
     rows = []
     for r in results:
         for i, s in enumerate(r.samples_ms):
-            rows.append({"name": r.name, "mode": r.mode, "batch_size": r.batch_size,
-                         "concurrency": r.concurrency, "embedder": r.embedder,
-                         "profile": r.profile, "call": i, "latency_ms": s})
+            rows.append(
+                {
+                    "name": r.name,
+                    "mode": r.mode,
+                    "batch_size": r.batch_size,
+                    "concurrency": r.concurrency,
+                    "embedder": r.embedder,
+                    "profile": r.profile,
+                    "call": i,
+                    "latency_ms": s,
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -256,8 +295,11 @@ def non_default_stores(result: Result) -> dict[str, Any]:
     """The store settings a result ran with that are not the defaults (a setting recorded
     before it existed, in an older result, held its default)."""
     stores = result.settings.get("stores", {})
-    return {name: value for name, value in stores.items()
-            if name not in DEFAULT_STORES or value != DEFAULT_STORES[name]}
+    return {
+        name: value
+        for name, value in stores.items()
+        if name not in DEFAULT_STORES or value != DEFAULT_STORES[name]
+    }
 
 
 def has_default_stores(result: Result) -> bool:
@@ -266,8 +308,16 @@ def has_default_stores(result: Result) -> bool:
 
 
 #: The store settings of a run on a database server (the Database server section).
-SERVER_STORE_SETTINGS = frozenset({"core_store", "history_store", "vector_store",
-                                   "postgres_dsn", "pg_transport", "pg_synchronous_commit"})
+SERVER_STORE_SETTINGS = frozenset(
+    {
+        "core_store",
+        "history_store",
+        "vector_store",
+        "postgres_dsn",
+        "pg_transport",
+        "pg_synchronous_commit",
+    }
+)
 
 
 def on_server(result: Result) -> bool:
@@ -276,7 +326,8 @@ def on_server(result: Result) -> bool:
     stores = result.settings.get("stores", {})
     return set(changed) <= SERVER_STORE_SETTINGS and (
         "postgres" in (stores.get("core_store"), stores.get("history_store"))
-        or str(stores.get("vector_store", "")).startswith("pgvector"))
+        or str(stores.get("vector_store", "")).startswith("pgvector")
+    )
 
 
 def plain_writes(result: Result) -> bool:
@@ -305,13 +356,17 @@ def summary_line(r: Result) -> str:
     recall = "n/a" if i["self_recall_at_1"] is None else f"{i['self_recall_at_1']:.3f}"
     harness_text = ""
     if r.harness:
-        harness_text = (f"; harness {r.harness['per_call_us']['p50']:,.1f} us/call "
-                        f"({r.harness['share_of_call_p50']:.1%} of the call)")
+        harness_text = (
+            f"; harness {r.harness['per_call_us']['p50']:,.1f} us/call "
+            f"({r.harness['share_of_call_p50']:.1%} of the call)"
+        )
     load = ""
     if r.vector_load:
         v = r.vector_load
-        load = (f"; {v['backend']} load {v['load_s']:.3f} s (insert {v['insert_s']:.3f} + "
-                f"optimize {v['optimize_s']:.3f})")
+        load = (
+            f"; {v['backend']} load {v['load_s']:.3f} s (insert {v['insert_s']:.3f} + "
+            f"optimize {v['optimize_s']:.3f})"
+        )
     search = ""
     if r.search:
         search = f" search p50 {r.search['p50_ms']:.3f} ms recall@10 {r.search['recall_at_10']:.3f}"
@@ -319,22 +374,30 @@ def summary_line(r: Result) -> str:
     offered = ""
     if r.offered:
         ld = r.offered
-        offered = (f"; offered {ld['offered_ops_s']:,.0f} ops/s achieved "
-                   f"{ld['achieved_ops_s']:,.0f}, response p99 {ld['response_ms']['p99']:.3f} ms "
-                   f"(service {ld['service_ms']['p99']:.3f}), late {ld['late']}/{ld['calls']}")
+        offered = (
+            f"; offered {ld['offered_ops_s']:,.0f} ops/s achieved "
+            f"{ld['achieved_ops_s']:,.0f}, response p99 {ld['response_ms']['p99']:.3f} ms "
+            f"(service {ld['service_ms']['p99']:.3f}), late {ld['late']}/{ld['calls']}"
+        )
     if r.reads:
         rd = r.reads
         if "response_ms" in rd:
-            offered += (f"; search during writes p50 {rd['response_ms']['p50']:.3f} ms p99 "
-                        f"{rd['response_ms']['p99']:.3f} ms")
+            offered += (
+                f"; search during writes p50 {rd['response_ms']['p50']:.3f} ms p99 "
+                f"{rd['response_ms']['p99']:.3f} ms"
+            )
         fr = rd["freshness"]
         if "searchable_after_ms" in fr:
-            offered += (f"; searchable after p50 {fr['searchable_after_ms']['p50']:.3f} ms "
-                        f"p99 {fr['searchable_after_ms']['p99']:.3f} ms "
-                        f"({fr['found']}/{fr['probed']} found)")
+            offered += (
+                f"; searchable after p50 {fr['searchable_after_ms']['p50']:.3f} ms "
+                f"p99 {fr['searchable_after_ms']['p99']:.3f} ms "
+                f"({fr['found']}/{fr['probed']} found)"
+            )
         elif fr["probed"]:
             offered += f"; searchable after: none of {fr['probed']} probes found during writes"
-    return (f"{r.name}: {r.throughput_ops_s:,.0f} ops/s, call p50 {r.latency_ms['p50']:.3f} ms "
-            f"p99 {r.latency_ms['p99']:.3f} ms, acknowledged {i['acknowledged']}/{r.items} "
-            f"failed {i['failed']} lost {i['lost']} orphans {i['orphans']} "
-            f"self-recall {recall}{search}{load}{cores}{offered}{harness_text}")
+    return (
+        f"{r.name}: {r.throughput_ops_s:,.0f} ops/s, call p50 {r.latency_ms['p50']:.3f} ms "
+        f"p99 {r.latency_ms['p99']:.3f} ms, acknowledged {i['acknowledged']}/{r.items} "
+        f"failed {i['failed']} lost {i['lost']} orphans {i['orphans']} "
+        f"self-recall {recall}{search}{load}{cores}{offered}{harness_text}"
+    )

@@ -12,12 +12,13 @@ modes and stores below it take a ``RunSettings``.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Callable, Sequence
+from typing import Any
 
 from agentmem_lab import settings as declared
-from agentmem_lab.corpus import check_corpus
 from agentmem_lab.core.errors import ConfigError
+from agentmem_lab.corpus import check_corpus
 from agentmem_lab.stores import StoreSettings
 
 STORES = ("core", "vector", "history")
@@ -67,22 +68,31 @@ class RunSettings:
         if not isinstance(self.stores, StoreSettings):
             raise ConfigError("stores", f"must be StoreSettings, got {self.stores!r}")
         if self.items < self.batch_size:
-            raise ConfigError("--items", f"must be at least --batch-size ({self.batch_size}), "
-                                         f"got {self.items}")
+            raise ConfigError(
+                "--items", f"must be at least --batch-size ({self.batch_size}), got {self.items}"
+            )
         if self.calls < self.repeats:
-            raise ConfigError("--repeats", f"must be at most the number of calls "
-                                           f"({self.calls} = ceil(items / batch size)), got {self.repeats}")
+            raise ConfigError(
+                "--repeats",
+                f"must be at most the number of calls "
+                f"({self.calls} = ceil(items / batch size)), got {self.repeats}",
+            )
         if self.corpus is not None:
             check_corpus(self.corpus)  # a one-line CorpusError naming the line, before any work
 
     @classmethod
-    def from_values(cls, values: dict[str, Any], where: Callable[[declared.Setting], str]
-                    | None = None, ignore: Sequence[str] = ()) -> Any:
+    def from_values(
+        cls,
+        values: dict[str, Any],
+        where: Callable[[declared.Setting], str] | None = None,
+        ignore: Sequence[str] = (),
+    ) -> Any:
         """An instance from settings by name (CLI arguments, notebook parameters, a sweep
         plan): each checked by its declaration, errors naming it as ``where`` says."""
         checked = declared.normalise(values, where, ignore)
-        stores = {s.name: checked.pop(s.name) for s in declared.of_scope("stores")
-                  if s.name in checked}
+        stores = {
+            s.name: checked.pop(s.name) for s in declared.of_scope("stores") if s.name in checked
+        }
         return cls(stores=StoreSettings(**stores), **checked)
 
     @property
@@ -108,4 +118,4 @@ class RunSettings:
         return "simulated" if self.profile == "simulated" else self.embedder
 
 
-__all__ = ["RunSettings", "STORES"]
+__all__ = ["STORES", "RunSettings"]

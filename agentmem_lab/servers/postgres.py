@@ -61,12 +61,14 @@ def bin_dir() -> Path:
     its import creates lock files in the user's runtime folder)."""
     spec = importlib.util.find_spec(DISTRIBUTION)
     if spec is None or not spec.submodule_search_locations:
-        raise MissingDependencyError("PostgreSQL (the pgserver package)",
-                                     "pip install -e '.[server]' (or make setup)")
+        raise MissingDependencyError(
+            "PostgreSQL (the pgserver package)", "pip install -e '.[server]' (or make setup)"
+        )
     path = Path(list(spec.submodule_search_locations)[0]) / "pginstall" / "bin"
     if not (path / "postgres").exists():
-        raise MissingDependencyError(f"PostgreSQL binaries under {path}",
-                                     "pip install --force-reinstall pgserver")
+        raise MissingDependencyError(
+            f"PostgreSQL binaries under {path}", "pip install --force-reinstall pgserver"
+        )
     return path
 
 
@@ -77,8 +79,10 @@ def _server_user() -> pwd.struct_passwd | None:
     try:
         return pwd.getpwnam(SERVER_USER)
     except KeyError:  # pragma: no cover - every Linux has nobody
-        raise ServerError(f"running as root, PostgreSQL needs an unprivileged user; "
-                          f"there is no user {SERVER_USER!r}") from None
+        raise ServerError(
+            f"running as root, PostgreSQL needs an unprivileged user; "
+            f"there is no user {SERVER_USER!r}"
+        ) from None
 
 
 def _hand_over(folder: Path, user: pwd.struct_passwd | None) -> None:
@@ -112,19 +116,29 @@ class Server:
     _supervisor: subprocess.Popen[bytes] | None = field(default=None, repr=False)
 
     @classmethod
-    def start(cls, folder: str | Path, transport: str = "tcp", timeout: float = 120.0
-              ) -> "Server":
+    def start(cls, folder: str | Path, transport: str = "tcp", timeout: float = 120.0) -> Server:
         """Start a server on ``folder`` (initialised if new); raises ServerError saying why
         it could not, with the last lines of the server's log."""
         if transport not in TRANSPORTS:
-            raise ServerError(f"--pg-transport must be one of {', '.join(TRANSPORTS)}, "
-                              f"got {transport!r}")
+            raise ServerError(
+                f"--pg-transport must be one of {', '.join(TRANSPORTS)}, got {transport!r}"
+            )
         bin_dir()  # a missing package speaks here, in this process
         folder = Path(folder).absolute()
         proc = subprocess.Popen(
-            [sys.executable, "-m", "agentmem_lab.servers.postgres", str(folder), "--transport",
-             transport], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE, start_new_session=True)
+            [
+                sys.executable,
+                "-m",
+                "agentmem_lab.servers.postgres",
+                str(folder),
+                "--transport",
+                transport,
+            ],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            start_new_session=True,
+        )
         assert proc.stdout is not None
         deadline = time.monotonic() + timeout
         line = b""
@@ -133,8 +147,10 @@ class Server:
             ready, _, _ = select.select([proc.stdout], [], [], max(0.0, left))
             if not ready:
                 _end(proc)
-                raise ServerError(f"PostgreSQL did not start within {timeout:.0f} s in "
-                                  f"{folder}{_log_tail(folder)}")
+                raise ServerError(
+                    f"PostgreSQL did not start within {timeout:.0f} s in "
+                    f"{folder}{_log_tail(folder)}"
+                )
             chunk = os.read(proc.stdout.fileno(), 4096)
             if not chunk:
                 break
@@ -142,9 +158,11 @@ class Server:
         if not line.strip():
             err = proc.stderr.read().decode(errors="replace").strip() if proc.stderr else ""
             proc.wait()
-            raise ServerError(f"PostgreSQL could not start in {folder}: "
-                              f"{err.splitlines()[-1] if err else 'no reason given'}"
-                              f"{_log_tail(folder)}")
+            raise ServerError(
+                f"PostgreSQL could not start in {folder}: "
+                f"{err.splitlines()[-1] if err else 'no reason given'}"
+                f"{_log_tail(folder)}"
+            )
         info = json.loads(line)
         server = cls(folder, transport, info["dsn"], int(info["pid"]), info["version"], proc)
         atexit.register(server.stop)
@@ -162,7 +180,7 @@ class Server:
     def running(self) -> bool:
         return self._supervisor is not None and self._supervisor.poll() is None
 
-    def __enter__(self) -> "Server":
+    def __enter__(self) -> Server:
         return self
 
     def __exit__(self, *exc: Any) -> None:
@@ -170,9 +188,14 @@ class Server:
 
     def record(self) -> dict[str, Any]:
         """What is recorded with a result beside the server's own settings."""
-        return {"started_by": "agentmem-lab", "folder": str(self.folder),
-                "transport": self.transport, "version": self.version,
-                "package": DISTRIBUTION, "package_version": _package_version()}
+        return {
+            "started_by": "agentmem-lab",
+            "folder": str(self.folder),
+            "transport": self.transport,
+            "version": self.version,
+            "package": DISTRIBUTION,
+            "package_version": _package_version(),
+        }
 
 
 def _end(proc: subprocess.Popen[bytes], timeout: float = 60.0) -> None:
@@ -203,6 +226,7 @@ def _log_tail(folder: Path, lines: int = 3) -> str:
 
 def _package_version() -> str | None:
     import importlib.metadata
+
     try:
         return importlib.metadata.version(DISTRIBUTION)
     except importlib.metadata.PackageNotFoundError:
@@ -210,6 +234,7 @@ def _package_version() -> str | None:
 
 
 # -- the supervisor (its own process) ---------------------------------------------------
+
 
 def _die_with_parent() -> None:
     """In the child, before exec: SIGQUIT when the supervisor dies (Linux prctl)."""
@@ -253,21 +278,41 @@ def _supervise(folder: Path, transport: str) -> int:
     _hand_over(folder, user)
     still = _wait_for_previous(folder)
     if still is not None:
-        print(f"a PostgreSQL server (PID {still}) is still running on {folder}; stop it, or "
-              "wait for it to end", file=sys.stderr)
+        print(
+            f"a PostgreSQL server (PID {still}) is still running on {folder}; stop it, or "
+            "wait for it to end",
+            file=sys.stderr,
+        )
         return 1
     if not (folder / "PG_VERSION").exists():
         done = subprocess.run(
-            [str(binaries / "initdb"), "-D", str(folder), "--auth=trust", "-U", USER,
-             "--encoding=UTF8", "--locale=C", "--no-sync", "--no-instructions"],
-            capture_output=True, text=True, env=env, **_as_user(user))
+            [
+                str(binaries / "initdb"),
+                "-D",
+                str(folder),
+                "--auth=trust",
+                "-U",
+                USER,
+                "--encoding=UTF8",
+                "--locale=C",
+                "--no-sync",
+                "--no-instructions",
+            ],
+            capture_output=True,
+            text=True,
+            env=env,
+            **_as_user(user),
+        )
         if done.returncode != 0:
             reason = (done.stderr.strip().splitlines() or ["initdb failed"])[-1]
             print(f"initdb: {reason}", file=sys.stderr)
             return 1
     if transport == "unix" and len(f"{folder}/.s.PGSQL.5432".encode()) > _SOCKET_PATH_MAX:
-        print(f"the Unix socket's path under {folder} is longer than {_SOCKET_PATH_MAX} "
-              "bytes; use a shorter --out or --pg-transport tcp", file=sys.stderr)
+        print(
+            f"the Unix socket's path under {folder} is longer than {_SOCKET_PATH_MAX} "
+            "bytes; use a shorter --out or --pg-transport tcp",
+            file=sys.stderr,
+        )
         return 1
     stopping = False
 
@@ -284,10 +329,23 @@ def _supervise(folder: Path, transport: str) -> int:
         else:
             port, host, sockdir = 5432, "", str(folder)
         server = _postgres(binaries, folder, port, host, sockdir, env, user)
-        isready = [str(binaries / "pg_isready"), "-q", "-U", USER, "-d", DATABASE, "-p",
-                   str(port), "-h", host or sockdir]
-        while server.poll() is None and not stopping and \
-                subprocess.run(isready, env=env).returncode != 0:
+        isready = [
+            str(binaries / "pg_isready"),
+            "-q",
+            "-U",
+            USER,
+            "-d",
+            DATABASE,
+            "-p",
+            str(port),
+            "-h",
+            host or sockdir,
+        ]
+        while (
+            server.poll() is None
+            and not stopping
+            and subprocess.run(isready, env=env).returncode != 0
+        ):
             time.sleep(0.05)
         if server.poll() is None or stopping or transport != "tcp":
             break
@@ -296,10 +354,16 @@ def _supervise(folder: Path, transport: str) -> int:
         _shutdown(server)
         print(f"postgres exited with status {server.returncode}", file=sys.stderr)
         return 1
-    dsn = (f"postgresql://{USER}@127.0.0.1:{port}/{DATABASE}" if transport == "tcp" else
-           f"postgresql://{USER}@/{DATABASE}?host={sockdir}&port={port}")
-    version = subprocess.run([str(binaries / "postgres"), "--version"], capture_output=True,
-                             text=True).stdout.strip().rsplit(" ", 1)[-1]
+    dsn = (
+        f"postgresql://{USER}@127.0.0.1:{port}/{DATABASE}"
+        if transport == "tcp"
+        else f"postgresql://{USER}@/{DATABASE}?host={sockdir}&port={port}"
+    )
+    version = (
+        subprocess.run([str(binaries / "postgres"), "--version"], capture_output=True, text=True)
+        .stdout.strip()
+        .rsplit(" ", 1)[-1]
+    )
     sys.stdout.write(json.dumps({"dsn": dsn, "pid": server.pid, "version": version}) + "\n")
     sys.stdout.flush()
     stdin = sys.stdin.buffer.fileno()
@@ -314,18 +378,39 @@ def _supervise(folder: Path, transport: str) -> int:
     return 0
 
 
-def _postgres(binaries: Path, folder: Path, port: int, host: str, sockdir: str,
-              env: dict[str, str], user: pwd.struct_passwd | None) -> subprocess.Popen[bytes]:
+def _postgres(
+    binaries: Path,
+    folder: Path,
+    port: int,
+    host: str,
+    sockdir: str,
+    env: dict[str, str],
+    user: pwd.struct_passwd | None,
+) -> subprocess.Popen[bytes]:
     """``postgres`` on ``folder``, its output appended to ``server.log``."""
     log = folder / "server.log"
     with open(log, "ab") as log_file:
         if user is not None:
             os.chown(log, user.pw_uid, user.pw_gid)
         return subprocess.Popen(
-            [str(binaries / "postgres"), "-D", str(folder), "-p", str(port), "-k", sockdir,
-             "-c", f"listen_addresses={host}"],
-            stdin=subprocess.DEVNULL, stdout=log_file, stderr=log_file, env=env,
-            preexec_fn=_die_with_parent, **_as_user(user))
+            [
+                str(binaries / "postgres"),
+                "-D",
+                str(folder),
+                "-p",
+                str(port),
+                "-k",
+                sockdir,
+                "-c",
+                f"listen_addresses={host}",
+            ],
+            stdin=subprocess.DEVNULL,
+            stdout=log_file,
+            stderr=log_file,
+            env=env,
+            preexec_fn=_die_with_parent,
+            **_as_user(user),
+        )
 
 
 def _shutdown(server: subprocess.Popen[bytes]) -> None:
@@ -342,8 +427,10 @@ def _shutdown(server: subprocess.Popen[bytes]) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m agentmem_lab.servers.postgres",
-                                     description="supervise a PostgreSQL server (internal)")
+    parser = argparse.ArgumentParser(
+        prog="python -m agentmem_lab.servers.postgres",
+        description="supervise a PostgreSQL server (internal)",
+    )
     parser.add_argument("folder", type=Path)
     parser.add_argument("--transport", choices=TRANSPORTS, default="tcp")
     args = parser.parse_args(argv)
@@ -357,5 +444,13 @@ def main(argv: list[str] | None = None) -> int:
 if __name__ == "__main__":  # pragma: no cover - the supervisor's entry
     sys.exit(main())
 
-__all__ = ["DATABASE", "DISTRIBUTION", "SERVER_USER", "Server", "TRANSPORTS", "USER",
-           "bin_dir", "main"]
+__all__ = [
+    "DATABASE",
+    "DISTRIBUTION",
+    "SERVER_USER",
+    "TRANSPORTS",
+    "USER",
+    "Server",
+    "bin_dir",
+    "main",
+]

@@ -21,19 +21,45 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from agentmem_lab.stores.base import DURABILITY, NO_KEY, VECTOR_STORES, CoreMemory, Store, StoreSet, StoreSettings, VectorStore, package_version, storage_cause
+from agentmem_lab.stores.base import (
+    DURABILITY,
+    NO_KEY,
+    VECTOR_STORES,
+    CoreMemory,
+    Store,
+    StoreSet,
+    StoreSettings,
+    VectorStore,
+    package_version,
+    storage_cause,
+)
 from agentmem_lab.stores.chroma import ChromaStore
 from agentmem_lab.stores.faiss import FaissFlatStore, FaissHnswStore
 from agentmem_lab.stores.lancedb import LanceDBStore
-from agentmem_lab.stores.postgres import PgCoreStore, PgHistoryStore, PgvectorFlatStore, PgvectorStore, schema_of
+from agentmem_lab.stores.postgres import (
+    PgCoreStore,
+    PgHistoryStore,
+    PgvectorFlatStore,
+    PgvectorStore,
+    schema_of,
+)
 from agentmem_lab.stores.qdrant import QdrantLocalStore
 from agentmem_lab.stores.simulated import NullStore, SimulatedStore
 from agentmem_lab.stores.sqlite import CoreStore, HistoryStore
 from agentmem_lab.stores.sqlite_vec import SqliteVecStore
 from agentmem_lab.stores.usearch import UsearchStore
 
-for _cls in (UsearchStore, FaissHnswStore, FaissFlatStore, QdrantLocalStore, ChromaStore,
-             LanceDBStore, SqliteVecStore, PgvectorStore, PgvectorFlatStore):
+for _cls in (
+    UsearchStore,
+    FaissHnswStore,
+    FaissFlatStore,
+    QdrantLocalStore,
+    ChromaStore,
+    LanceDBStore,
+    SqliteVecStore,
+    PgvectorStore,
+    PgvectorFlatStore,
+):
     VECTOR_STORES.register(_cls.backend)(_cls)
 
 
@@ -50,9 +76,11 @@ HISTORY_STORES: dict[str, type[Store]] = {"sqlite": HistoryStore, "postgres": Pg
 def real_stores(directory: str | Path, settings: StoreSettings, ndim: int) -> StoreSet:
     """Real stores under ``directory`` (on the PostgreSQL server the settings name, for
     those that live there)."""
-    return StoreSet(CORE_STORES[settings.core_store](directory, settings),  # type: ignore[call-arg]
-                    vector_store(directory, settings, ndim),
-                    HISTORY_STORES[settings.history_store](directory, settings))  # type: ignore[call-arg]
+    return StoreSet(
+        CORE_STORES[settings.core_store](directory, settings),  # type: ignore[call-arg]
+        vector_store(directory, settings, ndim),
+        HISTORY_STORES[settings.history_store](directory, settings),  # type: ignore[call-arg]
+    )
 
 
 def null_stores(futures: bool = False) -> StoreSet:
@@ -65,9 +93,37 @@ def simulated_stores() -> StoreSet:
     return StoreSet(SimulatedStore("core"), SimulatedStore("vector"), SimulatedStore("history"))
 
 
-__all__ = ["CORE_STORES", "ChromaStore", "CoreMemory", "CoreStore", "HISTORY_STORES",
-           "PgCoreStore", "PgHistoryStore", "PgvectorFlatStore", "PgvectorStore", "DURABILITY", "FaissFlatStore", "FaissHnswStore",
-           "HistoryStore", "LanceDBStore", "NO_KEY", "NullStore", "QdrantLocalStore",
-           "SimulatedStore", "SqliteVecStore", "Store", "StoreSet", "StoreSettings",
-           "UsearchStore", "VECTOR_STORES", "VectorStore", "null_stores", "package_version", "schema_of",
-           "real_stores", "simulated_stores", "storage_cause", "vector_store"]
+__all__ = [
+    "CORE_STORES",
+    "DURABILITY",
+    "HISTORY_STORES",
+    "NO_KEY",
+    "VECTOR_STORES",
+    "ChromaStore",
+    "CoreMemory",
+    "CoreStore",
+    "FaissFlatStore",
+    "FaissHnswStore",
+    "HistoryStore",
+    "LanceDBStore",
+    "NullStore",
+    "PgCoreStore",
+    "PgHistoryStore",
+    "PgvectorFlatStore",
+    "PgvectorStore",
+    "QdrantLocalStore",
+    "SimulatedStore",
+    "SqliteVecStore",
+    "Store",
+    "StoreSet",
+    "StoreSettings",
+    "UsearchStore",
+    "VectorStore",
+    "null_stores",
+    "package_version",
+    "real_stores",
+    "schema_of",
+    "simulated_stores",
+    "storage_cause",
+    "vector_store",
+]

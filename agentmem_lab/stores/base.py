@@ -9,18 +9,19 @@ import os
 import shutil
 import time
 from abc import ABC, abstractmethod
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Awaitable, Callable, ClassVar, Mapping, Sequence, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 import numpy as np
 import numpy.typing as npt
 
 from agentmem_lab import settings as declared
 from agentmem_lab.core.errors import StorageError, StoreWriteError
-from agentmem_lab.items import HistoryEvent, MemoryItem
 from agentmem_lab.core.registry import Registry, subclass_of
+from agentmem_lab.items import HistoryEvent, MemoryItem
 
 T = TypeVar("T")
 
@@ -61,11 +62,12 @@ class StoreSettings:
     @property
     def uses_postgres(self) -> bool:
         """Whether any of the three stores is on a PostgreSQL server."""
-        return "postgres" in (self.core_store, self.history_store) or \
-            getattr(VECTOR_STORES.get(self.vector_store), "server", False)
+        return "postgres" in (self.core_store, self.history_store) or getattr(
+            VECTOR_STORES.get(self.vector_store), "server", False
+        )
 
     @classmethod
-    def from_dict(cls, values: Mapping[str, Any]) -> "StoreSettings":
+    def from_dict(cls, values: Mapping[str, Any]) -> StoreSettings:
         """From a recorded dict (former names accepted)."""
         return cls(**{declared.canonical(k): v for k, v in values.items()})
 
@@ -87,8 +89,9 @@ class Store(ABC):
         (Usually a coroutine; a store may return a future, its pending reply, instead.)"""
 
     @abstractmethod
-    def write_many(self, items: Sequence[MemoryItem],
-                   vectors: npt.NDArray[np.float32] | None) -> Awaitable[set[int]]:
+    def write_many(
+        self, items: Sequence[MemoryItem], vectors: npt.NDArray[np.float32] | None
+    ) -> Awaitable[set[int]]:
         """Store many items in one bulk write (one transaction or one batch add).
 
         ``vectors`` has one row per item; stores that keep no vectors (core memory,
@@ -120,15 +123,33 @@ class CoreMemory(Store):
 
 
 #: The columns of core memory's and history's tables, in order (every table backend).
-CORE_COLUMNS = ("id", "key", "agent_id", "user_id", "memory_type", "content", "content_hash",
-                "metadata", "created_at")
+CORE_COLUMNS = (
+    "id",
+    "key",
+    "agent_id",
+    "user_id",
+    "memory_type",
+    "content",
+    "content_hash",
+    "metadata",
+    "created_at",
+)
 HISTORY_COLUMNS = ("id", "memory_id", "key", "event", "old_value", "new_value", "created_at")
 
 
 def core_row(item: MemoryItem) -> tuple[Any, ...]:
     """An item's core-memory row (``CORE_COLUMNS``)."""
-    return (item.id, item.key, item.agent_id, item.user_id, item.memory_type,
-            item.content, item.content_hash, item.metadata_json, item.created_at)
+    return (
+        item.id,
+        item.key,
+        item.agent_id,
+        item.user_id,
+        item.memory_type,
+        item.content,
+        item.content_hash,
+        item.metadata_json,
+        item.created_at,
+    )
 
 
 def history_row(item: MemoryItem) -> tuple[Any, ...]:
@@ -156,7 +177,7 @@ def storage_cause(directory: Path, exc: BaseException) -> str:
 DURABILITY = {
     "write": "durable when the write returns (committed to its own log or table)",
     "save": "durable when the index is saved (optimize or close); a crash loses what was "
-            "written since the last save, and `agentmem-lab verify` rebuilds it from core memory",
+    "written since the last save, and `agentmem-lab verify` rebuilds it from core memory",
 }
 
 #: A search result row shorter than k is padded with this key (no item has it: keys are
@@ -218,8 +239,11 @@ class VectorStore(Store):
         """The error to raise for a backend failure: StorageError when the machine refused
         (an OSError), else StoreWriteError naming the backend's own error."""
         if isinstance(exc, OSError):
-            return StorageError(f"{self.backend} vector store", str(self.directory),
-                                storage_cause(self.directory, exc))
+            return StorageError(
+                f"{self.backend} vector store",
+                str(self.directory),
+                storage_cause(self.directory, exc),
+            )
         return StoreWriteError(self.name, f"{self.backend}: {type(exc).__name__}: {exc}")
 
     # -- the interface -----------------------------------------------------------------
@@ -248,15 +272,18 @@ class VectorStore(Store):
             self._pool.shutdown(wait=True)
             self._pool = None
 
-    def check_vectors(self, keys: npt.NDArray[np.uint64],
-                      vectors: npt.NDArray[Any]) -> npt.NDArray[np.float32]:
+    def check_vectors(
+        self, keys: npt.NDArray[np.uint64], vectors: npt.NDArray[Any]
+    ) -> npt.NDArray[np.float32]:
         """The vectors as float32 rows of the store's dimension; StoreWriteError if not."""
         v = np.asarray(vectors, dtype=np.float32)
         if v.ndim == 1:
             v = v[None, :]
         if v.ndim != 2 or v.shape[1] != self.ndim:
-            raise StoreWriteError(self.name, f"vectors must have {self.ndim} dimensions, got "
-                                             f"shape {tuple(np.shape(vectors))}")
+            raise StoreWriteError(
+                self.name,
+                f"vectors must have {self.ndim} dimensions, got shape {tuple(np.shape(vectors))}",
+            )
         if v.shape[0] != len(keys):
             raise StoreWriteError(self.name, f"{len(keys)} keys but {v.shape[0]} vectors")
         if not np.isfinite(v).all():
@@ -279,15 +306,17 @@ class VectorStore(Store):
         self.insert_s += add_s
         self.vectors_written += len(keys)
 
-    def _guarded_add(self, keys: npt.NDArray[np.uint64],
-                     vectors: npt.NDArray[np.float32]) -> tuple[float, float]:
+    def _guarded_add(
+        self, keys: npt.NDArray[np.uint64], vectors: npt.NDArray[np.float32]
+    ) -> tuple[float, float]:
         """The duplicate check, then the add; the seconds of each."""
         t0 = time.perf_counter()
         if not self.refuses_duplicates:
             present = self._present(keys)
             if len(present):
-                raise StoreWriteError(self.name, f"{len(present)} key(s) already stored, "
-                                                 f"e.g. {int(present[0])}")
+                raise StoreWriteError(
+                    self.name, f"{len(present)} key(s) already stored, e.g. {int(present[0])}"
+                )
         t1 = time.perf_counter()
         self._add(keys, vectors)
         return t1 - t0, time.perf_counter() - t1
@@ -295,8 +324,9 @@ class VectorStore(Store):
     async def write(self, item: MemoryItem, vector: npt.NDArray[np.float32]) -> None:
         await self.add_vectors(np.array([item.key], dtype=np.uint64), vector)
 
-    async def write_many(self, items: Sequence[MemoryItem],
-                         vectors: npt.NDArray[np.float32] | None) -> set[int]:
+    async def write_many(
+        self, items: Sequence[MemoryItem], vectors: npt.NDArray[np.float32] | None
+    ) -> set[int]:
         if not items:
             return set()
         if vectors is None:
@@ -318,14 +348,16 @@ class VectorStore(Store):
     async def keys(self) -> set[int]:
         return await self._call(lambda: set(np.asarray(self._keys(), dtype=np.uint64).tolist()))
 
-    async def search(self, queries: npt.NDArray[np.float32], k: int
-                     ) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.float32]]:
+    async def search(
+        self, queries: npt.NDArray[np.float32], k: int
+    ) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.float32]]:
         """Top-``k`` keys and cosine distances (1 - similarity) for each query row; rows
         with fewer than ``k`` hits are padded with ``NO_KEY`` and infinity."""
         q = np.ascontiguousarray(np.atleast_2d(np.asarray(queries, dtype=np.float32)))
         if q.shape[1] != self.ndim:
-            raise StoreWriteError(self.name, f"queries must have {self.ndim} dimensions, "
-                                             f"got {q.shape[1]}")
+            raise StoreWriteError(
+                self.name, f"queries must have {self.ndim} dimensions, got {q.shape[1]}"
+            )
 
         def run() -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.float32]]:
             rows = self._search(q, k)
@@ -355,18 +387,31 @@ class VectorStore(Store):
         """VectorDBBench's split of the load: insert, optimize, and their sum; and apart,
         ``check_s``, the duplicate checks the contract adds before each write (a cost of
         the all-or-nothing contract, not of the backend's write)."""
-        return {"backend": self.backend, "insert_s": self.insert_s, "check_s": self.check_s,
-                "optimize_s": self.optimize_s, "load_s": self.insert_s + self.optimize_s,
-                "vectors": self.vectors_written,
-                "insert_vectors_per_s": (self.vectors_written / self.insert_s
-                                         if self.insert_s > 0 else None),
-                "durability": self.durability, "search": self.search_kind}
+        return {
+            "backend": self.backend,
+            "insert_s": self.insert_s,
+            "check_s": self.check_s,
+            "optimize_s": self.optimize_s,
+            "load_s": self.insert_s + self.optimize_s,
+            "vectors": self.vectors_written,
+            "insert_vectors_per_s": (
+                self.vectors_written / self.insert_s if self.insert_s > 0 else None
+            ),
+            "durability": self.durability,
+            "search": self.search_kind,
+        }
 
     def settings(self) -> dict[str, Any]:
-        return {"backend": self.backend, "package": self.package,
-                "version": package_version(self.package), "metric": "cos", "ndim": self.ndim,
-                "durability": self.durability, "search": self.search_kind,
-                **self.backend_settings()}
+        return {
+            "backend": self.backend,
+            "package": self.package,
+            "version": package_version(self.package),
+            "metric": "cos",
+            "ndim": self.ndim,
+            "durability": self.durability,
+            "search": self.search_kind,
+            **self.backend_settings(),
+        }
 
     # -- what a backend implements (on the worker thread) -------------------------------
 
@@ -396,8 +441,7 @@ class VectorStore(Store):
         """Every stored key (any sequence of integers)."""
 
     @abstractmethod
-    def _search(self, queries: npt.NDArray[np.float32], k: int
-                ) -> Sequence[tuple[Any, Any]]:
+    def _search(self, queries: npt.NDArray[np.float32], k: int) -> Sequence[tuple[Any, Any]]:
         """Per query: keys and cosine distances, nearest first, at most ``k``."""
 
     def _optimize(self) -> None:
@@ -432,8 +476,9 @@ class SavedIndexStore(VectorStore):
             os.replace(tmp, self.path)
         except Exception as exc:  # usearch raises a bare RuntimeError("Failed to serialize")
             tmp.unlink(missing_ok=True)
-            raise StorageError(f"{self.backend} vector store", str(self.path),
-                               storage_cause(self.directory, exc)) from None
+            raise StorageError(
+                f"{self.backend} vector store", str(self.path), storage_cause(self.directory, exc)
+            ) from None
         self._dirty = False
 
     def _optimize(self) -> None:
@@ -447,15 +492,17 @@ class SavedIndexStore(VectorStore):
 
 def present_in(keys: npt.NDArray[np.uint64], stored: set[int]) -> npt.NDArray[np.uint64]:
     """Those of ``keys`` in a set of stored keys (backends that keep their keys at hand)."""
-    found: npt.NDArray[np.uint64] = keys[np.fromiter(
-        (int(k) in stored for k in keys.tolist()), dtype=bool, count=len(keys))]
+    found: npt.NDArray[np.uint64] = keys[
+        np.fromiter((int(k) in stored for k in keys.tolist()), dtype=bool, count=len(keys))
+    ]
     return found
 
 
 def normalised(v: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
     """Rows scaled to unit length (cosine as inner product, for backends that need it)."""
-    out: npt.NDArray[np.float32] = (v / np.maximum(np.linalg.norm(v, axis=1, keepdims=True),
-                                                   1e-12)).astype(np.float32)
+    out: npt.NDArray[np.float32] = (
+        v / np.maximum(np.linalg.norm(v, axis=1, keepdims=True), 1e-12)
+    ).astype(np.float32)
     return out
 
 
@@ -477,7 +524,7 @@ class StoreSet:
     def __iter__(self) -> Any:
         return iter((self.core, self.vector, self.history))
 
-    async def open(self) -> "StoreSet":
+    async def open(self) -> StoreSet:
         """Open the three; if one fails, close every one again (the one that failed too:
         a connection it made before failing would keep its thread, and the process, alive),
         and let the first error speak."""
@@ -505,7 +552,7 @@ class StoreSet:
         if errors:
             raise errors[0]
 
-    async def __aenter__(self) -> "StoreSet":
+    async def __aenter__(self) -> StoreSet:
         return await self.open()
 
     async def __aexit__(self, *exc: Any) -> None:
@@ -522,5 +569,8 @@ class StoreSet:
 #: The vector-store backends by name (``--vector-store``): the built-ins register in
 #: ``stores/__init__``; an installed package adds one through the entry-point group.
 VECTOR_STORES: Registry[type[VectorStore]] = Registry(
-    "vector store", "--vector-store", group="agentmem_lab.vector_stores",
-    adapt=subclass_of(VectorStore))
+    "vector store",
+    "--vector-store",
+    group="agentmem_lab.vector_stores",
+    adapt=subclass_of(VectorStore),
+)

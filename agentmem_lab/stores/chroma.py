@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import os
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -37,12 +38,18 @@ class ChromaStore(VectorStore):
         s = self.settings_
         self._client = chromadb.PersistentClient(
             path=str(self.directory / "chroma"),
-            settings=Settings(anonymized_telemetry=False, allow_reset=False))
+            settings=Settings(anonymized_telemetry=False, allow_reset=False),
+        )
         self._col = self._client.get_or_create_collection(
-            COLLECTION, embedding_function=None,
-            metadata={"hnsw:space": "cosine", "hnsw:M": s.hnsw_connectivity,
-                      "hnsw:construction_ef": s.hnsw_expansion_add,
-                      "hnsw:search_ef": s.hnsw_expansion_search})
+            COLLECTION,
+            embedding_function=None,
+            metadata={
+                "hnsw:space": "cosine",
+                "hnsw:M": s.hnsw_connectivity,
+                "hnsw:construction_ef": s.hnsw_expansion_add,
+                "hnsw:search_ef": s.hnsw_expansion_search,
+            },
+        )
         self._max_batch = int(self._client.get_max_batch_size())
         self._n = int(self._col.count())  # kept here: asking chroma per search costs a call
 
@@ -57,8 +64,10 @@ class ChromaStore(VectorStore):
 
     def _add(self, keys: npt.NDArray[np.uint64], vectors: npt.NDArray[np.float32]) -> None:
         if len(keys) > self._max_batch:
-            raise ValueError(f"a bulk write of {len(keys)} exceeds chroma's largest batch "
-                             f"({self._max_batch}); use a smaller --batch-size")
+            raise ValueError(
+                f"a bulk write of {len(keys)} exceeds chroma's largest batch "
+                f"({self._max_batch}); use a smaller --batch-size"
+            )
         self._col.add(ids=[str(k) for k in keys.tolist()], embeddings=vectors)
         self._n += len(keys)
 
@@ -71,8 +80,7 @@ class ChromaStore(VectorStore):
     def _keys(self) -> Any:
         return [int(i) for i in self._col.get(include=[])["ids"]]
 
-    def _search(self, queries: npt.NDArray[np.float32], k: int
-                ) -> Sequence[tuple[Any, Any]]:
+    def _search(self, queries: npt.NDArray[np.float32], k: int) -> Sequence[tuple[Any, Any]]:
         n = min(k, self._n)
         if n == 0:
             return [([], []) for _ in queries]
@@ -82,5 +90,8 @@ class ChromaStore(VectorStore):
 
     def backend_settings(self) -> dict[str, Any]:
         s = self.settings_
-        return {"connectivity": s.hnsw_connectivity, "expansion_add": s.hnsw_expansion_add,
-                "expansion_search": s.hnsw_expansion_search}
+        return {
+            "connectivity": s.hnsw_connectivity,
+            "expansion_add": s.hnsw_expansion_add,
+            "expansion_search": s.hnsw_expansion_search,
+        }

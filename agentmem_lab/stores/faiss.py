@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 import os
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -35,8 +36,11 @@ class _FaissStore(SavedIndexStore):
 
     def _open(self) -> None:
         faiss = self._faiss = _faiss()
-        self._index = faiss.read_index(str(self.path)) if self.path.exists() \
+        self._index = (
+            faiss.read_index(str(self.path))
+            if self.path.exists()
             else faiss.IndexIDMap2(self._make(faiss))
+        )
         self._ids: set[int] = set(faiss.vector_to_array(self._index.id_map).tolist())
         self._dirty = False
 
@@ -54,8 +58,7 @@ class _FaissStore(SavedIndexStore):
     def _keys(self) -> Any:
         return list(self._ids)
 
-    def _search(self, queries: npt.NDArray[np.float32], k: int
-                ) -> Sequence[tuple[Any, Any]]:
+    def _search(self, queries: npt.NDArray[np.float32], k: int) -> Sequence[tuple[Any, Any]]:
         sims, ids = self._index.search(normalised(queries), k)
         rows = []
         for s_row, i_row in zip(sims, ids):
@@ -111,8 +114,9 @@ class FaissHnswStore(_FaissStore):
         if self.removed_path.exists():
             self._removed = set(json.loads(self.removed_path.read_text(encoding="ascii")))
         self._ids -= self._removed
-        self._faiss.downcast_index(self._index.index).hnsw.efSearch = \
-            self.settings_.hnsw_expansion_search
+        self._faiss.downcast_index(
+            self._index.index
+        ).hnsw.efSearch = self.settings_.hnsw_expansion_search
 
     def _save(self) -> None:
         tmp = self.removed_path.with_suffix(".tmp")
@@ -121,15 +125,21 @@ class FaissHnswStore(_FaissStore):
             os.replace(tmp, self.removed_path)
         except OSError as exc:
             tmp.unlink(missing_ok=True)
-            raise StorageError(f"{self.backend} vector store", str(self.removed_path),
-                               storage_cause(self.directory, exc)) from None
+            raise StorageError(
+                f"{self.backend} vector store",
+                str(self.removed_path),
+                storage_cause(self.directory, exc),
+            ) from None
         super()._save()
 
     def _add(self, keys: npt.NDArray[np.uint64], vectors: npt.NDArray[np.float32]) -> None:
         again = [k for k in keys.tolist() if k in self._removed]
         if again:
-            raise StoreWriteError(self.name, f"faiss-hnsw cannot write a removed key again "
-                                             f"(e.g. {again[0]}): its graph keeps removed vectors")
+            raise StoreWriteError(
+                self.name,
+                f"faiss-hnsw cannot write a removed key again "
+                f"(e.g. {again[0]}): its graph keeps removed vectors",
+            )
         super()._add(keys, vectors)
 
     def _remove(self, keys: npt.NDArray[np.uint64]) -> None:
@@ -139,21 +149,25 @@ class FaissHnswStore(_FaissStore):
             self._removed.update(present.tolist())
             self._ids.difference_update(present.tolist())
 
-    def _search(self, queries: npt.NDArray[np.float32], k: int
-                ) -> Sequence[tuple[Any, Any]]:
+    def _search(self, queries: npt.NDArray[np.float32], k: int) -> Sequence[tuple[Any, Any]]:
         if not self._removed:
             return super()._search(queries, k)
         rows = super()._search(queries, k + len(self._removed))
         out = []
         for keys, dists in rows:
-            keep = np.fromiter((int(x) not in self._removed for x in keys), dtype=bool,
-                               count=len(keys))
+            keep = np.fromiter(
+                (int(x) not in self._removed for x in keys), dtype=bool, count=len(keys)
+            )
             out.append((np.asarray(keys)[keep][:k], np.asarray(dists)[keep][:k]))
         return out
 
     def backend_settings(self) -> dict[str, Any]:
         s = self.settings_
-        return {"dtype": "f32", "connectivity": s.hnsw_connectivity,
-                "expansion_add": s.hnsw_expansion_add,
-                "expansion_search": s.hnsw_expansion_search, "removal": "tombstones",
-                "threads": _faiss().omp_get_max_threads()}
+        return {
+            "dtype": "f32",
+            "connectivity": s.hnsw_connectivity,
+            "expansion_add": s.hnsw_expansion_add,
+            "expansion_search": s.hnsw_expansion_search,
+            "removal": "tombstones",
+            "threads": _faiss().omp_get_max_threads(),
+        }

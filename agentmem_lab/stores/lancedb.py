@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -36,8 +37,9 @@ class LanceDBStore(VectorStore):
             raise MissingDependencyError("lancedb", "pip install 'agentmem-lab[stores]'") from None
         self._pa = pa
         self._db = lancedb.connect(str(self.directory / "lancedb"))
-        schema = pa.schema([pa.field("key", pa.uint64()),
-                            pa.field("vector", pa.list_(pa.float32(), self.ndim))])
+        schema = pa.schema(
+            [pa.field("key", pa.uint64()), pa.field("vector", pa.list_(pa.float32(), self.ndim))]
+        )
         self._table = self._db.create_table(TABLE, schema=schema, exist_ok=True)
         self._ids: set[int] = set(self._table.to_arrow().column("key").to_numpy().tolist())
 
@@ -50,8 +52,14 @@ class LanceDBStore(VectorStore):
     def _add(self, keys: npt.NDArray[np.uint64], vectors: npt.NDArray[np.float32]) -> None:
         pa = self._pa
         flat = pa.array(vectors.ravel(), type=pa.float32())
-        self._table.add(pa.table({"key": pa.array(keys, type=pa.uint64()),
-                                  "vector": pa.FixedSizeListArray.from_arrays(flat, self.ndim)}))
+        self._table.add(
+            pa.table(
+                {
+                    "key": pa.array(keys, type=pa.uint64()),
+                    "vector": pa.FixedSizeListArray.from_arrays(flat, self.ndim),
+                }
+            )
+        )
         self._ids.update(keys.tolist())
 
     def _remove(self, keys: npt.NDArray[np.uint64]) -> None:
@@ -63,12 +71,16 @@ class LanceDBStore(VectorStore):
     def _keys(self) -> Any:
         return self._table.to_arrow().column("key").to_numpy()
 
-    def _search(self, queries: npt.NDArray[np.float32], k: int
-                ) -> Sequence[tuple[Any, Any]]:
+    def _search(self, queries: npt.NDArray[np.float32], k: int) -> Sequence[tuple[Any, Any]]:
         rows = []
         for q in queries:
-            hits = (self._table.search(q).distance_type("cosine").limit(k)
-                    .select(["key", "_distance"]).to_arrow())
+            hits = (
+                self._table.search(q)
+                .distance_type("cosine")
+                .limit(k)
+                .select(["key", "_distance"])
+                .to_arrow()
+            )
             rows.append((hits.column("key").to_numpy(), hits.column("_distance").to_numpy()))
         return rows
 

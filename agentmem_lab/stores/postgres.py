@@ -21,15 +21,32 @@ import hashlib
 import json
 import struct
 import time
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, ClassVar, Sequence
+from typing import Any, ClassVar
 
 import numpy as np
 import numpy.typing as npt
 
-from agentmem_lab.core.errors import MissingDependencyError, ServerError, StorageError, StoreWriteError
+from agentmem_lab.core.errors import (
+    MissingDependencyError,
+    ServerError,
+    StorageError,
+    StoreWriteError,
+)
 from agentmem_lab.items import MemoryItem
-from agentmem_lab.stores.base import CORE_COLUMNS, HISTORY_COLUMNS, NO_KEY, CoreMemory, Store, StoreSettings, VectorStore, core_row, history_row, package_version
+from agentmem_lab.stores.base import (
+    CORE_COLUMNS,
+    HISTORY_COLUMNS,
+    NO_KEY,
+    CoreMemory,
+    Store,
+    StoreSettings,
+    VectorStore,
+    core_row,
+    history_row,
+    package_version,
+)
 
 #: Connections a store's pool opens at most (made only as calls need them).
 POOL_MAX = 32
@@ -61,15 +78,18 @@ def _asyncpg() -> Any:
     try:
         import asyncpg
     except ImportError:
-        raise MissingDependencyError("asyncpg (the PostgreSQL stores' driver)",
-                                     "pip install -e '.[server]' (or make setup)") from None
+        raise MissingDependencyError(
+            "asyncpg (the PostgreSQL stores' driver)", "pip install -e '.[server]' (or make setup)"
+        ) from None
     return asyncpg
 
 
 def _dsn(settings: StoreSettings) -> str:
     if not settings.postgres_dsn:
-        raise ServerError("the postgres stores need a server: pass --postgres-dsn, or run "
-                          "through agentmem-lab run / sweep, which start one")
+        raise ServerError(
+            "the postgres stores need a server: pass --postgres-dsn, or run "
+            "through agentmem-lab run / sweep, which start one"
+        )
     return settings.postgres_dsn
 
 
@@ -82,8 +102,9 @@ async def keep_session(conn: Any) -> None:
 class _PgTables:
     """One store's pool on the server, in its folder's schema."""
 
-    def __init__(self, directory: str | Path, settings: StoreSettings, name: str,
-                 vectors: bool = False) -> None:
+    def __init__(
+        self, directory: str | Path, settings: StoreSettings, name: str, vectors: bool = False
+    ) -> None:
         self.directory = Path(directory)
         self.settings = settings
         self.schema = schema_of(directory)
@@ -98,14 +119,21 @@ class _PgTables:
         self.directory.mkdir(parents=True, exist_ok=True)
         marker = self.directory / MARKER
         fresh = not marker.exists()
-        settings = {"synchronous_commit": self.settings.pg_synchronous_commit,
-                    "search_path": f"{self.schema},public"}
+        settings = {
+            "synchronous_commit": self.settings.pg_synchronous_commit,
+            "search_path": f"{self.schema},public",
+        }
         try:
             if self.vectors or fresh:
                 await self._prepare(asyncpg, fresh)
             self.pool = await asyncpg.create_pool(
-                _dsn(self.settings), min_size=1, max_size=POOL_MAX, server_settings=settings,
-                init=self._init if self.vectors else None, reset=keep_session)
+                _dsn(self.settings),
+                min_size=1,
+                max_size=POOL_MAX,
+                server_settings=settings,
+                init=self._init if self.vectors else None,
+                reset=keep_session,
+            )
             async with self.pool.acquire() as conn:
                 for statement in ddl:
                     await conn.execute(statement)
@@ -132,8 +160,13 @@ class _PgTables:
             await conn.close()
 
     async def _init(self, conn: Any) -> None:
-        await conn.set_type_codec("vector", schema="public", encoder=encode_vector,
-                                  decoder=_decode_vector, format="binary")
+        await conn.set_type_codec(
+            "vector",
+            schema="public",
+            encoder=encode_vector,
+            decoder=_decode_vector,
+            format="binary",
+        )
         await conn.execute(f"SET hnsw.ef_search = {int(self.hnsw_ef_search)}")
 
     async def close(self) -> None:
@@ -150,10 +183,19 @@ class _PgTables:
         """The server's settings that matter to a write's cost, recorded with the result."""
         rows = await self.require().fetch(
             "SELECT name, setting, unit FROM pg_settings WHERE name = ANY($1::text[])",
-            ["server_version", "shared_buffers", "synchronous_commit", "fsync", "wal_level",
-             "max_connections"])
-        return {r["name"]: (f"{r['setting']} x {r['unit']}" if r["unit"] else r["setting"])
-                for r in rows}
+            [
+                "server_version",
+                "shared_buffers",
+                "synchronous_commit",
+                "fsync",
+                "wal_level",
+                "max_connections",
+            ],
+        )
+        return {
+            r["name"]: (f"{r['setting']} x {r['unit']}" if r["unit"] else r["setting"])
+            for r in rows
+        }
 
 
 def _message(exc: BaseException) -> str:
@@ -170,8 +212,7 @@ def _refused(store: str, exc: BaseException) -> Exception:
     if sqlstate.startswith("53") or sqlstate in ("42501", "58030"):  # resources, rights, I/O
         return StorageError(f"{store} store", "the PostgreSQL server", _message(exc))
     if isinstance(exc, OSError) or sqlstate.startswith("08"):
-        return ServerError(f"{store} store: cannot reach the PostgreSQL server: "
-                           f"{_message(exc)}")
+        return ServerError(f"{store} store: cannot reach the PostgreSQL server: {_message(exc)}")
     return StoreWriteError(store, f"postgres: {type(exc).__name__}: {_message(exc)}")
 
 
@@ -184,8 +225,10 @@ class _PgTableStore(Store):
 
     def __init__(self, directory: str | Path, settings: StoreSettings) -> None:
         self.db = _PgTables(directory, settings, self.name)
-        self.insert_sql = (f"INSERT INTO {self.table} VALUES "
-                           f"({', '.join(f'${i + 1}' for i in range(len(self.columns)))})")
+        self.insert_sql = (
+            f"INSERT INTO {self.table} VALUES "
+            f"({', '.join(f'${i + 1}' for i in range(len(self.columns)))})"
+        )
 
     @staticmethod
     def row(item: MemoryItem) -> tuple[Any, ...]:
@@ -204,8 +247,9 @@ class _PgTableStore(Store):
         except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
             raise _refused(self.name, exc) from None
 
-    async def write_many(self, items: Sequence[MemoryItem],
-                         vectors: npt.NDArray[np.float32] | None) -> set[int]:
+    async def write_many(
+        self, items: Sequence[MemoryItem], vectors: npt.NDArray[np.float32] | None
+    ) -> set[int]:
         if not items:
             return set()
         asyncpg = _asyncpg()
@@ -213,17 +257,18 @@ class _PgTableStore(Store):
         try:
             async with self.db.require().acquire() as conn:
                 async with conn.transaction():
-                    await conn.copy_records_to_table(self.table, records=rows,
-                                                     columns=self.columns,
-                                                     schema_name=self.db.schema)
+                    await conn.copy_records_to_table(
+                        self.table, records=rows, columns=self.columns, schema_name=self.db.schema
+                    )
         except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
             raise _refused(self.name, exc) from None
         return set()
 
     async def delete_many(self, keys: Sequence[int]) -> None:
         if len(keys):
-            await self.db.require().execute(f"DELETE FROM {self.table} WHERE key = ANY($1)",
-                                            [int(k) for k in keys])
+            await self.db.require().execute(
+                f"DELETE FROM {self.table} WHERE key = ANY($1)", [int(k) for k in keys]
+            )
 
     async def keys(self) -> set[int]:
         rows = await self.db.require().fetch(f"SELECT key FROM {self.table}")
@@ -240,11 +285,17 @@ class _PgTableStore(Store):
             pass
 
     def settings(self) -> dict[str, Any]:
-        return {"server": "postgresql", "server_settings": self.db.server, "driver": DRIVER,
-                "driver_version": package_version(DRIVER), "schema": self.db.schema,
-                "table": self.table,
-                "synchronous_commit": self.db.settings.pg_synchronous_commit,
-                "pool_max": POOL_MAX, "bulk": "COPY (binary), one transaction"}
+        return {
+            "server": "postgresql",
+            "server_settings": self.db.server,
+            "driver": DRIVER,
+            "driver_version": package_version(DRIVER),
+            "schema": self.db.schema,
+            "table": self.table,
+            "synchronous_commit": self.db.settings.pg_synchronous_commit,
+            "pool_max": POOL_MAX,
+            "bulk": "COPY (binary), one transaction",
+        }
 
 
 class PgCoreStore(_PgTableStore, CoreMemory):
@@ -264,7 +315,8 @@ class PgCoreStore(_PgTableStore, CoreMemory):
         if not keys:
             return {}
         rows = await self.db.require().fetch(
-            f"SELECT key, content FROM {self.table} WHERE key = ANY($1)", [int(k) for k in keys])
+            f"SELECT key, content FROM {self.table} WHERE key = ANY($1)", [int(k) for k in keys]
+        )
         return {int(r["key"]): r["content"] for r in rows}
 
 
@@ -301,12 +353,16 @@ class PgvectorStore(VectorStore):
 
     def _ddl(self) -> list[str]:
         s = self.settings_
-        ddl = [f"CREATE TABLE IF NOT EXISTS vectors (key BIGINT PRIMARY KEY, "
-               f"embedding vector({self.ndim}) NOT NULL)"]
+        ddl = [
+            f"CREATE TABLE IF NOT EXISTS vectors (key BIGINT PRIMARY KEY, "
+            f"embedding vector({self.ndim}) NOT NULL)"
+        ]
         if self.index == "hnsw":
-            ddl.append(f"CREATE INDEX IF NOT EXISTS vectors_hnsw ON vectors USING hnsw "
-                       f"(embedding vector_cosine_ops) WITH (m = {s.hnsw_connectivity}, "
-                       f"ef_construction = {s.hnsw_expansion_add})")
+            ddl.append(
+                f"CREATE INDEX IF NOT EXISTS vectors_hnsw ON vectors USING hnsw "
+                f"(embedding vector_cosine_ops) WITH (m = {s.hnsw_connectivity}, "
+                f"ef_construction = {s.hnsw_expansion_add})"
+            )
         return ddl
 
     async def open(self) -> None:
@@ -328,39 +384,48 @@ class PgvectorStore(VectorStore):
                 async with pool.acquire() as conn:
                     async with conn.transaction():
                         await conn.copy_records_to_table(
-                            "vectors", records=zip(keys.tolist(), v), columns=("key", "embedding"),
-                            schema_name=self.db.schema)
+                            "vectors",
+                            records=zip(keys.tolist(), v),
+                            columns=("key", "embedding"),
+                            schema_name=self.db.schema,
+                        )
         except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
             if isinstance(exc, asyncpg.UniqueViolationError):
-                raise StoreWriteError(self.name, f"a key already stored: {_message(exc)}"
-                                      ) from None
+                raise StoreWriteError(self.name, f"a key already stored: {_message(exc)}") from None
             raise _refused(self.name, exc) from None
         self.insert_s += time.perf_counter() - t0  # a round trip's wall, the server's work in it
         self.vectors_written += len(keys)
 
     async def delete_many(self, keys: Sequence[int]) -> None:
         if len(keys):
-            await self.db.require().execute("DELETE FROM vectors WHERE key = ANY($1)",
-                                            [int(k) for k in keys])
+            await self.db.require().execute(
+                "DELETE FROM vectors WHERE key = ANY($1)", [int(k) for k in keys]
+            )
 
     async def keys(self) -> set[int]:
         rows = await self.db.require().fetch("SELECT key FROM vectors")
         return {int(r[0]) for r in rows}
 
-    async def search(self, queries: npt.NDArray[np.float32], k: int
-                     ) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.float32]]:
+    async def search(
+        self, queries: npt.NDArray[np.float32], k: int
+    ) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.float32]]:
         q = np.ascontiguousarray(np.atleast_2d(np.asarray(queries, dtype=np.float32)))
         if q.shape[1] != self.ndim:
-            raise StoreWriteError(self.name, f"queries must have {self.ndim} dimensions, "
-                                             f"got {q.shape[1]}")
+            raise StoreWriteError(
+                self.name, f"queries must have {self.ndim} dimensions, got {q.shape[1]}"
+            )
         out_keys = np.full((len(q), k), NO_KEY, dtype=np.uint64)
         dists = np.full((len(q), k), np.inf, dtype=np.float32)
         async with self.db.require().acquire() as conn:
             for i, row in enumerate(q):
-                rows = await conn.fetch("SELECT key, embedding <=> $1 AS d FROM vectors "
-                                        "ORDER BY embedding <=> $1 LIMIT $2", row, k)
-                out_keys[i, :len(rows)] = [r["key"] for r in rows]
-                dists[i, :len(rows)] = [r["d"] for r in rows]
+                rows = await conn.fetch(
+                    "SELECT key, embedding <=> $1 AS d FROM vectors "
+                    "ORDER BY embedding <=> $1 LIMIT $2",
+                    row,
+                    k,
+                )
+                out_keys[i, : len(rows)] = [r["key"] for r in rows]
+                dists[i, : len(rows)] = [r["d"] for r in rows]
         return out_keys, dists
 
     async def optimize(self) -> float:
@@ -374,13 +439,20 @@ class PgvectorStore(VectorStore):
 
     def backend_settings(self) -> dict[str, Any]:
         s = self.settings_
-        out: dict[str, Any] = {"index": self.index, "schema": self.db.schema,
-                               "server_settings": self.db.server,
-                               "synchronous_commit": s.pg_synchronous_commit,
-                               "pool_max": POOL_MAX, "pgvector": "0.6.2 (pgserver's)"}
+        out: dict[str, Any] = {
+            "index": self.index,
+            "schema": self.db.schema,
+            "server_settings": self.db.server,
+            "synchronous_commit": s.pg_synchronous_commit,
+            "pool_max": POOL_MAX,
+            "pgvector": "0.6.2 (pgserver's)",
+        }
         if self.index == "hnsw":
-            out.update(m=s.hnsw_connectivity, ef_construction=s.hnsw_expansion_add,
-                       ef_search=s.hnsw_expansion_search)
+            out.update(
+                m=s.hnsw_connectivity,
+                ef_construction=s.hnsw_expansion_add,
+                ef_search=s.hnsw_expansion_search,
+            )
         return out
 
     # The embedded backends' worker-thread hooks: not used, every call above is async.
@@ -402,8 +474,9 @@ class PgvectorStore(VectorStore):
     def _keys(self) -> Any:  # pragma: no cover
         raise NotImplementedError
 
-    def _search(self, queries: npt.NDArray[np.float32], k: int
-                ) -> Sequence[tuple[Any, Any]]:  # pragma: no cover
+    def _search(
+        self, queries: npt.NDArray[np.float32], k: int
+    ) -> Sequence[tuple[Any, Any]]:  # pragma: no cover
         raise NotImplementedError
 
 
@@ -415,5 +488,14 @@ class PgvectorFlatStore(PgvectorStore):
     index = "none"
 
 
-__all__ = ["MARKER", "POOL_MAX", "PgCoreStore", "encode_vector", "keep_session", "PgHistoryStore", "PgvectorFlatStore",
-           "PgvectorStore", "schema_of"]
+__all__ = [
+    "MARKER",
+    "POOL_MAX",
+    "PgCoreStore",
+    "PgHistoryStore",
+    "PgvectorFlatStore",
+    "PgvectorStore",
+    "encode_vector",
+    "keep_session",
+    "schema_of",
+]

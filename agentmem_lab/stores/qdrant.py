@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -30,13 +31,16 @@ class QdrantLocalStore(VectorStore):
         try:
             from qdrant_client import QdrantClient, models
         except ImportError:
-            raise MissingDependencyError("qdrant-client",
-                                         "pip install 'agentmem-lab[stores]'") from None
+            raise MissingDependencyError(
+                "qdrant-client", "pip install 'agentmem-lab[stores]'"
+            ) from None
         self._models = models
         self._client = QdrantClient(path=str(self.directory / "qdrant"))
         if not self._client.collection_exists(COLLECTION):
-            self._client.create_collection(COLLECTION, vectors_config=models.VectorParams(
-                size=self.ndim, distance=models.Distance.COSINE))
+            self._client.create_collection(
+                COLLECTION,
+                vectors_config=models.VectorParams(size=self.ndim, distance=models.Distance.COSINE),
+            )
 
     def _close(self) -> None:
         client, self._client = self._client, None
@@ -44,35 +48,40 @@ class QdrantLocalStore(VectorStore):
             client.close()
 
     def _present(self, keys: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint64]:
-        found = self._client.retrieve(COLLECTION, ids=keys.tolist(), with_payload=False,
-                                      with_vectors=False)
+        found = self._client.retrieve(
+            COLLECTION, ids=keys.tolist(), with_payload=False, with_vectors=False
+        )
         return np.asarray(sorted(int(p.id) for p in found), dtype=np.uint64)
 
     def _add(self, keys: npt.NDArray[np.uint64], vectors: npt.NDArray[np.float32]) -> None:
-        self._client.upsert(COLLECTION, points=self._models.Batch(ids=keys.tolist(),
-                                                                 vectors=vectors.tolist()))
+        self._client.upsert(
+            COLLECTION, points=self._models.Batch(ids=keys.tolist(), vectors=vectors.tolist())
+        )
 
     def _remove(self, keys: npt.NDArray[np.uint64]) -> None:
-        self._client.delete(COLLECTION,
-                            points_selector=self._models.PointIdsList(points=keys.tolist()))
+        self._client.delete(
+            COLLECTION, points_selector=self._models.PointIdsList(points=keys.tolist())
+        )
 
     def _keys(self) -> Any:
         out: list[int] = []
         offset = None
         while True:
-            points, offset = self._client.scroll(COLLECTION, limit=10_000, offset=offset,
-                                                 with_payload=False, with_vectors=False)
+            points, offset = self._client.scroll(
+                COLLECTION, limit=10_000, offset=offset, with_payload=False, with_vectors=False
+            )
             out.extend(int(p.id) for p in points)
             if offset is None:
                 return out
 
-    def _search(self, queries: npt.NDArray[np.float32], k: int
-                ) -> Sequence[tuple[Any, Any]]:
+    def _search(self, queries: npt.NDArray[np.float32], k: int) -> Sequence[tuple[Any, Any]]:
         if len(queries) == 1:
             hits = self._client.query_points(COLLECTION, query=queries[0].tolist(), limit=k).points
             return [([int(h.id) for h in hits], [1.0 - float(h.score) for h in hits])]
         # Several queries (the self-recall sample): one batch request, as a client would.
         requests = [self._models.QueryRequest(query=q.tolist(), limit=k) for q in queries]
         answers = self._client.query_batch_points(COLLECTION, requests=requests)
-        return [([int(h.id) for h in a.points], [1.0 - float(h.score) for h in a.points])
-                for a in answers]
+        return [
+            ([int(h.id) for h in a.points], [1.0 - float(h.score) for h in a.points])
+            for a in answers
+        ]

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any, Awaitable, Sequence
+from collections.abc import Awaitable, Sequence
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -11,6 +12,7 @@ import numpy.typing as npt
 from agentmem_lab.core import seedmodel, simclock
 from agentmem_lab.items import MemoryItem
 from agentmem_lab.stores.base import Store
+
 
 class SimulatedStore(Store):
     """A server with the seed's latency: every request, alone or concurrent with others,
@@ -30,8 +32,9 @@ class SimulatedStore(Store):
         self._keys.add(item.key)
         return simclock.after(self.latency_s)
 
-    def write_many(self, items: Sequence[MemoryItem],
-                   vectors: npt.NDArray[np.float32] | None) -> Awaitable[set[int]]:
+    def write_many(
+        self, items: Sequence[MemoryItem], vectors: npt.NDArray[np.float32] | None
+    ) -> Awaitable[set[int]]:
         self._keys.update(i.key for i in items)
         return _then_empty(simclock.after(self.latency_s))
 
@@ -70,8 +73,9 @@ class NullStore(Store):
     async def _nothing() -> None:
         return None
 
-    async def write_many(self, items: Sequence[MemoryItem],
-                         vectors: npt.NDArray[np.float32] | None) -> set[int]:
+    async def write_many(
+        self, items: Sequence[MemoryItem], vectors: npt.NDArray[np.float32] | None
+    ) -> set[int]:
         return set()
 
     async def delete_many(self, keys: Sequence[int]) -> None:
@@ -79,5 +83,3 @@ class NullStore(Store):
 
     async def keys(self) -> set[int]:
         return set()
-
-

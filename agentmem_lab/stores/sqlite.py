@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -15,9 +16,13 @@ from agentmem_lab.items import MemoryItem
 from agentmem_lab.stores.base import CoreMemory, Store, StoreSettings, core_row, history_row
 
 #: SQLite result codes that mean the machine, not the item, refused the write.
-_SQLITE_ENVIRONMENT = {13: "no space left on device (SQLITE_FULL)", 10: "I/O error (SQLITE_IOERR)",
-                       8: "read-only (SQLITE_READONLY)", 14: "cannot open the file (SQLITE_CANTOPEN)",
-                       3: "permission denied (SQLITE_PERM)"}
+_SQLITE_ENVIRONMENT = {
+    13: "no space left on device (SQLITE_FULL)",
+    10: "I/O error (SQLITE_IOERR)",
+    8: "read-only (SQLITE_READONLY)",
+    14: "cannot open the file (SQLITE_CANTOPEN)",
+    3: "permission denied (SQLITE_PERM)",
+}
 
 
 class _SqliteStore(Store):
@@ -91,8 +96,9 @@ class _SqliteStore(Store):
             except sqlite3.Error as exc:
                 raise self._refused(exc) from None
 
-    async def write_many(self, items: Sequence[MemoryItem],
-                         vectors: npt.NDArray[np.float32] | None) -> set[int]:
+    async def write_many(
+        self, items: Sequence[MemoryItem], vectors: npt.NDArray[np.float32] | None
+    ) -> set[int]:
         db = self._require()
         rows = [self.row(item) for item in items]
         async with self._lock:
@@ -111,8 +117,9 @@ class _SqliteStore(Store):
             return
         db = self._require()
         async with self._lock:
-            await db.executemany(f"DELETE FROM {self.table} WHERE key = ?",
-                                 [(int(k),) for k in keys])
+            await db.executemany(
+                f"DELETE FROM {self.table} WHERE key = ?", [(int(k),) for k in keys]
+            )
 
     async def keys(self) -> set[int]:
         db = self._require()
@@ -159,5 +166,3 @@ class HistoryStore(_SqliteStore):
     insert_sql = "INSERT INTO history VALUES (?, ?, ?, ?, ?, ?, ?)"
 
     row = staticmethod(history_row)
-
-

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -18,8 +19,9 @@ def _connect(path: str) -> Any:
         import apsw
         import sqlite_vec
     except ImportError:
-        raise MissingDependencyError("sqlite-vec and apsw",
-                                     "pip install 'agentmem-lab[stores]'") from None
+        raise MissingDependencyError(
+            "sqlite-vec and apsw", "pip install 'agentmem-lab[stores]'"
+        ) from None
     db = apsw.Connection(path)
     db.enable_load_extension(True)
     db.load_extension(sqlite_vec.loadable_path())
@@ -45,9 +47,11 @@ class SqliteVecStore(VectorStore):
         self._db = _connect(str(self.directory / self.filename))
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute(f"PRAGMA synchronous={self.settings_.sqlite_synchronous}")
-        self._db.execute(f"CREATE VIRTUAL TABLE IF NOT EXISTS vectors USING vec0("
-                         f"key INTEGER PRIMARY KEY, embedding float[{self.ndim}] "
-                         f"distance_metric=cosine)")
+        self._db.execute(
+            f"CREATE VIRTUAL TABLE IF NOT EXISTS vectors USING vec0("
+            f"key INTEGER PRIMARY KEY, embedding float[{self.ndim}] "
+            f"distance_metric=cosine)"
+        )
 
     def _close(self) -> None:
         db, self._db = self._db, None
@@ -57,28 +61,42 @@ class SqliteVecStore(VectorStore):
     def _refused(self, exc: BaseException) -> Exception:
         import apsw
 
-        environment = (apsw.FullError, apsw.IOError, apsw.ReadOnlyError, apsw.CantOpenError,
-                       apsw.PermissionsError)
+        environment = (
+            apsw.FullError,
+            apsw.IOError,
+            apsw.ReadOnlyError,
+            apsw.CantOpenError,
+            apsw.PermissionsError,
+        )
         if isinstance(exc, environment):
-            return StorageError("sqlite-vec vector store", str(self.directory / self.filename),
-                                f"{type(exc).__name__}: {exc}")
+            return StorageError(
+                "sqlite-vec vector store",
+                str(self.directory / self.filename),
+                f"{type(exc).__name__}: {exc}",
+            )
         return super()._refused(exc)
 
     def _present(self, keys: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint64]:
         found: list[int] = []
         wanted = [int(k) for k in keys]
         for i in range(0, len(wanted), 10_000):  # below SQLite's limit of bound variables
-            part = wanted[i:i + 10_000]
-            found += [int(r[0]) for r in self._db.execute(
-                f"SELECT key FROM vectors WHERE key IN ({','.join('?' * len(part))})", part)]
+            part = wanted[i : i + 10_000]
+            found += [
+                int(r[0])
+                for r in self._db.execute(
+                    f"SELECT key FROM vectors WHERE key IN ({','.join('?' * len(part))})", part
+                )
+            ]
         return np.asarray(sorted(found), dtype=np.uint64)
 
     def _add(self, keys: npt.NDArray[np.uint64], vectors: npt.NDArray[np.float32]) -> None:
         db = self._db
         db.execute("BEGIN")
         try:
-            db.executemany("INSERT INTO vectors(key, embedding) VALUES (?, ?)",
-                           [(int(k), v.tobytes()) for k, v in zip(keys.tolist(), vectors)])
+            db.executemany(
+                "INSERT INTO vectors(key, embedding) VALUES (?, ?)",
+                [(int(k), v.tobytes()) for k, v in zip(keys.tolist(), vectors)],
+            )
             db.execute("COMMIT")
         except BaseException:
             db.execute("ROLLBACK")
@@ -97,15 +115,20 @@ class SqliteVecStore(VectorStore):
     def _keys(self) -> Any:
         return [int(r[0]) for r in self._db.execute("SELECT key FROM vectors")]
 
-    def _search(self, queries: npt.NDArray[np.float32], k: int
-                ) -> Sequence[tuple[Any, Any]]:
+    def _search(self, queries: npt.NDArray[np.float32], k: int) -> Sequence[tuple[Any, Any]]:
         rows = []
         for q in queries:
-            hits = self._db.execute("SELECT key, distance FROM vectors WHERE embedding MATCH ? "
-                                    "AND k = ? ORDER BY distance", (q.tobytes(), k)).fetchall()
+            hits = self._db.execute(
+                "SELECT key, distance FROM vectors WHERE embedding MATCH ? "
+                "AND k = ? ORDER BY distance",
+                (q.tobytes(), k),
+            ).fetchall()
             rows.append(([int(h[0]) for h in hits], [float(h[1]) for h in hits]))
         return rows
 
     def backend_settings(self) -> dict[str, Any]:
-        return {"dtype": "f32", "journal_mode": "WAL",
-                "synchronous": self.settings_.sqlite_synchronous}
+        return {
+            "dtype": "f32",
+            "journal_mode": "WAL",
+            "synchronous": self.settings_.sqlite_synchronous,
+        }

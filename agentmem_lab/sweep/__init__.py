@@ -15,23 +15,34 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
-from agentmem_lab.measuring import capacity, stages
-from agentmem_lab.core.errors import AgentMemLabError, ConfigError, Interrupted, ResultError
-from agentmem_lab.sweep import cluster as dask_cluster
-from agentmem_lab.sweep.executor import error_text, execute, export_html
+from agentmem_lab.core.errors import (
+    AgentMemLabError,
+    ConfigError,
+    Interrupted,
+    ResultError,
+    one_line,
+)
 from agentmem_lab.core.folderlock import FolderLock
 from agentmem_lab.core.paths import data_file, notebook, read_toml, reports_dir
-from agentmem_lab.schema.result import CAPACITY_DIR, Result, config_name, write_json_atomic
-from agentmem_lab.measuring.resolve import RunConfig, from_parameters
+from agentmem_lab.measuring import capacity, stages
 from agentmem_lab.measuring.folder import SERVER_DIR, prepare_out_dir
-from agentmem_lab.measuring.runner import INTERLEAVED, PROCESSES_DIR, process_folders, run_in_fresh_process
+from agentmem_lab.measuring.resolve import RunConfig, from_parameters
+from agentmem_lab.measuring.runner import (
+    INTERLEAVED,
+    PROCESSES_DIR,
+    process_folders,
+    run_in_fresh_process,
+)
 from agentmem_lab.measuring.shards import shard_count
-
+from agentmem_lab.schema.result import CAPACITY_DIR, Result, config_name, write_json_atomic
+from agentmem_lab.sweep import cluster as dask_cluster
+from agentmem_lab.sweep.executor import error_text, execute, export_html
 
 #: Rounds of the stage measurement in a full sweep (medians; 1 with --quick): 2 keep it
 #: near 10 s on the 2-core machine with MiniLM, inside make report's budget.
@@ -47,17 +58,26 @@ class Planned:
 
 
 def _stores_tag(stores: dict[str, Any]) -> str:
-    short = {"vector_store": "", "usearch_dtype": "", "hnsw_connectivity": "m",
-             "hnsw_expansion_add": "ea", "hnsw_expansion_search": "es", "usearch_threads": "t",
-             "sqlite_synchronous": "sync", "core_store": "core-", "history_store": "history-",
-             "pg_synchronous_commit": "pgsync-", "pg_transport": "", "langgraph_store": "",
-             "txtai_backend": ""}
+    short = {
+        "vector_store": "",
+        "usearch_dtype": "",
+        "hnsw_connectivity": "m",
+        "hnsw_expansion_add": "ea",
+        "hnsw_expansion_search": "es",
+        "usearch_threads": "t",
+        "sqlite_synchronous": "sync",
+        "core_store": "core-",
+        "history_store": "history-",
+        "pg_synchronous_commit": "pgsync-",
+        "pg_transport": "",
+        "langgraph_store": "",
+        "txtai_backend": "",
+    }
     from agentmem_lab.settings import canonical
 
     named = {canonical(k): v for k, v in stores.items()}
     values = {"postgres": "pg"}
-    return "".join(f"-{short.get(k, k)}{values.get(str(v), v)}"
-                   for k, v in sorted(named.items()))
+    return "".join(f"-{short.get(k, k)}{values.get(str(v), v)}" for k, v in sorted(named.items()))
 
 
 #: Short names of the group settings that name a configuration (others do not: a group's
@@ -69,13 +89,16 @@ def _settings_tag(extra: dict[str, Any]) -> str:
     from agentmem_lab.settings import canonical
 
     named = {canonical(k): v for k, v in extra.items()}
-    return "".join(f"-{_SETTING_TAGS[k]}{v:g}" if isinstance(v, float) else
-                   f"-{_SETTING_TAGS[k]}{v}" for k, v in sorted(named.items())
-                   if k in _SETTING_TAGS and not (k == "arrivals" and v == "uniform"))
+    return "".join(
+        f"-{_SETTING_TAGS[k]}{v:g}" if isinstance(v, float) else f"-{_SETTING_TAGS[k]}{v}"
+        for k, v in sorted(named.items())
+        if k in _SETTING_TAGS and not (k == "arrivals" and v == "uniform")
+    )
 
 
-def plan(grid: str | Path | None = None, quick: bool = False,
-         processes: int | None = None) -> list[Planned]:
+def plan(
+    grid: str | Path | None = None, quick: bool = False, processes: int | None = None
+) -> list[Planned]:
     """The configurations of a grid file (default data/sweep.toml). ``processes``: each
     configuration in that many fresh processes (default: the grid's ``processes``, else 1;
     ``quick_processes`` with ``quick``)."""
@@ -101,8 +124,19 @@ def plan(grid: str | Path | None = None, quick: bool = False,
             if backend is not None:
                 stores["vector_store"] = backend
             for rate in g.get("rates", [None]):  # offered load as a dimension
-                out += _group_configs(path, data, g, modes, concurrency, items_map, stores,
-                                      repeats, queries, rate, processes)
+                out += _group_configs(
+                    path,
+                    data,
+                    g,
+                    modes,
+                    concurrency,
+                    items_map,
+                    stores,
+                    repeats,
+                    queries,
+                    rate,
+                    processes,
+                )
     names = [p.name for p in out]
     dupes = {n for n in names if names.count(n) > 1}
     if dupes:
@@ -110,10 +144,19 @@ def plan(grid: str | Path | None = None, quick: bool = False,
     return out
 
 
-def _group_configs(path: Path, data: dict[str, Any], g: dict[str, Any],
-                   modes: dict[str, list[int]], concurrency: list[int], items_map: dict[str, Any],
-                   stores: dict[str, Any], repeats: int, queries: int,
-                   rate: float | None = None, processes: int = 1) -> list[Planned]:
+def _group_configs(
+    path: Path,
+    data: dict[str, Any],
+    g: dict[str, Any],
+    modes: dict[str, list[int]],
+    concurrency: list[int],
+    items_map: dict[str, Any],
+    stores: dict[str, Any],
+    repeats: int,
+    queries: int,
+    rate: float | None = None,
+    processes: int = 1,
+) -> list[Planned]:
     """One group's configurations (a group may narrow the grid: its own modes and
     concurrency levels; ``settings``: other settings of its runs; ``rates``: offered load,
     one configuration per rate)."""
@@ -121,16 +164,24 @@ def _group_configs(path: Path, data: dict[str, Any], g: dict[str, Any],
     for mode, sizes in g.get("modes", modes).items():
         for b in sizes:
             if str(b) not in items_map:
-                raise ConfigError("--config", f"{path}: group {g.get('embedder')} has no "
-                                              f"items for batch size {b}")
+                raise ConfigError(
+                    "--config", f"{path}: group {g.get('embedder')} has no items for batch size {b}"
+                )
             items = int(items_map[str(b)])
-            for c, n in [(c, n) for c in g.get("concurrency", concurrency)
-                         for n in _shard_counts(g)]:
+            for c, n in [
+                (c, n) for c in g.get("concurrency", concurrency) for n in _shard_counts(g)
+            ]:
                 params: dict[str, Any] = {
-                    "mode": mode, "batch_size": b, "items": items, "concurrency": c,
-                    "embedder": g.get("embedder", "hash"), "profile": g.get("profile", "real"),
-                    "repeats": min(repeats, -(-items // b)), "warmup": data.get("warmup", 1),
-                    "seed": data.get("seed", 0), "search_queries": queries,
+                    "mode": mode,
+                    "batch_size": b,
+                    "items": items,
+                    "concurrency": c,
+                    "embedder": g.get("embedder", "hash"),
+                    "profile": g.get("profile", "real"),
+                    "repeats": min(repeats, -(-items // b)),
+                    "warmup": data.get("warmup", 1),
+                    "seed": data.get("seed", 0),
+                    "search_queries": queries,
                 }
                 system = g.get("system", "agentmem")
                 if system != "agentmem":
@@ -145,8 +196,11 @@ def _group_configs(path: Path, data: dict[str, Any], g: dict[str, Any],
                     extra["rate"] = float(rate)
                 params.update(extra)
                 label = params["embedder"] if params["profile"] == "real" else "simulated"
-                name = config_name(mode, b, c, label, params["profile"], system, n) + \
-                    _stores_tag(stores) + _settings_tag(extra)
+                name = (
+                    config_name(mode, b, c, label, params["profile"], system, n)
+                    + _stores_tag(stores)
+                    + _settings_tag(extra)
+                )
                 params["label"] = name
                 check_parameters(params)
                 out.append(Planned(name, params))
@@ -176,11 +230,25 @@ def is_complete(cdir: Path, params: dict[str, Any]) -> bool:
     except (OSError, ResultError):
         return False
     measured_in = r.processes["count"] if r.processes else 1
-    return (r.mode, r.batch_size, r.items, r.concurrency, r.profile, r.repeats, r.seed,
-            measured_in) == (
-        params["mode"], params["batch_size"], params["items"], params["concurrency"],
-        params["profile"], params["repeats"], params["seed"],
-        params.get("processes", 1)) and r.label == params["label"]
+    return (
+        r.mode,
+        r.batch_size,
+        r.items,
+        r.concurrency,
+        r.profile,
+        r.repeats,
+        r.seed,
+        measured_in,
+    ) == (
+        params["mode"],
+        params["batch_size"],
+        params["items"],
+        params["concurrency"],
+        params["profile"],
+        params["repeats"],
+        params["seed"],
+        params.get("processes", 1),
+    ) and r.label == params["label"]
 
 
 @dataclass
@@ -192,11 +260,18 @@ class SweepOutcome:
     index: Path | None = None
 
 
-def run_sweep(grid: str | Path | None = None, quick: bool = False, out: str | Path | None = None,
-              progress: bool = True, on_config: Callable[[str], None] | None = None,
-              keep_stores: bool = False, cluster: str | None = None,
-              on_every_worker: bool = False, processes: int | None = None,
-              interleave: bool = False) -> SweepOutcome:
+def run_sweep(
+    grid: str | Path | None = None,
+    quick: bool = False,
+    out: str | Path | None = None,
+    progress: bool = True,
+    on_config: Callable[[str], None] | None = None,
+    keep_stores: bool = False,
+    cluster: str | None = None,
+    on_every_worker: bool = False,
+    processes: int | None = None,
+    interleave: bool = False,
+) -> SweepOutcome:
     """Run every configuration, then the report. Skips configurations already complete.
     Interrupted (Ctrl-C, SIGTERM), it raises Interrupted saying how to resume.
     ``processes``: each configuration in that many fresh processes (``--processes``);
@@ -204,16 +279,31 @@ def run_sweep(grid: str | Path | None = None, quick: bool = False, out: str | Pa
     if on_every_worker and cluster is None:
         raise ConfigError("--on-every-worker", "needs --cluster")
     if interleave and cluster is not None:
-        raise ConfigError("--interleave", "runs a local sweep's processes by turns; a "
-                                          "cluster's workers run their configurations apart")
+        raise ConfigError(
+            "--interleave",
+            "runs a local sweep's processes by turns; a "
+            "cluster's workers run their configurations apart",
+        )
     configs = plan(grid, quick, processes)
     try:
-        return _run_sweep(configs, grid, quick, out, progress, on_config, keep_stores, cluster,
-                          on_every_worker, interleave)
+        return _run_sweep(
+            configs,
+            grid,
+            quick,
+            out,
+            progress,
+            on_config,
+            keep_stores,
+            cluster,
+            on_every_worker,
+            interleave,
+        )
     except KeyboardInterrupt:
         _quiet_abandoned_kernel_tasks()
-        raise Interrupted("configurations already complete are kept; to resume, run the same "
-                          "command with --out pointing at the sweep folder") from None
+        raise Interrupted(
+            "configurations already complete are kept; to resume, run the same "
+            "command with --out pointing at the sweep folder"
+        ) from None
 
 
 def _quiet_abandoned_kernel_tasks() -> None:
@@ -228,14 +318,21 @@ def _quiet_abandoned_kernel_tasks() -> None:
     logging.getLogger("asyncio").setLevel(logging.CRITICAL)
 
 
-def _run_sweep(configs: list[Planned], grid: str | Path | None, quick: bool,
-               out: str | Path | None, progress: bool,
-               on_config: Callable[[str], None] | None, keep_stores: bool,
-               cluster: str | None = None, on_every_worker: bool = False,
-               interleave: bool = False) -> SweepOutcome:
+def _run_sweep(
+    configs: list[Planned],
+    grid: str | Path | None,
+    quick: bool,
+    out: str | Path | None,
+    progress: bool,
+    on_config: Callable[[str], None] | None,
+    keep_stores: bool,
+    cluster: str | None = None,
+    on_every_worker: bool = False,
+    interleave: bool = False,
+) -> SweepOutcome:
     timestamped = out is None
     if out is None:
-        stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
+        stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
         out_dir = reports_dir() / stamp
     else:
         out_dir = Path(out)
@@ -245,8 +342,18 @@ def _run_sweep(configs: list[Planned], grid: str | Path | None, quick: bool,
     with FolderLock(out_dir, "sweep"):
         if interleave:
             run_interleaved(out_dir, configs)
-        return _sweep_into(out_dir, configs, grid, quick, progress, on_config, keep_stores,
-                           cluster, on_every_worker, timestamped)
+        return _sweep_into(
+            out_dir,
+            configs,
+            grid,
+            quick,
+            progress,
+            on_config,
+            keep_stores,
+            cluster,
+            on_every_worker,
+            timestamped,
+        )
 
 
 def run_interleaved(out_dir: Path, configs: list[Planned]) -> None:
@@ -255,9 +362,12 @@ def run_interleaved(out_dir: Path, configs: list[Planned]) -> None:
     so on, so that a slow drift of the machine falls on every configuration alike. Each
     configuration's notebook then combines its processes (``runner.INTERLEAVED``). A
     configuration whose process fails is left to its notebook, which reports it."""
-    todo = [(p, out_dir / "configs" / p.name) for p in configs
-            if p.parameters.get("processes", 1) > 1
-            and not is_complete(out_dir / "configs" / p.name, p.parameters)]
+    todo = [
+        (p, out_dir / "configs" / p.name)
+        for p in configs
+        if p.parameters.get("processes", 1) > 1
+        and not is_complete(out_dir / "configs" / p.name, p.parameters)
+    ]
     failed: set[str] = set()
     rounds = max((p.parameters["processes"] for p, _ in todo), default=0) + 1
     for k in range(rounds):
@@ -275,12 +385,26 @@ def run_interleaved(out_dir: Path, configs: list[Planned]) -> None:
             (cdir / PROCESSES_DIR / INTERLEAVED).write_text("", encoding="utf-8")
 
 
-def _sweep_into(out_dir: Path, configs: list[Planned], grid: str | Path | None, quick: bool,
-                progress: bool, on_config: Callable[[str], None] | None, keep_stores: bool,
-                cluster: str | None, on_every_worker: bool, timestamped: bool) -> SweepOutcome:
-    write_json_atomic(out_dir / "sweep.json", {
-        "quick": quick, "grid": str(grid or data_file("sweep.toml")),
-        "configurations": [{"name": p.name, "parameters": p.parameters} for p in configs]})
+def _sweep_into(
+    out_dir: Path,
+    configs: list[Planned],
+    grid: str | Path | None,
+    quick: bool,
+    progress: bool,
+    on_config: Callable[[str], None] | None,
+    keep_stores: bool,
+    cluster: str | None,
+    on_every_worker: bool,
+    timestamped: bool,
+) -> SweepOutcome:
+    write_json_atomic(
+        out_dir / "sweep.json",
+        {
+            "quick": quick,
+            "grid": str(grid or data_file("sweep.toml")),
+            "configurations": [{"name": p.name, "parameters": p.parameters} for p in configs],
+        },
+    )
     bench = notebook("benchmark.ipynb")
     outcome = SweepOutcome(out_dir)
     bar: Any = None
@@ -312,10 +436,15 @@ def _sweep_into(out_dir: Path, configs: list[Planned], grid: str | Path | None, 
                         # Ctrl-C in a terminal reaches the kernel too: an interrupt, not a failure.
                         raise KeyboardInterrupt from None
                     outcome.failed.append(p.name)
-                    write_json_atomic(cdir / "error.json", {
-                        "name": p.name, "error": error_text(exc),
-                        "notebook": f"configs/{p.name}/benchmark.html",
-                        "parameters": p.parameters})
+                    write_json_atomic(
+                        cdir / "error.json",
+                        {
+                            "name": p.name,
+                            "error": error_text(exc),
+                            "notebook": f"configs/{p.name}/benchmark.html",
+                            "parameters": p.parameters,
+                        },
+                    )
                 if (cdir / "benchmark.ipynb").exists():
                     export_html(cdir / "benchmark.ipynb", cdir / "benchmark.html", light=True)
                 if not keep_stores:
@@ -362,7 +491,8 @@ def on_server_config(p: Planned) -> bool:
     get = p.parameters.get
     return get("profile", "real") == "real" and (
         "postgres" in (get("core_store"), get("history_store"))
-        or str(get("vector_store", "")).startswith("pgvector"))
+        or str(get("vector_store", "")).startswith("pgvector")
+    )
 
 
 def measure_stages(out_dir: Path, configs: list[Planned], quick: bool) -> None:
@@ -372,12 +502,19 @@ def measure_stages(out_dir: Path, configs: list[Planned], quick: bool) -> None:
     if not names:
         return
     try:
-        figures = stages.measure(names, rounds=1 if quick else STAGE_ROUNDS,
-                                 server=any(on_server_config(c) for c in configs),
-                                 server_calls=100 if quick else stages.SERVER_CALLS)
+        figures = stages.measure(
+            names,
+            rounds=1 if quick else STAGE_ROUNDS,
+            server=any(on_server_config(c) for c in configs),
+            server_calls=100 if quick else stages.SERVER_CALLS,
+        )
     except Exception as exc:  # recorded and shown, like a failed configuration
-        figures = {"version": stages.STAGES_VERSION, "embed": {}, "writes": None,
-                   "error": f"{type(exc).__name__}: {str(exc).strip().splitlines()[0] if str(exc).strip() else ''}"}
+        figures = {
+            "version": stages.STAGES_VERSION,
+            "embed": {},
+            "writes": None,
+            "error": one_line(exc),
+        }
     stages.write(out_dir, figures)
 
 
@@ -401,8 +538,11 @@ def capacity_plan(grid: str | Path | None = None, quick: bool = False) -> list[C
     probes = data.get("capacity_probes", {})
 
     def probe_setting(key: str, default: Any) -> Any:
-        return probes.get(f"quick_{key}", probes.get(key, default)) if quick else \
-            probes.get(key, default)
+        return (
+            probes.get(f"quick_{key}", probes.get(key, default))
+            if quick
+            else probes.get(key, default)
+        )
 
     out = []
     for table in data.get("capacity", []):
@@ -411,16 +551,26 @@ def capacity_plan(grid: str | Path | None = None, quick: bool = False) -> list[C
         params.setdefault("search_queries", 0)
         params.setdefault("warmup", data.get("warmup", 1))
         params.setdefault("seed", data.get("seed", 0))
-        label = params.get("embedder", "hash") if params.get("profile", "real") == "real" \
+        label = (
+            params.get("embedder", "hash")
+            if params.get("profile", "real") == "real"
             else "simulated"
+        )
         system = params.get("system", "agentmem")
         config = check_parameters(params)
-        name = config_name(config.mode, config.batch_size, 1, label,
-                           params.get("profile", "real"), system)
+        name = config_name(
+            config.mode, config.batch_size, 1, label, params.get("profile", "real"), system
+        )
         params["label"] = name
-        out.append(CapacityPlan(name, params, float(probe_setting("slo_p99_ms", 100.0)),
-                                int(probe_setting("min_calls", 20)),
-                                int(probe_setting("max_probes", 9))))
+        out.append(
+            CapacityPlan(
+                name,
+                params,
+                float(probe_setting("slo_p99_ms", 100.0)),
+                int(probe_setting("min_calls", 20)),
+                int(probe_setting("max_probes", 9)),
+            )
+        )
     return out
 
 
@@ -439,32 +589,52 @@ def measure_capacities(out_dir: Path, plans: list[CapacityPlan]) -> None:
                 pass
         shutil.rmtree(cdir, ignore_errors=True)
         try:
-            capacity.find_capacity(check_parameters(p.parameters), cdir, p.slo_p99_ms,
-                                   max_probes=p.max_probes,
-                                   min_calls=p.min_calls, record=record)
+            capacity.find_capacity(
+                check_parameters(p.parameters),
+                cdir,
+                p.slo_p99_ms,
+                max_probes=p.max_probes,
+                min_calls=p.min_calls,
+                record=record,
+            )
         except AgentMemLabError as exc:
-            write_json_atomic(cdir / "error.json", {"name": p.name, "error": str(exc),
-                                                    "parameters": p.parameters})
+            write_json_atomic(
+                cdir / "error.json", {"name": p.name, "error": str(exc), "parameters": p.parameters}
+            )
 
 
-def write_compare_html(base: str | Path, new: str | Path, threshold_pct: float,
-                       target: Path) -> Path:
+def write_compare_html(
+    base: str | Path, new: str | Path, threshold_pct: float, target: Path
+) -> Path:
     """compare.ipynb executed under papermill on BASE and NEW, exported to ``target``."""
     import tempfile
 
     with tempfile.TemporaryDirectory(prefix="agentmem-lab-compare-") as tmp:
         executed = Path(tmp) / "compare.ipynb"
         bench = notebook("compare.ipynb")
-        execute(bench, executed, {"base": str(Path(base).resolve()),
-                                   "new": str(Path(new).resolve()),
-                                   "threshold": float(threshold_pct)}, bench.parent)
+        execute(
+            bench,
+            executed,
+            {
+                "base": str(Path(base).resolve()),
+                "new": str(Path(new).resolve()),
+                "threshold": float(threshold_pct),
+            },
+            bench.parent,
+        )
         target.parent.mkdir(parents=True, exist_ok=True)
         export_html(executed, target, exclude_input=True)
     return target
 
 
-def _run_on_cluster(configs: list[Planned], out_dir: Path, address: str, on_every_worker: bool,
-                    outcome: SweepOutcome, bar: Any) -> None:
+def _run_on_cluster(
+    configs: list[Planned],
+    out_dir: Path,
+    address: str,
+    on_every_worker: bool,
+    outcome: SweepOutcome,
+    bar: Any,
+) -> None:
     """Every configuration as a task on a Dask cluster (``cluster``); each one's files are
     written into the sweep folder as it comes back."""
 
@@ -472,9 +642,17 @@ def _run_on_cluster(configs: list[Planned], out_dir: Path, address: str, on_ever
     try:
         planned: list[tuple[Planned, str | None]]
         if on_every_worker:
-            planned = [(Planned(f"{p.name}@{dask_cluster.worker_tag(w)}",
-                                dict(p.parameters, label=f"{p.name}@{dask_cluster.worker_tag(w)}")),
-                        w) for w in c.workers() for p in configs]
+            planned = [
+                (
+                    Planned(
+                        f"{p.name}@{dask_cluster.worker_tag(w)}",
+                        dict(p.parameters, label=f"{p.name}@{dask_cluster.worker_tag(w)}"),
+                    ),
+                    w,
+                )
+                for w in c.workers()
+                for p in configs
+            ]
         else:
             planned = [(p, None) for p in configs]
         if bar is not None:
@@ -495,23 +673,33 @@ def _run_on_cluster(configs: list[Planned], out_dir: Path, address: str, on_ever
             cdir = out_dir / "configs" / name
             cdir.mkdir(parents=True, exist_ok=True)
             (cdir / "error.json").unlink(missing_ok=True)
-            for key, filename in (("notebook", "benchmark.ipynb"), ("html", "benchmark.html"),
-                                  ("result", "result.json")):
+            for key, filename in (
+                ("notebook", "benchmark.ipynb"),
+                ("html", "benchmark.html"),
+                ("result", "result.json"),
+            ):
                 if task[key] is not None:
                     tmp = cdir / (filename + ".tmp")
                     tmp.write_bytes(task[key])
                     os.replace(tmp, cdir / filename)
-            write_json_atomic(cdir / "task.json", {k: task[k] for k in
-                                                   ("name", "worker", "hostname", "started",
-                                                    "ended", "error")})
+            write_json_atomic(
+                cdir / "task.json",
+                {k: task[k] for k in ("name", "worker", "hostname", "started", "ended", "error")},
+            )
             if task["error"] is None and task["result"] is not None:
                 outcome.ran.append(name)
             else:
                 outcome.failed.append(name)
-                write_json_atomic(cdir / "error.json", {
-                    "name": name, "error": task["error"] or "no result came back",
-                    "notebook": f"configs/{name}/benchmark.html", "worker": task["worker"],
-                    "parameters": params[name]})
+                write_json_atomic(
+                    cdir / "error.json",
+                    {
+                        "name": name,
+                        "error": task["error"] or "no result came back",
+                        "notebook": f"configs/{name}/benchmark.html",
+                        "worker": task["worker"],
+                        "parameters": params[name],
+                    },
+                )
             if bar is not None:
                 bar.set_description(name)
                 bar.update(1)

@@ -28,9 +28,10 @@ import shutil
 import socket
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from agentmem_lab.core.errors import ConfigError, MissingDependencyError
 from agentmem_lab.sweep.executor import error_text, execute, export_html
@@ -44,8 +45,9 @@ def _distributed() -> Any:
     try:
         import distributed
     except ImportError:
-        raise MissingDependencyError("dask.distributed",
-                                     "pip install 'agentmem-lab[cluster]'") from None
+        raise MissingDependencyError(
+            "dask.distributed", "pip install 'agentmem-lab[cluster]'"
+        ) from None
     return distributed
 
 
@@ -65,17 +67,23 @@ def run_configuration(name: str, parameters: dict[str, Any]) -> dict[str, Any]:
     except ValueError:  # not on a worker (called directly)
         address = "local"
     started = time.time()
-    out: dict[str, Any] = {"name": name, "worker": address, "hostname": socket.gethostname(),
-                           "started": started, "error": None, "result": None,
-                           "notebook": None, "html": None}
+    out: dict[str, Any] = {
+        "name": name,
+        "worker": address,
+        "hostname": socket.gethostname(),
+        "started": started,
+        "error": None,
+        "result": None,
+        "notebook": None,
+        "html": None,
+    }
     bench = notebook("benchmark.ipynb")
     with tempfile.TemporaryDirectory(prefix="agentmem-lab-task-") as tmp:
         cdir = Path(tmp) / name
         cdir.mkdir()
         os.environ[WORKER_ENV] = f"{address} {out['hostname']}"
         try:
-            execute(bench, cdir / "benchmark.ipynb", dict(parameters, out=str(cdir)),
-                           bench.parent)
+            execute(bench, cdir / "benchmark.ipynb", dict(parameters, out=str(cdir)), bench.parent)
         except Exception as exc:
             if getattr(exc, "ename", "") in ("KeyboardInterrupt", "Interrupted"):
                 raise
@@ -132,27 +140,35 @@ def connect(address: str) -> Cluster:
 
             # The scheduler's workspace follows temporary-directory, the workers' theirs.
             with dask.config.set({"temporary-directory": scratch}):
-                local = distributed.LocalCluster(n_workers=n, threads_per_worker=1,
-                                                 processes=True, resources={RESOURCE: 1},
-                                                 dashboard_address=None,
-                                                 local_directory=scratch)
+                local = distributed.LocalCluster(
+                    n_workers=n,
+                    threads_per_worker=1,
+                    processes=True,
+                    resources={RESOURCE: 1},
+                    dashboard_address=None,
+                    local_directory=scratch,
+                )
             return Cluster(distributed.Client(local), local, scratch)
         except BaseException:
             shutil.rmtree(scratch, ignore_errors=True)
             raise
     if "://" not in address:
-        raise ConfigError("--cluster", f"must be local:N or a scheduler address such as "
-                                       f"tcp://host:8786, got {address!r}")
+        raise ConfigError(
+            "--cluster",
+            f"must be local:N or a scheduler address such as tcp://host:8786, got {address!r}",
+        )
     try:
         client = distributed.Client(address, timeout="20s")
     except OSError as exc:
-        raise ConfigError("--cluster", f"cannot reach the scheduler at {address}: "
-                                       f"{exc}") from None
+        raise ConfigError("--cluster", f"cannot reach the scheduler at {address}: {exc}") from None
     return Cluster(client)
 
 
-def run(cluster: Cluster, tasks: list[tuple[str, dict[str, Any], str | None]],
-        on_done: Callable[[dict[str, Any]], None]) -> None:
+def run(
+    cluster: Cluster,
+    tasks: list[tuple[str, dict[str, Any], str | None]],
+    on_done: Callable[[dict[str, Any]], None],
+) -> None:
     """Submit every task (name, parameters, worker or None for any), each needing one
     benchmark resource; ``on_done`` gets each task's output as it completes."""
     distributed = _distributed()
@@ -160,9 +176,17 @@ def run(cluster: Cluster, tasks: list[tuple[str, dict[str, Any], str | None]],
         raise ConfigError("--cluster", "the scheduler has no worker")
     futures = []
     for name, params, worker in tasks:
-        futures.append(cluster.client.submit(
-            run_configuration, name, params, resources={RESOURCE: 1}, pure=False,
-            key=f"agentmem-lab-{name}-{time.time_ns()}",
-            workers=[worker] if worker else None, allow_other_workers=False))
+        futures.append(
+            cluster.client.submit(
+                run_configuration,
+                name,
+                params,
+                resources={RESOURCE: 1},
+                pure=False,
+                key=f"agentmem-lab-{name}-{time.time_ns()}",
+                workers=[worker] if worker else None,
+                allow_other_workers=False,
+            )
+        )
     for future in distributed.as_completed(futures):
         on_done(future.result())

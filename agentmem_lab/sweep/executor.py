@@ -11,9 +11,8 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from agentmem_lab.core.errors import MissingDependencyError
+from agentmem_lab.core.errors import MissingDependencyError, one_line
 from agentmem_lab.report.page import FONT_STACK
-
 
 #: The page around a configuration's notebook: JupyterLab's own template inlines about
 #: 280 KB of CSS into every page (31 MB over the default sweep's 85 configurations).
@@ -31,8 +30,9 @@ img {{ max-width: 100%; height: auto; }}
 """
 
 
-def export_html(notebook_path: Path, html_path: Path, exclude_input: bool = False,
-                light: bool = False) -> None:
+def export_html(
+    notebook_path: Path, html_path: Path, exclude_input: bool = False, light: bool = False
+) -> None:
     """An executed notebook as one self-contained HTML file (figures inline, no CDN).
     ``light``: nbconvert's basic template in a small page of its own (a configuration's
     notebook: 84 KB instead of 363 KB); otherwise JupyterLab's template (the report)."""
@@ -54,8 +54,9 @@ def export_html(notebook_path: Path, html_path: Path, exclude_input: bool = Fals
     if light:
         import html as html_mod
 
-        body = _LIGHT_PAGE.format(title=html_mod.escape(notebook_path.parent.name), body=body,
-                                  fonts=FONT_STACK)
+        body = _LIGHT_PAGE.format(
+            title=html_mod.escape(notebook_path.parent.name), body=body, fonts=FONT_STACK
+        )
     tmp = html_path.with_suffix(".html.tmp")
     tmp.write_text(body, encoding="utf-8")
     os.replace(tmp, html_path)
@@ -132,9 +133,16 @@ def execute(src: Path, dst: Path, parameters: dict[str, Any], cwd: Path) -> None
     with open(log_path, "w", encoding="utf-8") as log:
         _KERNEL_LOG = log
         try:
-            papermill.execute_notebook(str(src), str(dst), parameters=parameters,
-                                       progress_bar=False, cwd=str(cwd), kernel_name="python3",
-                                       log_output=False, kernel_manager_class=manager)
+            papermill.execute_notebook(
+                str(src),
+                str(dst),
+                parameters=parameters,
+                progress_bar=False,
+                cwd=str(cwd),
+                kernel_name="python3",
+                log_output=False,
+                kernel_manager_class=manager,
+            )
         finally:
             _KERNEL_LOG = None
     if log_path.stat().st_size == 0:
@@ -148,10 +156,9 @@ def kernel_log(executed: Path) -> Path:
 
 def error_text(exc: BaseException) -> str:
     """A failed notebook's error in one line (the kernel's exception name and message)."""
-    ename = getattr(exc, "ename", type(exc).__name__)
-    evalue = getattr(exc, "evalue", str(exc))
-    first = str(evalue).strip().splitlines()[0] if str(evalue).strip() else ""
-    return f"{ename}: {first}"
+    if hasattr(exc, "evalue"):  # papermill's PapermillExecutionError: the kernel's exception
+        return one_line(Exception(exc.evalue), getattr(exc, "ename", None))
+    return one_line(exc)
 
 
 __all__ = ["error_text", "execute", "export_html"]

@@ -13,14 +13,24 @@ from pathlib import Path
 from typing import Any
 
 from agentmem_lab.core.errors import ConfigError
-from agentmem_lab.schema.result import Result, config_name
 from agentmem_lab.measuring.resolve import RunConfig
 from agentmem_lab.measuring.resolve import from_parameters as config_from_parameters
 from agentmem_lab.measuring.runner import run
 from agentmem_lab.measuring.shards import shard_count
+from agentmem_lab.schema.result import Result, config_name
 
-__all__ = ["Summary", "compare_sides", "config_from_parameters", "default_out", "parameters_of",
-           "run_notebook", "samples_figure", "stages_figure", "summary_table", "sweep_results"]
+__all__ = [
+    "Summary",
+    "compare_sides",
+    "config_from_parameters",
+    "default_out",
+    "parameters_of",
+    "run_notebook",
+    "samples_figure",
+    "stages_figure",
+    "summary_table",
+    "sweep_results",
+]
 
 
 def parameters_of(namespace: dict[str, Any]) -> dict[str, Any]:
@@ -36,9 +46,15 @@ def default_out(config: RunConfig) -> Path:
     of the checkout, else a temporary folder."""
     from agentmem_lab.core.paths import repo_root
 
-    name = config.label or config_name(config.mode, config.batch_size, config.concurrency,
-                                       config.embedder_label, config.profile, config.system,
-                                       shard_count(config.shards))
+    name = config.label or config_name(
+        config.mode,
+        config.batch_size,
+        config.concurrency,
+        config.embedder_label,
+        config.profile,
+        config.system,
+        shard_count(config.shards),
+    )
     root = repo_root()
     if root is not None and os.access(root, os.W_OK):
         return root / "reports" / "notebook-runs" / name
@@ -57,8 +73,9 @@ def samples_figure(result: Result) -> Any:
     with p50, p95 and p99 marked (an SVG figure: ``report.svg``)."""
     from agentmem_lab.report.svg import latency_figure
 
-    return latency_figure(result.samples_ms, [(q, result.latency_ms[q])
-                                              for q in ("p50", "p95", "p99")], result.name)
+    return latency_figure(
+        result.samples_ms, [(q, result.latency_ms[q]) for q in ("p50", "p95", "p99")], result.name
+    )
 
 
 def stages_figure(result: Result) -> Any:
@@ -66,9 +83,12 @@ def stages_figure(result: Result) -> Any:
     from agentmem_lab.report.svg import bars_figure
 
     stages = ["embed", "core", "vector", "history"]
-    return bars_figure(stages, [result.stages_ms[s] for s in stages],
-                       ("call (mean)", result.latency_ms["mean"]),
-                       "ms per call (span of each stage; concurrent stages overlap)")
+    return bars_figure(
+        stages,
+        [result.stages_ms[s] for s in stages],
+        ("call (mean)", result.latency_ms["mean"]),
+        "ms per call (span of each stage; concurrent stages overlap)",
+    )
 
 
 class Summary:
@@ -93,8 +113,10 @@ class Summary:
         def shown(v: Any) -> str:  # floats as pandas shows them: 6 significant digits
             return "" if v is None else f"{v:.6g}" if isinstance(v, float) else str(v)
 
-        cells = "".join(f"<tr><th>{html.escape(str(k))}</th>"
-                        f"<td>{html.escape(shown(v))}</td></tr>" for k, v in self.row.items())
+        cells = "".join(
+            f"<tr><th>{html.escape(str(k))}</th><td>{html.escape(shown(v))}</td></tr>"
+            for k, v in self.row.items()
+        )
         return f"<table><tr><th></th><th>value</th></tr>{cells}</table>"
 
 
@@ -123,15 +145,20 @@ def sweep_results(results_dir: str = "") -> Any:
     # the temporary folder.
     with tempfile.TemporaryDirectory(prefix="agentmem-lab-sample-") as folder:
         sample = Path(folder)
-        for mode, b, profile, n in (("sequential", 1, "real", 200), ("parallel", 1, "real", 200),
-                                    ("batch", 10, "real", 500), ("bulk", 10, "real", 500),
-                                    ("bulk", 100, "real", 2000), ("sequential", 1, "simulated", 20),
-                                    ("parallel", 1, "simulated", 20),
-                                    ("batch", 10, "simulated", 50)):
-            config = RunConfig(mode=mode, batch_size=b, items=n, profile=profile,
-                               search_queries=20)
-            run(config, sample / "configs" / config_name(mode, b, 1, config.embedder_label,
-                                                         profile))
+        for mode, b, profile, n in (
+            ("sequential", 1, "real", 200),
+            ("parallel", 1, "real", 200),
+            ("batch", 10, "real", 500),
+            ("bulk", 10, "real", 500),
+            ("bulk", 100, "real", 2000),
+            ("sequential", 1, "simulated", 20),
+            ("parallel", 1, "simulated", 20),
+            ("batch", 10, "simulated", 50),
+        ):
+            config = RunConfig(mode=mode, batch_size=b, items=n, profile=profile, search_queries=20)
+            run(
+                config, sample / "configs" / config_name(mode, b, 1, config.embedder_label, profile)
+            )
         loaded = load(sample)
     loaded.sample = True
     return loaded
@@ -152,5 +179,9 @@ def compare_sides(base: str = "", new: str = "") -> tuple[Any, Any, str, str]:
             for mode, b, n in (("sequential", 1, 200), ("bulk", 100, 2000)):
                 config = RunConfig(mode=mode, batch_size=b, items=n, repeats=2, search_queries=0)
                 run(config, sample / side / "configs" / config_name(mode, b, 1, "hash", "real"))
-        return (load_side(sample / "base", "base"), load_side(sample / "new", "new"),
-                "a sample measured now (base)", "the same code again (new)")
+        return (
+            load_side(sample / "base", "base"),
+            load_side(sample / "new", "new"),
+            "a sample measured now (base)",
+            "the same code again (new)",
+        )

@@ -15,25 +15,52 @@ any outside package's system is.
 
 from __future__ import annotations
 
-from agentmem_lab.schema.run_settings import RunSettings
-from agentmem_lab.embedders import Embedder
-from agentmem_lab.core.errors import ConfigError, InjectedFault, MissingDependencyError, ServerError, StoreWriteError
-from agentmem_lab.workload.faults import decides as fails
-from agentmem_lab.workload.overhead import measure_adder
-from agentmem_lab.workload.modes import CallOutcome
-from agentmem_lab.items import MemoryItem
-from agentmem_lab.stores import NO_KEY, package_version, schema_of
+from agentmem_lab.core.errors import (
+    ConfigError,
+    InjectedFault,
+    MissingDependencyError,
+    ServerError,
+    StoreWriteError,
+)
 from agentmem_lab.core.registry import Registry, instance_of
+from agentmem_lab.embedders import Embedder
+from agentmem_lab.items import MemoryItem
+from agentmem_lab.schema.run_settings import RunSettings
+from agentmem_lab.stores import NO_KEY, package_version, schema_of
 from agentmem_lab.systems.agentmem import AgentMem
 from agentmem_lab.systems.base import Searcher, System, Target, ThreadHop
 from agentmem_lab.systems.mem0 import Mem0
+from agentmem_lab.workload.faults import decides as fails
+from agentmem_lab.workload.modes import CallOutcome
+from agentmem_lab.workload.overhead import measure_adder
 
-SYSTEMS: Registry[System] = Registry("system", "--system", group="agentmem_lab.systems",
-                                     adapt=instance_of(System))  # type: ignore[type-abstract]
+SYSTEMS: Registry[System] = Registry(
+    "system",
+    "--system",
+    group="agentmem_lab.systems",
+    adapt=instance_of(System),  # type: ignore[type-abstract]
+)
 for _system in (AgentMem(), Mem0()):
     SYSTEMS.register(_system.name)(_system)
 
-__all__ = ["CallOutcome", "ConfigError", "Embedder", "InjectedFault", "MemoryItem",
-           "MissingDependencyError", "NO_KEY", "RunSettings", "SYSTEMS", "Searcher", "ServerError",
-           "StoreWriteError", "System", "Target", "ThreadHop", "fails", "measure_adder", "package_version",
-           "schema_of"]
+__all__ = [
+    "NO_KEY",
+    "SYSTEMS",
+    "CallOutcome",
+    "ConfigError",
+    "Embedder",
+    "InjectedFault",
+    "MemoryItem",
+    "MissingDependencyError",
+    "RunSettings",
+    "Searcher",
+    "ServerError",
+    "StoreWriteError",
+    "System",
+    "Target",
+    "ThreadHop",
+    "fails",
+    "measure_adder",
+    "package_version",
+    "schema_of",
+]

@@ -3,21 +3,22 @@ and history (``modes``, ``stores``)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-from agentmem_lab.workload import overhead
-from agentmem_lab.schema.run_settings import RunSettings
 from agentmem_lab.embedders import Embedder
+from agentmem_lab.items import MemoryItem
+from agentmem_lab.schema.run_settings import RunSettings
+from agentmem_lab.stores import StoreSet, VectorStore
+from agentmem_lab.systems.base import Searcher, System, Target
+from agentmem_lab.workload import overhead
 from agentmem_lab.workload.faults import unwrap, with_faults
 from agentmem_lab.workload.modes import CallOutcome, Mode, get_mode
 from agentmem_lab.workload.profiles import PROFILES
-from agentmem_lab.items import MemoryItem
-from agentmem_lab.stores import StoreSet, VectorStore
-from agentmem_lab.systems.base import Searcher, System, Target
 
 
 class AgentMemTarget(Target):
@@ -64,21 +65,30 @@ class AgentMemTarget(Target):
 
 class AgentMem(System):
     name = "agentmem"
-    description = ("the seed's write path: a mode (sequential, parallel, batch, bulk) over "
-                   "core memory and history in SQLite and the chosen vector store")
+    description = (
+        "the seed's write path: a mode (sequential, parallel, batch, bulk) over "
+        "core memory and history in SQLite and the chosen vector store"
+    )
 
     def check(self, config: RunSettings) -> None:
         get_mode(config.mode)
 
-    async def open(self, config: RunSettings, directory: Path, embedder: Embedder,
-                   faults: bool) -> Target:
+    async def open(
+        self, config: RunSettings, directory: Path, embedder: Embedder, faults: bool
+    ) -> Target:
         stores = PROFILES.get(config.profile).stores(config, directory, embedder.dim)
         if faults:
             stores = with_faults(stores, config.fail_rates, config.seed)
         await stores.open()
         return AgentMemTarget(get_mode(config.mode)(embedder, stores), stores)
 
-    async def harness(self, config: RunSettings, calls: Sequence[Sequence[MemoryItem]],
-                      dim: int) -> dict[str, Any]:
-        return await overhead.measure(get_mode(config.mode), calls, config.concurrency, dim,
-                                     futures=PROFILES.get(config.profile).future_replies)
+    async def harness(
+        self, config: RunSettings, calls: Sequence[Sequence[MemoryItem]], dim: int
+    ) -> dict[str, Any]:
+        return await overhead.measure(
+            get_mode(config.mode),
+            calls,
+            config.concurrency,
+            dim,
+            futures=PROFILES.get(config.profile).future_replies,
+        )

@@ -3,27 +3,28 @@ counts, the search and the cost that the same checks need for every system."""
 
 from __future__ import annotations
 
-from abc import ABC, abstractmethod
-from pathlib import Path
-from typing import Any, Awaitable, Protocol, Sequence
-
 import asyncio
+from abc import ABC, abstractmethod
+from collections.abc import Awaitable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
 
-from agentmem_lab.schema.run_settings import RunSettings
 from agentmem_lab.embedders import Embedder
-from agentmem_lab.workload.modes import CallOutcome
 from agentmem_lab.items import MemoryItem
+from agentmem_lab.schema.run_settings import RunSettings
+from agentmem_lab.workload.modes import CallOutcome
 
 
 class Searcher(Protocol):
     """Nearest neighbours by memory key: what the search and recall checks call."""
 
-    def search(self, queries: npt.NDArray[np.float32], k: int
-               ) -> Awaitable[tuple[npt.NDArray[np.uint64], npt.NDArray[np.float32]]]: ...
+    def search(
+        self, queries: npt.NDArray[np.float32], k: int
+    ) -> Awaitable[tuple[npt.NDArray[np.uint64], npt.NDArray[np.float32]]]: ...
 
 
 class Target(ABC):
@@ -42,8 +43,10 @@ class Target(ABC):
         """``store_keys`` as sorted arrays, for the checks (8 bytes a key). A system whose
         stores can be listed one at a time overrides it, so that a run of millions never
         holds every store's keys as sets at once."""
-        return {name: np.unique(np.fromiter(keys, dtype=np.uint64, count=len(keys)))
-                for name, keys in (await self.store_keys()).items()}
+        return {
+            name: np.unique(np.fromiter(keys, dtype=np.uint64, count=len(keys)))
+            for name, keys in (await self.store_keys()).items()
+        }
 
     def searcher(self) -> Searcher | None:
         """Search by memory key, or None when the system cannot search (simulated)."""
@@ -60,7 +63,7 @@ class Target(ABC):
     def settings(self) -> dict[str, Any]:
         return {}
 
-    async def __aenter__(self) -> "Target":
+    async def __aenter__(self) -> Target:
         return self
 
     async def __aexit__(self, *exc: Any) -> None:
@@ -98,14 +101,16 @@ class System(ABC):
         """Refuse, with one line naming the option, a configuration it cannot run."""
 
     @abstractmethod
-    async def open(self, config: RunSettings, directory: Path, embedder: Embedder,
-                   faults: bool) -> Target:
+    async def open(
+        self, config: RunSettings, directory: Path, embedder: Embedder, faults: bool
+    ) -> Target:
         """The system on fresh stores under ``directory`` (with the configuration's
         injected faults when ``faults``)."""
 
     @abstractmethod
-    async def harness(self, config: RunSettings, calls: Sequence[Sequence[MemoryItem]],
-                      dim: int) -> dict[str, Any]:
+    async def harness(
+        self, config: RunSettings, calls: Sequence[Sequence[MemoryItem]], dim: int
+    ) -> dict[str, Any]:
         """The harness's own cost for these calls (see ``harness``)."""
 
 
@@ -120,14 +125,15 @@ class ThreadHop:
     async def add(self, items: Sequence[MemoryItem]) -> CallOutcome:
         outcome = CallOutcome()
         returned = await asyncio.get_running_loop().run_in_executor(
-            self.pool, lambda: [i.key for i in items])
+            self.pool, lambda: [i.key for i in items]
+        )
         outcome.acked = list(returned)
         return outcome
 
     def close(self) -> None:
         self.pool.shutdown(wait=True)
 
-    def __enter__(self) -> "ThreadHop":
+    def __enter__(self) -> ThreadHop:
         return self
 
     def __exit__(self, *exc: Any) -> None:

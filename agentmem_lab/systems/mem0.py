@@ -10,12 +10,12 @@ is the number of messages in one ``add`` call.
 How it is run here, and why:
 
 - **one ``Memory`` per run, a worker thread per client** (Qdrant's local mode is not
-  thread-safe: its inserts are serialised by a lock, the only change to mem0's path): ``Memory.add`` is the API mem0
-  documents and the one AgentMem's own mem0 benchmark calls. ``--concurrency C`` runs C
-  clients, each on its own thread calling ``Memory.add`` (as C threads of an application
-  would). ``AsyncMemory`` was not used: it runs the same steps, each through
-  ``asyncio.to_thread``, so it would add three thread hops per message that belong to
-  its wrapper, not to the write path;
+  thread-safe: its inserts are serialised by a lock, the only change to mem0's path):
+  ``Memory.add`` is the API mem0 documents and the one AgentMem's own mem0 benchmark
+  calls. ``--concurrency C`` runs C clients, each on its own thread calling ``Memory.add``
+  (as C threads of an application would). ``AsyncMemory`` was not used: it runs the same
+  steps, each through ``asyncio.to_thread``, so it would add three thread hops per message
+  that belong to its wrapper, not to the write path;
 - **its own stores**: Qdrant's local mode on disk (what mem0 uses when nothing is
   configured) and its SQLite history file, both under the run's ``stores/``;
 - **our embedder** (hash, minilm), plugged in as its embedding model, so that only the
@@ -47,22 +47,28 @@ import logging
 import os
 import threading
 import time
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-from agentmem_lab.schema.run_settings import RunSettings
+from agentmem_lab.core.errors import (
+    ConfigError,
+    InjectedFault,
+    MissingDependencyError,
+    StoreWriteError,
+)
 from agentmem_lab.embedders import Embedder
-from agentmem_lab.workload.overhead import measure_adder
-from agentmem_lab.core.errors import ConfigError, InjectedFault, MissingDependencyError, StoreWriteError
-from agentmem_lab.workload.faults import decides
-from agentmem_lab.workload.modes import CallOutcome
 from agentmem_lab.items import MemoryItem
+from agentmem_lab.schema.run_settings import RunSettings
 from agentmem_lab.stores import NO_KEY, package_version
 from agentmem_lab.systems.base import Searcher, System, Target, ThreadHop
+from agentmem_lab.workload.faults import decides
+from agentmem_lab.workload.modes import CallOutcome
+from agentmem_lab.workload.overhead import measure_adder
 
 #: The mem0ai release measured (pyproject pins it; every result records the version).
 VERSION = "2.2.1"
@@ -119,13 +125,18 @@ class _Embedding:
 
 
 def _content_key(text: str) -> int:
-    return int.from_bytes(hashlib.blake2b(text.encode("utf-8", "surrogatepass"),
-                                          digest_size=8).digest(), "big") >> 1
+    return (
+        int.from_bytes(
+            hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=8).digest(), "big"
+        )
+        >> 1
+    )
 
 
 class Mem0Target(Target):
-    def __init__(self, config: RunSettings, directory: Path, embedder: Embedder,
-                 faults: bool) -> None:
+    def __init__(
+        self, config: RunSettings, directory: Path, embedder: Embedder, faults: bool
+    ) -> None:
         Memory, MemoryConfig = _import_mem0(directory.parent / "mem0-home")
         directory.mkdir(parents=True, exist_ok=True)
         unused = {"api_key": "not-used-infer-false-calls-no-llm"}
@@ -136,19 +147,33 @@ class Mem0Target(Target):
             # server, a table of this folder's own, new for a new run.
             self.collection = pg_collection(directory)
             _drop_table(str(config.stores.postgres_dsn), self.collection)
-            vector_store: dict[str, Any] = {"provider": "pgvector", "config": {
-                "collection_name": self.collection, "embedding_model_dims": embedder.dim,
-                "connection_string": config.stores.postgres_dsn, "hnsw": True,
-                "minconn": 1, "maxconn": max(5, config.concurrency + 1)}}
+            vector_store: dict[str, Any] = {
+                "provider": "pgvector",
+                "config": {
+                    "collection_name": self.collection,
+                    "embedding_model_dims": embedder.dim,
+                    "connection_string": config.stores.postgres_dsn,
+                    "hnsw": True,
+                    "minconn": 1,
+                    "maxconn": max(5, config.concurrency + 1),
+                },
+            }
         else:
-            vector_store = {"provider": "qdrant", "config": {
-                "collection_name": COLLECTION, "path": str(directory / "qdrant"),
-                "embedding_model_dims": embedder.dim, "on_disk": True}}
+            vector_store = {
+                "provider": "qdrant",
+                "config": {
+                    "collection_name": COLLECTION,
+                    "path": str(directory / "qdrant"),
+                    "embedding_model_dims": embedder.dim,
+                    "on_disk": True,
+                },
+            }
         cfg = MemoryConfig(
             vector_store=vector_store,
             embedder={"provider": "openai", "config": dict(unused)},
             llm={"provider": "openai", "config": dict(unused)},
-            history_db_path=str(directory / "mem0-history.db"))
+            history_db_path=str(directory / "mem0-history.db"),
+        )
         self.memory = Memory(cfg)
         self._stages = _Stages()
         self.memory.embedding_model = _Embedding(embedder, self._stages)
@@ -161,10 +186,10 @@ class Mem0Target(Target):
         self._lock = threading.Lock()
         # Qdrant's local mode is not thread-safe (see the insert below); mem0's pgvector
         # store takes a pooled connection per call and needs no lock.
-        self._qdrant_lock: Any = contextlib.nullcontext() if self.on_pgvector \
-            else threading.Lock()
+        self._qdrant_lock: Any = contextlib.nullcontext() if self.on_pgvector else threading.Lock()
         self._pool: ThreadPoolExecutor | None = ThreadPoolExecutor(
-            max_workers=config.concurrency, thread_name_prefix="mem0-client")
+            max_workers=config.concurrency, thread_name_prefix="mem0-client"
+        )
         self._wrap_vector_insert(config, faults)
         self._wrap_history(config, faults)
 
@@ -184,10 +209,16 @@ class Mem0Target(Target):
         inner: Callable[..., Any] = store.insert
         rate, seed = self._rate(config, "vector", faults), config.seed
 
-        def insert(vectors: list[Any], payloads: list[Any] | None = None,
-                   ids: list[Any] | None = None) -> Any:
-            if rate and payloads and any(decides(seed, "vector", self._key(p.get("data", "")),
-                                                 rate) for p in payloads):
+        def insert(
+            vectors: list[Any], payloads: list[Any] | None = None, ids: list[Any] | None = None
+        ) -> Any:
+            if (
+                rate
+                and payloads
+                and any(
+                    decides(seed, "vector", self._key(p.get("data", "")), rate) for p in payloads
+                )
+            ):
                 raise InjectedFault("vector")
             t0 = time.perf_counter()
             # Qdrant's local mode is not thread-safe: three client threads inserting at once
@@ -210,8 +241,9 @@ class Mem0Target(Target):
         db = self.memory.db
         inner: Callable[..., Any] = db.add_history
 
-        def add_history(memory_id: str, old_memory: Any, new_memory: Any, event: str,
-                        **kwargs: Any) -> Any:
+        def add_history(
+            memory_id: str, old_memory: Any, new_memory: Any, event: str, **kwargs: Any
+        ) -> Any:
             if rate and decides(seed, "history", self._key(new_memory or ""), rate):
                 raise InjectedFault("history")
             t0 = time.perf_counter()
@@ -225,9 +257,13 @@ class Mem0Target(Target):
         """On a client thread: one Memory.add; what it returned and its stages' seconds."""
         self._stages.spans = {}
         first = items[0]
-        result = self.memory.add([{"role": "user", "content": i.content} for i in items],
-                                 user_id=first.user_id, agent_id=first.agent_id,
-                                 metadata=first.metadata, infer=False)
+        result = self.memory.add(
+            [{"role": "user", "content": i.content} for i in items],
+            user_id=first.user_id,
+            agent_id=first.agent_id,
+            metadata=first.metadata,
+            infer=False,
+        )
         out: list[dict[str, Any]] = result["results"]
         return out, self._stages.spans
 
@@ -237,7 +273,8 @@ class Mem0Target(Target):
         outcome = CallOutcome()
         try:
             returned, stages = await asyncio.get_running_loop().run_in_executor(
-                self._running(), self._add, items)
+                self._running(), self._add, items
+            )
         except InjectedFault:  # mem0 raises and returns no ids: nothing of the call is acked
             outcome.failed = [i.key for i in items]
             return outcome
@@ -247,7 +284,7 @@ class Mem0Target(Target):
         for item, memory in zip(items, returned):
             self.key_of[memory["id"]] = item.key
             outcome.acked.append(item.key)
-        outcome.failed = [i.key for i in items[len(returned):]]
+        outcome.failed = [i.key for i in items[len(returned) :]]
         return outcome
 
     def _vector_ids(self) -> list[str]:
@@ -259,8 +296,9 @@ class Mem0Target(Target):
         out: list[str] = []
         offset = None
         while True:
-            points, offset = client.scroll(COLLECTION, limit=10_000, offset=offset,
-                                           with_payload=False, with_vectors=False)
+            points, offset = client.scroll(
+                COLLECTION, limit=10_000, offset=offset, with_payload=False, with_vectors=False
+            )
             out.extend(str(p.id) for p in points)
             if offset is None:
                 return out
@@ -286,11 +324,17 @@ class Mem0Target(Target):
         return _Mem0Search(self)
 
     async def finish(self) -> dict[str, Any] | None:
-        return {"backend": "mem0 pgvector" if self.on_pgvector else "mem0 qdrant local",
-                "insert_s": self.insert_s, "check_s": 0.0,
-                "optimize_s": 0.0, "load_s": self.insert_s, "vectors": self.inserted,
-                "insert_vectors_per_s": self.inserted / self.insert_s if self.insert_s else None,
-                "durability": "write", "search": "hnsw" if self.on_pgvector else "exact"}
+        return {
+            "backend": "mem0 pgvector" if self.on_pgvector else "mem0 qdrant local",
+            "insert_s": self.insert_s,
+            "check_s": 0.0,
+            "optimize_s": 0.0,
+            "load_s": self.insert_s,
+            "vectors": self.inserted,
+            "insert_vectors_per_s": self.inserted / self.insert_s if self.insert_s else None,
+            "durability": "write",
+            "search": "hnsw" if self.on_pgvector else "exact",
+        }
 
     async def close(self) -> None:
         pool, self._pool = self._pool, None
@@ -304,17 +348,27 @@ class Mem0Target(Target):
         self.memory.db.close()
 
     def settings(self) -> dict[str, Any]:
-        return {"system": "mem0", "package": "mem0ai", "version": package_version("mem0ai"),
-                "add": "Memory.add(messages, user_id, agent_id, metadata, infer=False)",
-                "clients": "one thread per client, each calling Memory.add",
-                "vector_store": (f"pgvector on PostgreSQL (mem0's provider, psycopg 3 pool, "
-                                 f"HNSW), table {self.collection}" if self.on_pgvector else
-                                 "qdrant local mode (path), on disk; search exact"),
-                "history": "sqlite3, one transaction per row",
-                "bm25": ("n/a (pgvector)" if self.on_pgvector else
-                         "off (would download Qdrant/bm25 from a model hub)"),
-                "lemmatization": "spaCy" if _has_spacy() else "none (spaCy not installed)",
-                "core": "mem0 keeps the text in its vector store's payload: core = vector"}
+        return {
+            "system": "mem0",
+            "package": "mem0ai",
+            "version": package_version("mem0ai"),
+            "add": "Memory.add(messages, user_id, agent_id, metadata, infer=False)",
+            "clients": "one thread per client, each calling Memory.add",
+            "vector_store": (
+                f"pgvector on PostgreSQL (mem0's provider, psycopg 3 pool, "
+                f"HNSW), table {self.collection}"
+                if self.on_pgvector
+                else "qdrant local mode (path), on disk; search exact"
+            ),
+            "history": "sqlite3, one transaction per row",
+            "bm25": (
+                "n/a (pgvector)"
+                if self.on_pgvector
+                else "off (would download Qdrant/bm25 from a model hub)"
+            ),
+            "lemmatization": "spaCy" if _has_spacy() else "none (spaCy not installed)",
+            "core": "mem0 keeps the text in its vector store's payload: core = vector",
+        }
 
 
 def _has_spacy() -> bool:
@@ -330,8 +384,9 @@ class _Mem0Search:
     def __init__(self, target: Mem0Target) -> None:
         self.target = target
 
-    async def search(self, queries: npt.NDArray[np.float32], k: int
-                     ) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.float32]]:
+    async def search(
+        self, queries: npt.NDArray[np.float32], k: int
+    ) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.float32]]:
         store = self.target.memory.vector_store
         key_of = self.target.key_of
 
@@ -362,41 +417,61 @@ def _drop_table(dsn: str, table: str) -> None:
     try:
         import psycopg
     except ImportError:
-        raise MissingDependencyError("psycopg (mem0's pgvector driver)",
-                                     "pip install -e '.[server]' (or make setup)") from None
+        raise MissingDependencyError(
+            "psycopg (mem0's pgvector driver)", "pip install -e '.[server]' (or make setup)"
+        ) from None
     with psycopg.connect(dsn, autocommit=True) as conn:
         conn.execute(f'DROP TABLE IF EXISTS "{table}"')
 
 
 class Mem0(System):
     name = "mem0"
-    description = ("mem0ai's own Memory.add(messages, infer=False) over its default stores "
-                   "(Qdrant local mode, SQLite history), with our embedder")
+    description = (
+        "mem0ai's own Memory.add(messages, infer=False) over its default stores "
+        "(Qdrant local mode, SQLite history), with our embedder"
+    )
     package = "mem0ai"
 
     def check(self, config: RunSettings) -> None:
         if config.mode != "sequential":
-            raise ConfigError("--mode", "mem0's add has one path (per message: embed, insert, "
-                                        "history row, one after another): use --mode sequential")
+            raise ConfigError(
+                "--mode",
+                "mem0's add has one path (per message: embed, insert, "
+                "history row, one after another): use --mode sequential",
+            )
         if config.profile != "real":
             raise ConfigError("--profile", "mem0 runs on its real stores: use --profile real")
         if config.stores.vector_store not in ("usearch", "pgvector"):
-            raise ConfigError("--vector-store", "mem0 runs on its own stores: Qdrant local "
-                                                "mode (leave --vector-store at its default) "
-                                                "or its pgvector provider (pgvector)")
+            raise ConfigError(
+                "--vector-store",
+                "mem0 runs on its own stores: Qdrant local "
+                "mode (leave --vector-store at its default) "
+                "or its pgvector provider (pgvector)",
+            )
         if "postgres" in (config.stores.core_store, config.stores.history_store):
-            raise ConfigError("--core-store", "mem0 keeps its text in its vector store and its "
-                                              "history in its own SQLite file: leave "
-                                              "--core-store and --history-store at sqlite")
+            raise ConfigError(
+                "--core-store",
+                "mem0 keeps its text in its vector store and its "
+                "history in its own SQLite file: leave "
+                "--core-store and --history-store at sqlite",
+            )
 
-    async def open(self, config: RunSettings, directory: Path, embedder: Embedder,
-                   faults: bool) -> Target:
+    async def open(
+        self, config: RunSettings, directory: Path, embedder: Embedder, faults: bool
+    ) -> Target:
         loop = asyncio.get_running_loop()
         # mem0 opens its stores in its constructor: off the event loop.
-        return await loop.run_in_executor(None, Mem0Target, config, directory, embedder,
-                                          faults and any(config.fail_rates.values()))
+        return await loop.run_in_executor(
+            None,
+            Mem0Target,
+            config,
+            directory,
+            embedder,
+            faults and any(config.fail_rates.values()),
+        )
 
-    async def harness(self, config: RunSettings, calls: Sequence[Sequence[MemoryItem]],
-                      dim: int) -> dict[str, Any]:
+    async def harness(
+        self, config: RunSettings, calls: Sequence[Sequence[MemoryItem]], dim: int
+    ) -> dict[str, Any]:
         with ThreadHop(config.concurrency) as target:
             return await measure_adder(target, calls, config.concurrency)

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import asyncio
 import time
-from typing import Callable, Iterator, NamedTuple, Sequence, TypeVar
+from collections.abc import Callable, Iterator, Sequence
+from typing import NamedTuple, TypeVar
 
-from agentmem_lab.workload.modes import STAGES, Adder, CallOutcome
-from agentmem_lab.items import MemoryItem
 from agentmem_lab.core.stats import split_sizes
+from agentmem_lab.items import MemoryItem
+from agentmem_lab.workload.modes import STAGES, Adder, CallOutcome
 
 T = TypeVar("T")
 
@@ -44,30 +45,39 @@ class CallRecord(NamedTuple):
 
 def chunks(items: Sequence[MemoryItem], size: int) -> list[Sequence[MemoryItem]]:
     """The items in calls of ``size`` (the last may be shorter)."""
-    return [items[i:i + size] for i in range(0, len(items), size)]
+    return [items[i : i + size] for i in range(0, len(items), size)]
 
 
 def split(calls: Sequence[T], parts: int) -> list[list[T]]:
     """``calls`` in ``parts`` consecutive groups of ``split_sizes`` (the repeats)."""
     out, start = [], 0
     for n in split_sizes(len(calls), parts):
-        out.append(list(calls[start:start + n]))
+        out.append(list(calls[start : start + n]))
         start += n
     return out
 
 
-def record_of(latency_s: float, batch: Sequence[MemoryItem], outcome: CallOutcome,
-              start_delay_s: float = 0.0) -> CallRecord:
+def record_of(
+    latency_s: float, batch: Sequence[MemoryItem], outcome: CallOutcome, start_delay_s: float = 0.0
+) -> CallRecord:
     """A call's record from its outcome (the stage spans in STAGES order)."""
     spans = outcome.stages_s
-    return CallRecord(latency_s, len(batch), tuple(outcome.acked), tuple(outcome.failed),
-                      tuple([spans.get(s, 0.0) for s in STAGES]) if spans else _NO_SPANS,
-                      start_delay_s)
+    return CallRecord(
+        latency_s,
+        len(batch),
+        tuple(outcome.acked),
+        tuple(outcome.failed),
+        tuple([spans.get(s, 0.0) for s in STAGES]) if spans else _NO_SPANS,
+        start_delay_s,
+    )
 
 
-async def drive(mode: Adder, calls: Sequence[Sequence[MemoryItem]], concurrency: int,
-                on_call: Callable[[CallRecord], None] | None = None,
-                ) -> tuple[list[CallRecord], float]:
+async def drive(
+    mode: Adder,
+    calls: Sequence[Sequence[MemoryItem]],
+    concurrency: int,
+    on_call: Callable[[CallRecord], None] | None = None,
+) -> tuple[list[CallRecord], float]:
     """Run the calls with ``concurrency`` closed-loop clients; returns records and wall seconds.
     ``on_call`` sees each record as its call returns (the acknowledgement log)."""
     it: Iterator[Sequence[MemoryItem]] = iter(calls)
@@ -80,9 +90,13 @@ async def drive(mode: Adder, calls: Sequence[Sequence[MemoryItem]], concurrency:
             t0 = clock()
             outcome = await add(batch)
             spans = outcome.stages_s
-            record = CallRecord(clock() - t0, len(batch), tuple(outcome.acked),
-                                tuple(outcome.failed),
-                                tuple([spans.get(s, 0.0) for s in STAGES]) if spans else _NO_SPANS)
+            record = CallRecord(
+                clock() - t0,
+                len(batch),
+                tuple(outcome.acked),
+                tuple(outcome.failed),
+                tuple([spans.get(s, 0.0) for s in STAGES]) if spans else _NO_SPANS,
+            )
             append(record)
             if on_call is not None:
                 on_call(record)

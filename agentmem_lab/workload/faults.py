@@ -8,7 +8,8 @@ writes. A failed write stores nothing; the mode then undoes the item's other wri
 from __future__ import annotations
 
 import hashlib
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -56,8 +57,9 @@ class FaultyStore(Store):
             raise InjectedFault(self.name)
         await self.inner.write(item, vector)
 
-    async def write_many(self, items: Sequence[MemoryItem],
-                         vectors: npt.NDArray[np.float32] | None) -> set[int]:
+    async def write_many(
+        self, items: Sequence[MemoryItem], vectors: npt.NDArray[np.float32] | None
+    ) -> set[int]:
         keep = [n for n, item in enumerate(items) if not self.fails(item.key)]
         failed = {item.key for item in items} - {items[n].key for n in keep}
         self.injected += len(failed)
@@ -85,6 +87,7 @@ def unwrap(store: Store) -> Store:
 
 def with_faults(stores: StoreSet, rates: dict[str, float], seed: int) -> StoreSet:
     """The same stores, each wrapped when its rate is above zero."""
+
     def wrap(store: Store) -> Store:
         rate = rates.get(store.name, 0.0)
         return FaultyStore(store, rate, seed) if rate > 0 else store

@@ -15,18 +15,19 @@ from __future__ import annotations
 
 import asyncio
 import time
-from functools import partial
 from abc import ABC, abstractmethod
+from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Awaitable, Protocol, Sequence, TypeVar
+from functools import partial
+from typing import Any, Protocol, TypeVar
 
 import numpy as np
 import numpy.typing as npt
 
-from agentmem_lab.embedders import Embedder
 from agentmem_lab.core.errors import StoreWriteError
-from agentmem_lab.items import MemoryItem
 from agentmem_lab.core.registry import Registry
+from agentmem_lab.embedders import Embedder
+from agentmem_lab.items import MemoryItem
 from agentmem_lab.stores import Store, StoreSet
 
 T = TypeVar("T")
@@ -39,7 +40,7 @@ class StageClock:
     In concurrent modes stages overlap, so their spans can add up to more than the call.
     """
 
-    __slots__ = ("spans", "_watched")
+    __slots__ = ("_watched", "spans")
 
     def __init__(self) -> None:
         self.spans: dict[str, list[float]] = {}
@@ -117,23 +118,28 @@ class Mode(ABC):
         return outcome
 
     @abstractmethod
-    async def _add(self, items: Sequence[MemoryItem], clock: StageClock,
-                   outcome: CallOutcome) -> None:
+    async def _add(
+        self, items: Sequence[MemoryItem], clock: StageClock, outcome: CallOutcome
+    ) -> None:
         """Write the items, appending each key to ``outcome.acked`` or ``outcome.failed``."""
 
     async def _undo(self, clock: StageClock, item: MemoryItem, written: Sequence[Store]) -> None:
         for store in written:
             await clock.timed(store.name, store.delete_many([item.key]))
 
-    def _issue(self, item: MemoryItem, vector: npt.NDArray[np.float32],
-               clock: StageClock) -> "asyncio.Future[list[Any]]":
+    def _issue(
+        self, item: MemoryItem, vector: npt.NDArray[np.float32], clock: StageClock
+    ) -> asyncio.Future[list[Any]]:
         """The three writes of one item, issued at once; their joined results (None or the
         exception of each store). Stores that answer with futures cost no task here."""
-        return asyncio.gather(*(clock.timed(s.name, s.write(item, vector)) for s in self.stores),
-                              return_exceptions=True)
+        return asyncio.gather(
+            *(clock.timed(s.name, s.write(item, vector)) for s in self.stores),
+            return_exceptions=True,
+        )
 
-    async def _settle(self, item: MemoryItem, results: Sequence[Any], clock: StageClock,
-                      outcome: CallOutcome) -> None:
+    async def _settle(
+        self, item: MemoryItem, results: Sequence[Any], clock: StageClock, outcome: CallOutcome
+    ) -> None:
         """Acknowledge an item whose writes all succeeded; otherwise undo what was written."""
         stores = tuple(self.stores)
         written = [s for s, r in zip(stores, results) if not isinstance(r, BaseException)]
@@ -153,8 +159,9 @@ class SequentialMode(Mode):
 
     name = "sequential"
 
-    async def _add(self, items: Sequence[MemoryItem], clock: StageClock,
-                   outcome: CallOutcome) -> None:
+    async def _add(
+        self, items: Sequence[MemoryItem], clock: StageClock, outcome: CallOutcome
+    ) -> None:
         for item in items:
             vector = await clock.timed("embed", self.embedder.embed(item.content))
             written: list[Store] = []
@@ -175,8 +182,9 @@ class ParallelMode(Mode):
 
     name = "parallel"
 
-    async def _add(self, items: Sequence[MemoryItem], clock: StageClock,
-                   outcome: CallOutcome) -> None:
+    async def _add(
+        self, items: Sequence[MemoryItem], clock: StageClock, outcome: CallOutcome
+    ) -> None:
         for item in items:
             vector = await clock.timed("embed", self.embedder.embed(item.content))
             results = await self._issue(item, vector, clock)
@@ -196,17 +204,23 @@ class BatchMode(Mode):
 
     name = "batch"
 
-    async def _add(self, items: Sequence[MemoryItem], clock: StageClock,
-                   outcome: CallOutcome) -> None:
+    async def _add(
+        self, items: Sequence[MemoryItem], clock: StageClock, outcome: CallOutcome
+    ) -> None:
         vectors = await clock.timed("embed", self.embedder.embed_batch([i.content for i in items]))
         stores = tuple(self.stores)
         k = len(stores)
-        results = await asyncio.gather(*(clock.timed(s.name, s.write(item, vectors[n]))
-                                         for n, item in enumerate(items) for s in stores),
-                                       return_exceptions=True)
+        results = await asyncio.gather(
+            *(
+                clock.timed(s.name, s.write(item, vectors[n]))
+                for n, item in enumerate(items)
+                for s in stores
+            ),
+            return_exceptions=True,
+        )
         failed = []
         for n, item in enumerate(items):
-            mine = results[n * k:(n + 1) * k]
+            mine = results[n * k : (n + 1) * k]
             if any(isinstance(r, BaseException) for r in mine):
                 failed.append(self._settle(item, mine, clock, outcome))
             else:
@@ -221,8 +235,9 @@ class BulkMode(Mode):
 
     name = "bulk"
 
-    async def _add(self, items: Sequence[MemoryItem], clock: StageClock,
-                   outcome: CallOutcome) -> None:
+    async def _add(
+        self, items: Sequence[MemoryItem], clock: StageClock, outcome: CallOutcome
+    ) -> None:
         vectors = await clock.timed("embed", self.embedder.embed_batch([i.content for i in items]))
         stores = tuple(self.stores)
         results: list[Any] = await asyncio.gather(

@@ -41,12 +41,12 @@ from __future__ import annotations
 import asyncio
 import random
 import time
-from typing import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 
 from agentmem_lab.core import simclock
+from agentmem_lab.items import MemoryItem
 from agentmem_lab.workload.closed_loop import CallRecord, record_of
 from agentmem_lab.workload.modes import Adder
-from agentmem_lab.items import MemoryItem
 
 #: A call that starts later than this after its intended start is late.
 LATE_S = 1e-3
@@ -54,8 +54,9 @@ LATE_S = 1e-3
 LEAD_S = 1e-3
 
 
-def schedule(sizes: Sequence[int], rate: float, arrivals: str, seed: int
-             ) -> tuple[list[float], float]:
+def schedule(
+    sizes: Sequence[int], rate: float, arrivals: str, seed: int
+) -> tuple[list[float], float]:
     """Intended start offsets (seconds from the start) of calls of ``sizes`` items, and the
     schedule's end: the sum of every call's gap (``uniform``: n / rate; ``poisson``:
     exponential with that mean, seeded)."""
@@ -83,14 +84,19 @@ async def timer_wait(seconds: float) -> None:
 
 
 #: How the generator waits, by ``--schedule-waits`` name.
-WAITS: dict[str, Callable[[float], Awaitable[None]]] = {"timer": timer_wait,
-                                                        "spin": simclock.sleep}
+WAITS: dict[str, Callable[[float], Awaitable[None]]] = {"timer": timer_wait, "spin": simclock.sleep}
 
 
-async def drive_open(mode: Adder, calls: Sequence[Sequence[MemoryItem]], rate: float,
-                     arrivals: str = "uniform", max_in_flight: int = 16, seed: int = 0,
-                     on_call: Callable[[CallRecord], None] | None = None,
-                     waits: str = "timer") -> tuple[list[CallRecord], float]:
+async def drive_open(
+    mode: Adder,
+    calls: Sequence[Sequence[MemoryItem]],
+    rate: float,
+    arrivals: str = "uniform",
+    max_in_flight: int = 16,
+    seed: int = 0,
+    on_call: Callable[[CallRecord], None] | None = None,
+    waits: str = "timer",
+) -> tuple[list[CallRecord], float]:
     """Offer the calls at ``rate`` items per second; returns the records (in order of
     return) and the wall seconds of the window (see the module). The first error a call
     raises stops the offer and is raised once every started call has returned."""

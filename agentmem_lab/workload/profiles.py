@@ -3,13 +3,13 @@ latency model (``simulated``: the embedder and stores wait the seed's assumed la
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
-from agentmem_lab.schema.run_settings import RunSettings
-from agentmem_lab.embedders import Embedder, SimulatedEmbedder, get_embedder
 from agentmem_lab.core.registry import Registry
+from agentmem_lab.embedders import Embedder, SimulatedEmbedder, get_embedder
+from agentmem_lab.schema.run_settings import RunSettings
 from agentmem_lab.stores import StoreSet, real_stores, simulated_stores
 
 
@@ -28,23 +28,29 @@ def _describe_real(config: RunSettings) -> str:
     # What really ran: a peer keeps its own stores; agentmem's vector store is a setting.
     if config.system != "agentmem":
         return f"real embedder ({config.embedder}); {config.system}'s own stores"
-    return (f"real embedder ({config.embedder}) and real embedded stores: core memory and "
-            f"history in SQLite (aiosqlite), vectors in {config.stores.vector_store}")
+    return (
+        f"real embedder ({config.embedder}) and real embedded stores: core memory and "
+        f"history in SQLite (aiosqlite), vectors in {config.stores.vector_store}"
+    )
 
 
 PROFILES: Registry[Profile] = Registry("profile", "--profile")
-PROFILES.register("real")(Profile(
-    "real",
-    lambda c: get_embedder(c.embedder, onnx_threads=c.onnx_threads),
-    lambda c, d, ndim: real_stores(d, c.stores, ndim),
-    _describe_real,
-))
-PROFILES.register("simulated")(Profile(
-    "simulated",
-    lambda c: SimulatedEmbedder(),
-    lambda c, d, ndim: simulated_stores(),
-    lambda c: "the seed's latency model: embedder and stores sleep its assumed latencies",
-    future_replies=True,
-))
+PROFILES.register("real")(
+    Profile(
+        "real",
+        lambda c: get_embedder(c.embedder, onnx_threads=c.onnx_threads),
+        lambda c, d, ndim: real_stores(d, c.stores, ndim),
+        _describe_real,
+    )
+)
+PROFILES.register("simulated")(
+    Profile(
+        "simulated",
+        lambda c: SimulatedEmbedder(),
+        lambda c, d, ndim: simulated_stores(),
+        lambda c: "the seed's latency model: embedder and stores sleep its assumed latencies",
+        future_replies=True,
+    )
+)
 
 __all__ = ["PROFILES", "Profile"]

@@ -1,4 +1,5 @@
 """An append-only JSON-lines memory: every add appends its items to one file."""
+
 import json
 
 import numpy as np
@@ -14,8 +15,9 @@ class JsonlTarget(Target):
 
     async def add(self, items):
         vectors = await self.embedder.embed_batch([i.content for i in items])
-        self.file.write("".join(json.dumps({"key": i.key, "content": i.content}) + "\n"
-                                for i in items))
+        self.file.write(
+            "".join(json.dumps({"key": i.key, "content": i.content}) + "\n" for i in items)
+        )
         self.file.flush()
         self.index.update({i.key: v for i, v in zip(items, vectors)})
         return CallOutcome(acked=[i.key for i in items])

@@ -1,0 +1,67 @@
+"""The claims as text lines and counts, for ``agentmem-lab check`` and the report."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from agentmem_lab.claims.catalogue import Catalogue
+from agentmem_lab.claims.seedcheck import ModelCheck
+from agentmem_lab.claims.verdicts import Verdict, gate_group
+
+
+def format_model_table(checks: Sequence[ModelCheck]) -> list[str]:
+    """The claims against the seed's model as text lines (for ``agentmem-lab check``)."""
+    lines = [
+        f"{'target':<30} {'kind':<10} {'claim':>16} {'model':>10}  "
+        f"{'verdict on the claim':<26} {'simulated':>10} {'overhead':>9}  calibration"
+    ]
+    for c in checks:
+        sim = "-" if c.measured is None else f"{c.measured:,.2f}"
+        over = "-" if c.overhead is None else f"{c.overhead:+,.1f}"
+        computed = "-" if c.computed is None else f"{c.computed:,.2f}"
+        cal = c.calibration
+        if c.calibration_error is not None:
+            cal += f" (fastest call {c.calibration_error:+.1%})"
+        lines.append(
+            f"{c.target.id:<30} {c.target.kind:<10} {c.target.claimed():>16} "
+            f"{computed:>10}  {c.status:<26} {sim:>10} {over:>9}  {cal}"
+        )
+    return lines
+
+
+def format_table(catalogue: Catalogue, verdicts: Sequence[Verdict]) -> list[str]:
+    """The target table as text lines (for ``agentmem-lab check``)."""
+    lines = [f"{'target':<30} {'group':<12} {'claim':>16} {'measured':>12} {'ratio':>7}  verdict"]
+    for v in verdicts:
+        m = "-" if v.measured is None else f"{v.measured:,.2f}"
+        ratio = "-" if v.ratio is None or v.target.kind == "prediction" else f"{v.ratio:.2f}"
+        gate = " (gate)" if v.target.gate and v.group == gate_group(catalogue) else ""
+        status = v.status
+        if v.target.kind == "prediction" and v.measured is not None:
+            status += f" (best measured: {v.configurations})"
+        lines.append(
+            f"{v.target.id:<30} {v.group:<12} {v.target.claimed():>16} {m:>12} "
+            f"{ratio:>7}  {status}{gate}"
+        )
+    return lines
+
+
+def counts(checks: Sequence[ModelCheck], verdicts: Sequence[Verdict]) -> dict[str, Any]:
+    """Every claim counted: against its own model, and met by the measurements per group."""
+    out: dict[str, Any] = {"claims": len(checks)}
+    for status in (
+        "reproduced",
+        "contradicts its own model",
+        "not from the model",
+        "prediction of future work",
+    ):
+        out[status] = sum(c.status == status for c in checks)
+    met: dict[str, dict[str, int]] = {}
+    for v in verdicts:
+        if v.target.kind == "prediction":
+            continue
+        g = met.setdefault(v.group, {"met": 0, "missed": 0, "no measurement": 0})
+        g[v.status] += 1
+    out["measured"] = met
+    return out
