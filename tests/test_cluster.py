@@ -11,8 +11,8 @@ import pytest
 from agentmem_lab import report
 from agentmem_lab.cli import main
 from agentmem_lab.core.errors import ConfigError
-from agentmem_lab.sweep import run_sweep
 from agentmem_lab.sweep.cluster import worker_tag
+from agentmem_lab.sweep.runs import run_sweep
 
 pytest.importorskip("distributed")
 

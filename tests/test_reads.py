@@ -69,7 +69,7 @@ def test_a_store_that_finds_nothing_during_the_writes_says_so(monkeypatch) -> No
     from agentmem_lab.embedders import HashEmbedder
     from agentmem_lab.measuring import reads as reads_mod
     from agentmem_lab.measuring.reads import ReadsDuringWrites
-    from agentmem_lab.stores.base import NO_KEY
+    from agentmem_lab.stores.vector import NO_KEY
     from agentmem_lab.workload.closed_loop import CallRecord
 
     class Blind:  # an index that returns nothing until it is saved

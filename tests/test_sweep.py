@@ -11,7 +11,8 @@ from agentmem_lab import report
 from agentmem_lab.cli import main
 from agentmem_lab.core.errors import ConfigError
 from agentmem_lab.schema.result import Result
-from agentmem_lab.sweep import capacity_plan, plan, run_sweep
+from agentmem_lab.sweep.grid import capacity_plan, plan
+from agentmem_lab.sweep.runs import run_sweep
 from browser import check_page
 from conftest import ROOT
 
@@ -140,7 +141,7 @@ def test_default_grid():
 
 
 def test_the_scale_grid_runs_every_store_and_mem0_to_a_million_within_a_budget(capsys):
-    from agentmem_lab.cli import grid_file
+    from agentmem_lab.cli.sweeps import grid_file
 
     planned = plan(grid_file("scale"))
     system = [p.parameters.get("system", "agentmem") for p in planned]

@@ -44,7 +44,11 @@ def cpu_model() -> str:
     return platform.processor() or platform.machine()
 
 
-def package_version(name: str) -> str | None:
+def package_version(name: str | None) -> str | None:
+    """The installed version of a distribution, or None when it is not installed (or no
+    name is given). The one place the library asks which version of a package ran."""
+    if not name:
+        return None
     try:
         return metadata.version(name)
     except metadata.PackageNotFoundError:

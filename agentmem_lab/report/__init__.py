@@ -1,7 +1,9 @@
 """The report's pieces, built from result files only, split by job:
 
 - ``load``: loading a sweep's results and choosing what each section shows;
-- ``figures``: matplotlib figures; ``tables``: pandas tables and notes;
+- ``figures``, ``stores_figures``: matplotlib figures of the runs, and of stores and load;
+- ``claims_tables``, ``stores_tables``, ``runs_tables``: pandas tables and notes on the
+  seed's claims, on stores, peers and servers, and on the runs themselves;
 - ``page``: the page's HTML (the header, the answers first, links, tables);
 - ``plotting``: the matplotlib setup that the notebooks and compare use too.
 
@@ -11,17 +13,21 @@ exports the executed notebook to HTML. Nothing here prints or writes files.
 
 from __future__ import annotations
 
+from agentmem_lab.report.claims_tables import (
+    improvement_note,
+    improvement_table,
+    seed_consistency_table,
+    speedup_table,
+    stages_table,
+    target_table,
+)
 from agentmem_lab.report.figures import (
     frontier_figure,
-    growth_figure,
     latency_figure,
     machines_figure,
-    server_figure,
     shards_figure,
     stage_figure,
-    sustained_figure,
     throughput_figure,
-    vector_stores_figure,
 )
 from agentmem_lab.report.load import (
     GROWTH_SIZES,
@@ -43,29 +49,31 @@ from agentmem_lab.report.page import (
     table_html,
 )
 from agentmem_lab.report.plotting import MODE_COLORS, MODE_ORDER, pyplot
-from agentmem_lab.report.tables import (
+from agentmem_lab.report.runs_tables import (
     environment_table,
     failures_table,
-    growth_table,
-    improvement_note,
-    improvement_table,
-    index_settings_note,
-    index_settings_table,
     machines_table,
     offered_table,
-    peers_note,
-    peers_table,
     result_row,
     results_table,
-    seed_consistency_table,
+    sustained_note,
+    sustained_table,
+)
+from agentmem_lab.report.stores_figures import (
+    growth_figure,
+    server_figure,
+    sustained_figure,
+    vector_stores_figure,
+)
+from agentmem_lab.report.stores_tables import (
+    growth_table,
+    index_settings_note,
+    index_settings_table,
+    peers_note,
+    peers_table,
     server_costs_table,
     server_table,
     shards_table,
-    speedup_table,
-    stages_table,
-    sustained_note,
-    sustained_table,
-    target_table,
     vector_stores_table,
 )
 

@@ -42,6 +42,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from agentmem_lab.core.environment import package_version
 from agentmem_lab.core.errors import MissingDependencyError, ServerError
 
 #: The distribution that carries the binaries, recorded with each result.
@@ -194,7 +195,7 @@ class Server:
             "transport": self.transport,
             "version": self.version,
             "package": DISTRIBUTION,
-            "package_version": _package_version(),
+            "package_version": package_version(DISTRIBUTION),
         }
 
 
@@ -222,15 +223,6 @@ def _log_tail(folder: Path, lines: int = 3) -> str:
     except OSError:
         return ""
     return ("; the server's log ends: " + " | ".join(tail)) if tail else ""
-
-
-def _package_version() -> str | None:
-    import importlib.metadata
-
-    try:
-        return importlib.metadata.version(DISTRIBUTION)
-    except importlib.metadata.PackageNotFoundError:
-        return None
 
 
 # -- the supervisor (its own process) ---------------------------------------------------

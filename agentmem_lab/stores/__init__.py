@@ -21,33 +21,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from agentmem_lab.stores.base import (
-    DURABILITY,
-    NO_KEY,
-    VECTOR_STORES,
-    CoreMemory,
-    Store,
-    StoreSet,
-    StoreSettings,
-    VectorStore,
-    package_version,
-    storage_cause,
-)
+from agentmem_lab.core.environment import package_version
+from agentmem_lab.stores.base import CoreMemory, Store, StoreSet, storage_cause
 from agentmem_lab.stores.chroma import ChromaStore
 from agentmem_lab.stores.faiss import FaissFlatStore, FaissHnswStore
 from agentmem_lab.stores.lancedb import LanceDBStore
-from agentmem_lab.stores.postgres import (
-    PgCoreStore,
-    PgHistoryStore,
-    PgvectorFlatStore,
-    PgvectorStore,
-    schema_of,
-)
+from agentmem_lab.stores.pgvector import PgvectorFlatStore, PgvectorStore
+from agentmem_lab.stores.postgres import PgCoreStore, PgHistoryStore, schema_of
 from agentmem_lab.stores.qdrant import QdrantLocalStore
 from agentmem_lab.stores.simulated import NullStore, SimulatedStore
 from agentmem_lab.stores.sqlite import CoreStore, HistoryStore
 from agentmem_lab.stores.sqlite_vec import SqliteVecStore
 from agentmem_lab.stores.usearch import UsearchStore
+from agentmem_lab.stores.vector import DURABILITY, NO_KEY, VECTOR_STORES, StoreSettings, VectorStore
 
 for _cls in (
     UsearchStore,

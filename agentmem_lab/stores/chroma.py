@@ -10,7 +10,7 @@ import numpy as np
 import numpy.typing as npt
 
 from agentmem_lab.core.errors import MissingDependencyError
-from agentmem_lab.stores.base import VectorStore
+from agentmem_lab.stores.vector import VectorStore
 
 COLLECTION = "memories"
 

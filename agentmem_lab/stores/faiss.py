@@ -11,7 +11,8 @@ import numpy as np
 import numpy.typing as npt
 
 from agentmem_lab.core.errors import MissingDependencyError, StorageError, StoreWriteError
-from agentmem_lab.stores.base import SavedIndexStore, normalised, present_in, storage_cause
+from agentmem_lab.stores.base import storage_cause
+from agentmem_lab.stores.vector import SavedIndexStore, normalised, present_in
 
 
 def _faiss() -> Any:

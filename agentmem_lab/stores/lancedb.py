@@ -9,7 +9,7 @@ import numpy as np
 import numpy.typing as npt
 
 from agentmem_lab.core.errors import MissingDependencyError
-from agentmem_lab.stores.base import VectorStore, present_in
+from agentmem_lab.stores.vector import VectorStore, present_in
 
 TABLE = "memories"
 

@@ -20,7 +20,6 @@ from __future__ import annotations
 import hashlib
 import json
 import struct
-import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, ClassVar
@@ -28,6 +27,7 @@ from typing import Any, ClassVar
 import numpy as np
 import numpy.typing as npt
 
+from agentmem_lab.core.environment import package_version
 from agentmem_lab.core.errors import (
     MissingDependencyError,
     ServerError,
@@ -35,24 +35,19 @@ from agentmem_lab.core.errors import (
     StoreWriteError,
 )
 from agentmem_lab.items import MemoryItem
-from agentmem_lab.stores.base import (
-    CORE_COLUMNS,
-    HISTORY_COLUMNS,
-    NO_KEY,
-    CoreMemory,
-    Store,
-    StoreSettings,
-    VectorStore,
-    core_row,
-    history_row,
-    package_version,
-)
+from agentmem_lab.stores.base import CoreMemory, Store
+from agentmem_lab.stores.rows import CORE_COLUMNS, HISTORY_COLUMNS, core_row, history_row
+from agentmem_lab.stores.vector import StoreSettings
 
 #: Connections a store's pool opens at most (made only as calls need them).
 POOL_MAX = 32
+
+
 #: The marker of a store folder whose schema exists (``verify`` reopens it, a new run
 #: starts it empty).
 MARKER = "postgres.json"
+
+
 DRIVER = "asyncpg"
 
 
@@ -69,12 +64,12 @@ def encode_vector(v: Any) -> bytes:
     return struct.pack(">HH", len(a), 0) + a.tobytes()
 
 
-def _decode_vector(data: bytes) -> npt.NDArray[np.float32]:
+def decode_vector(data: bytes) -> npt.NDArray[np.float32]:
     dim, _ = struct.unpack_from(">HH", data)
     return np.frombuffer(data, dtype=">f4", count=dim, offset=4).astype(np.float32)
 
 
-def _asyncpg() -> Any:
+def asyncpg_module() -> Any:
     try:
         import asyncpg
     except ImportError:
@@ -84,7 +79,7 @@ def _asyncpg() -> Any:
     return asyncpg
 
 
-def _dsn(settings: StoreSettings) -> str:
+def dsn_of(settings: StoreSettings) -> str:
     if not settings.postgres_dsn:
         raise ServerError(
             "the postgres stores need a server: pass --postgres-dsn, or run "
@@ -99,7 +94,7 @@ async def keep_session(conn: Any) -> None:
     stores' sessions hold no state but their settings: nothing to reset."""
 
 
-class _PgTables:
+class PgTables:
     """One store's pool on the server, in its folder's schema."""
 
     def __init__(
@@ -115,7 +110,7 @@ class _PgTables:
         self.hnsw_ef_search = settings.hnsw_expansion_search
 
     async def open(self, ddl: Sequence[str]) -> None:
-        asyncpg = _asyncpg()
+        asyncpg = asyncpg_module()
         self.directory.mkdir(parents=True, exist_ok=True)
         marker = self.directory / MARKER
         fresh = not marker.exists()
@@ -127,7 +122,7 @@ class _PgTables:
             if self.vectors or fresh:
                 await self._prepare(asyncpg, fresh)
             self.pool = await asyncpg.create_pool(
-                _dsn(self.settings),
+                dsn_of(self.settings),
                 min_size=1,
                 max_size=POOL_MAX,
                 server_settings=settings,
@@ -140,13 +135,13 @@ class _PgTables:
             self.server = await self._server_settings()
         except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
             await self.close()
-            raise _refused(self.name, exc) from None
+            raise refused(self.name, exc) from None
         if fresh:
             marker.write_text(json.dumps({"schema": self.schema}) + "\n", encoding="utf-8")
 
     async def _prepare(self, asyncpg: Any, fresh: bool) -> None:
         """The schema (emptied when the folder is new) and the vector extension."""
-        conn = await asyncpg.connect(_dsn(self.settings))
+        conn = await asyncpg.connect(dsn_of(self.settings))
         try:
             if self.vectors:
                 try:
@@ -164,7 +159,7 @@ class _PgTables:
             "vector",
             schema="public",
             encoder=encode_vector,
-            decoder=_decode_vector,
+            decoder=decode_vector,
             format="binary",
         )
         await conn.execute(f"SET hnsw.ef_search = {int(self.hnsw_ef_search)}")
@@ -198,22 +193,24 @@ class _PgTables:
         }
 
 
-def _message(exc: BaseException) -> str:
+def error_message(exc: BaseException) -> str:
     """The server's message on one line (asyncpg's text adds DETAIL and HINT lines)."""
     first = (str(exc).splitlines() or [type(exc).__name__])[0]
     detail = getattr(exc, "detail", None)
     return " ".join(f"{first} ({detail})".split()) if detail else " ".join(first.split())
 
 
-def _refused(store: str, exc: BaseException) -> Exception:
+def refused(store: str, exc: BaseException) -> Exception:
     """StorageError when the server refused for want of room or rights, ServerError when it
     could not be reached, StoreWriteError (the item refused) otherwise."""
     sqlstate = getattr(exc, "sqlstate", None) or ""
     if sqlstate.startswith("53") or sqlstate in ("42501", "58030"):  # resources, rights, I/O
-        return StorageError(f"{store} store", "the PostgreSQL server", _message(exc))
+        return StorageError(f"{store} store", "the PostgreSQL server", error_message(exc))
     if isinstance(exc, OSError) or sqlstate.startswith("08"):
-        return ServerError(f"{store} store: cannot reach the PostgreSQL server: {_message(exc)}")
-    return StoreWriteError(store, f"postgres: {type(exc).__name__}: {_message(exc)}")
+        return ServerError(
+            f"{store} store: cannot reach the PostgreSQL server: {error_message(exc)}"
+        )
+    return StoreWriteError(store, f"postgres: {type(exc).__name__}: {error_message(exc)}")
 
 
 class _PgTableStore(Store):
@@ -224,7 +221,7 @@ class _PgTableStore(Store):
     ddl = ""
 
     def __init__(self, directory: str | Path, settings: StoreSettings) -> None:
-        self.db = _PgTables(directory, settings, self.name)
+        self.db = PgTables(directory, settings, self.name)
         self.insert_sql = (
             f"INSERT INTO {self.table} VALUES "
             f"({', '.join(f'${i + 1}' for i in range(len(self.columns)))})"
@@ -241,18 +238,18 @@ class _PgTableStore(Store):
         await self.db.close()
 
     async def write(self, item: MemoryItem, vector: npt.NDArray[np.float32]) -> None:
-        asyncpg = _asyncpg()
+        asyncpg = asyncpg_module()
         try:
             await self.db.require().execute(self.insert_sql, *self.row(item))
         except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
-            raise _refused(self.name, exc) from None
+            raise refused(self.name, exc) from None
 
     async def write_many(
         self, items: Sequence[MemoryItem], vectors: npt.NDArray[np.float32] | None
     ) -> set[int]:
         if not items:
             return set()
-        asyncpg = _asyncpg()
+        asyncpg = asyncpg_module()
         rows = [self.row(item) for item in items]
         try:
             async with self.db.require().acquire() as conn:
@@ -261,7 +258,7 @@ class _PgTableStore(Store):
                         self.table, records=rows, columns=self.columns, schema_name=self.db.schema
                     )
         except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
-            raise _refused(self.name, exc) from None
+            raise refused(self.name, exc) from None
         return set()
 
     async def delete_many(self, keys: Sequence[int]) -> None:
@@ -333,168 +330,11 @@ class PgHistoryStore(_PgTableStore):
     row = staticmethod(history_row)
 
 
-class PgvectorStore(VectorStore):
-    """Vectors in pgvector on the server (``vector(ndim)``, cosine), an HNSW index built as
-    rows arrive (``m`` and ``ef_construction`` from the HNSW settings, ``hnsw.ef_search``
-    per session). Unlike the embedded backends it makes no worker thread: its calls are
-    the driver's own coroutines, as many at once as calls are in flight. A row is
-    committed when its write returns (durability ``write``)."""
-
-    backend = "pgvector"
-    package = DRIVER
-    server: ClassVar[bool] = True
-    refuses_duplicates = True  # the primary key refuses a stored key, storing nothing
-    search_kind = "hnsw"
-    index = "hnsw"
-
-    def __init__(self, directory: str | Path, settings: StoreSettings, ndim: int) -> None:
-        super().__init__(directory, settings, ndim)
-        self.db = _PgTables(directory, settings, self.name, vectors=True)
-
-    def _ddl(self) -> list[str]:
-        s = self.settings_
-        ddl = [
-            f"CREATE TABLE IF NOT EXISTS vectors (key BIGINT PRIMARY KEY, "
-            f"embedding vector({self.ndim}) NOT NULL)"
-        ]
-        if self.index == "hnsw":
-            ddl.append(
-                f"CREATE INDEX IF NOT EXISTS vectors_hnsw ON vectors USING hnsw "
-                f"(embedding vector_cosine_ops) WITH (m = {s.hnsw_connectivity}, "
-                f"ef_construction = {s.hnsw_expansion_add})"
-            )
-        return ddl
-
-    async def open(self) -> None:
-        await self.db.open(self._ddl())
-
-    async def close(self) -> None:
-        await self.db.close()
-
-    async def add_vectors(self, keys: npt.NDArray[np.uint64], vectors: npt.NDArray[Any]) -> None:
-        asyncpg = _asyncpg()
-        keys = np.asarray(keys, dtype=np.uint64)
-        v = self.check_vectors(keys, vectors)
-        pool = self.db.require()
-        t0 = time.perf_counter()
-        try:
-            if len(keys) == 1:
-                await pool.execute("INSERT INTO vectors VALUES ($1, $2)", int(keys[0]), v[0])
-            else:
-                async with pool.acquire() as conn:
-                    async with conn.transaction():
-                        await conn.copy_records_to_table(
-                            "vectors",
-                            records=zip(keys.tolist(), v),
-                            columns=("key", "embedding"),
-                            schema_name=self.db.schema,
-                        )
-        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
-            if isinstance(exc, asyncpg.UniqueViolationError):
-                raise StoreWriteError(self.name, f"a key already stored: {_message(exc)}") from None
-            raise _refused(self.name, exc) from None
-        self.insert_s += time.perf_counter() - t0  # a round trip's wall, the server's work in it
-        self.vectors_written += len(keys)
-
-    async def delete_many(self, keys: Sequence[int]) -> None:
-        if len(keys):
-            await self.db.require().execute(
-                "DELETE FROM vectors WHERE key = ANY($1)", [int(k) for k in keys]
-            )
-
-    async def keys(self) -> set[int]:
-        rows = await self.db.require().fetch("SELECT key FROM vectors")
-        return {int(r[0]) for r in rows}
-
-    async def search(
-        self, queries: npt.NDArray[np.float32], k: int
-    ) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.float32]]:
-        q = np.ascontiguousarray(np.atleast_2d(np.asarray(queries, dtype=np.float32)))
-        if q.shape[1] != self.ndim:
-            raise StoreWriteError(
-                self.name, f"queries must have {self.ndim} dimensions, got {q.shape[1]}"
-            )
-        out_keys = np.full((len(q), k), NO_KEY, dtype=np.uint64)
-        dists = np.full((len(q), k), np.inf, dtype=np.float32)
-        async with self.db.require().acquire() as conn:
-            for i, row in enumerate(q):
-                rows = await conn.fetch(
-                    "SELECT key, embedding <=> $1 AS d FROM vectors "
-                    "ORDER BY embedding <=> $1 LIMIT $2",
-                    row,
-                    k,
-                )
-                out_keys[i, : len(rows)] = [r["key"] for r in rows]
-                dists[i, : len(rows)] = [r["d"] for r in rows]
-        return out_keys, dists
-
-    async def optimize(self) -> float:
-        """Nothing to build or save: rows are committed and indexed as they are written;
-        ``ANALYZE`` gives the planner the table's size."""
-        t0 = time.perf_counter()
-        await self.db.require().execute("ANALYZE vectors")
-        seconds = time.perf_counter() - t0
-        self.optimize_s += seconds
-        return seconds
-
-    def backend_settings(self) -> dict[str, Any]:
-        s = self.settings_
-        out: dict[str, Any] = {
-            "index": self.index,
-            "schema": self.db.schema,
-            "server_settings": self.db.server,
-            "synchronous_commit": s.pg_synchronous_commit,
-            "pool_max": POOL_MAX,
-            "pgvector": "0.6.2 (pgserver's)",
-        }
-        if self.index == "hnsw":
-            out.update(
-                m=s.hnsw_connectivity,
-                ef_construction=s.hnsw_expansion_add,
-                ef_search=s.hnsw_expansion_search,
-            )
-        return out
-
-    # The embedded backends' worker-thread hooks: not used, every call above is async.
-    def _open(self) -> None:  # pragma: no cover
-        raise NotImplementedError
-
-    def _close(self) -> None:  # pragma: no cover
-        raise NotImplementedError
-
-    def _add(self, keys: npt.NDArray[np.uint64], vectors: npt.NDArray[np.float32]) -> None:
-        raise NotImplementedError  # pragma: no cover
-
-    def _present(self, keys: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint64]:
-        raise NotImplementedError  # pragma: no cover
-
-    def _remove(self, keys: npt.NDArray[np.uint64]) -> None:  # pragma: no cover
-        raise NotImplementedError
-
-    def _keys(self) -> Any:  # pragma: no cover
-        raise NotImplementedError
-
-    def _search(
-        self, queries: npt.NDArray[np.float32], k: int
-    ) -> Sequence[tuple[Any, Any]]:  # pragma: no cover
-        raise NotImplementedError
-
-
-class PgvectorFlatStore(PgvectorStore):
-    """pgvector with no index: every search compares every vector (exact)."""
-
-    backend = "pgvector-flat"
-    search_kind = "exact"
-    index = "none"
-
-
 __all__ = [
     "MARKER",
     "POOL_MAX",
     "PgCoreStore",
     "PgHistoryStore",
-    "PgvectorFlatStore",
-    "PgvectorStore",
     "encode_vector",
     "keep_session",
     "schema_of",

@@ -13,7 +13,9 @@ import numpy.typing as npt
 
 from agentmem_lab.core.errors import MissingDependencyError, StorageError, StoreWriteError
 from agentmem_lab.items import MemoryItem
-from agentmem_lab.stores.base import CoreMemory, Store, StoreSettings, core_row, history_row
+from agentmem_lab.stores.base import CoreMemory, Store
+from agentmem_lab.stores.rows import core_row, history_row
+from agentmem_lab.stores.vector import StoreSettings
 
 #: SQLite result codes that mean the machine, not the item, refused the write.
 _SQLITE_ENVIRONMENT = {

@@ -9,7 +9,7 @@ import numpy as np
 import numpy.typing as npt
 
 from agentmem_lab.core.errors import MissingDependencyError, StorageError
-from agentmem_lab.stores.base import VectorStore
+from agentmem_lab.stores.vector import VectorStore
 
 
 def _connect(path: str) -> Any:

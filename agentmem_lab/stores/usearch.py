@@ -8,8 +8,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from agentmem_lab.stores.base import SavedIndexStore
 from agentmem_lab.stores.native import import_usearch_index
+from agentmem_lab.stores.vector import SavedIndexStore
 
 
 class UsearchStore(SavedIndexStore):

