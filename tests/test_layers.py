@@ -129,6 +129,57 @@ def test_the_layers_page_shows_the_layers_as_they_are():
     assert shown == layers
 
 
+def drawn_tree(page: str) -> set[str]:
+    """The modules the page's tree draws, as paths under agentmem_lab/: a line ``name/
+    [a, b]`` is a package and its modules, ``name.py`` a module."""
+    block = page.split("```text\n", 1)[1].split("```", 1)[0]
+    lines = block.splitlines()
+    assert lines[0] == "agentmem_lab/"
+    drawn = set()
+    for line in lines[1:]:
+        name, _, rest = line.strip().partition(" ")
+        if name.endswith("/"):
+            listed = rest.strip()
+            assert listed.startswith("[") and listed.endswith("]"), line
+            drawn.add(f"{name}__init__.py")
+            drawn |= {f"{name}{m.strip()}.py" for m in listed[1:-1].split(",")}
+        else:
+            drawn.add(name)
+    return drawn
+
+
+def test_the_layers_page_draws_the_tree_on_disk():
+    package = ROOT / "agentmem_lab"
+    on_disk = {str(p.relative_to(package)) for p in package.rglob("*.py")}
+    assert drawn_tree((ROOT / "docs" / "layers.md").read_text()) == on_disk
+    # and the README's layout block names the same packages
+    readme = (ROOT / "README.md").read_text()
+    packages = sorted(p.name for p in package.iterdir() if (p / "__init__.py").is_file())
+    assert [p for p in packages if f"{p}/" not in readme] == []
+
+
+def test_the_tree_reader_sees_a_missing_module():
+    page = "```text\nagentmem_lab/\n  core/  [errors]\n  items.py  x\n```\n"
+    assert drawn_tree(page) == {"core/__init__.py", "core/errors.py", "items.py"}
+
+
+def test_no_module_runs_past_450_lines():
+    long = {
+        str(p.relative_to(ROOT)): n
+        for p in [
+            *(ROOT / "agentmem_lab").rglob("*.py"),
+            *(ROOT / "agentmem_lab_peers").rglob("*.py"),
+        ]
+        if (n := len(p.read_text().splitlines())) > 450
+    }
+    assert long == {}
+
+
+def test_at_most_fifteen_top_level_modules():
+    top = [p.name for p in (ROOT / "agentmem_lab").glob("*.py")]
+    assert len(top) <= 15, top
+
+
 def test_the_peers_use_the_plug_in_interface_alone():
     # agentmem_lab_peers is written as an outside package writes its system: of agentmem_lab
     # it imports agentmem_lab.systems and nothing else (the forbidden contract in
