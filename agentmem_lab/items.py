@@ -14,6 +14,10 @@ from typing import Any
 
 from agentmem_lab.core.errors import InvalidItemError
 
+#: The stages of one add, in order: the item's text embedded, then its three writes (core
+#: memory, the vector store, history). Results time each one under these names.
+STAGES = ("embed", "core", "vector", "history")
+
 #: Largest content accepted, in UTF-8 bytes. Larger content gets a one-line error.
 MAX_CONTENT_BYTES = 4 * 1024 * 1024
 

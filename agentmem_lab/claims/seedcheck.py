@@ -17,6 +17,7 @@ from agentmem_lab.claims.verdicts import metric_value, speedup
 from agentmem_lab.core import seedmodel
 from agentmem_lab.core.stats import split_sizes
 from agentmem_lab.schema.result import Result, baseline
+from agentmem_lab.workload.modes import MODE_ORDER
 
 
 def stage_model(target: Claim) -> float:
@@ -129,7 +130,7 @@ def _model_config(target: Claim, results: Sequence[Result]) -> tuple[str, int, i
     else:
         concurrency = int(target.concurrency)
         pool = [r for r in pool if r.concurrency == concurrency]
-    modes = ("sequential", "parallel", "batch", "bulk") if target.mode == "*" else (target.mode,)
+    modes = MODE_ORDER if target.mode == "*" else (target.mode,)
     if target.mode != "*" and target.batch_size:
         return target.mode, target.batch_size, concurrency
     configs = {(r.mode, r.batch_size, r.concurrency) for r in pool} or {

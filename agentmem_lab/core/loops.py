@@ -1,10 +1,8 @@
 """The event loops a run can be timed in, found by name (``--event-loop``).
 
-- ``uvloop`` (the default): libuv's loop. Measured against asyncio's, 4 rounds taking turns
-  in one process on the 2-core machine: real throughput x1.160 for parallel-1, x1.176 for
-  batch-1000, x1.061 for bulk-1000, x1.020 for sequential-1; the harness's own cost
-  -22 % for parallel-1 and batch-1000, +5 % for sequential-1; the simulated calibration
-  unchanged. A task and a thread hand-off cost less, and they are the harness's tax.
+- ``uvloop`` (the default): libuv's loop. A task and a thread hand-off cost less there,
+  and they are the harness's tax (docs/modes.md, "The event loop", has the figures measured
+  against asyncio's).
 - ``asyncio``: the standard library's selector loop, for comparison and where uvloop is
   not available (Windows).
 

@@ -68,14 +68,13 @@ def _run(config: RunConfig, out_dir: Path) -> Result:
     try:
         check_fits(config, embedder, out_dir)
         warm, items = make_run_items(config)
-        with database_server(config, out_dir) as (config, server):
-            measured = measure(config, embedder, warm, items, out_dir)
+        # ``served``: the configuration with its server's address, when the run starts one
+        with database_server(config, out_dir) as (served, server):
+            measured = measure(served, embedder, warm, items, out_dir)
         embedder_settings = embedder.settings()
     finally:
         embedder.close()
-    result = build_result(config, profile, measured, embedder_settings, started_at)
-    if server is not None:
-        result.settings["server"] = server
+    result = build_result(served, profile, measured, embedder_settings, started_at, server)
     write_result(result, out_dir)
     return result
 

@@ -16,6 +16,7 @@ from typing import Any
 
 from agentmem_lab.core import environment, histogram
 from agentmem_lab.core.stats import median_interval, summarize
+from agentmem_lab.items import STAGES
 from agentmem_lab.measuring.phase import Measured
 from agentmem_lab.measuring.resolve import RunConfig
 from agentmem_lab.measuring.shards import shard_count
@@ -23,7 +24,6 @@ from agentmem_lab.schema.result import SAMPLES_CAP, Result
 from agentmem_lab.systems import SYSTEMS
 from agentmem_lab.workload import overhead
 from agentmem_lab.workload.closed_loop import CallRecord
-from agentmem_lab.workload.modes import STAGES
 from agentmem_lab.workload.open_loop import LATE_S
 from agentmem_lab.workload.profiles import Profile
 
@@ -48,10 +48,15 @@ def _summary(xs: list[float]) -> dict[str, float]:
 
 
 def recorded_settings(
-    config: RunConfig, profile: Profile, m: Measured, embedder_settings: dict[str, Any]
+    config: RunConfig,
+    profile: Profile,
+    m: Measured,
+    embedder_settings: dict[str, Any],
+    server: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Every setting, what really ran (the profile's stores, the embedder, each store's own
-    settings) and how the figures were taken."""
+    settings, the database server the run started or was given) and how the figures were
+    taken."""
     settings = config.to_settings()
     settings.update(
         {
@@ -65,6 +70,8 @@ def recorded_settings(
     )
     if m.shard_layout is not None:
         settings["shard_layout"] = m.shard_layout
+    if server is not None:
+        settings["server"] = server
     return settings
 
 
@@ -118,7 +125,10 @@ def build_result(
     m: Measured,
     embedder_settings: dict[str, Any],
     started_at: str,
+    server: dict[str, Any] | None = None,
 ) -> Result:
+    """The run's ``Result``, built once from what it measured (nothing is added to it
+    after: it is frozen)."""
     records = m.phase.records
     wall = m.phase.wall_s
     call_ms = [r.latency_s * 1000.0 for r in records]
@@ -143,7 +153,7 @@ def build_result(
         profile=config.profile,
         corpus=config.corpus,
         label=config.label,
-        settings=recorded_settings(config, profile, m, embedder_settings),
+        settings=recorded_settings(config, profile, m, embedder_settings, server),
         environment=environment.capture(SYSTEMS.get(config.system).packages()),
         started_at=started_at,
         wall_s=wall,

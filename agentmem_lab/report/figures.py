@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from agentmem_lab.items import STAGES
 from agentmem_lab.report.load import (
     frontier_results,
     settings_tag,
@@ -141,7 +142,7 @@ def stage_figure(results: Sequence[Result]) -> Any:
         group = [r for r in rs if r.profile == profile]
         labels = [f"{r.mode}\nb{r.batch_size}\n{r.embedder}" for r in group]
         width = 0.2
-        for k, stage in enumerate(("embed", "core", "vector", "history")):
+        for k, stage in enumerate(STAGES):
             ax.bar(
                 [i + (k - 1.5) * width for i in range(len(group))],
                 [r.stages_ms[stage] for r in group],

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
-MODE_ORDER = ("sequential", "parallel", "batch", "bulk")
+from agentmem_lab.workload.modes import MODE_ORDER
+
 MODE_COLORS = {
     "sequential": "#7f7f7f",
     "parallel": "#9467bd",

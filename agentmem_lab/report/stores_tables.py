@@ -31,6 +31,7 @@ from agentmem_lab.report.load import (
 )
 from agentmem_lab.report.runs_tables import rounded
 from agentmem_lab.schema.result import Result, has_default_stores
+from agentmem_lab.workload.modes import MODE_ORDER
 
 
 def index_settings_table(results: Sequence[Result]) -> Any:
@@ -254,7 +255,7 @@ def peers_note(results: Sequence[Result]) -> str:
                 f"{PEER_CLAIM_OPS_S / max(top.throughput_ops_s, 1e-9):,.1f}x below the "
                 f"{PEER_CLAIM_OPS_S:,.0f} ops/s attributed to it."
             )
-            for mode in ("sequential", "parallel", "batch", "bulk"):
+            for mode in MODE_ORDER:
                 same = [
                     r
                     for r in rows

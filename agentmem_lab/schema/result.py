@@ -17,6 +17,7 @@ from typing import Any
 
 from agentmem_lab import settings as declared
 from agentmem_lab.core.errors import ResultError
+from agentmem_lab.items import STAGES
 
 # Bump, with a note, whenever the shape changes.
 # 1: first version.
@@ -53,7 +54,6 @@ CAPACITY_DIR = "capacity"
 DEFAULT_STORES = {s.name: s.default for s in declared.of_scope("stores")}
 
 _SUMMARY_KEYS = ("p50", "p95", "p99", "mean")
-_STAGE_KEYS = ("embed", "core", "vector", "history")
 _INTEGRITY_KEYS = (
     "acknowledged",
     "failed",
@@ -130,7 +130,7 @@ class Result:
                 raise ResultError(f"{name} must be a finite number >= 0, got {v!r}")
         _require_keys("latency_ms", self.latency_ms, _SUMMARY_KEYS)
         _require_keys("item_latency_ms", self.item_latency_ms, _SUMMARY_KEYS)
-        _require_keys("stages_ms", self.stages_ms, _STAGE_KEYS)
+        _require_keys("stages_ms", self.stages_ms, STAGES)
         _require_keys("integrity", self.integrity, _INTEGRITY_KEYS)
         if not isinstance(self.samples_ms, list) or not self.samples_ms:
             raise ResultError("samples_ms must be a non-empty list")

@@ -247,7 +247,7 @@ def _sweep_into(
                     export_html(cdir / "benchmark.ipynb", cdir / "benchmark.html", light=True)
                 if not keep_stores:
                     # Its integrity check has run (in the notebook): the stores were what it
-                    # checked. Kept, the default sweep's folder held 337 MB of them.
+                    # checked; kept, they would fill the disk (docs/sweep.md, --keep-stores).
                     for run_dir in [cdir, *sorted((cdir / PROCESSES_DIR).glob("*"))]:
                         shutil.rmtree(run_dir / "stores", ignore_errors=True)
                         shutil.rmtree(run_dir / SERVER_DIR, ignore_errors=True)  # a server's

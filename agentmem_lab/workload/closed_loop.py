@@ -14,8 +14,8 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import NamedTuple, TypeVar
 
 from agentmem_lab.core.stats import split_sizes
-from agentmem_lab.items import MemoryItem
-from agentmem_lab.workload.modes import STAGES, Adder, CallOutcome
+from agentmem_lab.items import STAGES, MemoryItem
+from agentmem_lab.workload.modes import Adder, CallOutcome
 
 T = TypeVar("T")
 

@@ -31,7 +31,6 @@ from agentmem_lab.items import MemoryItem
 from agentmem_lab.stores import Store, StoreSet
 
 T = TypeVar("T")
-STAGES = ("embed", "core", "vector", "history")
 
 
 class StageClock:
@@ -149,6 +148,9 @@ class Mode(ABC):
             if isinstance(e, BaseException) and not isinstance(e, StoreWriteError):
                 raise e
 
+
+#: The write modes in the order tables and figures show them: the seed's three, then bulk.
+MODE_ORDER = ("sequential", "parallel", "batch", "bulk")
 
 MODES: Registry[type[Mode]] = Registry("mode", "--mode")
 
