@@ -207,7 +207,7 @@ def compare_results(
 
 
 def _per_process(r: Result) -> bool:
-    return bool(r.processes) and len((r.processes or {}).get("latency_p50_ms", [])) >= 2
+    return r.processes is not None and len(r.processes.latency_p50_ms) >= 2
 
 
 def _on_processes(
@@ -215,9 +215,10 @@ def _on_processes(
 ) -> Comparison:
     """asv's rule on per-process values: the medians' change beyond the threshold and
     Mann-Whitney p < ASV_ALPHA; intervals bootstrapped over the processes."""
-    bp, np_ = b.processes or {}, n.processes or {}
-    b50, n50 = bp["latency_p50_ms"], np_["latency_p50_ms"]
-    bt, nt = bp["throughput_ops_s"], np_["throughput_ops_s"]
+    bp, np_ = b.processes, n.processes
+    assert bp is not None and np_ is not None  # _per_process said so
+    b50, n50 = bp.latency_p50_ms, np_.latency_p50_ms
+    bt, nt = bp.throughput_ops_s, np_.throughput_ops_s
     p50 = (float(np.median(n50)) / float(np.median(b50)) - 1.0) * 100.0
     ops = (float(np.median(nt)) / float(np.median(bt)) - 1.0) * 100.0
     p_value = mann_whitney(b50, n50)
@@ -232,8 +233,8 @@ def _on_processes(
         _bootstrap_ratio(bt, nt, np.median, rng),
         float(np.median(b50)),
         float(np.median(n50)),
-        float(np.median(bp["latency_p99_ms"])),
-        float(np.median(np_["latency_p99_ms"])),
+        float(np.median(bp.latency_p99_ms)),
+        float(np.median(np_.latency_p99_ms)),
         p50,
         _bootstrap_ratio(b50, n50, np.median, rng),
         p_value,

@@ -43,10 +43,10 @@ def main() -> int:
             )
             i = r.integrity
             good = (
-                i["lost"] == 0
-                and i["orphans"] == 0
-                and i["acknowledged"] + i["failed"] == args.items
-                and i["acknowledged"] == i["core"] == i["vector"] == i["history"]
+                i.lost == 0
+                and i.orphans == 0
+                and i.acknowledged + i.failed == args.items
+                and i.acknowledged == i.core == i.vector == i.history
             )
             ok &= good
             print(

@@ -99,7 +99,7 @@ def main() -> int:
                     Path(tmp) / mode,
                 )
                 i = r.integrity
-                if not (i["acknowledged"] == args.items and i["lost"] == 0 and i["orphans"] == 0):
+                if not (i.acknowledged == args.items and i.lost == 0 and i.orphans == 0):
                     print(f"{mode}: integrity check failed: {i}")
                     return 1
                 rates[mode].append(r.throughput_ops_s)

@@ -92,7 +92,7 @@ def main() -> int:
                     ),
                     f"{tmp}/{name}-{batch}",
                 )
-                ok &= r.integrity["lost"] == 0 and r.integrity["orphans"] == 0
+                ok &= r.integrity.lost == 0 and r.integrity.orphans == 0
                 tput.setdefault((name, batch), []).append(r.throughput_ops_s)
     med = {k: statistics.median(v) for k, v in tput.items()}
     sizes = ", ".join(

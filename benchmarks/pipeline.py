@@ -198,7 +198,7 @@ def main() -> int:
             assert bulk.search is not None
             bulk_rates.append(bulk.throughput_ops_s)
             seq_rates.append(seq.throughput_ops_s)
-            recalls.append(bulk.search["recall_at_10"])
+            recalls.append(bulk.search.recall_at_10)
             busy.append(run_in_own_loop(pipeline_cpu(items, root / f"cpu{n}"), args.event_loop))
         rates = {k: median(r for r, _ in v) for k, v in stages.items()}
         cpu = {k: median(c for _, c in v) for k, v in stages.items()}
@@ -251,7 +251,7 @@ def main() -> int:
             f"{cpu['vector'] * 1e6:.1f} at {args.items:,})"
         )
         sh_busy = median(r.cores_busy or 0.0 for r in shard_runs)
-        sh_lost = sum(r.integrity["lost"] + r.integrity["orphans"] for r in shard_runs)
+        sh_lost = sum(r.integrity.lost + r.integrity.orphans for r in shard_runs)
         print(
             f"sharded bulk-{BATCH}: {shard_runs[0].shards} shards, {sh:,.0f} ops/s (runs: "
             f"{', '.join(f'{r.throughput_ops_s:,.0f}' for r in shard_runs)}), "

@@ -137,7 +137,7 @@ def main() -> int:
                         ),
                         f"{tmp}/{kind}-{mode}-{batch}-{n}",
                     )
-                    ok &= r.integrity["lost"] == 0 and r.integrity["orphans"] == 0
+                    ok &= r.integrity.lost == 0 and r.integrity.orphans == 0
                     tput.setdefault((kind, mode, batch), []).append(r.throughput_ops_s)
                     p50.setdefault((kind, mode, batch), []).append(float(r.latency_ms["p50"]))
         with Server.start(Path(tmp) / "costs") as server:

@@ -54,7 +54,7 @@ def main() -> int:
                         ),
                         f"{tmp}/{b}-{mode}",
                     )
-                    ok &= r.integrity["lost"] == 0 and r.integrity["orphans"] == 0
+                    ok &= r.integrity.lost == 0 and r.integrity.orphans == 0
                     runs[b].append(r)
             base = statistics.median(r.throughput_ops_s for r in runs["usearch"])
             print(f"{mode}-{batch}, {items:,} items, median of {args.rounds} rounds:")

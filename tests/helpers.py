@@ -54,6 +54,94 @@ def known_result(
     return Result(**d)
 
 
+def offered_section(**given: Any) -> dict[str, Any]:
+    """A whole ``offered`` section (every key a result holds), ``given`` over the defaults."""
+    response = given.get("response_ms", {"p50": 1.0, "p99": 2.0})
+    return {
+        "offered_ops_s": 100.0,
+        "achieved_ops_s": 100.0,
+        "achieved_share": 1.0,
+        "arrivals": "uniform",
+        "max_in_flight": None,
+        "schedule_waits": "timer",
+        "calls": 10,
+        "late": 0,
+        "late_share": 0.0,
+        "late_after_ms": 10.0,
+        "response_ms": response,
+        "service_ms": response,
+        "start_delay_ms": {"p50": 0.0, "p99": 0.0},
+        "response_samples_ms": [response["p50"]],
+        "histograms_us": {},
+        **given,
+    }
+
+
+def reads_section(**given: Any) -> dict[str, Any]:
+    """A whole ``reads`` section, ``given`` over the defaults."""
+    return {
+        "search_rate": 50.0,
+        "searches": 10,
+        "k": 10,
+        "definition": "searches during the writes",
+        "freshness": {"probed": 0, "found": 0, "not_found": 0},
+        **given,
+    }
+
+
+def vector_load_section(**given: Any) -> dict[str, Any]:
+    """A whole ``vector_load`` section, ``given`` over the defaults."""
+    return {
+        "backend": "usearch",
+        "insert_s": 1.0,
+        "check_s": 0.0,
+        "optimize_s": 0.0,
+        "load_s": 1.0,
+        "vectors": 10,
+        "insert_vectors_per_s": 10.0,
+        "durability": "save",
+        "search": "hnsw",
+        **given,
+    }
+
+
+def growth_section(**given: Any) -> dict[str, Any]:
+    """A whole ``growth`` section, ``given`` over the defaults."""
+    return {
+        "windows": [],
+        "windows_wanted": 2,
+        "no_windows": None,
+        "probe_queries": 10,
+        "segment_items": 1000,
+        "pause_s": 0.0,
+        "pause_share": 0.0,
+        "items_made_s": 0.0,
+        "exact_reference": "numpy",
+        "stopped": None,
+        "method": "growth windows",
+        **given,
+    }
+
+
+def processes_section(**given: Any) -> dict[str, Any]:
+    """A whole ``processes`` section, ``given`` over the defaults."""
+    return {
+        "count": 2,
+        "throughput_ops_s": [1000.0, 1000.0],
+        "latency_p50_ms": [1.0, 1.0],
+        "latency_p99_ms": [2.0, 2.0],
+        "wall_s": [1.0, 1.0],
+        "pids": [1, 2],
+        "median_throughput_ops_s": 1000.0,
+        "throughput_ci95": [1000.0, 1000.0],
+        "median_latency_p50_ms": 1.0,
+        "latency_p50_ci95": [1.0, 1.0],
+        "integrity": {"lost": [0, 0], "orphans": [0, 0]},
+        "method": "fresh processes",
+        **given,
+    }
+
+
 def kill_run_once_logged(out: Any, options: list[str], log_bytes: int) -> Any:
     """Start ``agentmem-lab run OPTIONS --out OUT``, SIGKILL it once its acknowledgement
     log holds ``log_bytes`` (or after 120 s), and return the ended process."""

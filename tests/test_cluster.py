@@ -132,5 +132,5 @@ def test_processes_on_a_cluster_worker(tmp_path):
     outcome = run_sweep(grid, out=out, progress=False, cluster="local:1", processes=2)
     assert outcome.ran == ["bulk-b10-c1-hash"] and not outcome.failed
     r = report.load(out).results[0]
-    assert r.processes is not None and r.processes["count"] == 2
-    assert len(set(r.processes["pids"])) == 2
+    assert r.processes is not None and r.processes.count == 2
+    assert len(set(r.processes.pids)) == 2

@@ -14,7 +14,7 @@ from agentmem_lab.cli import main
 from agentmem_lab.core.errors import ConfigError
 from agentmem_lab.measuring.runner import RunConfig, run
 from browser import check_page
-from helpers import known_result
+from helpers import known_result, offered_section
 
 
 def _side(tmp_path, name, scale, n=200, cpu="test cpu", seed=0):
@@ -138,13 +138,13 @@ def test_open_loop_runs_are_compared_on_their_response_times(tmp_path):
             10,
             samples_ms=service,
             label="bulk-b10-c1-hash-r100",
-            offered={
-                "response_samples_ms": response,
-                "response_ms": {
+            offered=offered_section(
+                response_samples_ms=response,
+                response_ms={
                     "p50": float(np.median(response)),
                     "p99": float(np.percentile(response, 99)),
                 },
-            },
+            ),
         )
         r.dump(tmp_path / name / "result.json")
         return compare.load_side(tmp_path / name, name)

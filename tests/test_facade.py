@@ -38,7 +38,7 @@ def test_a_run_works_inside_a_running_event_loop(tmp_path):
         )
 
     r = asyncio.run(inside())
-    assert r.integrity["acknowledged"] == 30 and (tmp_path / "result.json").exists()
+    assert r.integrity.acknowledged == 30 and (tmp_path / "result.json").exists()
 
 
 def test_figures_of_one_run(tmp_path):

@@ -85,13 +85,13 @@ def test_acknowledged_equals_stored_under_random_faults(
         out,
     )
     i = r.integrity
-    assert i["acknowledged"] == i["core"] == i["vector"] == i["history"]
-    assert i["lost"] == 0 and i["orphans"] == 0
-    assert i["acknowledged"] + i["failed"] == items
+    assert i.acknowledged == i.core == i.vector == i.history
+    assert i.lost == 0 and i.orphans == 0
+    assert i.acknowledged + i.failed == items
     if max(rates) == 1.0:
-        assert i["acknowledged"] == 0
+        assert i.acknowledged == 0
     if rates == (0.0, 0.0, 0.0):
-        assert i["failed"] == 0
+        assert i.failed == 0
     assert r.settings["fail_rates"] == {"core": rates[0], "vector": rates[1], "history": rates[2]}
 
 
@@ -119,6 +119,6 @@ def test_faults_on_postgres_stores_leave_nothing_half_written(tmp_path, pg_dsn):
             tmp_path / mode,
         )
         i = r.integrity
-        assert i["failed"] > 0 and i["lost"] == 0 and i["orphans"] == 0, (mode, i)
-        assert i["acknowledged"] == i["core"] == i["vector"] == i["history"] == 60 - i["failed"]
+        assert i.failed > 0 and i.lost == 0 and i.orphans == 0, (mode, i)
+        assert i.acknowledged == i.core == i.vector == i.history == 60 - i.failed
     assert r.settings["server"] == {"started_by": "the user (--postgres-dsn)"}

@@ -58,22 +58,22 @@ def test_a_run_larger_than_the_memory_allowance_streams_with_the_same_items(tmp_
         resources.check_fits(needs(config, 384, streamed=False), tmp_path, items)
     r = run(config, tmp_path / "run")
     i = r.integrity
-    assert i["acknowledged"] == items and i["lost"] == 0 and i["orphans"] == 0
+    assert i.acknowledged == items and i.lost == 0 and i.orphans == 0
     # The same items as an unstreamed run of the same seed (warmup items come first).
     expected = {item.key for item in make_items(items, offset=batch)}
     assert read_ack_log(tmp_path / "run" / "stores" / "acked.log") == expected
     assert items > SEGMENT_ITEMS  # more than one segment was made
 
     g = r.growth
-    assert g is not None and len(g["windows"]) == 4 and g["stopped"] is None
-    assert [w["items"] for w in g["windows"]] == [10_000, 20_000, 30_000, 40_000]
-    assert sum(w["window_items"] for w in g["windows"]) == items
-    for w in g["windows"]:
+    assert g is not None and len(g.windows) == 4 and g.stopped is None
+    assert [w["items"] for w in g.windows] == [10_000, 20_000, 30_000, 40_000]
+    assert sum(w["window_items"] for w in g.windows) == items
+    for w in g.windows:
         assert 0.0 <= w["recall_at_10"] <= 1.0 and w["search_ms"]["p99"] > 0
         assert w["rss_bytes"] > 0 and w["peak_rss_bytes"] >= w["rss_bytes"]
         assert w["disk_bytes"] > 0 and w["pause_s"] >= 0 and w["latency_ms"]["p50"] > 0
-    assert [w["disk_bytes"] for w in g["windows"]] == sorted(w["disk_bytes"] for w in g["windows"])
-    assert g["exact_reference"] == "kept as written" and 0 <= g["pause_share"] < 1
+    assert [w["disk_bytes"] for w in g.windows] == sorted(w["disk_bytes"] for w in g.windows)
+    assert g.exact_reference == "kept as written" and 0 <= g.pause_share < 1
 
     # The recall the run kept as it wrote is the recall of exact search done again.
     embedder = HashEmbedder()
@@ -88,7 +88,7 @@ def test_a_run_larger_than_the_memory_allowance_streams_with_the_same_items(tmp_
 
     found = asyncio.run(search_again())
     again = exact_topk_recall(found, keys, unit_rows(base), unit_rows(queries))
-    assert r.search is not None and r.search["recall_at_10"] == pytest.approx(again)
+    assert r.search is not None and r.search.recall_at_10 == pytest.approx(again)
 
 
 @pytest.mark.parametrize("limit", ["time", "memory"])
@@ -107,11 +107,11 @@ def test_a_run_stops_on_its_budget_and_keeps_what_it_stored(tmp_path, limit):
         tmp_path,
     )
     g = r.growth
-    assert g is not None and g["stopped"]["reason"] == limit
+    assert g is not None and g.stopped["reason"] == limit
     i = r.integrity
     # It stopped at the first pause: one window of the three, its items all stored.
-    assert i["acknowledged"] == 1000 == g["stopped"]["items"] and len(g["windows"]) == 1
-    assert i["lost"] == 0 and i["orphans"] == 0 and i["core"] == 1000
+    assert i.acknowledged == 1000 == g.stopped["items"] and len(g.windows) == 1
+    assert i.lost == 0 and i.orphans == 0 and i.core == 1000
     assert r.search is not None
 
 
@@ -127,9 +127,9 @@ def test_open_loop_runs_are_one_schedule_without_windows(tmp_path):
         ),
         tmp_path,
     )
-    assert r.growth is not None and r.growth["windows"] == []
-    assert "one schedule" in r.growth["no_windows"]
-    assert r.integrity["lost"] == 0 and r.integrity["acknowledged"] == 500
+    assert r.growth is not None and r.growth.windows == []
+    assert "one schedule" in r.growth.no_windows
+    assert r.integrity.lost == 0 and r.integrity.acknowledged == 500
 
 
 def test_budget_settings_are_refused_with_shards():

@@ -31,14 +31,14 @@ def test_items_are_stored_in_mem0s_own_stores_and_counted_from_them(tmp_path):
     r = run(_mem0(), tmp_path)
     i = r.integrity
     assert r.system == "mem0" and r.name == "mem0-b10-c1-hash"
-    assert i["acknowledged"] == i["vector"] == i["history"] == 60
-    assert i["lost"] == 0 and i["orphans"] == 0 and i["failed"] == 0
-    assert r.search["recall_at_10"] >= 0.9 and i["self_recall_at_1"] >= 0.95
+    assert i.acknowledged == i.vector == i.history == 60
+    assert i.lost == 0 and i.orphans == 0 and i.failed == 0
+    assert r.search.recall_at_10 >= 0.9 and i.self_recall_at_1 >= 0.95
     assert r.settings["store_details"]["version"] == "2.2.1"
     assert r.environment["packages"]["mem0ai"] == "2.2.1"
     # the stages mem0 runs, per call; no core store apart from its vector store
     assert r.stages_ms["vector"] > 0 and r.stages_ms["history"] > 0 and r.stages_ms["core"] == 0
-    assert r.vector_load["vectors"] == 60 and r.vector_load["insert_s"] > 0
+    assert r.vector_load.vectors == 60 and r.vector_load.insert_s > 0
     # its stores are on disk under the run folder: the history rows are really there
     db = sqlite3.connect(tmp_path / "stores" / "mem0-history.db")
     assert db.execute("SELECT COUNT(*) FROM history WHERE event = 'ADD'").fetchone()[0] == 60
@@ -50,12 +50,12 @@ def test_concurrent_clients_and_a_real_model(tmp_path):
         _mem0(batch_size=1, items=12, concurrency=3, embedder="minilm", search_queries=5), tmp_path
     )
     i = r.integrity
-    assert i["acknowledged"] == 12 and i["lost"] == 0 and i["orphans"] == 0
+    assert i.acknowledged == 12 and i.lost == 0 and i.orphans == 0
     assert r.embedder == "minilm"
     # more clients than cores, many inserts at once (Qdrant's local mode is not thread-safe:
     # its inserts are serialised; unserialised, this crashed once in its SQLite persistence)
     many = run(_mem0(batch_size=1, items=200, concurrency=4, search_queries=5), tmp_path / "c4")
-    assert many.integrity["acknowledged"] == 200 and many.integrity["orphans"] == 0
+    assert many.integrity.acknowledged == 200 and many.integrity.orphans == 0
 
 
 def test_mem0_under_offered_load_with_searches_during_its_writes(tmp_path):
@@ -71,9 +71,9 @@ def test_mem0_under_offered_load_with_searches_during_its_writes(tmp_path):
         tmp_path,
     )
     i = r.integrity
-    assert i["acknowledged"] == 60 and i["lost"] == 0 and i["orphans"] == 0
-    assert r.offered is not None and r.offered["calls"] == 12
-    assert r.reads is not None and r.reads["freshness"]["probed"] > 0
+    assert i.acknowledged == 60 and i.lost == 0 and i.orphans == 0
+    assert r.offered is not None and r.offered.calls == 12
+    assert r.reads is not None and r.reads.freshness["probed"] > 0
 
 
 def test_faults_at_mem0s_store_boundaries_show_what_it_leaves_behind(tmp_path):
@@ -82,14 +82,14 @@ def test_faults_at_mem0s_store_boundaries_show_what_it_leaves_behind(tmp_path):
         tmp_path / "one",
     )
     i = r.integrity
-    assert i["failed"] > 0 and i["lost"] == 0
-    assert i["acknowledged"] + i["failed"] == 80 == i["acknowledged"] + i["failed"]
+    assert i.failed > 0 and i.lost == 0
+    assert i.acknowledged + i.failed == 80 == i.acknowledged + i.failed
     # a failed history write leaves its vector behind: mem0 does not undo it
-    assert 0 < i["orphans"] <= i["failed"] and i["vector"] == i["acknowledged"] + i["orphans"]
+    assert 0 < i.orphans <= i.failed and i.vector == i.acknowledged + i.orphans
     many = run(_mem0(batch_size=10, items=80, fail_rate_vector=0.1, seed=2), tmp_path / "ten")
     # a failed add of 10 messages returns no ids: what it stored before the failure is
     # stored but never acknowledged (orphans), the rest of the call is not stored
-    assert many.integrity["lost"] == 0 and many.integrity["orphans"] > 0
+    assert many.integrity.lost == 0 and many.integrity.orphans > 0
 
 
 @pytest.mark.parametrize(
@@ -180,7 +180,7 @@ def test_unknown_system_and_hostile_content(tmp_path, capsys):
     ]
     corpus.write_text("".join(json.dumps({"content": c}) + "\n" for c in lines), encoding="utf-8")
     r = run(_mem0(batch_size=2, items=4, corpus=str(corpus), search_queries=2), tmp_path / "r")
-    assert r.integrity["acknowledged"] == 4 and r.integrity["orphans"] == 0
+    assert r.integrity.acknowledged == 4 and r.integrity.orphans == 0
     db = sqlite3.connect(tmp_path / "r" / "stores" / "mem0-history.db")
     stored = {row[0] for row in db.execute("SELECT new_memory FROM history")}
     assert stored == set(lines)  # verbatim

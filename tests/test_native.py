@@ -30,7 +30,7 @@ from agentmem_lab.embedders import get_embedder
 from agentmem_lab.embedders.models import MINILM, install
 install(MINILM)
 v = asyncio.run(get_embedder("minilm").embed_batch(["a", "b"]))
-print(r.integrity["lost"], v.shape)
+print(r.integrity.lost, v.shape)
 """
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr[-2000:]

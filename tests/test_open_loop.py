@@ -104,20 +104,20 @@ def test_above_capacity_response_grows_with_the_run_while_service_stays_the_mode
         tmp_path,
     )
     o = r.offered
-    assert o is not None and r.integrity["lost"] == 0 and r.integrity["orphans"] == 0
+    assert o is not None and r.integrity.lost == 0 and r.integrity.orphans == 0
     # the model's 30 ms, never less; timers wake late on a loaded machine (35 ms with three
     # busy processes on the two cores here), while the response below grows to 420 ms
     assert service_ms <= r.latency_ms["p50"] <= service_ms * 1.3
-    assert service_ms <= o["service_ms"]["p50"] <= service_ms * 1.3
-    response = o["response_samples_ms"]
+    assert service_ms <= o.service_ms["p50"] <= service_ms * 1.3
+    response = o.response_samples_ms
     # the queue grows by the mean measured service less the 20 ms interval a call (420 ms at
     # the model's 30 ms)
     served = statistics.mean(r.samples_ms)
     expected = [served + i * (served - 20.0) for i in range(40)]
     assert response[-1] == pytest.approx(expected[-1], rel=0.1)
     assert statistics.mean(response[30:]) > 5 * statistics.mean(response[:5])
-    assert o["response_ms"]["p99"] > 10 * o["service_ms"]["p99"] / 2
-    assert o["late"] >= 35 and o["achieved_share"] < 0.8
+    assert o.response_ms["p99"] > 10 * o.service_ms["p99"] / 2
+    assert o.late >= 35 and o.achieved_share < 0.8
 
 
 def test_below_capacity_response_and_service_agree(tmp_path) -> None:
@@ -136,10 +136,10 @@ def test_below_capacity_response_and_service_agree(tmp_path) -> None:
     o = r.offered
     assert o is not None
     # below capacity a call starts on time: response is service plus the timer's lateness
-    assert o["response_ms"]["p50"] == pytest.approx(o["service_ms"]["p50"], rel=0.1)
-    assert o["achieved_share"] == pytest.approx(1.0, abs=0.02)
-    assert o["offered_ops_s"] == 20.0 and o["calls"] == 30
-    assert len(o["histograms_us"]["response"]) < 2000  # a few hundred bytes, any run size
+    assert o.response_ms["p50"] == pytest.approx(o.service_ms["p50"], rel=0.1)
+    assert o.achieved_share == pytest.approx(1.0, abs=0.02)
+    assert o.offered_ops_s == 20.0 and o.calls == 30
+    assert len(o.histograms_us["response"]) < 2000  # a few hundred bytes, any run size
 
 
 @pytest.mark.parametrize("mode,batch", [("parallel", 1), ("batch", 10), ("bulk", 100)])
@@ -157,8 +157,8 @@ def test_every_mode_runs_open_loop_clean(tmp_path, mode: str, batch: int) -> Non
         tmp_path,
     )
     i = r.integrity
-    assert i["lost"] == 0 and i["orphans"] == 0 and i["failed"] > 0
-    assert r.offered is not None and r.offered["arrivals"] == "poisson"
+    assert i.lost == 0 and i.orphans == 0 and i.failed > 0
+    assert r.offered is not None and r.offered.arrivals == "poisson"
 
 
 def test_sharded_open_loop_shares_the_rate(tmp_path) -> None:
@@ -166,9 +166,9 @@ def test_sharded_open_loop_shares_the_rate(tmp_path) -> None:
         RunConfig(mode="bulk", batch_size=10, items=400, shards=2, rate=4000.0, search_queries=0),
         tmp_path,
     )
-    assert r.integrity["lost"] == 0 and r.integrity["orphans"] == 0
-    assert r.offered is not None and r.offered["calls"] in (40, 41)  # a short call per shard
-    assert r.offered["achieved_share"] > 0.5
+    assert r.integrity.lost == 0 and r.integrity.orphans == 0
+    assert r.offered is not None and r.offered.calls in (40, 41)  # a short call per shard
+    assert r.offered.achieved_share > 0.5
 
 
 def test_a_killed_open_loop_run_is_repaired_by_verify(tmp_path) -> None:

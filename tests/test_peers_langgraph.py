@@ -33,9 +33,9 @@ def _lg(store="sqlite", dsn=None, **kw):
 
 def _clean(r, n):
     i = r.integrity
-    assert i["acknowledged"] == i["core"] == i["vector"] == n, i
-    assert i["lost"] == 0 and i["orphans"] == 0 and i["failed"] == 0
-    assert r.search["recall_at_10"] >= 0.95 and i["self_recall_at_1"] >= 0.95
+    assert i.acknowledged == i.core == i.vector == n, i
+    assert i.lost == 0 and i.orphans == 0 and i.failed == 0
+    assert r.search.recall_at_10 >= 0.95 and i.self_recall_at_1 >= 0.95
 
 
 @pytest.mark.parametrize("store", ["memory", "sqlite"])
@@ -89,15 +89,15 @@ def test_a_batch_of_one_is_a_put_and_a_changed_value_counts_as_lost(tmp_path):
 def test_faults_at_its_embedding_call_leave_nothing_half_written(tmp_path):
     r = run(_lg("sqlite", items=300, fail_rate=0.05, seed=2), tmp_path)
     i = r.integrity
-    assert i["failed"] > 0 and i["acknowledged"] + i["failed"] == 300
-    assert i["lost"] == 0 and i["orphans"] == 0  # the batch fails before its rows are written
-    assert r.settings["store_details"]["fault_damage"]["injected"] == i["failed"] // 10
+    assert i.failed > 0 and i.acknowledged + i.failed == 300
+    assert i.lost == 0 and i.orphans == 0  # the batch fails before its rows are written
+    assert r.settings["store_details"]["fault_damage"]["injected"] == i.failed // 10
 
 
 def test_postgres_store_on_a_server(tmp_path, pg_dsn):
     r = run(_lg("postgres", dsn=pg_dsn, items=100), tmp_path)
     _clean(r, 100)
-    assert r.vector_load["search"] == "hnsw"
+    assert r.vector_load.search == "hnsw"
     assert "PostgresStore" in r.settings["store_details"]["store"]
 
 

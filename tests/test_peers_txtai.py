@@ -33,12 +33,12 @@ def _tx(backend="faiss", dsn=None, **kw):
 def test_upserts_are_saved_loaded_and_counted_from_its_own_index(tmp_path, backend):
     r = run(_tx(backend, concurrency=2), tmp_path)
     i = r.integrity
-    assert i["acknowledged"] == i["core"] == i["vector"] == 200
-    assert i["lost"] == 0 and i["orphans"] == 0
-    assert r.search["recall_at_10"] >= 0.95 and i["self_recall_at_1"] >= 0.95
+    assert i.acknowledged == i.core == i.vector == 200
+    assert i.lost == 0 and i.orphans == 0
+    assert r.search.recall_at_10 >= 0.95 and i.self_recall_at_1 >= 0.95
     details = r.settings["store_details"]
     assert details["backend"] == backend and r.environment["packages"]["txtai"] == "9.14.0"
-    assert r.vector_load["vectors"] == 200 and r.vector_load["durability"] == "save at the end"
+    assert r.vector_load.vectors == 200 and r.vector_load.durability == "save at the end"
     # the saved index is in the run's stores, and loads again
     from txtai.embeddings import Embeddings
 
@@ -55,8 +55,8 @@ def test_a_failed_upsert_leaves_its_rows_and_breaks_the_next_ones(tmp_path):
     r = run(_tx(items=300, fail_rate=0.05, seed=2), tmp_path)
     i = r.integrity
     damage = r.settings["store_details"]["fault_damage"]
-    assert damage["injected"] >= 1 and i["lost"] == 0
-    assert i["orphans"] > 0 and i["core"] == i["acknowledged"] + i["orphans"]
+    assert damage["injected"] >= 1 and i.lost == 0
+    assert i.orphans > 0 and i.core == i.acknowledged + i.orphans
     assert sum(damage["errors_after_faults"].values()) > 0
     assert all("UNIQUE" in e for e in damage["errors_after_faults"])
 
@@ -64,8 +64,8 @@ def test_a_failed_upsert_leaves_its_rows_and_breaks_the_next_ones(tmp_path):
 def test_pgvector_backend_on_a_server(tmp_path, pg_dsn):
     r = run(_tx("pgvector", dsn=pg_dsn, items=100), tmp_path)
     i = r.integrity
-    assert i["acknowledged"] == i["vector"] == 100 and i["lost"] == 0 and i["orphans"] == 0
-    assert r.search["recall_at_10"] >= 0.95
+    assert i.acknowledged == i.vector == 100 and i.lost == 0 and i.orphans == 0
+    assert r.search.recall_at_10 >= 0.95
 
 
 @pytest.mark.parametrize("embedder", ["minilm"])  # hash: the in-process runs above

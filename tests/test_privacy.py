@@ -24,7 +24,7 @@ RUNS = textwrap.dedent("""
         stores = StoreSettings(**kwargs.pop("stores", {}))
         r = run(RunConfig(batch_size=10, items=30, search_queries=5, stores=stores, **kwargs),
                 f"{out}/{n}")
-        assert r.integrity["lost"] == 0 and r.integrity["orphans"] == 0
+        assert r.integrity.lost == 0 and r.integrity.orphans == 0
         print(r.system, r.embedder, r.settings["stores"]["vector_store"], flush=True)
 """)
 

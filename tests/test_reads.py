@@ -33,11 +33,11 @@ def test_search_rate_reports_search_under_writes_and_searchable_after(tmp_path, 
         ),
         tmp_path,
     )
-    assert r.integrity["lost"] == 0 and r.integrity["orphans"] == 0
+    assert r.integrity.lost == 0 and r.integrity.orphans == 0
     reads = r.reads
-    assert reads is not None and reads["searches"] >= 5
-    assert reads["response_ms"]["p99"] >= reads["service_ms"]["p50"] > 0
-    fresh = reads["freshness"]
+    assert reads is not None and reads.searches >= 5
+    assert reads.response_ms["p99"] >= reads.service_ms["p50"] > 0
+    fresh = reads.freshness
     assert fresh["probed"] >= 25
     assert fresh["found"] + fresh["not_found"] == fresh["probed"]
     assert fresh["found"] == fresh["probed"], fresh  # these stores search what they hold
@@ -50,7 +50,7 @@ def test_search_rate_works_closed_loop_too(tmp_path) -> None:
         RunConfig(mode="parallel", batch_size=1, items=300, search_rate=100.0, search_queries=0),
         tmp_path,
     )
-    assert r.reads is not None and r.offered is None and r.reads["freshness"]["probed"] > 0
+    assert r.reads is not None and r.offered is None and r.reads.freshness["probed"] > 0
 
 
 def test_search_rate_with_shards_or_without_search_is_refused_in_one_line() -> None:

@@ -7,7 +7,14 @@ from agentmem_lab import claims as tg
 from agentmem_lab import report
 from agentmem_lab.report.load import fastest_peer
 from agentmem_lab.stores import StoreSettings
-from helpers import known_result
+from helpers import (
+    growth_section,
+    known_result,
+    offered_section,
+    processes_section,
+    reads_section,
+    vector_load_section,
+)
 
 RESULTS = [
     known_result("sequential", 1, throughput=3000.0, p50=0.3),
@@ -145,17 +152,17 @@ def _backend_result(
             },
         },
         search={"queries": 10, "k": 10, "p50_ms": 0.5, "p99_ms": 0.9, "recall_at_10": recall},
-        vector_load={
-            "backend": backend,
-            "insert_s": 1.5,
-            "optimize_s": 0.5,
-            "load_s": 2.0,
-            "check_s": 0.1,
-            "vectors": 2 * batch,
-            "insert_vectors_per_s": 2 * batch / 1.5,
-            "durability": durability,
-            "search": search,
-        },
+        vector_load=vector_load_section(
+            backend=backend,
+            insert_s=1.5,
+            optimize_s=0.5,
+            load_s=2.0,
+            check_s=0.1,
+            vectors=2 * batch,
+            insert_vectors_per_s=2 * batch / 1.5,
+            durability=durability,
+            search=search,
+        ),
         label=f"{mode}-b{batch}-c1-hash-{backend}",
     )
 
@@ -233,7 +240,9 @@ def test_peers_section_names_the_fastest_peer_and_its_ratio_to_bulk():
             system=system,
             embedder=embedder,
             label=f"{system}-b{batch}-c1-{embedder}-{store}",
-            vector_load={"backend": f"{system} {store}", "durability": "none (in memory)"},
+            vector_load=vector_load_section(
+                backend=f"{system} {store}", durability="none (in memory)"
+            ),
             settings={**st, "store_details": {"versions": {system: "9.9"}}},
         )
 
@@ -351,23 +360,23 @@ def test_the_sustained_load_section_and_its_answer_lead():
         throughput=2000.0,
         settings=st,
         label="bulk-b100-c1-hash-r2000-q50",
-        offered={
-            "offered_ops_s": 2000.0,
-            "achieved_ops_s": 1990.0,
-            "response_ms": {"p50": 5.0, "p99": 9.0},
-            "service_ms": {"p50": 4.0, "p99": 8.0},
-            "late": 1,
-            "calls": 20,
-        },
-        reads={
-            "response_ms": {"p50": 1.0, "p99": 12.0},
-            "freshness": {
+        offered=offered_section(
+            offered_ops_s=2000.0,
+            achieved_ops_s=1990.0,
+            response_ms={"p50": 5.0, "p99": 9.0},
+            service_ms={"p50": 4.0, "p99": 8.0},
+            late=1,
+            calls=20,
+        ),
+        reads=reads_section(
+            response_ms={"p50": 1.0, "p99": 12.0},
+            freshness={
                 "probed": 10,
                 "found": 10,
                 "not_found": 0,
                 "searchable_after_ms": {"p50": 3.0, "p99": 7.0},
             },
-        },
+        ),
     )
     closed = known_result("bulk", 1000, throughput=21_000.0, settings=st)
     assert not plain_writes(offered) and plain_writes(closed)
@@ -428,7 +437,9 @@ def _grown(store: str, rates: list[float], step: int, **extra):
         },
         settings={"stores": stores},
         label=f"bulk-b1000-c1-hash-{store}",
-        growth={"windows": windows, "pause_share": 0.02, "stopped": None, **extra},
+        growth=growth_section(
+            **{"windows": windows, "pause_share": 0.02, "stopped": None, **extra}
+        ),
     )
 
 
@@ -439,13 +450,12 @@ def test_the_growth_section_curves_table_and_answer():
         [20_000.0, 15_000.0, 12_000.0, 11_000.0, 10_000.0],
         250_000,
     )
-    stopped = _grown("lancedb", [25_000.0, 5_000.0], 100_000)
-    stopped.growth["stopped"] = {
-        "reason": "time",
-        "limit": 300.0,
-        "after_s": 301.0,
-        "items": 200_000,
-    }
+    stopped = _grown(
+        "lancedb",
+        [25_000.0, 5_000.0],
+        100_000,
+        stopped={"reason": "time", "limit": 300.0, "after_s": 301.0, "items": 200_000},
+    )
     small = _grown("chroma", [1000.0, 900.0], 1000)  # under 10,000 items: not a curve
     rs = [fast_small, big, stopped, small]
     table = report.growth_table(rs)
@@ -553,7 +563,9 @@ def test_the_database_server_section_pairs_each_mode_with_its_embedded_run():
 
 
 def test_the_spread_over_processes_is_in_the_configurations_table():
-    spread = {"count": 6, "throughput_ci95": [900.0, 1100.0], "latency_p50_ci95": [0.3, 0.4]}
+    spread = processes_section(
+        count=6, throughput_ci95=[900.0, 1100.0], latency_p50_ci95=[0.3, 0.4]
+    )
     rs = [
         known_result("bulk", 10, throughput=1000.0, processes=spread),
         known_result("bulk", 100, throughput=5000.0),

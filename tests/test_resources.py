@@ -32,7 +32,7 @@ def test_a_run_too_large_for_the_disk_is_refused(tmp_path, monkeypatch):
         run(RunConfig(mode="bulk", batch_size=100, items=100_000), tmp_path)
     # the simulated profile writes nothing to disk
     r = run(RunConfig(mode="bulk", batch_size=100, items=200, profile="simulated"), tmp_path)
-    assert r.integrity["lost"] == 0
+    assert r.integrity.lost == 0
 
 
 def test_a_corpus_of_long_texts_needs_more(tmp_path):

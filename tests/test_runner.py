@@ -48,10 +48,10 @@ def test_simulated_profile_reproduces_the_seed_model_within_3_percent(tmp_path, 
         tmp_path,
     )
     model = predict(mode, batch).latency_ms
-    assert r.harness is not None and r.harness["per_call_us"]["p50"] > 0
-    harness_ms = r.harness["per_call_us"]["p50"] / 1000.0
+    assert r.harness is not None and r.harness.per_call_us["p50"] > 0
+    harness_ms = r.harness.per_call_us["p50"] / 1000.0
     assert model <= r.latency_ms["min"] <= model * 1.03 + harness_ms + 1.0
-    assert r.embedder == "simulated" and r.integrity["lost"] == 0
+    assert r.embedder == "simulated" and r.integrity.lost == 0
 
 
 @pytest.mark.parametrize(
@@ -63,15 +63,15 @@ def test_real_runs_are_complete_and_consistent(tmp_path, mode, batch):
         RunConfig(mode=mode, batch_size=batch, items=batch * 3, repeats=3, concurrency=2), tmp_path
     )
     i = r.integrity
-    assert i["acknowledged"] == r.items == i["core"] == i["vector"] == i["history"]
-    assert i["lost"] == 0 and i["orphans"] == 0 and i["failed"] == 0
+    assert i.acknowledged == r.items == i.core == i.vector == i.history
+    assert i.lost == 0 and i.orphans == 0 and i.failed == 0
     # HNSW is approximate: with the default settings some items can be unreachable in the
     # graph (measured self-recall 0.996-1.000 at 20,000 items; in indexes of a few hundred
     # items built by two threads, about 1 % missed, and once 0.975 at 200 items). Integrity
     # above is exact; recall here only has to show a working index (a broken one scores ~0).
-    assert i["self_recall_at_1"] >= 0.95
+    assert i.self_recall_at_1 >= 0.95
     assert len(r.samples_ms) == 3 and len(r.repeat_throughput_ops_s) == 3
-    assert r.search is not None and 0.0 <= r.search["recall_at_10"] <= 1.0
+    assert r.search is not None and 0.0 <= r.search.recall_at_10 <= 1.0
     saved = Result.load(tmp_path / "result.json")
     assert saved == r
     assert not (tmp_path / "stores-warmup").exists()
@@ -82,7 +82,7 @@ def test_a_second_run_in_the_same_directory_starts_from_empty_stores(tmp_path):
     cfg = RunConfig(mode="bulk", batch_size=10, items=30)
     run(cfg, tmp_path)
     r = run(cfg, tmp_path)
-    assert r.integrity["core"] == 30 and r.integrity["orphans"] == 0
+    assert r.integrity.core == 30 and r.integrity.orphans == 0
 
 
 def test_throughput_is_acknowledged_items_over_wall(tmp_path):
@@ -193,7 +193,7 @@ def test_hostile_content_is_stored_verbatim_and_nothing_breaks(tmp_path):
         r = run(
             RunConfig(mode=mode, batch_size=7, items=14, corpus=str(corpus), search_queries=0), out
         )
-        assert r.integrity["acknowledged"] == 14 and r.integrity["lost"] == 0
+        assert r.integrity.acknowledged == 14 and r.integrity.lost == 0
         db = sqlite3.connect(out / "stores" / "core.db")
         stored = [
             row[0] for row in db.execute("SELECT content FROM persona_blocks ORDER BY created_at")
@@ -272,7 +272,7 @@ def test_a_failed_rerun_leaves_no_stale_result(tmp_path, monkeypatch):
 @pytest.mark.parametrize("loop", ["asyncio", "uvloop"])
 def test_the_event_loop_is_chosen_and_recorded(tmp_path, loop):
     r = run(RunConfig(mode="batch", batch_size=10, items=50, event_loop=loop), tmp_path)
-    assert r.settings["event_loop"] == loop and r.integrity["lost"] == 0
+    assert r.settings["event_loop"] == loop and r.integrity.lost == 0
     assert r.environment["packages"]["uvloop"]  # the version is recorded with the result
 
 
@@ -286,16 +286,14 @@ def test_processes_are_fresh_independent_samples_with_their_spread(tmp_path):
         RunConfig(mode="bulk", batch_size=10, items=100, processes=3, search_queries=5), tmp_path
     )
     p = r.processes
-    assert p is not None and p["count"] == 3 and len(p["throughput_ops_s"]) == 3
-    assert len(set(p["pids"])) == 3 and os.getpid() not in p["pids"]  # three fresh processes
-    assert "calibration" in p  # measured first, never counted
-    assert r.throughput_ops_s == pytest.approx(statistics.median(p["throughput_ops_s"]))
-    lo, hi = p["throughput_ci95"]
-    assert (
-        min(p["throughput_ops_s"]) <= lo <= r.throughput_ops_s <= hi <= max(p["throughput_ops_s"])
-    )
+    assert p is not None and p.count == 3 and len(p.throughput_ops_s) == 3
+    assert len(set(p.pids)) == 3 and os.getpid() not in p.pids  # three fresh processes
+    assert p.calibration is not None  # measured first, never counted
+    assert r.throughput_ops_s == pytest.approx(statistics.median(p.throughput_ops_s))
+    lo, hi = p.throughput_ci95
+    assert min(p.throughput_ops_s) <= lo <= r.throughput_ops_s <= hi <= max(p.throughput_ops_s)
     assert len(r.samples_ms) == 3 * 10 and r.settings["processes"] == 3
-    assert r.integrity["lost"] == 0 and r.integrity["orphans"] == 0
+    assert r.integrity.lost == 0 and r.integrity.orphans == 0
     assert Result.load(tmp_path / "result.json").processes == p
     for k in ("calibration", "process-1", "process-2", "process-3"):
         assert (tmp_path / "processes" / k / "result.json").exists()

@@ -53,14 +53,14 @@ def test_a_sharded_run_is_complete_across_shards(tmp_path):
     )
     i = r.integrity
     assert r.shards == 2 and r.name == "bulk-b100-c1-hash-s2"
-    assert i["acknowledged"] == i["core"] == i["vector"] == i["history"] == 3000
-    assert i["lost"] == 0 and i["orphans"] == 0 and i["self_recall_at_1"] >= 0.95
-    assert r.search["recall_at_10"] >= 0.9  # fan-out, against exact search over all vectors
+    assert i.acknowledged == i.core == i.vector == i.history == 3000
+    assert i.lost == 0 and i.orphans == 0 and i.self_recall_at_1 >= 0.95
+    assert r.search.recall_at_10 >= 0.9  # fan-out, against exact search over all vectors
     assert r.cores_busy is not None and r.cores_busy > 0
     assert len(r.repeat_throughput_ops_s) == 2
     layout = r.settings["shard_layout"]
     assert sum(layout["items"]) == 3000 and layout["clients"] == [1, 1]
-    assert r.vector_load["vectors"] == 3000 and r.vector_load["shards"] == 2
+    assert r.vector_load.vectors == 3000 and r.vector_load.shards == 2
     logs = [read_ack_log(tmp_path / "stores" / f"shard-{k}" / "acked.log") for k in (0, 1)]
     assert len(logs[0] | logs[1]) == 3000 and not logs[0] & logs[1]
     report = asyncio.run(verify(tmp_path))
@@ -83,8 +83,8 @@ def test_faults_across_shards(tmp_path):
         tmp_path,
     )
     i = r.integrity
-    assert i["failed"] > 0 and i["lost"] == 0 and i["orphans"] == 0
-    assert i["acknowledged"] + i["failed"] == 300
+    assert i.failed > 0 and i.lost == 0 and i.orphans == 0
+    assert i.acknowledged + i.failed == 300
     assert r.settings["shard_layout"]["clients"] == [2, 1]
 
 

@@ -317,11 +317,11 @@ def test_quick_sweep_end_to_end_and_check(tmp_path):
     assert sweep.capacities[0]["probes"] and not list(out.glob("capacity/*/*/result.json"))
     offered = [r for r in sweep.results if r.offered is not None]
     assert [r.name for r in offered] == ["bulk-b100-c1-hash-r2000-q100"]
-    assert offered[0].reads is not None and offered[0].reads["freshness"]["found"] > 0
+    assert offered[0].reads is not None and offered[0].reads.freshness["found"] > 0
     # the sustained verdict leads the answers, before the closed-loop one
     assert html.index("as a sustained rate") < html.index("ops/s closed loop")
     for r in sweep.results:
-        assert r.integrity["lost"] == 0 and r.integrity["orphans"] == 0
+        assert r.integrity.lost == 0 and r.integrity.orphans == 0
     backends = {
         r.settings["stores"]["vector_store"]
         for r in sweep.results
@@ -399,6 +399,6 @@ def test_an_interleaved_sweep_runs_the_processes_by_turns(tmp_path):
     ]
     for name in outcome.ran:
         r = Result.load(out / "configs" / name / "result.json")
-        assert r.processes is not None and r.processes["count"] == 2
+        assert r.processes is not None and r.processes.count == 2
         assert not list((out / "configs" / name).glob("**/stores"))
         assert not (out / "configs" / name / "processes" / "interleaved").exists()

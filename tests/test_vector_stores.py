@@ -212,8 +212,8 @@ def test_injected_faults_leave_nothing_half_written(tmp_path, backend):
             tmp_path / mode,
         )
         i = r.integrity
-        assert i["failed"] > 0 and i["lost"] == 0 and i["orphans"] == 0
-        assert i["acknowledged"] == i["core"] == i["vector"] == i["history"] == 60 - i["failed"]
+        assert i.failed > 0 and i.lost == 0 and i.orphans == 0
+        assert i.acknowledged == i.core == i.vector == i.history == 60 - i.failed
 
 
 @pytest.mark.parametrize("backend", BACKENDS)

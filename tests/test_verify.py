@@ -185,8 +185,8 @@ def test_a_run_on_postgres_killed_mid_way_is_repaired_by_verify(tmp_path):
         ),
         tmp_path / "whole",
     )
-    assert r.integrity["lost"] == 0 and r.integrity["orphans"] == 0
-    assert r.integrity["acknowledged"] == 2000 and r.search["recall_at_10"] >= 0.9
+    assert r.integrity.lost == 0 and r.integrity.orphans == 0
+    assert r.integrity.acknowledged == 2000 and r.search.recall_at_10 >= 0.9
     assert r.settings["server"]["started_by"] == "agentmem-lab"
     details = r.settings["store_details"]
     assert details["core"]["server_settings"]["fsync"] == "on"

@@ -70,12 +70,12 @@ def judge(result: Result, slo_p99_ms: float, tolerance: float) -> tuple[bool, st
     o = result.offered
     assert o is not None
     why = []
-    if o["achieved_share"] < 1 - tolerance:
-        why.append(f"achieved {o['achieved_share']:.1%} of the offer")
-    if o["response_ms"]["p99"] > slo_p99_ms:
-        why.append(f"response p99 {o['response_ms']['p99']:,.1f} ms > {slo_p99_ms:g} ms")
-    if result.integrity["lost"]:
-        why.append(f"lost {result.integrity['lost']}")
+    if o.achieved_share < 1 - tolerance:
+        why.append(f"achieved {o.achieved_share:.1%} of the offer")
+    if o.response_ms["p99"] > slo_p99_ms:
+        why.append(f"response p99 {o.response_ms['p99']:,.1f} ms > {slo_p99_ms:g} ms")
+    if result.integrity.lost:
+        why.append(f"lost {result.integrity.lost}")
     return not why, "; ".join(why) or "sustained"
 
 
@@ -135,22 +135,22 @@ def _search(
         probes.append(
             {
                 "offered_ops_s": rate,
-                "achieved_ops_s": o["achieved_ops_s"],
-                "achieved_share": o["achieved_share"],
+                "achieved_ops_s": o.achieved_ops_s,
+                "achieved_share": o.achieved_share,
                 "items": cfg.items,
-                "calls": o["calls"],
-                "late": o["late"],
-                "response_ms": o["response_ms"],
-                "service_ms": o["service_ms"],
-                "lost": r.integrity["lost"],
-                "orphans": r.integrity["orphans"],
+                "calls": o.calls,
+                "late": o.late,
+                "response_ms": o.response_ms,
+                "service_ms": o.service_ms,
+                "lost": r.integrity.lost,
+                "orphans": r.integrity.orphans,
                 "passed": passed,
                 "why": why,
             }
         )
         say(
-            f"probe {n}: offered {rate:,.0f} ops/s achieved {o['achieved_ops_s']:,.0f}, "
-            f"response p99 {o['response_ms']['p99']:,.2f} ms: {why}"
+            f"probe {n}: offered {rate:,.0f} ops/s achieved {o.achieved_ops_s:,.0f}, "
+            f"response p99 {o.response_ms['p99']:,.2f} ms: {why}"
         )
         return passed
 

@@ -33,6 +33,7 @@ from agentmem_lab.measuring.folder import AckLog, run_meta, write_run_meta
 from agentmem_lab.measuring.growth import SEGMENT_ITEMS, Growth, Tap, plan
 from agentmem_lab.measuring.integrity import run_checks
 from agentmem_lab.measuring.reads import ReadsDuringWrites
+from agentmem_lab.schema import sections
 from agentmem_lab.schema.run_settings import RunSettings
 from agentmem_lab.systems import SYSTEMS, System, Target
 from agentmem_lab.workload import overhead
@@ -75,14 +76,41 @@ class Measured:
     """What a run measured, before it becomes a ``Result``."""
 
     phase: Phase
-    integrity: dict[str, Any]
-    search: dict[str, Any] | None
-    harness: dict[str, Any]
-    vector_load: dict[str, Any] | None
+    integrity: sections.Integrity
+    search: sections.Search | None
+    harness: sections.Overhead
+    vector_load: sections.VectorLoad | None
     store_settings: dict[str, Any]
     shard_layout: dict[str, Any] | None = None
-    reads: dict[str, Any] | None = None  # searches during the writes and freshness
-    growth: dict[str, Any] | None = None  # growth windows, pauses, where the run stopped
+    reads: sections.Reads | None = None  # searches during the writes and freshness
+    growth: sections.Growth | None = None  # growth windows, pauses, where the run stopped
+
+    @classmethod
+    def of(
+        cls,
+        phase: Phase,
+        integrity: dict[str, Any],
+        search: dict[str, Any] | None,
+        harness: dict[str, Any],
+        vector_load: dict[str, Any] | None,
+        store_settings: dict[str, Any],
+        shard_layout: dict[str, Any] | None = None,
+        reads: dict[str, Any] | None = None,
+        growth: dict[str, Any] | None = None,
+    ) -> Measured:
+        """The figures as the checks, the system and the stores report them (JSON-shaped
+        mappings), read into their typed sections once."""
+        return cls(
+            phase,
+            sections.Integrity.from_dict(integrity, "integrity"),
+            sections.section_or_none(sections.Search, search, "search"),
+            sections.Overhead.from_dict(harness, "harness"),
+            sections.section_or_none(sections.VectorLoad, vector_load, "vector_load"),
+            store_settings,
+            shard_layout,
+            sections.section_or_none(sections.Reads, reads, "reads"),
+            sections.section_or_none(sections.Growth, growth, "growth"),
+        )
 
     @property
     def acknowledged(self) -> int:
@@ -308,7 +336,7 @@ async def measure_in_process(
         await close_quietly(target)
         raise
     await target.close()
-    return Measured(
+    return Measured.of(
         phase,
         integrity,
         search,

@@ -388,7 +388,7 @@ def measure_sharded(
         "clients": m["clients"],
         "partition": "by user id, users dealt largest first to the least loaded shard",
     }
-    return Measured(
+    return Measured.of(
         phase,
         integrity,
         search,

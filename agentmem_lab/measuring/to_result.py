@@ -21,6 +21,11 @@ from agentmem_lab.measuring.phase import Measured
 from agentmem_lab.measuring.resolve import RunConfig
 from agentmem_lab.measuring.shards import shard_count
 from agentmem_lab.schema.result import SAMPLES_CAP, Result
+from agentmem_lab.schema.sections import (
+    OfferedLoad,
+    Processes,
+    section_or_none,
+)
 from agentmem_lab.systems import SYSTEMS
 from agentmem_lab.workload import overhead
 from agentmem_lab.workload.closed_loop import CallRecord
@@ -136,10 +141,13 @@ def build_result(
     stages_ms = {
         s: sum(r.stages_s[n] for r in records) * 1000.0 / len(records) for n, s in enumerate(STAGES)
     }
-    own_cost = dict(m.harness)
-    # Its share of the measured call: how much of a figure is the harness, not the work.
-    own_cost["share_of_call_p50"] = (
-        own_cost["per_call_us"]["p50"] / 1000.0 / max(statistics.median(call_ms), 1e-9)
+    # The harness's share of the measured call: how much of a figure is the harness, not
+    # the work.
+    own_cost = replace(
+        m.harness,
+        share_of_call_p50=m.harness.per_call_us["p50"]
+        / 1000.0
+        / max(statistics.median(call_ms), 1e-9),
     )
     return Result(
         mode=config.mode,
@@ -170,7 +178,9 @@ def build_result(
         system=config.system,
         shards=shard_count(config.shards),
         cores_busy=m.phase.cpu_s / wall if wall > 0 else None,
-        offered=offered_load(config, records, wall, m.acknowledged),
+        offered=section_or_none(
+            OfferedLoad, offered_load(config, records, wall, m.acknowledged), "offered"
+        ),
         reads=m.reads,
         growth=m.growth,
     )
@@ -201,7 +211,10 @@ def combine_processes(
         "throughput_ci95": list(median_interval(tput)),
         "median_latency_p50_ms": statistics.median(p50),
         "latency_p50_ci95": list(median_interval(p50)),
-        "integrity": {k: [r.integrity[k] for r in results] for k in ("lost", "orphans")},
+        "integrity": {
+            "lost": [r.integrity.lost for r in results],
+            "orphans": [r.integrity.orphans for r in results],
+        },
         "method": "each process fresh (its own interpreter, stores and event loop), one "
         "after another, after one uncounted calibration process; intervals are "
         "bootstrap 95 % intervals of the median over the processes; the top-level "
@@ -219,11 +232,11 @@ def combine_processes(
         throughput_ops_s=statistics.median(tput),
         latency_ms=_summary(pooled) if pooled else middle.latency_ms,
         samples_ms=_capped(pooled),
-        processes=figures,
-        integrity=dict(
+        processes=Processes.from_dict(figures, "processes"),
+        integrity=replace(
             middle.integrity,
-            lost=sum(r.integrity["lost"] for r in results),
-            orphans=sum(r.integrity["orphans"] for r in results),
+            lost=sum(r.integrity.lost for r in results),
+            orphans=sum(r.integrity.orphans for r in results),
         ),
     )
 

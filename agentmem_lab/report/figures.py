@@ -181,7 +181,7 @@ def frontier_figure(results: Sequence[Result]) -> Any:
         default = has_default_stores(r)
         dtype = r.settings.get("stores", {}).get("usearch_dtype", "?")
         ax.scatter(
-            r.search["recall_at_10"],
+            r.search.recall_at_10,
             r.throughput_ops_s,
             s=160 if default else 50,
             marker="*" if default else "o",
@@ -189,7 +189,7 @@ def frontier_figure(results: Sequence[Result]) -> Any:
         )
         ax.annotate(
             settings_tag(r) + (" (default)" if default else ""),
-            (r.search["recall_at_10"], r.throughput_ops_s),
+            (r.search.recall_at_10, r.throughput_ops_s),
             fontsize=7,
             xytext=(4, 4),
             textcoords="offset points",

@@ -222,25 +222,25 @@ def growth_runs(results: Sequence[Result], min_items: int = GROWTH_MIN_ITEMS) ->
     first."""
     best: dict[str, Result] = {}
     for r in results:
-        windows = (r.growth or {}).get("windows") or []
+        windows = r.growth.windows if r.growth else []
         if (
             r.profile != "real"
             or r.shards != 1
             or not plain_writes(r)
             or len(windows) < 2
-            or r.integrity["acknowledged"] < min_items
+            or r.integrity.acknowledged < min_items
         ):
             continue
         name = growth_label(r)
-        if name not in best or r.integrity["acknowledged"] > best[name].integrity["acknowledged"]:
+        if name not in best or r.integrity.acknowledged > best[name].integrity.acknowledged:
             best[name] = r
-    return sorted(best.values(), key=lambda r: (-r.integrity["acknowledged"], growth_label(r)))
+    return sorted(best.values(), key=lambda r: (-r.integrity.acknowledged, growth_label(r)))
 
 
 def window_at(r: Result, size: int) -> dict[str, Any] | None:
     """The growth window whose store size is nearest ``size``, when within a factor 2 of it
     (the scale grid's windows are every 50,000 items; the default sweep's every 2,000)."""
-    windows = (r.growth or {}).get("windows") or []
+    windows = r.growth.windows if r.growth else []
     near = min(windows, key=lambda w: abs(w["items"] - size), default=None)
     if near is None or not size / 2 <= near["items"] <= size * 2:
         return None
@@ -260,7 +260,7 @@ PEER_CALLS = {"mem0": "add(infer=False)", "langgraph": "store.batch", "txtai": "
 
 def peer_store(r: Result) -> str:
     """A peer's own store, as it names it (mem0: qdrant local, langgraph: sqlite ...)."""
-    store = str((r.vector_load or {}).get("backend", ""))
+    store = r.vector_load.backend if r.vector_load else ""
     return store.removeprefix(f"{r.system} ")
 
 

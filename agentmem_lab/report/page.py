@@ -156,21 +156,25 @@ def sustained_sentence(
 
 def reads_sentence(results: Sequence[Result]) -> str | None:
     """Searches during writes against the idle store's, and freshness, per vector store."""
-    rs = [r for r in offered_results(results) if r.reads and "response_ms" in r.reads and r.search]
+    rs = [
+        r
+        for r in offered_results(results)
+        if r.reads and r.reads.response_ms is not None and r.search
+    ]
     if not rs:
         return None
     parts = []
     for r in rs:
-        assert r.reads is not None and r.search is not None
-        f = r.reads["freshness"]
+        assert r.reads is not None and r.reads.response_ms is not None and r.search is not None
+        f = r.reads.freshness
         fresh = (
             f"searchable after p50 {f['searchable_after_ms']['p50']:.1f} ms"
             if "searchable_after_ms" in f
             else "never searchable during the writes"
         )
         parts.append(
-            f"{backend(r)} p99 {r.reads['response_ms']['p99']:.1f} ms "
-            f"(idle {r.search['p99_ms']:.1f}), {fresh}"
+            f"{backend(r)} p99 {r.reads.response_ms['p99']:.1f} ms "
+            f"(idle {r.search.p99_ms:.1f}), {fresh}"
         )
     return (
         "Searches during writes (search p99 under writes, idle in brackets): "
@@ -193,7 +197,7 @@ def growth_sentence(results: Sequence[Result]) -> str | None:
             if (w := window_at(r, size)) is not None and w["throughput_ops_s"] is not None
         ]
         if not at:
-            reached = max(r.integrity["acknowledged"] for r in runs)
+            reached = max(r.integrity.acknowledged for r in runs)
             parts.append(
                 f"no bulk-1000 curve came near {size:,} items here (the largest "
                 f"stored {reached:,}; agentmem-lab sweep --grid scale writes every "
@@ -337,11 +341,11 @@ def answers_html(
     bulk = [r for r in side_by_side(results, "bulk", 1000) if only_backend_differs(r)]
     if len({backend(r) for r in bulk}) > 1:
         fast = max(bulk, key=lambda r: r.throughput_ops_s)
-        search = min(bulk, key=lambda r: r.search["p50_ms"] if r.search else math.inf)
+        search = min(bulk, key=lambda r: r.search.p50_ms if r.search else math.inf)
         out.append(
             f"Vector stores in bulk-1000: {backend(fast)} wrote fastest "
             f"({fast.throughput_ops_s:,.0f} ops/s), {backend(search)} searched fastest "
-            f"(p50 {search.search['p50_ms'] if search.search else math.nan:.3f} ms); "
+            f"(p50 {search.search.p50_ms if search.search else math.nan:.3f} ms); "
             f"see 'Vector stores side by side'."
         )
     server = server_sentence(results, stages)
@@ -360,7 +364,7 @@ def answers_html(
     fastest = fastest_peer(results)
     if fastest is not None:
         fast, at_bulk = fastest
-        durable = (fast.vector_load or {}).get("durability")
+        durable = fast.vector_load.durability if fast.vector_load else None
         text = (
             f"Peers: the fastest was {peer_label(fast)}, {fast.throughput_ops_s:,.0f} "
             f"ops/s ({fast.name}" + (f"; vectors durable: {durable}" if durable else "") + ")"

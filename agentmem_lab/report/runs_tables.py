@@ -22,10 +22,10 @@ def rounded(x: Any, digits: int) -> Any:
     return None if x is None else round(float(x), digits)
 
 
-def _interval(processes: dict[str, Any] | None, key: str, digits: int) -> str | None:
-    if not processes or key not in processes:
+def _interval(interval: list[float] | None, digits: int) -> str | None:
+    if not interval:
         return None
-    lo, hi = processes[key]
+    lo, hi = interval
     return f"[{lo:,.{digits}f}, {hi:,.{digits}f}]"
 
 
@@ -39,7 +39,7 @@ def results_table(results: Sequence[Result]) -> Any:
 def result_row(r: Result) -> dict[str, Any]:
     """A configuration's row of ``results_table``, as a dict (shown without pandas by a
     configuration's notebook)."""
-    i, s = r.integrity, r.search or {}
+    i, s, spread = r.integrity, r.search, r.processes
     return {
         "configuration": r.name,
         "profile": r.profile,
@@ -50,25 +50,25 @@ def result_row(r: Result) -> dict[str, Any]:
         "items": r.items,
         "throughput ops/s": round(r.throughput_ops_s, 1),
         # the spread over independent samples (--processes): the median's 95 % interval
-        "processes": r.processes["count"] if r.processes else 1,
-        "throughput 95% interval": _interval(r.processes, "throughput_ci95", 1),
+        "processes": spread.count if spread else 1,
+        "throughput 95% interval": _interval(spread.throughput_ci95 if spread else None, 1),
         "call p50 ms": round(r.latency_ms["p50"], 3),
         "call p99 ms": round(r.latency_ms["p99"], 3),
-        "call p50 95% interval": _interval(r.processes, "latency_p50_ci95", 3),
+        "call p50 95% interval": _interval(spread.latency_p50_ci95 if spread else None, 3),
         "item p50 ms": round(r.item_latency_ms["p50"], 4),
-        "acknowledged": i["acknowledged"],
-        "failed": i["failed"],
-        "lost": i["lost"],
-        "orphans": i["orphans"],
-        "self-recall@1": i["self_recall_at_1"],
-        "search p50 ms": s.get("p50_ms"),
-        "search p99 ms": s.get("p99_ms"),
-        "recall@10": s.get("recall_at_10"),
+        "acknowledged": i.acknowledged,
+        "failed": i.failed,
+        "lost": i.lost,
+        "orphans": i.orphans,
+        "self-recall@1": i.self_recall_at_1,
+        "search p50 ms": s.p50_ms if s else None,
+        "search p99 ms": s.p99_ms if s else None,
+        "recall@10": s.recall_at_10 if s else None,
         "worker": worker(r),
         "shards": r.shards,
         "cores busy": None if r.cores_busy is None else round(r.cores_busy, 2),
-        "harness µs/call": None if not r.harness else round(r.harness["per_call_us"]["p50"], 1),
-        "harness share": None if not r.harness else f"{r.harness['share_of_call_p50']:.1%}",
+        "harness µs/call": None if not r.harness else round(r.harness.per_call_us["p50"], 1),
+        "harness share": None if not r.harness else f"{r.harness.share_of_call_p50:.1%}",
     }
 
 
@@ -192,25 +192,25 @@ def offered_table(results: Sequence[Result]) -> Any:
         if o is not None:
             row.update(
                 {
-                    "offered ops/s": round(o["offered_ops_s"], 1),
-                    "achieved ops/s": round(o["achieved_ops_s"], 1),
-                    "response p50 / p99 ms": f"{o['response_ms']['p50']:.2f} / "
-                    f"{o['response_ms']['p99']:.2f}",
-                    "service p50 / p99 ms": f"{o['service_ms']['p50']:.2f} / "
-                    f"{o['service_ms']['p99']:.2f}",
-                    "late calls": f"{o['late']}/{o['calls']}",
+                    "offered ops/s": round(o.offered_ops_s, 1),
+                    "achieved ops/s": round(o.achieved_ops_s, 1),
+                    "response p50 / p99 ms": f"{o.response_ms['p50']:.2f} / "
+                    f"{o.response_ms['p99']:.2f}",
+                    "service p50 / p99 ms": f"{o.service_ms['p50']:.2f} / "
+                    f"{o.service_ms['p99']:.2f}",
+                    "late calls": f"{o.late}/{o.calls}",
                 }
             )
         else:
             row["offered ops/s"] = "closed loop"
-        if rd is not None and "response_ms" in rd:
+        if rd is not None and rd.response_ms is not None:
             row["search under writes p50 / p99 ms"] = (
-                f"{rd['response_ms']['p50']:.2f} / {rd['response_ms']['p99']:.2f}"
+                f"{rd.response_ms['p50']:.2f} / {rd.response_ms['p99']:.2f}"
             )
         if r.search is not None:
-            row["idle search p50 / p99 ms"] = f"{r.search['p50_ms']:.2f} / {r.search['p99_ms']:.2f}"
+            row["idle search p50 / p99 ms"] = f"{r.search.p50_ms:.2f} / {r.search.p99_ms:.2f}"
         if rd is not None:
-            f = rd["freshness"]
+            f = rd.freshness
             if "searchable_after_ms" in f:
                 row["searchable after p50 / p99 ms"] = (
                     f"{f['searchable_after_ms']['p50']:.2f} / {f['searchable_after_ms']['p99']:.2f}"

@@ -31,7 +31,7 @@ def vector_stores_figure(results: Sequence[Result]) -> Any:
             assert r.search is not None
             exact = r.settings.get("store_details", {}).get("vector", {}).get("search") == "exact"
             ax.scatter(
-                r.search["recall_at_10"],
+                r.search.recall_at_10,
                 r.throughput_ops_s,
                 s=70,
                 marker="s" if exact else "o",
@@ -39,7 +39,7 @@ def vector_stores_figure(results: Sequence[Result]) -> Any:
             )
             ax.annotate(
                 backend(r),
-                (r.search["recall_at_10"], r.throughput_ops_s),
+                (r.search.recall_at_10, r.throughput_ops_s),
                 fontsize=8,
                 xytext=(4, 4),
                 textcoords="offset points",
@@ -150,7 +150,7 @@ def growth_figure(results: Sequence[Result], limit: int = 12) -> Any:
     fig, axes = plt.subplots(2, 2, figsize=(12, 7.6))
     cmap = plt.get_cmap("tab20")
     for n, r in enumerate(runs):
-        windows = (r.growth or {})["windows"]
+        windows = r.growth.windows if r.growth else []
         xs = [w["items"] for w in windows]
         for ax, (key, sub, _) in zip(axes.flat, GROWTH_PANELS):
             ys = [(w[key] or {}).get(sub) if sub else w[key] for w in windows]

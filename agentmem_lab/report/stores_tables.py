@@ -51,9 +51,9 @@ def index_settings_table(results: Sequence[Result]) -> Any:
                 "expansion_search": st.get("hnsw_expansion_search"),
                 "items": r.items,
                 "throughput ops/s": round(r.throughput_ops_s, 1),
-                "recall@10": round(r.search["recall_at_10"], 4),
-                "self-recall@1": r.integrity["self_recall_at_1"],
-                "search p50 ms": round(r.search["p50_ms"], 4),
+                "recall@10": round(r.search.recall_at_10, 4),
+                "self-recall@1": r.integrity.self_recall_at_1,
+                "search p50 ms": round(r.search.p50_ms, 4),
             }
         )
     return pd.DataFrame(rows)
@@ -70,7 +70,7 @@ def index_settings_note(results: Sequence[Result], min_recall: float = 0.99) -> 
         assert r.search is not None
         return (
             f"{settings_tag(r)}: {r.throughput_ops_s:,.0f} ops/s, recall@10 "
-            f"{r.search['recall_at_10']:.3f}, self-recall {r.integrity['self_recall_at_1']:.3f}"
+            f"{r.search.recall_at_10:.3f}, self-recall {r.integrity.self_recall_at_1:.3f}"
         )
 
     d = default[0]
@@ -112,9 +112,9 @@ def shards_table(results: Sequence[Result]) -> Any:
                 "cores busy": None if r.cores_busy is None else round(r.cores_busy, 2),
                 "cores": r.environment.get("cpu_count"),
                 "call p50 ms": round(r.latency_ms["p50"], 3),
-                "lost": r.integrity["lost"],
-                "orphans": r.integrity["orphans"],
-                "recall@10": None if not r.search else round(r.search["recall_at_10"], 4),
+                "lost": r.integrity.lost,
+                "orphans": r.integrity.orphans,
+                "recall@10": None if not r.search else round(r.search.recall_at_10, 4),
             }
         )
     return pd.DataFrame(rows)
@@ -133,7 +133,7 @@ def vector_stores_table(results: Sequence[Result]) -> Any:
             key=lambda r: -r.throughput_ops_s,
         ):
             assert r.search is not None
-            v = r.vector_load or {}
+            v = r.vector_load
             details = r.settings.get("store_details", {}).get("vector", {})
             i = r.integrity
             rows.append(
@@ -143,18 +143,18 @@ def vector_stores_table(results: Sequence[Result]) -> Any:
                     "configuration": f"{mode}-{batch}",
                     "items": r.items,
                     "throughput ops/s": round(r.throughput_ops_s, 1),
-                    "insert s": rounded(v.get("insert_s"), 3),
-                    "optimize s": rounded(v.get("optimize_s"), 3),
-                    "load s": rounded(v.get("load_s"), 3),
-                    "dup check s": rounded(v.get("check_s"), 3),
-                    "vectors/s inserted": rounded(v.get("insert_vectors_per_s"), 0),
+                    "insert s": rounded(v.insert_s if v else None, 3),
+                    "optimize s": rounded(v.optimize_s if v else None, 3),
+                    "load s": rounded(v.load_s if v else None, 3),
+                    "dup check s": rounded(v.check_s if v else None, 3),
+                    "vectors/s inserted": rounded(v.insert_vectors_per_s if v else None, 0),
                     "search": details.get("search"),
-                    "search p50 ms": round(r.search["p50_ms"], 3),
-                    "search p99 ms": round(r.search["p99_ms"], 3),
-                    "recall@10": round(r.search["recall_at_10"], 4),
-                    "self-recall@1": i["self_recall_at_1"],
-                    "lost": i["lost"],
-                    "orphans": i["orphans"],
+                    "search p50 ms": round(r.search.p50_ms, 3),
+                    "search p99 ms": round(r.search.p99_ms, 3),
+                    "recall@10": round(r.search.recall_at_10, 4),
+                    "self-recall@1": i.self_recall_at_1,
+                    "lost": i.lost,
+                    "orphans": i.orphans,
                     "durable": details.get("durability"),
                 }
             )
@@ -179,7 +179,7 @@ def peers_table(results: Sequence[Result]) -> Any:
             r.mode,
         ),
     ):
-        i, s = r.integrity, r.search or {}
+        i, s = r.integrity, r.search
         version = peer_version(r) if r.system != "agentmem" else None
         stages = r.stages_ms or {}
         writes = sum(stages.get(k, 0.0) for k in ("core", "vector", "history"))
@@ -198,12 +198,12 @@ def peers_table(results: Sequence[Result]) -> Any:
                 "item p99 ms": round(r.item_latency_ms["p99"], 4),
                 "embed ms/call": round(stages.get("embed", 0.0), 3),
                 "writes ms/call (sum of stages)": round(writes, 3),
-                "recall@10": s.get("recall_at_10"),
-                "lost": i["lost"],
-                "orphans": i["orphans"],
+                "recall@10": s.recall_at_10 if s else None,
+                "lost": i.lost,
+                "orphans": i.orphans,
                 # what a crash keeps: agentmem commits its rows per call and saves its index at
                 # the end; InMemoryStore keeps nothing (it is read beside the figures)
-                "vectors durable": (r.vector_load or {}).get("durability"),
+                "vectors durable": r.vector_load.durability if r.vector_load else None,
             }
         )
     return pd.DataFrame(rows)
@@ -284,10 +284,11 @@ def growth_table(results: Sequence[Result]) -> Any:
 
     rows = []
     for r in growth_runs(results):
-        g = r.growth or {}
-        first, last = g["windows"][0], g["windows"][-1]
+        g = r.growth
+        assert g is not None  # growth_runs keeps runs with windows
+        first, last = g.windows[0], g.windows[-1]
         stored = max(last["items"], 1)
-        stop = g.get("stopped")
+        stop = g.stopped
 
         def p99(w: dict[str, Any], key: str) -> Any:
             return rounded((w.get(key) or {}).get("p99"), 3)
@@ -305,7 +306,7 @@ def growth_table(results: Sequence[Result]) -> Any:
                 "search p99 ms last": p99(last, "search_ms"),
                 "peak RSS MiB": round(last["peak_rss_bytes"] / 2**20, 1),
                 "disk bytes/item": round(last["disk_bytes"] / stored),
-                "windows' cost share": rounded(g.get("pause_share"), 3),
+                "windows' cost share": rounded(g.pause_share, 3),
                 "stopped": (
                     f"{stop['reason']} (limit {stop['limit']:g})"
                     if stop
@@ -341,10 +342,10 @@ def server_table(results: Sequence[Result]) -> Any:
                 "x sequential-1 (call p50)": rounded(row["p50_over_sequential"], 2),
                 "seed's claim": (f"{row['claim']:g}x" if row["claim"] else ""),
                 "vector insert s": rounded(v.get("insert_s"), 3),
-                "search p50 ms": round(r.search["p50_ms"], 3) if r.search else None,
-                "recall@10": round(r.search["recall_at_10"], 4) if r.search else None,
-                "lost": r.integrity["lost"],
-                "orphans": r.integrity["orphans"],
+                "search p50 ms": round(r.search.p50_ms, 3) if r.search else None,
+                "recall@10": round(r.search.recall_at_10, 4) if r.search else None,
+                "lost": r.integrity.lost,
+                "orphans": r.integrity.orphans,
             }
         )
     return pd.DataFrame(rows)

@@ -6,18 +6,31 @@ dots: ``latency_ms.p50``) and a long frame of raw samples.
 
 from __future__ import annotations
 
+import copy
 import json
 import math
 import os
 import tempfile
 from collections.abc import Iterable
-from dataclasses import MISSING, asdict, dataclass, field, fields
+from dataclasses import MISSING, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
 from agentmem_lab import settings as declared
 from agentmem_lab.core.errors import ResultError
 from agentmem_lab.items import STAGES
+from agentmem_lab.schema.sections import (
+    Growth,
+    Integrity,
+    OfferedLoad,
+    Overhead,
+    Processes,
+    Reads,
+    Search,
+    Section,
+    VectorLoad,
+    section_or_none,
+)
 
 # Bump, with a note, whenever the shape changes.
 # 1: first version.
@@ -54,16 +67,16 @@ CAPACITY_DIR = "capacity"
 DEFAULT_STORES = {s.name: s.default for s in declared.of_scope("stores")}
 
 _SUMMARY_KEYS = ("p50", "p95", "p99", "mean")
-_INTEGRITY_KEYS = (
-    "acknowledged",
-    "failed",
-    "core",
-    "vector",
-    "history",
-    "lost",
-    "orphans",
-    "self_recall_at_1",
-)
+#: The optional sections by field name (integrity is always there).
+_SECTIONS: dict[str, type[Section]] = {
+    "search": Search,
+    "harness": Overhead,
+    "vector_load": VectorLoad,
+    "offered": OfferedLoad,
+    "reads": Reads,
+    "growth": Growth,
+    "processes": Processes,
+}
 
 
 def _require_keys(name: str, value: Any, keys: Iterable[str]) -> None:
@@ -95,19 +108,19 @@ class Result:
     latency_ms: dict[str, float]
     item_latency_ms: dict[str, float]
     stages_ms: dict[str, float]
-    integrity: dict[str, Any]
+    integrity: Integrity
     samples_ms: list[float]
     repeat_throughput_ops_s: list[float] = field(default_factory=list)
-    search: dict[str, Any] | None = None
-    harness: dict[str, Any] | None = None
-    vector_load: dict[str, Any] | None = None
+    search: Search | None = None
+    harness: Overhead | None = None
+    vector_load: VectorLoad | None = None
     system: str = "agentmem"
     shards: int = 1
     cores_busy: float | None = None
-    offered: dict[str, Any] | None = None
-    reads: dict[str, Any] | None = None
-    growth: dict[str, Any] | None = None
-    processes: dict[str, Any] | None = None
+    offered: OfferedLoad | None = None
+    reads: Reads | None = None
+    growth: Growth | None = None
+    processes: Processes | None = None
     corpus: str | None = None
     label: str | None = None
     schema_version: int = SCHEMA_VERSION
@@ -131,7 +144,11 @@ class Result:
         _require_keys("latency_ms", self.latency_ms, _SUMMARY_KEYS)
         _require_keys("item_latency_ms", self.item_latency_ms, _SUMMARY_KEYS)
         _require_keys("stages_ms", self.stages_ms, STAGES)
-        _require_keys("integrity", self.integrity, _INTEGRITY_KEYS)
+        # The sections, typed (a mapping given, as JSON holds them, is read into its
+        # section here, while the result is being built).
+        object.__setattr__(self, "integrity", Integrity.from_dict(self.integrity, "integrity"))
+        for name, kind in _SECTIONS.items():
+            object.__setattr__(self, name, section_or_none(kind, getattr(self, name), name))
         if not isinstance(self.samples_ms, list) or not self.samples_ms:
             raise ResultError("samples_ms must be a non-empty list")
 
@@ -153,18 +170,23 @@ class Result:
         """The calls' latencies as a user sees them: response times (from each call's
         intended start) in an open-loop run, else the calls' latencies."""
         if self.offered is not None:
-            return list(self.offered["response_samples_ms"])
+            return list(self.offered.response_samples_ms)
         return self.samples_ms
 
     @property
     def call_latency_ms(self) -> dict[str, float]:
         """``call_samples_ms`` summarised (p50 and p99 at least)."""
         if self.offered is not None:
-            return dict(self.offered["response_ms"])
+            return dict(self.offered.response_ms)
         return self.latency_ms
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        """The JSON object of the result (each section as its own object)."""
+        return {
+            f.name: v.to_dict() if isinstance(v, Section) else copy.deepcopy(v)
+            for f in fields(self)
+            for v in (getattr(self, f.name),)
+        }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Result:
@@ -353,40 +375,40 @@ def find_results(directory: str | Path) -> list[Path]:
 def summary_line(r: Result) -> str:
     """A one-line summary of a result, for the CLI."""
     i = r.integrity
-    recall = "n/a" if i["self_recall_at_1"] is None else f"{i['self_recall_at_1']:.3f}"
+    recall = "n/a" if i.self_recall_at_1 is None else f"{i.self_recall_at_1:.3f}"
     harness_text = ""
     if r.harness:
         harness_text = (
-            f"; harness {r.harness['per_call_us']['p50']:,.1f} us/call "
-            f"({r.harness['share_of_call_p50']:.1%} of the call)"
+            f"; harness {r.harness.per_call_us['p50']:,.1f} us/call "
+            f"({r.harness.share_of_call_p50:.1%} of the call)"
         )
     load = ""
     if r.vector_load:
         v = r.vector_load
         load = (
-            f"; {v['backend']} load {v['load_s']:.3f} s (insert {v['insert_s']:.3f} + "
-            f"optimize {v['optimize_s']:.3f})"
+            f"; {v.backend} load {v.load_s:.3f} s (insert {v.insert_s:.3f} + "
+            f"optimize {v.optimize_s:.3f})"
         )
     search = ""
     if r.search:
-        search = f" search p50 {r.search['p50_ms']:.3f} ms recall@10 {r.search['recall_at_10']:.3f}"
+        search = f" search p50 {r.search.p50_ms:.3f} ms recall@10 {r.search.recall_at_10:.3f}"
     cores = "" if r.cores_busy is None else f"; {r.cores_busy:.2f} cores busy"
     offered = ""
     if r.offered:
         ld = r.offered
         offered = (
-            f"; offered {ld['offered_ops_s']:,.0f} ops/s achieved "
-            f"{ld['achieved_ops_s']:,.0f}, response p99 {ld['response_ms']['p99']:.3f} ms "
-            f"(service {ld['service_ms']['p99']:.3f}), late {ld['late']}/{ld['calls']}"
+            f"; offered {ld.offered_ops_s:,.0f} ops/s achieved "
+            f"{ld.achieved_ops_s:,.0f}, response p99 {ld.response_ms['p99']:.3f} ms "
+            f"(service {ld.service_ms['p99']:.3f}), late {ld.late}/{ld.calls}"
         )
     if r.reads:
         rd = r.reads
-        if "response_ms" in rd:
+        if rd.response_ms is not None:
             offered += (
-                f"; search during writes p50 {rd['response_ms']['p50']:.3f} ms p99 "
-                f"{rd['response_ms']['p99']:.3f} ms"
+                f"; search during writes p50 {rd.response_ms['p50']:.3f} ms p99 "
+                f"{rd.response_ms['p99']:.3f} ms"
             )
-        fr = rd["freshness"]
+        fr = rd.freshness
         if "searchable_after_ms" in fr:
             offered += (
                 f"; searchable after p50 {fr['searchable_after_ms']['p50']:.3f} ms "
@@ -397,7 +419,7 @@ def summary_line(r: Result) -> str:
             offered += f"; searchable after: none of {fr['probed']} probes found during writes"
     return (
         f"{r.name}: {r.throughput_ops_s:,.0f} ops/s, call p50 {r.latency_ms['p50']:.3f} ms "
-        f"p99 {r.latency_ms['p99']:.3f} ms, acknowledged {i['acknowledged']}/{r.items} "
-        f"failed {i['failed']} lost {i['lost']} orphans {i['orphans']} "
+        f"p99 {r.latency_ms['p99']:.3f} ms, acknowledged {i.acknowledged}/{r.items} "
+        f"failed {i.failed} lost {i.lost} orphans {i.orphans} "
         f"self-recall {recall}{search}{load}{cores}{offered}{harness_text}"
     )

@@ -199,7 +199,7 @@ def is_complete(cdir: Path, params: dict[str, Any]) -> bool:
         r = Result.load(cdir / "result.json")
     except (OSError, ResultError):
         return False
-    measured_in = r.processes["count"] if r.processes else 1
+    measured_in = r.processes.count if r.processes else 1
     return (
         r.mode,
         r.batch_size,
