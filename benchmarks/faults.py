@@ -51,10 +51,10 @@ def main() -> int:
             ok &= good
             print(
                 f"{mode:<10} batch {batch:>4}: items {args.items}, acknowledged "
-                f"{i['acknowledged']}, "
-                f"failed {i['failed']} ({i['failed'] / args.items:.2%}), core {i['core']}, "
-                f"vector {i['vector']}, history {i['history']}, lost {i['lost']}, "
-                f"orphans {i['orphans']}: {'PASS' if good else 'FAIL'} "
+                f"{i.acknowledged}, "
+                f"failed {i.failed} ({i.failed / args.items:.2%}), core {i.core}, "
+                f"vector {i.vector}, history {i.history}, lost {i.lost}, "
+                f"orphans {i.orphans}: {'PASS' if good else 'FAIL'} "
                 f"[{r.throughput_ops_s:,.0f} ops/s, {time.perf_counter() - t0:.1f} s]",
                 flush=True,
             )

@@ -259,7 +259,7 @@ def main() -> int:
             f"({sh / sh_ceiling:.3f} of the sharded bound); keeps "
             f"{sh_busy:.2f} of {k} cores busy (one process: {cores_busy:.2f}); "
             f"lost + orphans {sh_lost}, recall@10 "
-            f"{min(r.search['recall_at_10'] for r in shard_runs if r.search):.3f}"
+            f"{min(r.search.recall_at_10 for r in shard_runs if r.search):.3f}"
         )
         # The goals are against the BOUND line above (one process). The sharded
         # bound beside it says how much of that comes from smaller indexes per shard.

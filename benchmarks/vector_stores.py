@@ -69,14 +69,14 @@ def main() -> int:
                 tput = med(lambda r: r.throughput_ops_s)
                 print(
                     f"  {b:<13} {tput:>9,.0f} ops/s ({tput / base:.2f}x usearch); load "
-                    f"{med(lambda r: r.vector_load['load_s']):.3f} s = insert "
-                    f"{med(lambda r: r.vector_load['insert_s']):.3f} + optimize "
-                    f"{med(lambda r: r.vector_load['optimize_s']):.3f} (dup check "
-                    f"{med(lambda r: r.vector_load['check_s']):.3f}); search p50 "
-                    f"{med(lambda r: r.search['p50_ms']):.3f} ms, recall@10 "
-                    f"{med(lambda r: r.search['recall_at_10']):.3f}, self-recall "
-                    f"{med(lambda r: r.integrity['self_recall_at_1']):.3f}; "
-                    f"{rs[0].vector_load['search']}, durable on {rs[0].vector_load['durability']}",
+                    f"{med(lambda r: r.vector_load.load_s):.3f} s = insert "
+                    f"{med(lambda r: r.vector_load.insert_s):.3f} + optimize "
+                    f"{med(lambda r: r.vector_load.optimize_s):.3f} (dup check "
+                    f"{med(lambda r: r.vector_load.check_s):.3f}); search p50 "
+                    f"{med(lambda r: r.search.p50_ms):.3f} ms, recall@10 "
+                    f"{med(lambda r: r.search.recall_at_10):.3f}, self-recall "
+                    f"{med(lambda r: r.integrity.self_recall_at_1):.3f}; "
+                    f"{rs[0].vector_load.search}, durable on {rs[0].vector_load.durability}",
                     flush=True,
                 )
     if not ok:

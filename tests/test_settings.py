@@ -60,7 +60,9 @@ def test_the_notebook_declares_the_settings_it_holds_with_their_defaults():
         for t in node.targets
         if isinstance(t, ast.Name)
     }
-    assert set(values) - {"out"} == set(settings.BY_NAME)  # every setting, nothing else
+    # every setting, and besides them only where the run goes and what a sweep says of it
+    not_settings = {"out", "processes_measured"}
+    assert set(values) - not_settings == set(settings.BY_NAME)
     for name, value in values.items():
         s = settings.BY_NAME.get(name)
         # the run's shape is the notebook's own choice (agentmem needs a mode; the declared
@@ -68,7 +70,7 @@ def test_the_notebook_declares_the_settings_it_holds_with_their_defaults():
         if s is not None and not s.required and name != "mode":
             assert value == s.default or (value == "" and s.default is None), name
     # what it passes is what it holds: every declared name among its variables
-    assert set(facade.parameters_of(values)) == set(values) - {"out"}
+    assert set(facade.parameters_of(values)) == set(values) - not_settings
 
 
 def test_the_result_records_every_setting_not_held_as_its_own_field():

@@ -401,4 +401,10 @@ def test_an_interleaved_sweep_runs_the_processes_by_turns(tmp_path):
         r = Result.load(out / "configs" / name / "result.json")
         assert r.processes is not None and r.processes.count == 2
         assert not list((out / "configs" / name).glob("**/stores"))
-        assert not (out / "configs" / name / "processes" / "interleaved").exists()
+        # no marker file carries the setting: the sweep told the notebook, as a parameter
+        assert not list((out / "configs" / name / "processes").glob("interleaved*"))
+        executed = json.loads((out / "configs" / name / "benchmark.ipynb").read_text())
+        injected = next(
+            c for c in executed["cells"] if "injected-parameters" in c["metadata"].get("tags", [])
+        )
+        assert "processes_measured = True" in "".join(injected["source"])

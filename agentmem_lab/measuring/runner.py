@@ -38,15 +38,17 @@ from agentmem_lab.systems import SYSTEMS
 from agentmem_lab.workload.profiles import PROFILES
 
 
-def run(config: RunConfig, out: str | Path) -> Result:
+def run(config: RunConfig, out: str | Path, processes_measured: bool = False) -> Result:
     """Run one configuration and write ``out/result.json``; returns the result.
     Interrupted (Ctrl-C, SIGTERM), it writes no result and raises Interrupted saying what
-    was left."""
+    was left. ``processes_measured`` (``--processes P``, given by ``sweep --interleave``
+    once it has run the configuration's processes by turns with the others'): combine the
+    results already in their folders instead of measuring again."""
     out_dir = prepare_out_dir(out)
     try:
         with FolderLock(out_dir, "run"):  # one process per folder, or one line naming it
             if config.processes > 1:
-                return run_processes(config, out_dir)
+                return run_processes(config, out_dir, processes_measured)
             return _run(config, out_dir)
     except (KeyboardInterrupt, asyncio.CancelledError):
         if (out_dir / "stores" / RUN_META).exists():
@@ -107,27 +109,20 @@ def database_server(
 PROCESSES_DIR = "processes"
 
 
-def run_processes(config: RunConfig, out_dir: Path) -> Result:
+def run_processes(config: RunConfig, out_dir: Path, measured: bool = False) -> Result:
     """``--processes P``: one uncounted calibration process, then P processes, each a fresh
     interpreter with fresh stores, one after another; their results combined
     (``assemble.combine_processes``) and written as ``out/result.json``."""
     (out_dir / "result.json").unlink(missing_ok=True)
     one = replace(config, processes=1)
     folders = process_folders(out_dir, config.processes)
-    marker = out_dir / PROCESSES_DIR / INTERLEAVED
-    if marker.exists():  # a sweep ran them already, by turns with its other configurations
+    if measured:  # a sweep ran them already, by turns with its other configurations
         results = [Result.load(folder / "result.json") for folder in folders]
-        marker.unlink()
     else:
         results = [run_in_fresh_process(one, folder) for folder in folders]
     result = combine_processes(results[1:], config.processes, calibration=results[0])
     write_result(result, out_dir)
     return result
-
-
-#: Left by a sweep with ``--interleave`` once it has run a configuration's processes (by
-#: turns with the others'): the run combines them instead of measuring again, once.
-INTERLEAVED = "interleaved"
 
 
 def process_folders(out_dir: Path, processes: int) -> list[Path]:
@@ -216,7 +211,6 @@ def write_result(result: Result, out_dir: Path) -> None:
 
 
 __all__ = [
-    "INTERLEAVED",
     "PROCESSES_DIR",
     "RunConfig",
     "check_fits",

@@ -61,11 +61,12 @@ def default_out(config: RunConfig) -> Path:
     return Path(tempfile.mkdtemp(prefix=f"agentmem-lab-{name}-"))
 
 
-def run_notebook(out: str = "", **parameters: Any) -> Result:
+def run_notebook(out: str = "", processes_measured: bool = False, **parameters: Any) -> Result:
     """Run one configuration from notebook parameters; writes out/result.json. Pass
-    ``**nb.parameters_of(globals())`` to pass every declared setting the notebook holds."""
+    ``**facade.parameters_of(globals())`` to pass every declared setting the notebook holds;
+    ``processes_measured``: a sweep with ``--interleave`` ran its processes already."""
     config = config_from_parameters(**parameters)
-    return run(config, Path(out) if out else default_out(config))
+    return run(config, Path(out) if out else default_out(config), processes_measured)
 
 
 def samples_figure(result: Result) -> Any:

@@ -25,7 +25,6 @@ from agentmem_lab.measuring import capacity, stages
 from agentmem_lab.measuring.folder import SERVER_DIR, prepare_out_dir
 from agentmem_lab.measuring.resolve import from_parameters
 from agentmem_lab.measuring.runner import (
-    INTERLEAVED,
     PROCESSES_DIR,
     process_folders,
     run_in_fresh_process,
@@ -58,6 +57,20 @@ class SweepOutcome:
     index: Path | None = None
 
 
+@dataclass(frozen=True)
+class SweepOptions:
+    """How a sweep runs, resolved once by ``run_sweep`` and passed down as one value."""
+
+    grid: str | Path | None
+    quick: bool
+    progress: bool
+    on_config: Callable[[str], None] | None
+    keep_stores: bool
+    cluster: str | None
+    on_every_worker: bool
+    interleave: bool
+
+
 def run_sweep(
     grid: str | Path | None = None,
     quick: bool = False,
@@ -83,19 +96,11 @@ def run_sweep(
             "cluster's workers run their configurations apart",
         )
     configs = plan(grid, quick, processes)
+    options = SweepOptions(
+        grid, quick, progress, on_config, keep_stores, cluster, on_every_worker, interleave
+    )
     try:
-        return _run_sweep(
-            configs,
-            grid,
-            quick,
-            out,
-            progress,
-            on_config,
-            keep_stores,
-            cluster,
-            on_every_worker,
-            interleave,
-        )
+        return _run_sweep(configs, out, options)
     except KeyboardInterrupt:
         _quiet_abandoned_kernel_tasks()
         raise Interrupted(
@@ -117,16 +122,7 @@ def _quiet_abandoned_kernel_tasks() -> None:
 
 
 def _run_sweep(
-    configs: list[Planned],
-    grid: str | Path | None,
-    quick: bool,
-    out: str | Path | None,
-    progress: bool,
-    on_config: Callable[[str], None] | None,
-    keep_stores: bool,
-    cluster: str | None = None,
-    on_every_worker: bool = False,
-    interleave: bool = False,
+    configs: list[Planned], out: str | Path | None, options: SweepOptions
 ) -> SweepOutcome:
     timestamped = out is None
     if out is None:
@@ -138,28 +134,17 @@ def _run_sweep(
     out_dir = prepare_out_dir(out_dir).resolve()
     # One process per sweep folder; each configuration's run locks its own folder too.
     with FolderLock(out_dir, "sweep"):
-        if interleave:
-            run_interleaved(out_dir, configs)
-        return _sweep_into(
-            out_dir,
-            configs,
-            grid,
-            quick,
-            progress,
-            on_config,
-            keep_stores,
-            cluster,
-            on_every_worker,
-            timestamped,
-        )
+        measured = run_interleaved(out_dir, configs) if options.interleave else frozenset()
+        return _sweep_into(out_dir, configs, options, timestamped, measured)
 
 
-def run_interleaved(out_dir: Path, configs: list[Planned]) -> None:
+def run_interleaved(out_dir: Path, configs: list[Planned]) -> frozenset[str]:
     """``--interleave``: the processes of every configuration measured in several
     (``processes``), by turns: each one's calibration, then each one's first process, and
-    so on, so that a slow drift of the machine falls on every configuration alike. Each
-    configuration's notebook then combines its processes (``runner.INTERLEAVED``). A
-    configuration whose process fails is left to its notebook, which reports it."""
+    so on, so that a slow drift of the machine falls on every configuration alike. Returns
+    the configurations whose processes all ran: each one's notebook is then given
+    ``processes_measured`` and combines them. A configuration whose process fails is left
+    to its notebook, which measures and reports it."""
     todo = [
         (p, out_dir / "configs" / p.name)
         for p in configs
@@ -178,23 +163,19 @@ def run_interleaved(out_dir: Path, configs: list[Planned]) -> None:
                 run_in_fresh_process(one, folders[k])
             except AgentMemLabError:
                 failed.add(p.name)
-    for p, cdir in todo:
-        if p.name not in failed:
-            (cdir / PROCESSES_DIR / INTERLEAVED).write_text("", encoding="utf-8")
+    return frozenset(p.name for p, _ in todo if p.name not in failed)
 
 
 def _sweep_into(
     out_dir: Path,
     configs: list[Planned],
-    grid: str | Path | None,
-    quick: bool,
-    progress: bool,
-    on_config: Callable[[str], None] | None,
-    keep_stores: bool,
-    cluster: str | None,
-    on_every_worker: bool,
+    options: SweepOptions,
     timestamped: bool,
+    measured: frozenset[str],
 ) -> SweepOutcome:
+    """Every configuration's notebook (``measured``: those whose processes ran by turns
+    already), then the stages, the capacity searches and the report."""
+    grid, quick, cluster = options.grid, options.quick, options.cluster
     write_json_atomic(
         out_dir / "sweep.json",
         {
@@ -206,19 +187,19 @@ def _sweep_into(
     bench = notebook("benchmark.ipynb")
     outcome = SweepOutcome(out_dir)
     bar: Any = None
-    if progress:
+    if options.progress:
         from tqdm.auto import tqdm
 
         bar = tqdm(total=len(configs), unit="config", dynamic_ncols=True)
     try:
         if cluster is not None:
-            _run_on_cluster(configs, out_dir, cluster, on_every_worker, outcome, bar)
+            _run_on_cluster(configs, out_dir, cluster, options.on_every_worker, outcome, bar)
         for p in configs if cluster is None else []:
             cdir = out_dir / "configs" / p.name
             if bar is not None:
                 bar.set_description(p.name)
-            if on_config is not None:
-                on_config(p.name)
+            if options.on_config is not None:
+                options.on_config(p.name)
             if is_complete(cdir, p.parameters):
                 outcome.skipped.append(p.name)
             else:
@@ -226,6 +207,8 @@ def _sweep_into(
                 (cdir / "error.json").unlink(missing_ok=True)
                 (cdir / "result.json").unlink(missing_ok=True)
                 params = dict(p.parameters, out=str(cdir))
+                if p.name in measured:  # its processes ran by turns: combine them
+                    params["processes_measured"] = True
                 try:
                     execute(bench, cdir / "benchmark.ipynb", params, bench.parent)
                     outcome.ran.append(p.name)
@@ -245,7 +228,7 @@ def _sweep_into(
                     )
                 if (cdir / "benchmark.ipynb").exists():
                     export_html(cdir / "benchmark.ipynb", cdir / "benchmark.html", light=True)
-                if not keep_stores:
+                if not options.keep_stores:
                     # Its integrity check has run (in the notebook): the stores were what it
                     # checked; kept, they would fill the disk (docs/sweep.md, --keep-stores).
                     for run_dir in [cdir, *sorted((cdir / PROCESSES_DIR).glob("*"))]:
