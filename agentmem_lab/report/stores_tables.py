@@ -326,8 +326,8 @@ def server_table(results: Sequence[Result]) -> Any:
 
     rows = []
     for row in server_ratios(results):
-        r = row["result"]
-        v = r.vector_load or {}
+        r: Result = row["result"]
+        v = r.vector_load
         rows.append(
             {
                 "stores": row["stores"],
@@ -341,7 +341,7 @@ def server_table(results: Sequence[Result]) -> Any:
                 "x sequential-1 (throughput)": rounded(row["throughput_over_sequential"], 2),
                 "x sequential-1 (call p50)": rounded(row["p50_over_sequential"], 2),
                 "seed's claim": (f"{row['claim']:g}x" if row["claim"] else ""),
-                "vector insert s": rounded(v.get("insert_s"), 3),
+                "vector insert s": rounded(v.insert_s if v else None, 3),
                 "search p50 ms": round(r.search.p50_ms, 3) if r.search else None,
                 "recall@10": round(r.search.recall_at_10, 4) if r.search else None,
                 "lost": r.integrity.lost,

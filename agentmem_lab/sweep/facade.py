@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from agentmem_lab.core.errors import ConfigError
+from agentmem_lab.items import STAGES
 from agentmem_lab.measuring.resolve import RunConfig
 from agentmem_lab.measuring.resolve import from_parameters as config_from_parameters
 from agentmem_lab.measuring.runner import run
@@ -83,7 +84,7 @@ def stages_figure(result: Result) -> Any:
     """The run's mean stage spans per call beside the mean call latency (SVG)."""
     from agentmem_lab.report.svg import bars_figure
 
-    stages = ["embed", "core", "vector", "history"]
+    stages = list(STAGES)
     return bars_figure(
         stages,
         [result.stages_ms[s] for s in stages],
