@@ -20,6 +20,10 @@ GOAL = re.compile(
 )
 
 
+# Real benchmark scripts and clusters, end to end: make test runs them, make test-fast not.
+pytestmark = pytest.mark.slow
+
+
 def run_script(name: str, *args: str) -> tuple[int, list[str]]:
     proc = subprocess.run(
         [sys.executable, str(BENCH / name), *args], capture_output=True, text=True, timeout=300

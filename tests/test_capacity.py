@@ -16,6 +16,7 @@ def test_probe_items_are_whole_calls_and_at_least_the_minimum() -> None:
     assert probe_items(RunConfig(mode="bulk", batch_size=100, items=1000)) == 2000  # 20 calls
 
 
+@pytest.mark.slow
 def test_capacity_of_bulk_100_reports_a_rate_and_its_probes(tmp_path, capsys) -> None:
     code = main(
         [

@@ -127,6 +127,7 @@ def test_help_explains_every_option():
         assert opt in text
 
 
+@pytest.mark.slow
 def test_every_command_survives_a_closed_pipe(tmp_path):
     from helpers import known_result
 

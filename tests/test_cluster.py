@@ -34,6 +34,10 @@ quick_items = { 1 = 20, 10 = 40, 100 = 200 }
 """
 
 
+# Real benchmark scripts and clusters, end to end: make test runs them, make test-fast not.
+pytestmark = pytest.mark.slow
+
+
 def _tasks(out):
     return [json.loads(p.read_text()) for p in sorted(out.glob("configs/*/task.json"))]
 

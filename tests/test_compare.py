@@ -56,6 +56,7 @@ def test_verdicts_follow_the_test_and_the_threshold(tmp_path):
     assert compare.compare_results(base, other)[0].machines_differ
 
 
+@pytest.mark.slow
 def test_the_command_names_a_regression_and_fails_on_it(tmp_path, capsys):
     # sequential-1 made slower on purpose: every commit waits for the disk
     for side, sync in (("base", "NORMAL"), ("new", "FULL")):
@@ -153,6 +154,7 @@ def test_open_loop_runs_are_compared_on_their_response_times(tmp_path):
     assert c.verdict == "slower" and c.p50_change_pct == pytest.approx(50.0)
 
 
+@pytest.mark.slow
 def test_compare_on_per_process_values_names_a_slowdown_and_not_a_rerun(tmp_path):
     # Real runs, six fresh processes a side (after one uncounted): the same code twice is
     # no change at a 10 % threshold; SQLite's synchronous FULL (an fsync per commit) is

@@ -71,6 +71,7 @@ def test_a_full_disk(tiny_disk):
     assert code == 1 and "no space left on device" in err
 
 
+@pytest.mark.slow
 def test_an_interrupt(tmp_path):
     code, err = _exits(
         [*RUN, "--items", "400000", "--out", str(tmp_path / "run")], signal_after=4.0
@@ -124,6 +125,7 @@ def test_a_held_folder(tmp_path, command):
 TRIES = 10
 
 
+@pytest.mark.slow
 def test_two_runs_started_together_on_one_folder(tmp_path):
     # Each try: two identical runs started at the same moment on one folder. One runs; the
     # other is refused at once, naming the first; the folder then verifies clean.

@@ -65,6 +65,7 @@ def test_rates_are_checked(kwargs, option):
     rates=st.tuples(*(st.sampled_from([0.0, 0.01, 0.1, 0.5, 1.0]) for _ in range(3))),
     seed=st.integers(0, 1000),
 )
+@pytest.mark.slow
 def test_acknowledged_equals_stored_under_random_faults(
     tmp_path_factory, mode, batch, concurrency, rates, seed
 ):

@@ -40,6 +40,7 @@ def test_the_tap_keeps_what_the_embedder_returned():
     assert np.array_equal(tap.batches[1][1][0], one) and tap.dim == 384
 
 
+@pytest.mark.slow
 def test_a_run_larger_than_the_memory_allowance_streams_with_the_same_items(tmp_path, monkeypatch):
     items, batch = 40_000, 1000
     config = RunConfig(

@@ -95,6 +95,7 @@ def test_faults_at_mem0s_store_boundaries_show_what_it_leaves_behind(tmp_path):
 @pytest.mark.parametrize(
     "embedder, store", [("hash", "usearch"), ("minilm", "usearch"), ("hash", "pgvector")]
 )
+@pytest.mark.slow
 def test_the_cli_runs_mem0_offline(tmp_path, embedder, store):
     # the issue's command, in a process where any connection or lookup of a non-local
     # address ends it; mem0 imported there for the first time (its import included).
@@ -192,6 +193,7 @@ def test_verify_refuses_a_mem0_run(tmp_path):
         asyncio.run(verify(tmp_path))
 
 
+@pytest.mark.slow
 def test_the_issues_command_needs_no_mode(tmp_path, capsys):
     # mem0 has one add path: --mode may be left out (agentmem still needs it)
     assert (

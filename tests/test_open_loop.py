@@ -120,6 +120,7 @@ def test_above_capacity_response_grows_with_the_run_while_service_stays_the_mode
     assert o.late >= 35 and o.achieved_share < 0.8
 
 
+@pytest.mark.slow
 def test_below_capacity_response_and_service_agree(tmp_path) -> None:
     r = run(
         RunConfig(
@@ -171,6 +172,7 @@ def test_sharded_open_loop_shares_the_rate(tmp_path) -> None:
     assert r.offered.achieved_share > 0.5
 
 
+@pytest.mark.slow
 def test_a_killed_open_loop_run_is_repaired_by_verify(tmp_path) -> None:
     out = tmp_path / "run"
     kill_run_once_logged(

@@ -104,6 +104,7 @@ def test_postgres_store_on_a_server(tmp_path, pg_dsn):
 @pytest.mark.parametrize(
     "store, embedder, items", [("sqlite", "minilm", 1000), ("postgres", "hash", 100)]
 )
+@pytest.mark.slow
 def test_the_cli_runs_it_offline(tmp_path, store, embedder, items):
     # the command (sqlite, 1,000 items, the real model) in a process where any
     # non-local connection ends it; postgres: the server the run starts, and stops

@@ -68,6 +68,7 @@ def test_pgvector_backend_on_a_server(tmp_path, pg_dsn):
     assert r.search.recall_at_10 >= 0.95
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("embedder", ["minilm"])  # hash: the in-process runs above
 def test_the_issues_command_runs_offline_without_torch(tmp_path, embedder):
     out = tmp_path / "run"

@@ -9,6 +9,8 @@ import subprocess
 import sys
 import textwrap
 
+import pytest
+
 from agentmem_lab.core import privacy
 from agentmem_lab.stores import VECTOR_STORES
 from agentmem_lab.systems import SYSTEMS
@@ -29,6 +31,7 @@ RUNS = textwrap.dedent("""
 """)
 
 
+@pytest.mark.slow
 def test_runs_leave_home_and_xdg_folders_empty(tmp_path):
     homes = {name: tmp_path / name.lower() for name in FOLDERS}
     for folder in homes.values():

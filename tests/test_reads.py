@@ -18,6 +18,7 @@ def test_the_freshness_sample_is_fixed_by_key_and_near_its_share() -> None:
     assert not any(sampled(k, 0.0) for k in range(1000))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("backend", ["usearch", "faiss-flat", "lancedb"])
 def test_search_rate_reports_search_under_writes_and_searchable_after(tmp_path, backend) -> None:
     r = run(

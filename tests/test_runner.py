@@ -23,6 +23,7 @@ SEED_CONFIGS = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("mode, batch", SEED_CONFIGS)
 def test_simulated_profile_reproduces_the_seed_model_within_3_percent(tmp_path, mode, batch):
     # The harness's calibration: under the seed's own latency model it must measure the

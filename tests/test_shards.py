@@ -95,6 +95,7 @@ def test_shards_are_refused_where_they_cannot_work(tmp_path):
         RunConfig(mode="bulk", batch_size=10, items=10, shards=-1)
 
 
+@pytest.mark.slow
 def test_verify_repairs_every_shard_after_a_kill(tmp_path):
     out = tmp_path / "run"
     proc = subprocess.Popen(
@@ -139,6 +140,7 @@ def test_verify_repairs_every_shard_after_a_kill(tmp_path):
     assert main(["verify", str(out)]) == 0
 
 
+@pytest.mark.slow
 def test_the_issues_command(tmp_path, capsys):
     out = tmp_path / "r"
     assert (

@@ -180,6 +180,7 @@ def test_bad_grids(tmp_path):
         plan(tmp_path / "none.toml")
 
 
+@pytest.mark.slow
 def test_a_failing_configuration_is_reported_and_the_sweep_goes_on(tmp_path):
     empty_model = tmp_path / "empty-model"
     empty_model.mkdir()
@@ -371,6 +372,7 @@ def test_processes_as_a_sweep_setting(tmp_path):
         plan(processes=0)
 
 
+@pytest.mark.slow
 def test_an_interleaved_sweep_runs_the_processes_by_turns(tmp_path):
     # --processes 2 --interleave: each configuration's calibration, then each one's first
     # process, then each one's second; each notebook then combines its own, measuring

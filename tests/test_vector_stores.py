@@ -165,6 +165,7 @@ CRASH = textwrap.dedent("""
 """)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_a_crash_keeps_what_the_durability_class_promises(tmp_path, make_store, request, backend):
     cls = VECTOR_STORES.get(backend)
@@ -195,6 +196,7 @@ def test_a_crash_keeps_what_the_durability_class_promises(tmp_path, make_store, 
     assert keys == ({i.key for i in crashed} if cls.durability == "write" else saved)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_injected_faults_leave_nothing_half_written(tmp_path, backend):
     for mode, batch in (("bulk", 10), ("parallel", 1)):
@@ -216,6 +218,7 @@ def test_injected_faults_leave_nothing_half_written(tmp_path, backend):
         assert i.acknowledged == i.core == i.vector == i.history == 60 - i.failed
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_the_cli_runs_every_backend_in_bulk_1000_and_parallel_1(tmp_path, backend, capsys):
     for mode, batch, items in (("bulk", 1000, 2000), ("parallel", 1, 40)):

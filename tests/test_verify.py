@@ -49,6 +49,7 @@ def test_verify_repairs_damaged_stores(tmp_path):
     assert main(["verify", str(tmp_path)]) == 1
 
 
+@pytest.mark.slow
 def test_a_run_killed_mid_stream_is_repaired_by_verify(tmp_path):
     from agentmem_lab.measuring.growth import SEGMENT_ITEMS
 
@@ -97,6 +98,7 @@ def test_verify_errors(tmp_path):
     assert main(["verify", str(tmp_path)]) == 2
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("backend", VECTOR_STORES.names())
 def test_every_vector_store_survives_a_kill_as_its_durability_class_says(tmp_path, backend):
     out = tmp_path / "run"
@@ -140,6 +142,7 @@ def test_every_vector_store_survives_a_kill_as_its_durability_class_says(tmp_pat
         assert rebuilt >= len(acked)  # saved only at optimize or close: rebuilt from core
 
 
+@pytest.mark.slow
 def test_a_run_on_postgres_killed_mid_way_is_repaired_by_verify(tmp_path):
     # The run, on PostgreSQL and pgvector: its client SIGKILLed, its server goes
     # down with it (the supervisor); verify starts the server again on the run's folder,
