@@ -12,7 +12,7 @@ in a schema of their own (``agentmem_<digest of the folder>``); a new folder (no
 keeps its rows. ``--pg-synchronous-commit`` is set on every session.
 
 The server is the ``postgres_dsn`` setting's; a run with none starts one of its own
-(``dbserver``) and sets it.
+(``servers.postgres``) and sets it.
 """
 
 from __future__ import annotations
