@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from agentmem_lab.claims.catalogue import METRICS, Catalogue, Claim
 from agentmem_lab.claims.verdicts import metric_value, speedup
 from agentmem_lab.core import seedmodel
+from agentmem_lab.core.seedmodel import MODE_ORDER
 from agentmem_lab.core.stats import split_sizes
 from agentmem_lab.schema.result import Result, baseline
-from agentmem_lab.workload.modes import MODE_ORDER
 
 
 def stage_model(target: Claim) -> float:

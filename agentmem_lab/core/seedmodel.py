@@ -25,6 +25,10 @@ from dataclasses import dataclass
 #: The seed's assumed embedding latency of one call: (texts, ms). Linear in between, and
 #: beyond 1,000 texts at the last segment's slope.
 EMBED_POINTS: tuple[tuple[int, float], ...] = ((1, 5.0), (10, 10.0), (100, 50.0), (1000, 590.0))
+#: The write modes the model computes, in the order tables and figures show them: the
+#: seed's three, then bulk (``workload.modes`` registers the ones a run measures).
+MODE_ORDER = ("sequential", "parallel", "batch", "bulk")
+
 #: The seed's assumed latency of one write (or one bulk write) per store, in ms.
 STORE_LATENCY_MS: dict[str, float] = {"core": 10.0, "vector": 10.0, "history": 5.0}
 
@@ -100,10 +104,8 @@ def predict(mode: str, batch_size: int, concurrency: int = 1) -> Prediction:
     elif mode in ("batch", "bulk"):
         latency = embed_latency_ms(batch_size) + max(writes)
     else:
-        raise ValueError(
-            f"the seed model has no mode {mode!r}; known: sequential, parallel, batch, bulk"
-        )
+        raise ValueError(f"the seed model has no mode {mode!r}; known: {', '.join(MODE_ORDER)}")
     return Prediction(mode, batch_size, concurrency, latency)
 
 
-__all__ = ["EMBED_POINTS", "STORE_LATENCY_MS", "Prediction", "embed_latency_ms", "predict"]
+__all__ = ["EMBED_POINTS", "MODE_ORDER", "STORE_LATENCY_MS", "Prediction", "embed_latency_ms", "predict"]

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from agentmem_lab.workload.modes import MODE_ORDER
+from agentmem_lab.core.seedmodel import MODE_ORDER
 
 MODE_COLORS = {
     "sequential": "#7f7f7f",

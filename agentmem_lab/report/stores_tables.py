@@ -9,6 +9,7 @@ import html
 from collections.abc import Sequence
 from typing import Any
 
+from agentmem_lab.core.seedmodel import MODE_ORDER
 from agentmem_lab.report.load import (
     PEER_CALLS,
     PEER_CLAIM_OPS_S,
@@ -31,7 +32,6 @@ from agentmem_lab.report.load import (
 )
 from agentmem_lab.report.runs_tables import rounded
 from agentmem_lab.schema.result import Result, has_default_stores
-from agentmem_lab.workload.modes import MODE_ORDER
 
 
 def index_settings_table(results: Sequence[Result]) -> Any:

@@ -149,9 +149,6 @@ class Mode(ABC):
                 raise e
 
 
-#: The write modes in the order tables and figures show them: the seed's three, then bulk.
-MODE_ORDER = ("sequential", "parallel", "batch", "bulk")
-
 MODES: Registry[type[Mode]] = Registry("mode", "--mode")
 
 
