@@ -108,4 +108,11 @@ def predict(mode: str, batch_size: int, concurrency: int = 1) -> Prediction:
     return Prediction(mode, batch_size, concurrency, latency)
 
 
-__all__ = ["EMBED_POINTS", "MODE_ORDER", "STORE_LATENCY_MS", "Prediction", "embed_latency_ms", "predict"]
+__all__ = [
+    "EMBED_POINTS",
+    "MODE_ORDER",
+    "STORE_LATENCY_MS",
+    "Prediction",
+    "embed_latency_ms",
+    "predict",
+]
