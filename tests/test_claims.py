@@ -109,8 +109,13 @@ def test_gate_fails_when_missed_or_unmeasured(catalogue):
 
 def test_format_table_lines(catalogue):
     lines = tg.format_table(catalogue, tg.evaluate(catalogue, [known_result(throughput=12_000.0)]))
-    assert lines[0].startswith("target")
-    assert any("phase1-goal" in ln and "met (gate)" in ln for ln in lines)
+    assert lines[0].split() == ["group", "claim", "measured", "ratio", "verdict"]
+    # each claim named in the seed's words beside its id, then a line per group
+    i = lines.index(
+        "phase1-goal: Phase 1 goal: 10,000+ ops/s in fast mode (best mode and batch size)"
+    )
+    assert "real:hash" in lines[i + 1] and lines[i + 1].endswith("met (gate)")
+    assert any(ln.startswith("task13-10000-15000: Task 1.3 (not done)") for ln in lines)
 
 
 def test_bad_targets_file(tmp_path):

@@ -268,21 +268,21 @@ def test_peers_section_names_the_fastest_peer_and_its_ratio_to_bulk():
     assert list(hash_rows["vectors durable"])[:3] == ["none (in memory)"] * 3
     note = report.peers_note(rs)
     assert (
-        "With the hash embedder, the fastest peer was langgraph (memory): 9,000 ops/s at "
-        "batch 10; the seed&#x27;s design in bulk mode at the same batch size measured "
-        "18,000 ops/s, 2.0x it (one run each; benchmarks/peers.py compares them by "
-        "turns)."
+        "With the hash embedder, the fastest peer was langgraph (memory), 9,000 ops/s "
+        "(langgraph-b10-c1-hash-memory; vectors durable: none (in memory)); the seed&#x27;s "
+        "design in bulk mode at the same batch size and embedder, 18,000 ops/s, is 2.0x it "
+        "(one run each; benchmarks/peers.py compares them by turns)."
     ) in note
-    assert "the fastest peer was txtai (faiss): 300 ops/s at batch 10" in note
+    assert "the fastest peer was txtai (faiss), 300 ops/s (txtai-b10-c1-minilm-faiss" in note
     # runs of different sizes say so beside their ratio
     assert (
-        "400 ops/s, 1.3x it (one run each, of different sizes: 20 items against "
+        "400 ops/s, is 1.3x it (one run each, of different sizes: 20 items against "
         "bulk&#x27;s 500; benchmarks/peers.py compares equal sizes by turns)."
     ) in note
     assert "memory 9,000, sqlite 4,000 at that batch size" in note
     answers = report.answers_html(tg.load(), rs)
     assert (
-        "Peers: the fastest was langgraph (memory), 9,000 ops/s "
+        "Peers: the fastest peer was langgraph (memory), 9,000 ops/s "
         "(langgraph-b10-c1-hash-memory; vectors durable: none (in memory)); the seed&#x27;s "
         "design in bulk mode at the same "
         "batch size and embedder, 18,000 ops/s, is 2.0x it (one run each; "
@@ -301,7 +301,11 @@ def test_the_report_answers_first():
         ),
     ]
     answers = report.answers_html(tg.load(), rs)
-    assert answers.startswith('<div class="am-answers"><h2>The answers</h2>')
+    assert answers.startswith('<div class="am-answers"><h2 id="am-answers">The answers</h2>')
+    # the verdict table and the headline figure come before the sentences
+    assert (
+        answers.index('<table class="am-glance">') < answers.index("<svg") < (answers.index("<li>"))
+    )
     assert (
         "with a real model (minilm), missed: 240 ops/s at best (bulk-b1000-c1-minilm, "
         "0.02x the goal)"

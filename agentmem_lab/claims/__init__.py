@@ -16,6 +16,7 @@ the gate), ``seedcheck`` (against the seed's own model) and ``text`` (lines for 
 """
 
 from agentmem_lab.claims.catalogue import (
+    FAMILIES,
     KINDS,
     METRICS,
     SEED_MODES,
@@ -44,6 +45,7 @@ from agentmem_lab.claims.verdicts import (
 )
 
 __all__ = [
+    "FAMILIES",
     "KINDS",
     "METRICS",
     "SEED_MODES",

@@ -27,6 +27,20 @@ KINDS = ("absolute", "ratio", "stage", "sustained", "prediction")
 STAGES = ("embed", "writes")
 #: The seed's own modes (its design); bulk is this project's.
 SEED_MODES = ("sequential", "parallel", "batch")
+#: The families of claims, each one row of the report's verdict table, in its order: (key,
+#: the row's name in the seed's words). A claim names its family (``family``); one claim of
+#: each is its ``headline``, whose figures the row shows.
+FAMILIES = (
+    ("phase1-sustained", "Phase 1 goal, sustained"),
+    ("phase1", "Phase 1 goal, closed loop"),
+    ("baseline", "The baseline: sequential writes"),
+    ("task11", "Task 1.1: parallel writes"),
+    ("task12", "Task 1.2: batch writes"),
+    ("embedding", "Task 1.2: batch embedding, the embedder alone"),
+    ("stages", "Task 1.2: parallel store writes, the stores alone"),
+    ("future", "Predictions: Task 1.3 and Phase 2 (not done)"),
+    ("other", "Other claims"),
+)
 
 
 def default_targets_path() -> Path:
@@ -74,11 +88,15 @@ class Claim:
     gate: bool = False
     slo_p99_ms: float | None = None  # a sustained claim's latency objective
     from_model: bool = True  # false: the seed states it as measured or expected, not derived
+    family: str = "other"  # its row of the verdict table (FAMILIES)
+    headline: bool = False  # the claim whose figures its family's row shows
 
     def __post_init__(self) -> None:
         def bad(text: str) -> ConfigError:
             return ConfigError("targets", f"{self.id}: {text}")
 
+        if self.family not in dict(FAMILIES):
+            raise bad(f"family must be one of {', '.join(dict(FAMILIES))}, got {self.family!r}")
         if self.metric not in METRICS:
             raise bad(f"metric must be one of {', '.join(METRICS)}, got {self.metric!r}")
         if not (
@@ -193,6 +211,11 @@ class Catalogue:
     gate_embedder: str
     model_tolerance: float = 0.03  # a claim within this of its model is reproduced (rounding)
     calibration_tolerance: float = 0.03  # the simulated model's fastest call, against computed
+
+    def family(self, key: str) -> tuple[Claim, ...]:
+        """The claims of one family, its headline first."""
+        members = [t for t in self.targets if t.family == key]
+        return tuple(sorted(members, key=lambda t: not t.headline))
 
 
 def _fraction(p: Path, data: dict[str, Any], table: str, default: float) -> float:

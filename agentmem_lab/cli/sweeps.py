@@ -134,6 +134,11 @@ def cmd_check(args: argparse.Namespace) -> int:
     if not sweep.results:
         raise ConfigError("DIR", f"no result.json below {args.dir}")
     catalogue = targets.load(args.targets)
+    rows = report.verdict_rows(catalogue, sweep.results, sweep.stages, sweep.capacities)
+    print("The answers at a glance (the report's verdict table):")
+    for line in report.glance_lines(rows):
+        print(line)
+    print()
     print(
         "Every numeric claim of the seed against its own latency model (computed; "
         "simulated = the same model measured by the harness):"

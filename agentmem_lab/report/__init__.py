@@ -4,6 +4,10 @@
 - ``figures``, ``stores_figures``: matplotlib figures of the runs, and of stores and load;
 - ``claims_tables``, ``stores_tables``, ``runs_tables``: pandas tables and notes on the
   seed's claims, on stores, peers and servers, and on the runs themselves;
+- ``glance``: the verdict table, one row per family of claims (HTML, and text for check);
+- ``headline``: the headline figure, each throughput claim against what was measured;
+- ``claims_findings``, ``stores_findings``, ``runs_findings``: one sentence per subject,
+  which the answers list and each section opens with (``page.finding_html``);
 - ``page``: the page's HTML (the header, the answers first, links, tables);
 - ``plotting``: the matplotlib setup that the notebooks and compare use too.
 
@@ -13,6 +17,15 @@ exports the executed notebook to HTML. Nothing here prints or writes files.
 
 from __future__ import annotations
 
+from agentmem_lab.report.claims_findings import (
+    claims_sentence,
+    closed_loop_sentence,
+    consistency_sentence,
+    contradiction_sentence,
+    embedding_sentence,
+    stages_sentence,
+    sustained_sentence,
+)
 from agentmem_lab.report.claims_tables import (
     improvement_note,
     improvement_table,
@@ -29,6 +42,8 @@ from agentmem_lab.report.figures import (
     stage_figure,
     throughput_figure,
 )
+from agentmem_lab.report.glance import VerdictRow, glance_html, glance_lines, verdict_rows
+from agentmem_lab.report.headline import headline_figure, headline_points
 from agentmem_lab.report.load import (
     GROWTH_SIZES,
     PEER_BATCHES,
@@ -41,14 +56,18 @@ from agentmem_lab.report.page import (
     FONT_STACK,
     PAGE_CSS,
     answers_html,
-    claims_sentence,
-    growth_sentence,
+    finding_html,
     header_html,
     notebook_links_html,
-    server_sentence,
     table_html,
 )
 from agentmem_lab.report.plotting import MODE_COLORS, MODE_ORDER, pyplot
+from agentmem_lab.report.runs_findings import (
+    latency_sentence,
+    shards_sentence,
+    throughput_sentence,
+    time_sentence,
+)
 from agentmem_lab.report.runs_tables import (
     environment_table,
     failures_table,
@@ -64,6 +83,15 @@ from agentmem_lab.report.stores_figures import (
     server_figure,
     sustained_figure,
     vector_stores_figure,
+)
+from agentmem_lab.report.stores_findings import (
+    fastest_peer_sentence,
+    growth_sentence,
+    peers_sentence,
+    reads_sentence,
+    search_sentence,
+    server_sentence,
+    vector_stores_sentence,
 )
 from agentmem_lab.report.stores_tables import (
     growth_table,
@@ -87,46 +115,68 @@ __all__ = [
     "PEER_CLAIM_OPS_S",
     "SIDE_BY_SIDE",
     "SweepResults",
+    "VerdictRow",
     "answers_html",
     "claims_sentence",
+    "closed_loop_sentence",
+    "consistency_sentence",
+    "contradiction_sentence",
+    "embedding_sentence",
     "environment_table",
     "failures_table",
+    "fastest_peer_sentence",
+    "finding_html",
     "frontier_figure",
+    "glance_html",
+    "glance_lines",
     "growth_figure",
     "growth_sentence",
     "growth_table",
     "header_html",
+    "headline_figure",
+    "headline_points",
     "improvement_note",
     "improvement_table",
     "index_settings_note",
     "index_settings_table",
     "latency_figure",
+    "latency_sentence",
     "load",
     "machines_figure",
     "machines_table",
     "notebook_links_html",
     "offered_table",
     "peers_note",
+    "peers_sentence",
     "peers_table",
     "pyplot",
+    "reads_sentence",
     "result_row",
     "results_table",
+    "search_sentence",
     "seed_consistency_table",
     "server_costs_table",
     "server_figure",
     "server_sentence",
     "server_table",
     "shards_figure",
+    "shards_sentence",
     "shards_table",
     "speedup_table",
     "stage_figure",
+    "stages_sentence",
     "stages_table",
     "sustained_figure",
     "sustained_note",
+    "sustained_sentence",
     "sustained_table",
     "table_html",
     "target_table",
     "throughput_figure",
+    "throughput_sentence",
+    "time_sentence",
     "vector_stores_figure",
+    "vector_stores_sentence",
     "vector_stores_table",
+    "verdict_rows",
 ]

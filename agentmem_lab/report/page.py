@@ -3,29 +3,16 @@
 from __future__ import annotations
 
 import html
-import math
 from collections.abc import Sequence
 from datetime import UTC
 from typing import Any
 
 from agentmem_lab import claims
-from agentmem_lab.report.load import (
-    GROWTH_SIZES,
-    SweepResults,
-    backend,
-    fastest_peer,
-    growth_label,
-    growth_runs,
-    offered_results,
-    only_backend_differs,
-    peer_label,
-    ratio_caveat,
-    server_ratios,
-    sharded_family,
-    side_by_side,
-    window_at,
-)
-from agentmem_lab.schema.result import Result, baseline, plain_writes
+from agentmem_lab.report import claims_findings as cf
+from agentmem_lab.report import glance, headline, runs_findings
+from agentmem_lab.report import stores_findings as sf
+from agentmem_lab.report.load import SweepResults
+from agentmem_lab.schema.result import Result, baseline
 
 #: Tables scroll inside their section instead of running off the page; every figure scales
 #: to the page width.
@@ -44,11 +31,33 @@ body, .jp-RenderedHTMLCommon, table.am-table { font-family: """
     + """; }
 .jp-RenderedHTMLCommon table.am-table, table.am-table { display: block; max-width: 100%;
   overflow-x: auto; font-size: 12px; border-collapse: collapse; }
-table.am-table td, table.am-table th { white-space: nowrap; padding: 2px 6px; }
+table.am-table td, table.am-table th { white-space: normal; padding: 2px 6px; max-width: 22em;
+  vertical-align: top; overflow-wrap: break-word; }
+table.am-table th { max-width: 9em; }
+.am-finding { font-size: 15px; border-left: 3px solid #1a7f37; padding-left: 8px; }
+.am-headline svg { max-width: 100%; height: auto; }
+table.am-glance { border-collapse: collapse; font-size: 13px; width: 100%; max-width: 100%; }
+.jp-RenderedHTMLCommon table.am-glance td, .jp-RenderedHTMLCommon table.am-glance th,
+table.am-glance td, table.am-glance th { padding: 4px 6px; vertical-align: top;
+  border-bottom: 1px solid #ddd; text-align: left; overflow-wrap: anywhere; }
+table.am-glance th:nth-child(1) { width: 15%; } table.am-glance th:nth-child(2) { width: 10%; }
+table.am-glance th:nth-child(3) { width: 21%; } table.am-glance th:nth-child(7) { width: 6%; }
+table.am-glance tbody tr:nth-child(odd) { background: #fafbfd; }
+table.am-glance a { color: inherit; } table.am-glance .am-na { color: #777; }
+.am-verdict { display: inline-block; padding: 0 5px; border-radius: 3px; white-space: nowrap;
+  font-size: 12px; }
+@media (max-width: 700px) { table.am-glance .am-wide { display: none; } }
 .jp-RenderedImage img, .jp-OutputArea-output img { max-width: 100%; height: auto; }
 .am-answers { border-left: 4px solid #1f77b4; padding: 4px 12px; background: #f5f8fc; }
 </style>"""
 )
+
+
+def finding_html(text: str | None) -> str:
+    """A section's finding as its first paragraph (escaped); nothing when there is none."""
+    if not text:
+        return ""
+    return f'<p class="am-finding"><b>Finding:</b> {html.escape(text)}</p>'
 
 
 def header_html(sweep: SweepResults) -> str:
@@ -80,336 +89,39 @@ def header_html(sweep: SweepResults) -> str:
     )
 
 
-def claims_sentence(
-    catalogue: claims.Catalogue,
-    results: Sequence[Result],
-    stages: dict[str, Any] | None = None,
-    capacities: Sequence[dict[str, Any]] = (),
-) -> str:
-    """Every claim counted: what the seed's own model makes of them, and how many the
-    measurements meet with a real model, without one, and with the seed's own design."""
-    checks = claims.model_checks(catalogue, results)
-    if not checks:
-        return ""
-    n = claims.counts(checks, [])
-    text = (
-        f"Of the seed's {n['claims']} numeric claims, {n['contradicts its own model']} "
-        f"contradict its own latency model computed, {n['reproduced']} are reproduced by "
-        f"it, {n['not from the model']} are not from the model (stated as measured or "
-        f"expected), and {n['prediction of future work']} are predictions of future "
-        "work, shown without a verdict"
-    )
-    parts = []
-    for label, group, modes in (
-        ("with a real model (minilm)", "real:minilm", None),
-        ("without one (hash)", "real:hash", None),
-        ("with the seed's own design (its modes alone, hash)", "real:hash", claims.SEED_MODES),
-    ):
-        verdicts = [
-            v
-            for v in claims.evaluate(catalogue, results, stages, modes, capacities)
-            if v.group == group and v.target.kind != "prediction"
-        ]
-        if verdicts:
-            met = sum(v.status == "met" for v in verdicts)
-            unmeasured = sum(v.status == "no measurement" for v in verdicts)
-            parts.append(
-                f"{label} {met} of {len(verdicts)} met"
-                + (f" ({unmeasured} not measured)" if unmeasured else "")
-            )
-    if parts:
-        text += ". Measured: " + "; ".join(parts)
-    return text + "."
-
-
-def sustained_sentence(
-    catalogue: claims.Catalogue, results: Sequence[Result], capacities: Sequence[dict[str, Any]]
-) -> str | None:
-    """The sustained form of the Phase 1 goal, per embedder measured: the best maximum
-    sustainable throughput of the capacity searches, met or missed."""
-    goal = next((t for t in catalogue.targets if t.kind == "sustained"), None)
-    if goal is None:
-        return None
-    parts = []
-    for label, group in (
-        ("with a real model (minilm)", "real:minilm"),
-        ("without one (the hash embedder)", "real:hash"),
-    ):
-        v = claims.judge(goal, [], group, capacities=capacities)
-        if v.measured is None:
-            continue
-        verdict = "met" if v.met else "missed"
-        parts.append(
-            f"{label}, {verdict}: {v.measured:,.0f} ops/s sustained at best "
-            f"({v.configurations}, {v.measured / goal.target:.2f}x the goal)"
-        )
-    if not parts:
-        return (
-            f"The Phase 1 goal as a sustained rate ({goal.claimed()}): not measured in "
-            "this sweep (no capacity search)."
-        )
-    return (
-        f"The Phase 1 goal as a sustained rate, {goal.claimed()} (the highest offered rate "
-        "achieved within 1 % with response p99 at the objective): " + "; ".join(parts) + "."
-    )
-
-
-def reads_sentence(results: Sequence[Result]) -> str | None:
-    """Searches during writes against the idle store's, and freshness, per vector store."""
-    rs = [
-        r
-        for r in offered_results(results)
-        if r.reads and r.reads.response_ms is not None and r.search
-    ]
-    if not rs:
-        return None
-    parts = []
-    for r in rs:
-        assert r.reads is not None and r.reads.response_ms is not None and r.search is not None
-        f = r.reads.freshness
-        fresh = (
-            f"searchable after p50 {f['searchable_after_ms']['p50']:.1f} ms"
-            if "searchable_after_ms" in f
-            else "never searchable during the writes"
-        )
-        parts.append(
-            f"{backend(r)} p99 {r.reads.response_ms['p99']:.1f} ms "
-            f"(idle {r.search.p99_ms:.1f}), {fresh}"
-        )
-    return (
-        "Searches during writes (search p99 under writes, idle in brackets): "
-        + "; ".join(parts)
-        + "."
-    )
-
-
-def growth_sentence(results: Sequence[Result]) -> str | None:
-    """Which vector store (or peer) wrote fastest when the stores held about 20,000 and
-    about 1,000,000 items (bulk-1000 curves; each curve's growth window nearest the size)."""
-    runs = [r for r in growth_runs(results) if r.mode == "bulk" and r.batch_size == 1000]
-    if not runs:
-        return None
-    parts = []
-    for size in GROWTH_SIZES:
-        at = [
-            (r, w)
-            for r in runs
-            if (w := window_at(r, size)) is not None and w["throughput_ops_s"] is not None
-        ]
-        if not at:
-            reached = max(r.integrity.acknowledged for r in runs)
-            parts.append(
-                f"no bulk-1000 curve came near {size:,} items here (the largest "
-                f"stored {reached:,}; agentmem-lab sweep --grid scale writes every "
-                "store towards 1,000,000)"
-            )
-            continue
-        r, w = max(at, key=lambda rw: rw[1]["throughput_ops_s"])
-        recall = w["recall_at_10"]
-        search = (w.get("search_ms") or {}).get("p99")
-        parts.append(
-            f"near {size:,} items {growth_label(r)} led with "
-            f"{w['throughput_ops_s']:,.0f} ops/s in its window at {w['items']:,} "
-            f"(recall@10 {'n/a' if recall is None else format(recall, '.3f')}, "
-            f"search p99 {'n/a' if search is None else format(search, ',.1f')} ms; "
-            f"{len(at)} curve{'' if len(at) == 1 else 's'} near that size)"
-        )
-    return "Growth, write rate as the stores grow: " + "; ".join(parts) + "."
-
-
-def server_sentence(results: Sequence[Result], stages: dict[str, Any] | None = None) -> str | None:
-    """Whether Task 1.1 (parallel writes, 2x) pays off on a real database server: parallel-1
-    over sequential-1 by call p50 on PostgreSQL and on the embedded stores, one client;
-    bulk-1000 over sequential-1; and where a server write's time goes."""
-    rows = [r for r in server_ratios(results) if r["concurrency"] == 1]
-    server = [r for r in rows if r["stores"].startswith("PostgreSQL")]
-    if not server:
-        return None
-
-    def ratio(kind: str, mode: str, batch: int, key: str) -> float | None:
-        found = [
-            r[key]
-            for r in rows
-            if r["stores"].startswith(kind)
-            and r["mode"] == mode
-            and r["batch_size"] == batch
-            and r[key] is not None
-        ]
-        return found[0] if found else None
-
-    parts = []
-    par = ratio("PostgreSQL", "parallel", 1, "p50_over_sequential")
-    if par is not None:
-        verdict = "met" if par >= 2.0 else "missed"
-        text = (
-            f"parallel-1's call p50 is {par:.2f}x sequential-1's on PostgreSQL + pgvector "
-            f"(Task 1.1 claims 2x: {verdict})"
-        )
-        local = ratio("embedded", "parallel", 1, "p50_over_sequential")
-        if local is not None:
-            text += f", against {local:.2f}x on SQLite + usearch"
-        parts.append(text)
-    bulk = ratio("PostgreSQL", "bulk", 1000, "throughput_over_sequential")
-    if bulk is not None:
-        text = f"bulk-1000 writes {bulk:.1f}x sequential-1's throughput there"
-        local = ratio("embedded", "bulk", 1000, "throughput_over_sequential")
-        if local is not None:
-            text += f" ({local:.1f}x embedded)"
-        parts.append(text + ", beside the seed's 50x (expected)")
-    costs = (stages or {}).get("server_costs")
-    if costs:
-        parts.append(
-            f"a vector's write took {costs['vector_write_ms']:.2f} ms, "
-            f"{costs['hnsw_index_ms']:.2f} ms of it the HNSW index, a row's "
-            f"{costs['row_write_ms']:.2f} ms ({costs['round_trip_ms']:.2f} ms round "
-            f"trip, {costs['wal_flush_ms']:.2f} ms WAL flush): parallel writes wait "
-            "for the slowest of the three"
-        )
-    first = server[0]["result"].settings
-    version = (
-        first.get("store_details", {})
-        .get("core", {})
-        .get("server_settings", {})
-        .get("server_version", "")
-    )
-    who = first.get("server", {}).get("started_by", "agentmem-lab")
-    return (
-        f"On a real database server (PostgreSQL {version}, started by {who}; see "
-        "'Database server'): " + "; ".join(parts) + "."
-    )
-
-
 def answers_html(
     catalogue: claims.Catalogue,
     results: Sequence[Result],
     stages: dict[str, Any] | None = None,
     capacities: Sequence[dict[str, Any]] = (),
 ) -> str:
-    """The answers first: a few sentences computed from this run's figures (escaped); the
-    sustained verdict on the Phase 1 goal leads."""
-    goal = next((t for t in catalogue.targets if t.gate), None)
+    """The answers first: the verdict table (one row per claim family), the headline figure
+    (claimed against measured), then one sentence per subject for those who read on; every
+    figure from this run (escaped)."""
+    rows = glance.verdict_rows(catalogue, results, stages, capacities)
+    figure = headline.headline_figure(headline.headline_points(catalogue, results, capacities))
     base = [r for r in baseline(results) if r.profile == "real"]
-    out: list[str] = []
-    sustained = sustained_sentence(catalogue, results, capacities)
-    if sustained is not None and (capacities or base):
-        out.append(sustained)
-    if goal is not None:
-
-        def best(rs: Sequence[Result]) -> Result | None:
-            return max(rs, key=lambda r: r.throughput_ops_s, default=None)
-
-        parts = []
-        for label, rs in (
-            ("with a real model (minilm)", [r for r in base if r.embedder == "minilm"]),
-            ("without one (the hash embedder)", [r for r in base if r.embedder == "hash"]),
-            (
-                "with the seed's own design (batch mode, hash)",
-                [r for r in base if r.embedder == "hash" and r.mode == "batch"],
-            ),
-        ):
-            r = best(rs)
-            if r is not None:
-                verdict = "met" if goal.met(r.throughput_ops_s) else "missed"
-                parts.append(
-                    f"{label}, {verdict}: {r.throughput_ops_s:,.0f} ops/s at best "
-                    f"({r.name}, {r.throughput_ops_s / goal.target:.2f}x the goal)"
-                )
-        if parts:
-            out.append(
-                f"The seed's Phase 1 goal, {goal.target:,.0f} ops/s closed loop (clients "
-                "back to back, no latency bound): " + "; ".join(parts) + "."
-            )
-    checks = claims.model_checks(catalogue, results)
-    contra = [c for c in checks if c.status == "contradicts its own model"]
-    if checks:
-        text = claims_sentence(catalogue, results, stages, capacities)
-        if contra:
-            c = contra[0]
-            assert c.computed is not None
-            text = text[:-1] + (
-                f" (a contradiction: {c.target.claim}, {c.target.claimed()} "
-                f"where its model gives {c.computed:,.0f})."
-            )
-        out.append(text)
-    embed = ((stages or {}).get("embed") or {}).get("minilm")
-    if embed:
-        got = ", ".join(f"x{p['speedup']:.2f} at {n}" for n, p in embed.items())
-        out.append(
-            f"Batch embedding with a real model (MiniLM, on the embedder alone): {got} "
-            "against single embeds, beside the seed's 5x at 10 and 10x at 100."
-        )
-    bulk = [r for r in side_by_side(results, "bulk", 1000) if only_backend_differs(r)]
-    if len({backend(r) for r in bulk}) > 1:
-        fast = max(bulk, key=lambda r: r.throughput_ops_s)
-        search = min(bulk, key=lambda r: r.search.p50_ms if r.search else math.inf)
-        out.append(
-            f"Vector stores in bulk-1000: {backend(fast)} wrote fastest "
-            f"({fast.throughput_ops_s:,.0f} ops/s), {backend(search)} searched fastest "
-            f"(p50 {search.search.p50_ms if search.search else math.nan:.3f} ms); "
-            f"see 'Vector stores side by side'."
-        )
-    server = server_sentence(results, stages)
-    if server is not None:
-        out.append(server)
-    reads = reads_sentence(results)
-    if reads is not None:
-        out.append(reads)
-    growth = growth_sentence(results)
-    if growth is not None:
-        out.append(growth)
-    peers = [
-        r for r in results if r.system != "agentmem" and r.profile == "real" and plain_writes(r)
+    sentences = [
+        cf.sustained_sentence(catalogue, results, capacities) if (capacities or base) else None,
+        cf.closed_loop_sentence(catalogue, results),
+        cf.contradiction_sentence(catalogue, results, stages, capacities),
+        cf.embedding_sentence(stages),
+        sf.vector_stores_sentence(results),
+        sf.server_sentence(results, stages),
+        sf.reads_sentence(results),
+        sf.growth_sentence(results),
+        sf.peers_sentence(results),
+        runs_findings.shards_sentence(results),
     ]
-    mem0 = [r for r in peers if r.system == "mem0"]
-    fastest = fastest_peer(results)
-    if fastest is not None:
-        fast, at_bulk = fastest
-        durable = fast.vector_load.durability if fast.vector_load else None
-        text = (
-            f"Peers: the fastest was {peer_label(fast)}, {fast.throughput_ops_s:,.0f} "
-            f"ops/s ({fast.name}" + (f"; vectors durable: {durable}" if durable else "") + ")"
-        )
-        if at_bulk is not None:
-            text += (
-                f"; the seed's design in bulk mode at the same batch size and embedder, "
-                f"{at_bulk.throughput_ops_s:,.0f} ops/s, is "
-                f"{at_bulk.throughput_ops_s / max(fast.throughput_ops_s, 1e-9):.1f}x it"
-                + ratio_caveat(fast, at_bulk)
-            )
-        out.append(text + ".")
-    if mem0:
-        top = max(mem0, key=lambda r: r.throughput_ops_s)
-        ours = max(base, key=lambda r: r.throughput_ops_s, default=None)
-        text = (
-            f"mem0's add(infer=False) measured {top.throughput_ops_s:,.0f} ops/s "
-            f"at best ({top.name}), {10_000 / max(top.throughput_ops_s, 1e-9):.1f}x below the "
-            "10,000 ops/s attributed to it"
-        )
-        if ours is not None:
-            text += f"; the seed's design at best {ours.throughput_ops_s:,.0f} ops/s ({ours.name})"
-        out.append(text + ".")
-    sharded = [r for r in sharded_family(results) if r.shards > 1]
-    if sharded:
-        r = max(sharded, key=lambda r: r.throughput_ops_s)
-        one = next(
-            (
-                x
-                for x in sharded_family(results)
-                if x.shards == 1
-                and (x.mode, x.batch_size, x.embedder) == (r.mode, r.batch_size, r.embedder)
-            ),
-            None,
-        )
-        text = f"Every core: {r.name} measured {r.throughput_ops_s:,.0f} ops/s"
-        if one is not None:
-            text += f", {r.throughput_ops_s / one.throughput_ops_s:.2f}x one process"
-        if r.cores_busy is not None:
-            text += f", {r.cores_busy:.2f} cores busy"
-        out.append(text + ".")
-    if not out:
-        return ""
+    out = [t for t in sentences if t]
     return (
-        '<div class="am-answers"><h2>The answers</h2><ul>'
+        '<div class="am-answers"><h2 id="am-answers">The answers</h2>'
+        "<p>Each row is a family of the seed's claims; its verdict comes from this run's "
+        "measurements, and each cell links to the section with the evidence.</p>"
+        + glance.glance_html(rows)
+        + '<div class="am-headline">'
+        + figure.text
+        + "</div><h3>In sentences</h3><ul>"
         + "".join(f"<li>{html.escape(t)}</li>" for t in out)
         + "</ul></div>"
     )

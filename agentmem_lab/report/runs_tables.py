@@ -161,10 +161,10 @@ def sustained_table(capacities: Sequence[dict[str, Any]]) -> Any:
         rows.append(
             {
                 "configuration": c["name"],
+                "max sustainable ops/s": None if cap is None else round(cap, 1),
                 "objective": f"p99 <= {c['slo_p99_ms']:g} ms",
                 "closed loop ops/s": round(c["closed_loop_ops_s"], 1),
                 "closed-loop call p99 ms": round(c["closed_loop_latency_ms"]["p99"], 2),
-                "max sustainable ops/s": None if cap is None else round(cap, 1),
                 "of closed loop": None
                 if c["ratio_to_closed_loop"] is None
                 else round(c["ratio_to_closed_loop"], 2),

@@ -15,7 +15,6 @@ from agentmem_lab.report.load import (
     PEER_CLAIM_OPS_S,
     SIDE_BY_SIDE,
     backend,
-    fastest_peer,
     frontier_results,
     growth_label,
     growth_runs,
@@ -24,13 +23,13 @@ from agentmem_lab.report.load import (
     peer_rows,
     peer_store,
     peer_version,
-    ratio_caveat,
     server_ratios,
     settings_tag,
     sharded_family,
     side_by_side,
 )
 from agentmem_lab.report.runs_tables import rounded
+from agentmem_lab.report.stores_findings import fastest_peer_sentence
 from agentmem_lab.schema.result import Result, has_default_stores
 
 
@@ -219,21 +218,9 @@ def peers_note(results: Sequence[Result]) -> str:
         return "<p>No peer system was measured in this run.</p>"
     parts = []
     for embedder in sorted({r.embedder for r in peers}):
-        found = fastest_peer(results, embedder)
-        if found is not None:
-            best, bulk = found
-            text = (
-                f"With the {embedder} embedder, the fastest peer was {peer_label(best)}: "
-                f"{best.throughput_ops_s:,.0f} ops/s at batch {best.batch_size}"
-            )
-            if bulk is not None:
-                text += (
-                    f"; the seed's design in bulk mode at the same batch size measured "
-                    f"{bulk.throughput_ops_s:,.0f} ops/s, "
-                    f"{bulk.throughput_ops_s / max(best.throughput_ops_s, 1e-9):,.1f}x it"
-                    + ratio_caveat(best, bulk)
-                )
-            parts.append(text + ".")
+        fastest = fastest_peer_sentence(results, embedder)
+        if fastest is not None:
+            parts.append(f"With the {embedder} embedder, {fastest}.")
         for system in sorted({r.system for r in peers if r.embedder == embedder}):
             own = [r for r in peers if r.embedder == embedder and r.system == system]
             top = max(own, key=lambda r: r.throughput_ops_s)

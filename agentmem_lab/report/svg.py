@@ -59,7 +59,7 @@ def label(v: float) -> str:
     return f"{v:,.0f}" if abs(v) >= 100 else f"{v:.3g}"
 
 
-def _text(
+def svg_text(
     x: float, y: float, s: str, anchor: str = "middle", size: int = 11, rotate: bool = False
 ) -> str:
     turn = f' transform="rotate(-90 {x:.1f} {y:.1f})"' if rotate else ""
@@ -69,7 +69,7 @@ def _text(
     )
 
 
-def _frame(
+def axes(
     p: Panel,
     xticks: Sequence[tuple[float, str]],
     yticks: Sequence[tuple[float, str]],
@@ -87,20 +87,20 @@ def _frame(
             f'<line x1="{px:.1f}" y1="{p.y + p.h:.1f}" x2="{px:.1f}" '
             f'y2="{p.y + p.h + 4:.1f}" stroke="#333"/>'
         )
-        out.append(_text(px, p.y + p.h + 16, s, size=10))
+        out.append(svg_text(px, p.y + p.h + 16, s, size=10))
     for py, s in yticks:
         out.append(
             f'<line x1="{p.x - 4:.1f}" y1="{py:.1f}" x2="{p.x:.1f}" y2="{py:.1f}" stroke="#333"/>'
         )
-        out.append(_text(p.x - 6, py + 3.5, s, anchor="end", size=10))
-    out.append(_text(p.x + p.w / 2, p.y + p.h + 32, xlabel))
-    out.append(_text(p.x - 44, p.y + p.h / 2, ylabel, rotate=True))
+        out.append(svg_text(p.x - 6, py + 3.5, s, anchor="end", size=10))
+    out.append(svg_text(p.x + p.w / 2, p.y + p.h + 32, xlabel))
+    out.append(svg_text(p.x - 44, p.y + p.h / 2, ylabel, rotate=True))
     if title:
-        out.append(_text(p.x + p.w / 2, p.y - 8, title, size=12))
+        out.append(svg_text(p.x + p.w / 2, p.y - 8, title, size=12))
     return out
 
 
-def _document(width: int, height: int, body: list[str]) -> Svg:
+def document(width: int, height: int, body: list[str]) -> Svg:
     return Svg(
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
         f'viewBox="0 0 {width} {height}" style="{FONT}">'
@@ -115,7 +115,7 @@ def latency_figure(
     lines; right, the share of calls at or below each latency, on a log axis."""
     xs = np.sort(np.asarray(samples_ms, dtype=float))
     if len(xs) == 0:
-        return _document(900, 60, [_text(450, 30, f"{title}: no calls")])
+        return document(900, 60, [svg_text(450, 30, f"{title}: no calls")])
     left, right = Panel(60, 30, 360, 210), Panel(520, 30, 360, 210)
     lo, hi = float(xs[0]), float(xs[-1])
     if not hi > lo:
@@ -149,9 +149,9 @@ def latency_figure(
             f'<line x1="{lx:.1f}" y1="{ly - 4:.1f}" x2="{lx + 22:.1f}" '
             f'y2="{ly - 4:.1f}" stroke="black"{dashes[i % 3]}/>'
         )
-        legend.append(_text(lx + 26, ly, f"{name} {v:.3f} ms", anchor="start", size=10))
+        legend.append(svg_text(lx + 26, ly, f"{name} {v:.3f} ms", anchor="start", size=10))
     body += legend
-    body += _frame(
+    body += axes(
         left,
         [(hx(t), label(t)) for t in nice_ticks(lo, hi) if lo <= t <= hi],
         [(hy(t), label(t)) for t in nice_ticks(0.0, ymax) if t <= ymax],
@@ -195,14 +195,14 @@ def latency_figure(
                 f'<line x1="{px:.1f}" y1="{right.y:.1f}" x2="{px:.1f}" '
                 f'y2="{right.y + right.h:.1f}" stroke="{GRID}"/>'
             )
-        body += _frame(
+        body += axes(
             right,
             xticks,
             [(cy(t), f"{t:.1f}") for t in (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)],
             "call latency (ms, log scale)",
             "share of calls at or below",
         )
-    return _document(900, 300, body)
+    return document(900, 300, body)
 
 
 def bars_figure(
@@ -231,10 +231,22 @@ def bars_figure(
         f'y2="{p.y + p.h:.1f}" stroke="black" stroke-dasharray="5,3"/>'
     )
     body.append(
-        _text(p.x + p.w + 8, p.y + 14, f"- - {line[0]} {line[1]:.3f} ms", anchor="start", size=10)
+        svg_text(
+            p.x + p.w + 8, p.y + 14, f"- - {line[0]} {line[1]:.3f} ms", anchor="start", size=10
+        )
     )
-    frame = _frame(p, [(bx(t), label(t)) for t in ticks if t <= xmax], yticks, xlabel, "")
-    return _document(760, int(p.y + p.h + 44), body + frame)
+    drawn = axes(p, [(bx(t), label(t)) for t in ticks if t <= xmax], yticks, xlabel, "")
+    return document(760, int(p.y + p.h + 44), body + drawn)
 
 
-__all__ = ["Svg", "bars_figure", "latency_figure", "nice_ticks"]
+__all__ = [
+    "Panel",
+    "Svg",
+    "axes",
+    "bars_figure",
+    "document",
+    "label",
+    "latency_figure",
+    "nice_ticks",
+    "svg_text",
+]
