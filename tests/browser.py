@@ -91,3 +91,61 @@ def check_page(path: Path, min_images: int, cjk: str | None = None) -> None:
         assert glyphs is not None, f"no element holds {cjk!r}"
         assert glyphs["width"] > 0 and glyphs["inked"], glyphs
         assert glyphs["differ"], f"{cjk[:2]!r} render as the same box: {glyphs}"
+
+
+#: Whether elements are in view without scrolling sideways: inside the viewport's width and
+#: inside every box around them that clips (a table that scrolls within its section).
+_IN_VIEW = """(width) => {
+  const inView = (el) => {
+    const r = el.getBoundingClientRect();
+    if (!(r.width > 0) || r.left < -0.5 || r.right > window.innerWidth + 0.5) return false;
+    for (let p = el.parentElement; p; p = p.parentElement) {
+      if (getComputedStyle(p).overflowX === 'visible') continue;
+      const b = p.getBoundingClientRect();
+      if (r.left < b.left - 0.5 || r.right > b.right + 0.5) return false;
+    }
+    return true;
+  };
+  const cells = (table, pick) => {
+    const heads = Array.from(table.querySelectorAll('thead th')).map(th => th.textContent.trim());
+    const cols = heads.map((h, i) => [h, i]).filter(([h]) => pick(h)).map(([, i]) => i + 1);
+    return cols.flatMap(i => Array.from(table.querySelectorAll(`tbody td:nth-child(${i})`)));
+  };
+  const glance = document.querySelector('table.am-glance');
+  const anchor = document.getElementById('am-claims');
+  const claims = Array.from(document.querySelectorAll('table.am-table')).find(
+    t => anchor.compareDocumentPosition(t) & Node.DOCUMENT_POSITION_FOLLOWING);
+  const check = (els) => ({
+    n: els.length, out: els.filter(e => !inView(e)).map(e => e.textContent.slice(0, 40))});
+  return {
+    pageScrolls: document.documentElement.scrollWidth > window.innerWidth + 1,
+    verdicts: check(cells(glance, h => h === 'verdict')),
+    measured: check(width > 700 ? cells(glance, h => h.startsWith('measured')) : []),
+    claims: check(width > 700 ? cells(claims, h => h.startsWith('measured ')) : []),
+  };
+}"""
+
+
+def check_in_view(path: Path, width: int) -> dict[str, object]:
+    """At ``width`` px: the verdict table's verdicts in view; above 700 px also its measured
+    cells and every measured (verdict) cell of the claims table; the page never scrolls
+    sideways. Skips where Chromium is missing."""
+    executable = shutil.which("chromium") or shutil.which("chromium-browser")
+    if executable is None:
+        pytest.skip("Chromium is not installed (.ci/run installs Debian's chromium package)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": width, "height": 800})
+            page.goto(path.resolve().as_uri())
+            page.wait_for_load_state("load")
+            found: dict[str, object] = page.evaluate(_IN_VIEW, width)
+        finally:
+            browser.close()
+    assert found["pageScrolls"] is False, found
+    for key in ("verdicts", "measured", "claims"):
+        part = found[key]
+        assert isinstance(part, dict) and part["out"] == [], (width, key, part)
+    return found

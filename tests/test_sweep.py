@@ -13,7 +13,7 @@ from agentmem_lab.core.errors import ConfigError
 from agentmem_lab.schema.result import Result
 from agentmem_lab.sweep.grid import capacity_plan, plan
 from agentmem_lab.sweep.runs import run_sweep
-from browser import check_page
+from browser import check_in_view, check_page
 from conftest import ROOT
 
 SMALL_GRID = """
@@ -208,6 +208,42 @@ def test_a_failing_configuration_is_reported_and_the_sweep_goes_on(tmp_path):
     assert again.skipped == ["bulk-b10-c1-hash"] and again.ran == [] and len(again.failed) == 1
 
 
+def run_timed(
+    cmd: list[str], env: dict[str, str], timeout: float
+) -> tuple[subprocess.CompletedProcess[str], list[float]]:
+    """Run ``cmd``, keeping its output and the gaps (s) between its chunks of output."""
+    import threading
+    import time
+
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    chunks: dict[str, list[bytes]] = {"out": [], "err": []}
+    stamps: list[float] = []
+
+    def read(stream, key: str) -> None:
+        while data := os.read(stream.fileno(), 65536):
+            stamps.append(time.monotonic())
+            chunks[key].append(data)
+
+    readers = [
+        threading.Thread(target=read, args=(proc.stdout, "out")),
+        threading.Thread(target=read, args=(proc.stderr, "err")),
+    ]
+    for t in readers:
+        t.start()
+    try:
+        rc = proc.wait(timeout=timeout)
+    finally:
+        proc.kill()
+        for t in readers:
+            t.join()
+    stamps.sort()
+    gaps = [b - a for a, b in zip(stamps, stamps[1:])] or [0.0]
+    done = subprocess.CompletedProcess(
+        cmd, rc, b"".join(chunks["out"]).decode(), b"".join(chunks["err"]).decode()
+    )
+    return done, gaps
+
+
 @pytest.mark.slow
 def test_quick_sweep_end_to_end_and_check(tmp_path):
     # The smoke grid: one configuration of each kind the report shows (the default grid's
@@ -222,7 +258,7 @@ def test_quick_sweep_end_to_end_and_check(tmp_path):
     for folder in home.values():
         folder.mkdir()
     env = {k: v for k, v in os.environ.items() if k not in ("IPYTHONDIR", "MPLCONFIGDIR")}
-    proc = subprocess.run(
+    proc, gaps = run_timed(
         [
             sys.executable,
             "-m",
@@ -234,10 +270,8 @@ def test_quick_sweep_end_to_end_and_check(tmp_path):
             "--out",
             str(out),
         ],
-        capture_output=True,
-        text=True,
-        timeout=900,
         env=dict(env, **{k: str(v) for k, v in home.items()}),
+        timeout=900,
     )
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-3000:]
     assert {k: sorted(p.rglob("*")) for k, p in home.items()} == {k: [] for k in home}
@@ -248,12 +282,17 @@ def test_quick_sweep_end_to_end_and_check(tmp_path):
         f"report: {out / 'index.html'}",
     ]
     bar = re.compile(r"^[\w.@-]*:? *\d+%\|.*\| *\d+/\d+ \[.*\]$")
+    phase = re.compile(r"^ *(stages|capacity \d+/\d+|report): \S")
     noise = [
         seg
         for seg in re.split(r"[\r\n]", proc.stderr)
-        if seg.strip() and not bar.match(seg.strip())
+        if seg.strip() and not bar.match(seg.strip()) and not phase.match(seg)
     ]
     assert noise == [], noise[:5]
+    # never silent: from its first output to its last, no gap of 10 s (the heartbeat's 5 s)
+    assert max(gaps) < 10.0, sorted(gaps)[-3:]
+    for step in ("stages: each stage alone", "capacity 1/1: ", "report: done in "):
+        assert step in proc.stderr
     for executed in sorted(out.glob("configs/*/benchmark.ipynb")) + [out / "report.ipynb"]:
         streams = [
             o
@@ -342,6 +381,9 @@ def test_quick_sweep_end_to_end_and_check(tmp_path):
     # the first screen states the verdicts; the page renders in a real browser
     assert html.index("The answers") < html.index("Phase targets")
     check_page(out / "index.html", min_images=6, cjk="吞吐量")  # a seed quote, in real glyphs
+    # the verdicts and measured columns in view at 1,280 px; the verdicts on a phone too
+    assert check_in_view(out / "index.html", 1280)["claims"]["n"] > 0  # type: ignore[index]
+    check_in_view(out / "index.html", 390)
 
 
 def test_check_exit_codes_on_known_results(tmp_path, capsys):
@@ -351,7 +393,12 @@ def test_check_exit_codes_on_known_results(tmp_path, capsys):
     known_result(throughput=12_000.0).dump(good / "configs" / "x" / "result.json")
     known_result(throughput=8_000.0).dump(bad / "configs" / "x" / "result.json")
     assert main(["check", str(good)]) == 0
-    assert "gate: every gating target met" in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert "gate: every gating target met" in printed
+    # the verdict table first, each claim in the seed's words beside its id
+    assert printed.startswith("The answers at a glance")
+    assert "Phase 1 goal, closed loop" in printed and "12,000 ops/s met" in printed
+    assert "task13-10000-15000: Task 1.3 (not done)" in printed
     assert main(["check", str(bad)]) == 1
     assert "GATE MISSED: phase1-goal" in capsys.readouterr().out
     assert main(["check", str(tmp_path / "nowhere")]) == 2

@@ -33,7 +33,7 @@ import os
 import statistics
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -270,13 +270,20 @@ def measure(
     onnx_threads: int | None = None,
     server: bool = False,
     server_calls: int = SERVER_CALLS,
+    progress: Callable[[str], None] | None = None,
 ) -> dict[str, Any]:
     """Every stage figure, for the embedders named (the sweep's real ones); ``server``:
-    the writes on a PostgreSQL server and its costs too."""
+    the writes on a PostgreSQL server and its costs too. ``progress``: told each step as
+    it starts."""
+    say = progress or (lambda line: None)
 
     async def go() -> dict[str, Any]:
+        say("parallel against sequential store writes, the embedding taken out")
         out: dict[str, Any] = {"embed": {}, "writes": await write_speedup(rounds)}
         for name in embedders:
+            say(
+                f"embed_batch of {', '.join(map(str, BATCHES))} texts against single embeds, {name}"
+            )
             embedder = get_embedder(name, onnx_threads=onnx_threads)
             try:
                 out["embed"][name] = await embed_speedups(embedder, rounds)
@@ -286,6 +293,7 @@ def measure(
 
     figures = asyncio.run(go())
     if server:
+        say("the writes and their costs on a PostgreSQL server (started, then stopped)")
         figures.update(measure_server(rounds, server_calls))
     return {
         "version": STAGES_VERSION,

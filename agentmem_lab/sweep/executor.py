@@ -121,8 +121,11 @@ def _kernel_manager() -> Any:
     return _KERNEL_MANAGER
 
 
-def execute(src: Path, dst: Path, parameters: dict[str, Any], cwd: Path) -> None:
-    """Run the notebook ``src`` with ``parameters`` under papermill, writing ``dst``."""
+def execute(
+    src: Path, dst: Path, parameters: dict[str, Any], cwd: Path, progress_bar: Any = False
+) -> None:
+    """Run the notebook ``src`` with ``parameters`` under papermill, writing ``dst``;
+    ``progress_bar``: papermill's (False, or tqdm's keyword arguments)."""
     try:
         import papermill
     except ImportError:
@@ -137,7 +140,7 @@ def execute(src: Path, dst: Path, parameters: dict[str, Any], cwd: Path) -> None
                 str(src),
                 str(dst),
                 parameters=parameters,
-                progress_bar=False,
+                progress_bar=progress_bar,
                 cwd=str(cwd),
                 kernel_name="python3",
                 log_output=False,

@@ -42,6 +42,7 @@ from agentmem_lab.sweep.grid import (
     plan,
     stage_embedders,
 )
+from agentmem_lab.sweep.progress import CellCounter, Progress
 
 #: Rounds of the stage measurement in a full sweep (medians; 1 with --quick): 2 keep it
 #: near 10 s on the 2-core machine with MiniLM, inside make report's budget.
@@ -175,7 +176,7 @@ def _sweep_into(
 ) -> SweepOutcome:
     """Every configuration's notebook (``measured``: those whose processes ran by turns
     already), then the stages, the capacity searches and the report."""
-    grid, quick, cluster = options.grid, options.quick, options.cluster
+    grid, quick = options.grid, options.quick
     write_json_atomic(
         out_dir / "sweep.json",
         {
@@ -186,11 +187,50 @@ def _sweep_into(
     )
     bench = notebook("benchmark.ipynb")
     outcome = SweepOutcome(out_dir)
+    with Progress(options.progress) as progress:
+        _configurations(out_dir, configs, options, measured, outcome, progress)
+        measure_stages(out_dir, configs, quick, progress)
+        measure_capacities(out_dir, capacity_plan(grid, quick), progress)
+        report_nb = out_dir / "report.ipynb"
+        with progress.phase("report", "executing report.ipynb, then index.html"):
+            bar = {"desc": "report", "file": CellCounter(progress), "ascii": True}
+            execute(
+                notebook("report.ipynb"),
+                report_nb,
+                {"results_dir": str(out_dir)},
+                bench.parent,
+                progress_bar=bar if progress.enabled else False,
+            )
+            progress.say("exporting index.html")
+            export_html(report_nb, out_dir / "index.html", exclude_input=True)
+    outcome.index = out_dir / "index.html"
+    if timestamped:
+        latest = out_dir.parent / "latest"
+        tmp = out_dir.parent / ".latest.tmp"
+        if tmp.is_symlink() or tmp.exists():
+            tmp.unlink()
+        tmp.symlink_to(out_dir.name)
+        os.replace(tmp, latest)
+    return outcome
+
+
+def _configurations(
+    out_dir: Path,
+    configs: list[Planned],
+    options: SweepOptions,
+    measured: frozenset[str],
+    outcome: SweepOutcome,
+    progress: Progress,
+) -> None:
+    """Every configuration's notebook, under the bar; a failure is recorded, never fatal."""
+    cluster = options.cluster
+    bench = notebook("benchmark.ipynb")
     bar: Any = None
     if options.progress:
         from tqdm.auto import tqdm
 
         bar = tqdm(total=len(configs), unit="config", dynamic_ncols=True)
+        progress.bar = bar
     try:
         if cluster is not None:
             _run_on_cluster(configs, out_dir, cluster, options.on_every_worker, outcome, bar)
@@ -239,49 +279,49 @@ def _sweep_into(
     finally:
         if bar is not None:
             bar.close()
-    measure_stages(out_dir, configs, quick)
-    measure_capacities(out_dir, capacity_plan(grid, quick))
-    report_nb = out_dir / "report.ipynb"
-    execute(notebook("report.ipynb"), report_nb, {"results_dir": str(out_dir)}, bench.parent)
-    export_html(report_nb, out_dir / "index.html", exclude_input=True)
-    outcome.index = out_dir / "index.html"
-    if timestamped:
-        latest = out_dir.parent / "latest"
-        tmp = out_dir.parent / ".latest.tmp"
-        if tmp.is_symlink() or tmp.exists():
-            tmp.unlink()
-        tmp.symlink_to(out_dir.name)
-        os.replace(tmp, latest)
-    return outcome
+        progress.bar = None
 
 
-def measure_stages(out_dir: Path, configs: list[Planned], quick: bool) -> None:
+def measure_stages(
+    out_dir: Path, configs: list[Planned], quick: bool, progress: Progress | None = None
+) -> None:
     """The stage figures (``stages``) into the sweep folder; a failure is recorded there and
     shown, never fatal (the report then says the stage claims were not measured)."""
     names = stage_embedders(configs)
     if not names:
         return
-    try:
-        figures = stages.measure(
-            names,
-            rounds=1 if quick else STAGE_ROUNDS,
-            server=any(on_server_config(c) for c in configs),
-            server_calls=100 if quick else stages.SERVER_CALLS,
-        )
-    except Exception as exc:  # recorded and shown, like a failed configuration
-        figures = {
-            "version": stages.STAGES_VERSION,
-            "embed": {},
-            "writes": None,
-            "error": one_line(exc),
-        }
-    stages.write(out_dir, figures)
+    progress = progress or Progress(False)
+    server = any(on_server_config(c) for c in configs)
+    what = f"each stage alone: store writes, embed_batch of {', '.join(names)}" + (
+        ", the server's writes" if server else ""
+    )
+    with progress.phase("stages", what):
+        try:
+            figures = stages.measure(
+                names,
+                rounds=1 if quick else STAGE_ROUNDS,
+                server=server,
+                server_calls=100 if quick else stages.SERVER_CALLS,
+                progress=progress.say,
+            )
+        except Exception as exc:  # recorded and shown, like a failed configuration
+            figures = {
+                "version": stages.STAGES_VERSION,
+                "embed": {},
+                "writes": None,
+                "error": one_line(exc),
+            }
+            progress.say(f"failed: {figures['error']}")
+        stages.write(out_dir, figures)
 
 
-def measure_capacities(out_dir: Path, plans: list[CapacityPlan]) -> None:
+def measure_capacities(
+    out_dir: Path, plans: list[CapacityPlan], progress: Progress | None = None
+) -> None:
     """Each capacity search into ``capacity/<name>/``, skipped when a complete one with the
     same parameters is there; a failure is recorded there (``error.json``), never fatal."""
-    for p in plans:
+    progress = progress or Progress(False)
+    for i, p in enumerate(plans, 1):
         cdir = out_dir / CAPACITY_DIR / p.name
         done = cdir / capacity.CAPACITY_FILE
         record = {"parameters": p.parameters}
@@ -292,19 +332,24 @@ def measure_capacities(out_dir: Path, plans: list[CapacityPlan]) -> None:
             except (OSError, ValueError):
                 pass
         shutil.rmtree(cdir, ignore_errors=True)
-        try:
-            capacity.find_capacity(
-                check_parameters(p.parameters),
-                cdir,
-                p.slo_p99_ms,
-                max_probes=p.max_probes,
-                min_calls=p.min_calls,
-                record=record,
-            )
-        except AgentMemLabError as exc:
-            write_json_atomic(
-                cdir / "error.json", {"name": p.name, "error": str(exc), "parameters": p.parameters}
-            )
+        what = f"{p.name}, the highest rate kept at p99 <= {p.slo_p99_ms:g} ms"
+        with progress.phase(f"capacity {i}/{len(plans)}", what):
+            try:
+                capacity.find_capacity(
+                    check_parameters(p.parameters),
+                    cdir,
+                    p.slo_p99_ms,
+                    max_probes=p.max_probes,
+                    min_calls=p.min_calls,
+                    record=record,
+                    progress=progress.say,
+                )
+            except AgentMemLabError as exc:
+                write_json_atomic(
+                    cdir / "error.json",
+                    {"name": p.name, "error": str(exc), "parameters": p.parameters},
+                )
+                progress.say(f"failed: {one_line(exc)}")
 
 
 def _run_on_cluster(
