@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from agentmem_lab import claims
-from agentmem_lab.report import glance
+from agentmem_lab.report import glance, verdict_table
 from helpers import known_result
 
 
@@ -32,7 +32,7 @@ def test_every_family_has_a_row_and_the_measurements_decide_its_verdict():
     assert slow.seed_design.verdict == glance.NOT_MEASURED
     assert rows["future"].verdict == glance.PREDICTION
     assert rows["consistency"].verdict == glance.CONTRADICTS
-    assert rows["conversations"].verdict == glance.MISSING  # not built: said so
+    assert rows["conversations"].verdict == glance.NOT_MEASURED  # no run on a dataset
     assert rows["scale"].verdict == glance.NOT_MEASURED
     assert rows["embedding"].verdict == glance.NOT_MEASURED  # no stages measured
 
@@ -49,12 +49,23 @@ def test_stage_figures_and_peers_reach_their_rows():
 
 def test_the_table_as_html_and_as_text():
     rows = glance.verdict_rows(claims.load(), [known_result(throughput=12_000.0)])
-    page = glance.glance_html(rows)
+    page = verdict_table.glance_html(rows)
     assert page.count("<tr id=") == len(rows)
-    assert 'href="#am-sustained"' in page and "✓ met" in page and "∅ missing" in page
+    assert 'href="#am-sustained"' in page and "✓ met" in page and "– not measured" in page
     assert "<script" not in page
-    lines = glance.glance_lines(rows)
+    lines = verdict_table.glance_lines(rows)
     assert lines[0].startswith("claim family") and len(lines) == 1 + 2 * len(rows)
     goal = next(line for line in lines if line.startswith("Phase 1 goal, closed loop"))
     assert re.search(r"partly met|met", goal) and "12,000 ops/s met" in goal
     assert any("[task13-10000-15000]" in line for line in lines)  # the seed's words and id
+
+
+def test_runs_on_real_conversations_fill_their_row_and_stay_out_of_the_claims():
+    chat = {"dataset": "chitchat", "dataset_details": {"name": "chitchat", "items": 2000}}
+    real = known_result(throughput=11_000.0, settings=chat, label=None)
+    assert real.name == "bulk-b1000-c1-hash-chitchat"
+    rows = _rows([real, known_result("batch", 100, throughput=900.0, settings=chat)])
+    talk = rows["conversations"]
+    assert talk.hash.verdict == glance.MET and talk.hash.text == "11,000 ops/s"
+    assert talk.seed_design.verdict == glance.MISSED and talk.seed_design.text == "900 ops/s"
+    assert rows["phase1"].hash.verdict == glance.NOT_MEASURED  # not the synthetic workload

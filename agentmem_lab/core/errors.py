@@ -38,13 +38,14 @@ class InvalidItemError(AgentMemLabError, ValueError):
 
 
 class CorpusError(ConfigError):
-    """A corpus file is missing or malformed. ``line`` is 1-based, or None for the file."""
+    """A corpus file (or a dataset's messages) is missing or malformed. ``line`` is
+    1-based, or None for the file; ``option``: the option that named it."""
 
-    def __init__(self, path: str, line: int | None, message: str) -> None:
+    def __init__(self, path: str, line: int | None, message: str, option: str = "--corpus") -> None:
         self.path = path
         self.line = line
         where = f"{path}:{line}" if line is not None else path
-        super().__init__("--corpus", f"{where}: {message}")
+        super().__init__(option, f"{where}: {message}")
 
 
 class EmbedderError(AgentMemLabError):

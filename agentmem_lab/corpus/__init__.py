@@ -1,4 +1,5 @@
-"""Realistic agent memories: a seeded generator (the default input) and JSONL corpora.
+"""Agent memories: a seeded generator (the default input), JSONL corpora and datasets of
+real messages (``datasets``).
 
 The generator yields preferences, facts, events and tasks in English and Chinese
 (the seed report is Chinese). It never repeats a text within one call: repeated
@@ -13,6 +14,7 @@ from itertools import islice
 from pathlib import Path
 from typing import overload
 
+from agentmem_lab.corpus import datasets
 from agentmem_lab.corpus.jsonl import check_corpus, iter_lines, load_lines
 from agentmem_lab.corpus.synthetic import CorpusLine, generate_lines, write_sample
 from agentmem_lab.items import MemoryItem, canonical_metadata
@@ -24,17 +26,39 @@ def _cycled(path: str | Path) -> Iterator[CorpusLine]:
         yield from iter_lines(path)
 
 
+def _lines(n: int, seed: int, corpus: str | Path | None) -> Iterable[CorpusLine]:
+    return generate_lines(n, seed) if corpus is None else _cycled(corpus)
+
+
 def iter_items(
-    n: int, seed: int = 0, corpus: str | Path | None = None, offset: int = 0
+    n: int,
+    seed: int = 0,
+    corpus: str | Path | None = None,
+    offset: int = 0,
+    dataset: Path | None = None,
+    skip_empty: bool = False,
 ) -> Iterator[MemoryItem]:
-    """``n`` memory items with reproducible ids, made one at a time, from the generator or
-    a corpus file (cycled to reach ``n``: its repeated texts become separate items with
-    distinct ids). ``offset`` skips items (warmup items come first)."""
+    """``n`` memory items with reproducible ids, made one at a time, from the generator, a
+    corpus file (cycled to reach ``n``: its repeated texts become separate items with
+    distinct ids) or a dataset folder (its first messages: each message's user and session
+    are the item's, its time the item's creation; never cycled). ``offset`` skips items
+    (warmup items come first)."""
     rng = random.Random(f"ids:{seed}")
-    lines: Iterable[CorpusLine] = (
-        generate_lines(n + offset, seed) if corpus is None else _cycled(corpus)
-    )
-    for i, line in enumerate(islice(lines, n + offset)):
+    if dataset is not None:
+        for m in islice(datasets.iter_messages(dataset, skip_empty), n + offset):
+            item = MemoryItem.create(
+                m.content,
+                agent_id=m.session_id or "agent-1",
+                user_id=m.user_id or "user-1",
+                memory_type="episodic",
+                metadata={"position": m.position, "source": dataset.name},
+                rng=rng,
+                created_at=m.timestamp if m.timestamp is not None else 1_780_000_000.0,
+            )
+            if m.position >= offset:
+                yield item
+        return
+    for i, line in enumerate(islice(_lines(n + offset, seed, corpus), n + offset)):
         item = MemoryItem.create(
             line.content,
             agent_id=f"agent-{i % 8 + 1}",
@@ -49,10 +73,15 @@ def iter_items(
 
 
 def make_items(
-    n: int, seed: int = 0, corpus: str | Path | None = None, offset: int = 0
+    n: int,
+    seed: int = 0,
+    corpus: str | Path | None = None,
+    offset: int = 0,
+    dataset: Path | None = None,
+    skip_empty: bool = False,
 ) -> list[MemoryItem]:
     """``iter_items`` in a list (the same items: streamed or not, a seed makes the same)."""
-    return list(iter_items(n, seed, corpus, offset))
+    return list(iter_items(n, seed, corpus, offset, dataset, skip_empty))
 
 
 class ItemStream(Sequence[MemoryItem]):
@@ -65,11 +94,18 @@ class ItemStream(Sequence[MemoryItem]):
     """
 
     def __init__(
-        self, n: int, seed: int = 0, corpus: str | Path | None = None, offset: int = 0
+        self,
+        n: int,
+        seed: int = 0,
+        corpus: str | Path | None = None,
+        offset: int = 0,
+        dataset: Path | None = None,
+        skip_empty: bool = False,
     ) -> None:
         if n < 0:
             raise ValueError("n must be >= 0")
         self.n, self.seed, self.corpus, self.offset = n, seed, corpus, offset
+        self.dataset, self.skip_empty = dataset, skip_empty
         self._cursor: Iterator[MemoryItem] | None = None
         self._position = 0
 
@@ -77,7 +113,9 @@ class ItemStream(Sequence[MemoryItem]):
         return self.n
 
     def __iter__(self) -> Iterator[MemoryItem]:
-        return iter_items(self.n, self.seed, self.corpus, self.offset)
+        return iter_items(
+            self.n, self.seed, self.corpus, self.offset, self.dataset, self.skip_empty
+        )
 
     @overload
     def __getitem__(self, index: int) -> MemoryItem: ...
@@ -117,6 +155,7 @@ __all__ = [
     "ItemStream",
     "canonical_metadata",
     "check_corpus",
+    "datasets",
     "generate_lines",
     "iter_items",
     "iter_lines",

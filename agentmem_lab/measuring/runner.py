@@ -180,8 +180,9 @@ def make_run_items(config: RunConfig) -> tuple[Sequence[MemoryItem], Sequence[Me
     reads them (seeded: the same seed, the same items, streamed or not). A sharded run
     deals its items to the shards by user before it starts: it holds them all."""
     warm_n = config.warmup * config.batch_size
-    warm = make_items(warm_n, seed=config.seed, corpus=config.corpus)
-    items = ItemStream(config.items, seed=config.seed, corpus=config.corpus, offset=warm_n)
+    folder, skip = config.dataset_folder, config.empty_messages == "skip"
+    warm = make_items(warm_n, config.seed, config.corpus, 0, folder, skip)
+    items = ItemStream(config.items, config.seed, config.corpus, warm_n, folder, skip)
     if shard_count(config.shards) > 1:
         return warm, list(items)
     return warm, items

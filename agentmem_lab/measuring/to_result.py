@@ -73,6 +73,8 @@ def recorded_settings(
             "harness": overhead.describe(profile.future_replies),
         }
     )
+    if config.dataset_details is not None:
+        settings["dataset_details"] = config.dataset_details
     if m.shard_layout is not None:
         settings["shard_layout"] = m.shard_layout
     if server is not None:

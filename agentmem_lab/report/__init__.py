@@ -4,7 +4,8 @@
 - ``figures``, ``stores_figures``: matplotlib figures of the runs, and of stores and load;
 - ``claims_tables``, ``stores_tables``, ``runs_tables``: pandas tables and notes on the
   seed's claims, on stores, peers and servers, and on the runs themselves;
-- ``glance``: the verdict table, one row per family of claims (HTML, and text for check);
+- ``glance``, ``verdict_table``: the verdict table, one row per family of claims, and it
+  drawn as HTML (the report) and as text (``check``);
 - ``headline``: the headline figure, each throughput claim against what was measured;
 - ``claims_findings``, ``stores_findings``, ``runs_findings``: one sentence per subject,
   which the answers list and each section opens with (``page.finding_html``);
@@ -42,7 +43,7 @@ from agentmem_lab.report.figures import (
     stage_figure,
     throughput_figure,
 )
-from agentmem_lab.report.glance import VerdictRow, glance_html, glance_lines, verdict_rows
+from agentmem_lab.report.glance import VerdictRow, verdict_rows
 from agentmem_lab.report.headline import headline_figure, headline_points
 from agentmem_lab.report.load import (
     GROWTH_SIZES,
@@ -104,6 +105,7 @@ from agentmem_lab.report.stores_tables import (
     shards_table,
     vector_stores_table,
 )
+from agentmem_lab.report.verdict_table import glance_html, glance_lines
 
 __all__ = [
     "FONT_STACK",

@@ -9,7 +9,7 @@ from typing import Any
 
 from agentmem_lab import claims
 from agentmem_lab.report import claims_findings as cf
-from agentmem_lab.report import glance, headline, runs_findings
+from agentmem_lab.report import glance, headline, runs_findings, verdict_table
 from agentmem_lab.report import stores_findings as sf
 from agentmem_lab.report.load import SweepResults
 from agentmem_lab.schema.result import Result, baseline
@@ -118,7 +118,7 @@ def answers_html(
         '<div class="am-answers"><h2 id="am-answers">The answers</h2>'
         "<p>Each row is a family of the seed's claims; its verdict comes from this run's "
         "measurements, and each cell links to the section with the evidence.</p>"
-        + glance.glance_html(rows)
+        + verdict_table.glance_html(rows)
         + '<div class="am-headline">'
         + figure.text
         + "</div><h3>In sentences</h3><ul>"

@@ -153,9 +153,21 @@ class Result:
             raise ResultError("samples_ms must be a non-empty list")
 
     @property
+    def dataset(self) -> str:
+        """Where its memories came from: ``synthetic`` (the generator or a corpus file), or
+        the dataset's name (``chitchat``, a folder's manifest name)."""
+        details = self.settings.get("dataset_details")
+        if isinstance(details, dict) and details.get("name"):
+            return str(details["name"])
+        return str(self.settings.get("dataset") or "synthetic")
+
+    @property
     def name(self) -> str:
-        """A short name of the configuration, e.g. ``bulk-b1000-c1-hash-real``."""
-        return self.label or config_name(
+        """A short name of the configuration, e.g. ``bulk-b1000-c1-hash-real``; a run on a
+        dataset ends with its name (``bulk-b100-c1-hash-chitchat``)."""
+        if self.label:
+            return self.label
+        name = config_name(
             self.mode,
             self.batch_size,
             self.concurrency,
@@ -164,6 +176,7 @@ class Result:
             self.system,
             self.shards,
         )
+        return name if self.dataset == "synthetic" else f"{name}-{self.dataset}"
 
     @property
     def call_samples_ms(self) -> list[float]:
@@ -361,8 +374,13 @@ def plain_writes(result: Result) -> bool:
 def baseline(results: Iterable[Result]) -> list[Result]:
     """AgentMem's one-process closed-loop results with default store settings (all of
     AgentMem's when none has the defaults): what the targets and the main figures show.
-    Peers, sharded runs and offered load have their own sections."""
-    rs = [r for r in results if r.system == "agentmem" and r.shards == 1 and plain_writes(r)]
+    Peers, sharded runs, offered load and runs on a dataset of real messages have their own
+    sections."""
+    rs = [
+        r
+        for r in results
+        if r.system == "agentmem" and r.shards == 1 and plain_writes(r) and r.dataset == "synthetic"
+    ]
     default = [r for r in rs if has_default_stores(r)]
     return default or rs
 

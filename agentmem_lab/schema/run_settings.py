@@ -14,11 +14,12 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from agentmem_lab import settings as declared
 from agentmem_lab.core.errors import ConfigError
-from agentmem_lab.corpus import check_corpus
+from agentmem_lab.corpus import check_corpus, datasets
 from agentmem_lab.stores import StoreSettings
 
 STORES = ("core", "vector", "history")
@@ -42,6 +43,8 @@ class RunSettings:
     warmup: int = declared.default("warmup")
     seed: int = declared.default("seed")
     corpus: str | None = declared.default("corpus")
+    dataset: str = declared.default("dataset")
+    empty_messages: str = declared.default("empty_messages")
     stores: StoreSettings = field(default_factory=StoreSettings)
     onnx_threads: int | None = declared.default("onnx_threads")
     search_queries: int = declared.default("search_queries")
@@ -79,6 +82,24 @@ class RunSettings:
             )
         if self.corpus is not None:
             check_corpus(self.corpus)  # a one-line CorpusError naming the line, before any work
+        if self.dataset != datasets.SYNTHETIC:
+            if self.corpus is not None:
+                raise ConfigError("--dataset", "takes the place of --corpus: give one of them")
+            _ = self.dataset_details  # the folder checked and its prefix read, before any work
+
+    @property
+    def dataset_folder(self) -> Path | None:
+        """Where the run's memories come from (None: the generator or --corpus)."""
+        return datasets.dataset_folder(self.dataset)
+
+    @property
+    def dataset_details(self) -> dict[str, Any] | None:
+        """What the run takes from its dataset (``datasets.summary``: read once, cached)."""
+        folder = self.dataset_folder
+        if folder is None:
+            return None
+        n = self.items + self.warmup * self.batch_size
+        return datasets.summary(folder, n, self.empty_messages == "skip")
 
     @classmethod
     def from_values(

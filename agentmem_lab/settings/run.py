@@ -147,6 +147,25 @@ RUN: tuple[Setting, ...] = (
         metavar="FILE.jsonl",
     ),
     Setting(
+        "dataset",
+        str,
+        "synthetic",
+        "where a run's memories come from: synthetic (the built-in generator), chitchat "
+        "(real conversations, offline: each message a memory, its sender the user, its "
+        "conversation the session), another registered dataset, or a dataset folder "
+        "(docs/datasets.md); --items takes its first messages",
+        metavar="NAME|DIR",
+    ),
+    Setting(
+        "empty_messages",
+        str,
+        "refuse",
+        "what a dataset folder's empty messages get: refuse (a one-line error naming the "
+        "line) or skip (skipped and counted); a named dataset skips them when prepared",
+        choices=lambda: ("refuse", "skip"),
+        metavar="WHAT",
+    ),
+    Setting(
         "label",
         str,
         None,
