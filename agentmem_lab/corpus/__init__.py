@@ -12,7 +12,7 @@ import random
 from collections.abc import Iterable, Iterator, Sequence
 from itertools import islice
 from pathlib import Path
-from typing import overload
+from typing import Any, overload
 
 from agentmem_lab.corpus import datasets
 from agentmem_lab.corpus.jsonl import check_corpus, iter_lines, load_lines
@@ -26,8 +26,35 @@ def _cycled(path: str | Path) -> Iterator[CorpusLine]:
         yield from iter_lines(path)
 
 
-def _lines(n: int, seed: int, corpus: str | Path | None) -> Iterable[CorpusLine]:
-    return generate_lines(n, seed) if corpus is None else _cycled(corpus)
+def _records(
+    n: int, seed: int, corpus: str | Path | None, dataset: Path | None, skip_empty: bool
+) -> Iterator[tuple[str, dict[str, Any]]]:
+    """The first ``n`` memories of a source: each one's text and its item's other fields."""
+    if dataset is not None:
+        for m in islice(datasets.iter_messages(dataset, skip_empty), n):
+            yield (
+                m.content,
+                {
+                    "agent_id": m.session_id or "agent-1",
+                    "user_id": m.user_id or "user-1",
+                    "memory_type": "episodic",
+                    "metadata": {"position": m.position, "source": dataset.name},
+                    "created_at": m.timestamp if m.timestamp is not None else 1_780_000_000.0,
+                },
+            )
+        return
+    lines: Iterable[CorpusLine] = generate_lines(n, seed) if corpus is None else _cycled(corpus)
+    for i, line in enumerate(islice(lines, n)):
+        yield (
+            line.content,
+            {
+                "agent_id": f"agent-{i % 8 + 1}",
+                "user_id": f"user-{i % 97 + 1}",
+                "memory_type": str(line.metadata.get("category", "semantic")) or "semantic",
+                "metadata": line.metadata,
+                "created_at": 1_780_000_000.0 + i,
+            },
+        )
 
 
 def iter_items(
@@ -44,30 +71,8 @@ def iter_items(
     are the item's, its time the item's creation; never cycled). ``offset`` skips items
     (warmup items come first)."""
     rng = random.Random(f"ids:{seed}")
-    if dataset is not None:
-        for m in islice(datasets.iter_messages(dataset, skip_empty), n + offset):
-            item = MemoryItem.create(
-                m.content,
-                agent_id=m.session_id or "agent-1",
-                user_id=m.user_id or "user-1",
-                memory_type="episodic",
-                metadata={"position": m.position, "source": dataset.name},
-                rng=rng,
-                created_at=m.timestamp if m.timestamp is not None else 1_780_000_000.0,
-            )
-            if m.position >= offset:
-                yield item
-        return
-    for i, line in enumerate(islice(_lines(n + offset, seed, corpus), n + offset)):
-        item = MemoryItem.create(
-            line.content,
-            agent_id=f"agent-{i % 8 + 1}",
-            user_id=f"user-{i % 97 + 1}",
-            memory_type=str(line.metadata.get("category", "semantic")) or "semantic",
-            metadata=line.metadata,
-            rng=rng,
-            created_at=1_780_000_000.0 + i,
-        )
+    for i, (content, fields) in enumerate(_records(n + offset, seed, corpus, dataset, skip_empty)):
+        item = MemoryItem.create(content, rng=rng, **fields)
         if i >= offset:
             yield item
 

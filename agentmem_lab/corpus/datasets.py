@@ -13,8 +13,8 @@ how it was prepared). A named dataset is prepared into such a folder once, under
 conversations of 1,315 people in 2018. Each message is one memory: its sender is the user,
 its conversation the session. Its empty messages are skipped when it is prepared, and counted
 in its manifest. More datasets register under the ``agentmem_lab.datasets`` entry-point group:
-a callable that takes the folder to prepare into and writes ``messages.jsonl`` and
-``manifest.json`` there.
+a ``NamedDataset``, or a callable that takes the folder to prepare into and writes
+``messages.jsonl`` and ``manifest.json`` there.
 """
 
 from __future__ import annotations
@@ -42,9 +42,33 @@ SYNTHETIC = "synthetic"
 MESSAGES, MANIFEST = "messages.jsonl", "manifest.json"
 FIELDS = ("content", "user_id", "session_id", "timestamp")
 
-#: A named dataset's preparer: writes ``messages.jsonl`` and ``manifest.json`` into a folder.
-Preparer = Callable[[Path], None]
-DATASETS: Registry[Preparer] = Registry("dataset", "--dataset", "agentmem_lab.datasets")
+
+@dataclass(frozen=True)
+class NamedDataset:
+    """A registered dataset: ``prepare`` writes ``messages.jsonl`` and ``manifest.json`` into
+    a folder; ``package``, the distribution that ships its data (its version names the
+    prepared folder, so a new version is prepared anew)."""
+
+    prepare: Callable[[Path], None]
+    package: str | None = None
+
+    @property
+    def version(self) -> str:
+        return package_version(self.package) or "local"
+
+
+def _as_dataset(obj: Any) -> NamedDataset:
+    """What a plug-in's entry point loads: a NamedDataset, or a callable that prepares."""
+    if isinstance(obj, NamedDataset):
+        return obj
+    if callable(obj):
+        return NamedDataset(obj)
+    raise TypeError(f"expected a NamedDataset or a callable, got {type(obj).__name__}")
+
+
+DATASETS: Registry[NamedDataset] = Registry(
+    "dataset", "--dataset", "agentmem_lab.datasets", adapt=_as_dataset
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,15 +120,14 @@ def prepare_chitchat(folder: Path) -> None:
     (folder / MANIFEST).write_text(json.dumps(manifest, indent=1) + "\n", encoding="utf-8")
 
 
-DATASETS.register("chitchat")(prepare_chitchat)
+DATASETS.register("chitchat")(NamedDataset(prepare_chitchat, "chitchat-dataset"))
 
 
 def prepared_folder(name: str) -> Path:
     """A named dataset's folder, prepared on first use (once; a run that finds another
     preparing it gets a one-line error naming it)."""
-    preparer = DATASETS.get(name)
-    version = package_version("chitchat-dataset") if name == "chitchat" else "local"
-    folder = data_file("datasets") / f"{name}-{version}"
+    dataset = DATASETS.get(name)
+    folder = data_file("datasets") / f"{name}-{dataset.version}"
     if (folder / MANIFEST).is_file():
         return folder
     folder.mkdir(parents=True, exist_ok=True)
@@ -112,7 +135,7 @@ def prepared_folder(name: str) -> Path:
         if not (folder / MANIFEST).is_file():
             tmp = folder / ".partial"
             tmp.mkdir(exist_ok=True)
-            preparer(tmp)
+            dataset.prepare(tmp)
             os.replace(tmp / MESSAGES, folder / MESSAGES)
             os.replace(tmp / MANIFEST, folder / MANIFEST)  # last: its presence means done
             tmp.rmdir()
@@ -251,6 +274,7 @@ __all__ = [
     "MESSAGES",
     "SYNTHETIC",
     "Message",
+    "NamedDataset",
     "dataset_folder",
     "iter_messages",
     "manifest",

@@ -165,9 +165,9 @@ def stages_sentence(stages: dict[str, Any] | None) -> str | None:
         return None
     parts = []
     for name, points in sorted((stages.get("embed") or {}).items()):
-        at = points.get("100") or (list(points.values())[-1] if points else None)
+        n = "100" if "100" in points else next(reversed(points), None)
+        at = points.get(n) if n is not None else None
         if at and at.get("speedup") is not None:
-            n = "100" if "100" in points else list(points)[-1]
             parts.append(f"embed_batch of {n} texts is x{at['speedup']:.2f} single embeds ({name})")
     writes = (stages.get("writes") or {}).get("speedup")
     if writes is not None:

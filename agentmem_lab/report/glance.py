@@ -17,10 +17,10 @@ from agentmem_lab import claims
 from agentmem_lab.report.load import (
     GROWTH_SIZES,
     PEER_CLAIM_OPS_S,
+    best_peer_run,
     growth_label,
     growth_runs,
     peer_label,
-    peer_rows,
     server_ratios,
     window_at,
 )
@@ -198,13 +198,10 @@ def _consistency_row(catalogue: claims.Catalogue, results: Sequence[Result]) -> 
 
 
 def _peers_row(results: Sequence[Result]) -> VerdictRow:
-    peers = [r for r in peer_rows(results) if r.system == "mem0"]
-
     def cell(embedder: str) -> Cell:
-        own = [r for r in peers if r.embedder == embedder]
-        if not own:
+        top = best_peer_run(results, "mem0", embedder)
+        if top is None:
             return Cell("no run", NOT_MEASURED)
-        top = max(own, key=lambda r: r.throughput_ops_s)
         ratio = top.throughput_ops_s / PEER_CLAIM_OPS_S
         return Cell(
             figure(top.throughput_ops_s, "ops/s"),

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from agentmem_lab import claims
-from agentmem_lab.report.load import PEER_CLAIM_OPS_S, peer_rows
+from agentmem_lab.report.load import PEER_CLAIM_OPS_S, best_peer_run
 from agentmem_lab.report.svg import GRID, Panel, Svg, axes, document, label, svg_text
 from agentmem_lab.schema.result import Result
 
@@ -57,11 +57,10 @@ def headline_points(
                 (by.get((t.id, "real:minilm")), by.get((t.id, "real:hash")), simulated),
             )
         )
-    mem0 = [r for r in peer_rows(results) if r.system == "mem0"]
 
     def best(embedder: str) -> float | None:
-        own = [r.throughput_ops_s for r in mem0 if r.embedder == embedder]
-        return max(own) if own else None
+        run = best_peer_run(results, "mem0", embedder)
+        return None if run is None else run.throughput_ops_s
 
     points.append(
         HeadlinePoint(

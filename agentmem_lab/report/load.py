@@ -301,6 +301,12 @@ def fastest_peer(
     return best, bulk
 
 
+def best_peer_run(results: Sequence[Result], system: str, embedder: str) -> Result | None:
+    """A peer system's fastest run with an embedder (``peer_rows``), if any."""
+    own = [r for r in peer_rows(results) if r.system == system and r.embedder == embedder]
+    return max(own, key=lambda r: r.throughput_ops_s, default=None)
+
+
 def ratio_caveat(peer: Result, ours: Result) -> str:
     """What a peer's ratio to one of agentmem's runs must say beside it: that each is one
     run (two fresh clones' reports read 0.9x and 0.5x for the same pair), and whether the
