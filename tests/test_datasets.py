@@ -104,3 +104,29 @@ def test_a_run_on_a_dataset_folder_records_what_it_took(tmp_path, capsys):
         == 2
     )
     assert "more than the dataset" in capsys.readouterr().err
+
+
+def test_a_trace_run_offers_the_messages_at_their_own_times(tmp_path, capsys):
+    d = folder(tmp_path, msgs(45))  # one message a second
+    out = tmp_path / "trace"
+    base = ["run", "--dataset", str(d), "--mode", "parallel", "--batch-size", "1"]
+    trace = [*base, "--items", "40", "--arrivals", "trace", "--speedup", "40"]
+    assert main([*trace, "--out", str(out)]) == 0
+    o = Result.load(out / "result.json").offered
+    assert o is not None and o.arrivals == "trace" and o.trace == {"speedup": 40.0, "max_gap_s": 60}
+    assert o.offered_ops_s == pytest.approx(40.0, rel=0.01) and o.calls == 40 and o.dropped == 0
+    assert o.offered_peak_ops_s == 40 and sum(o.offered_per_s or []) == 40
+    assert "as the trace x40 (mean, peak 40/s)" in capsys.readouterr().out
+    for extra, says in [
+        (["--rate", "10"], "drop --rate"),
+        (["--shards", "2"], "runs in one process"),
+    ]:
+        assert main([*trace, *extra, "--out", str(tmp_path / "x")]) == 2
+        assert says in capsys.readouterr().err
+    no_times = folder(tmp_path, [{"content": f"m{i}"} for i in range(20)], "untimed")
+    args = ["run", "--dataset", str(no_times), "--items", "10", "--batch-size", "1"]
+    assert main([*args, "--arrivals", "trace", "--out", str(tmp_path / "y")]) == 2
+    assert "11 of the first 11 have none" in capsys.readouterr().err
+    synthetic = ["run", "--batch-size", "1", "--items", "10", "--arrivals", "trace"]
+    assert main([*synthetic, "--out", str(tmp_path / "z")]) == 2
+    assert "give --dataset chitchat or a folder" in capsys.readouterr().err

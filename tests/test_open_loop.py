@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import statistics
+from dataclasses import replace
 
 import pytest
 
@@ -16,7 +17,13 @@ from agentmem_lab.measuring.runner import RunConfig, run
 from agentmem_lab.measuring.verify import verify
 from agentmem_lab.workload.closed_loop import chunks
 from agentmem_lab.workload.modes import CallOutcome
-from agentmem_lab.workload.open_loop import LATE_S, drive_open, schedule
+from agentmem_lab.workload.open_loop import (
+    LATE_S,
+    drive_open,
+    schedule,
+    trace_schedule,
+    trace_times,
+)
 from helpers import kill_run_once_logged
 
 
@@ -196,3 +203,28 @@ def test_a_killed_open_loop_run_is_repaired_by_verify(tmp_path) -> None:
     report = asyncio.run(verify(out))
     assert report["lost"] == 0 and report["orphans"] == 0
     assert report["core"] == report["vector"] == report["history"] >= len(acked)
+
+
+def test_a_trace_spreads_each_seconds_messages_cuts_long_gaps_and_is_compressed() -> None:
+    stamps = [100.0, 100.0, 100.0, 101.0, 401.0, 401.5, 401.5]
+    times = trace_times(stamps, speedup=2.0, max_gap_s=60.0)
+    # three in second 100 at thirds of it; the 300 s gap cut to 60; fractional stamps tie
+    assert times == pytest.approx([0, 1 / 6, 1 / 3, 0.5, 30.5, 30.75, 30.75])
+    with pytest.raises(ValueError, match="message 1 is earlier"):
+        trace_times([5.0, 4.0], 1.0, 60.0)
+
+
+def test_a_trace_offers_each_call_when_its_last_message_was_written() -> None:
+    items = [
+        replace(it, created_at=1_600_000_000.0 + t)
+        for it, t in zip(make_items(6), [0, 1, 2, 3, 10, 11])
+    ]
+    offsets, end = trace_schedule(chunks(items, 2), speedup=10.0, max_gap_s=60.0)
+    assert offsets == pytest.approx([0.1, 0.3, 1.1]) and end == pytest.approx(1.6)
+    records, wall = asyncio.run(
+        drive_open(Slow(0.0), chunks(items, 2), None, "trace", speedup=10.0)
+    )
+    assert sorted(r.due_s for r in records) == pytest.approx(offsets)
+    assert wall >= 1.6 and all(r.response_s >= r.latency_s for r in records)
+    with pytest.raises(ValueError, match="needs a rate"):
+        asyncio.run(drive_open(Slow(0.0), chunks(items, 2), None, "uniform"))

@@ -40,7 +40,8 @@ quick_items = { 10 = 20 }
 def by_name_has_mem0(full):
     mem0 = {p.name: p.parameters for p in full if p.parameters.get("system") == "mem0"}
     return set(mem0) == {f"mem0-b{b}-c1-hash" for b in (10, 100)} | {"mem0-b10-c1-minilm"} | {
-        "mem0-b10-c1-hash-pgvector"
+        "mem0-b10-c1-hash-pgvector",
+        "mem0-b10-c1-hash-chitchat",
     } and {p["mode"] for p in mem0.values()} == {"sequential"}
 
 
@@ -56,10 +57,17 @@ def test_default_grid():
     # sequential-1, parallel-1 (at 1 and 4 clients) and bulk-1000 on PostgreSQL + mem0 on
     # its pgvector provider at 10 messages per add + LangGraph's SqliteStore and txtai on
     # faiss at 10 and 100, LangGraph memory and postgres at 10,
-    # both with minilm at 10. Sized for make report's 10 minutes (data/sweep.toml says what
-    # was cut).
+    # both with minilm at 10 + 11 on the chat dataset (6 hash, 2 minilm, mem0, a trace and
+    # its uniform twin). Sized for make report's 10 minutes (data/sweep.toml says what was
+    # cut).
     cores = os.cpu_count() or 1
-    assert len(names) == len(set(names)) == 70 + (2 if cores > 2 else 0)
+    assert len(names) == len(set(names)) == 81 + (2 if cores > 2 else 0)
+    chat = {p.name: p.parameters for p in full if "-chitchat" in p.name}
+    assert len(chat) == 11 and all(p["dataset"] == "chitchat" for p in chat.values())
+    trace = chat["parallel-b1-c1-hash-chitchat-trace-x2000"]
+    twin = chat["parallel-b1-c1-hash-chitchat-uniform-x2000"]
+    assert trace["arrivals"] == "trace" and "arrivals" not in twin and twin["items"] == 2000
+    assert twin["rate"] == pytest.approx(323, rel=0.01)  # the trace's mean, measured at plan
     peers = {
         p.name: p.parameters for p in full if p.parameters.get("system") in ("langgraph", "txtai")
     }

@@ -227,8 +227,9 @@ def _summary(folder: Path, stamp: tuple[int, int], n: int, skip_empty: bool) -> 
     users: set[str] = set()
     sessions: set[str] = set()
     digests: set[bytes] = set()
-    count = duplicates = 0
+    count = duplicates = timed = 0
     first = last = None
+    ordered = True
     for m in islice(iter_messages(folder, skip_empty), n):
         count += 1
         if m.user_id is not None:
@@ -239,7 +240,9 @@ def _summary(folder: Path, stamp: tuple[int, int], n: int, skip_empty: bool) -> 
         duplicates += digest in digests
         digests.add(digest)
         if m.timestamp is not None:
+            timed += 1
             first = m.timestamp if first is None else first
+            ordered = ordered and (last is None or m.timestamp >= last)
             last = m.timestamp
     return {
         "items": count,
@@ -247,6 +250,8 @@ def _summary(folder: Path, stamp: tuple[int, int], n: int, skip_empty: bool) -> 
         "sessions": len(sessions),
         "duplicate_share": duplicates / count if count else 0.0,
         "span_s": None if first is None or last is None else last - first,
+        "timed": timed,
+        "time_ordered": ordered,
     }
 
 

@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from agentmem_lab.core import environment
+from agentmem_lab.core.errors import ConfigError
 from agentmem_lab.core.folderlock import FolderLock
 from agentmem_lab.measuring.folder import SERVER_DIR
 from agentmem_lab.measuring.resolve import RunConfig
@@ -92,6 +93,12 @@ def find_capacity(
     """Search the configuration's maximum sustainable throughput; writes and returns
     ``out/capacity.json`` (with ``record``: what the caller keeps beside, say a sweep's
     parameters)."""
+    if config.arrivals == "trace":
+        raise ConfigError(
+            "--arrivals",
+            "a capacity search scales a uniform or poisson offer; a trace "
+            "offers its own rate (--speedup scales it)",
+        )
     out_dir = Path(out)
     out_dir.mkdir(parents=True, exist_ok=True)
     with FolderLock(out_dir, "capacity search"):  # one search per folder, or one line

@@ -160,11 +160,12 @@ async def measured_phase(
     windows: bool = True,
 ) -> tuple[Target, Phase, dict[str, Any] | None, Growth]:
     """Warm up, open the system on ``stores_dir`` and time the calls (closed-loop clients,
-    or offered at ``config.rate``), segment by segment (``growth``: the items are read as
-    the run goes); returns the system, still open, the phase, the figures of the searches
-    during the writes (``--search-rate``; else None) and what the pauses kept (growth
-    windows, unless ``windows`` is False). On failure the system is closed and the first
-    error speaks; the stores stay as they are for ``agentmem-lab verify``."""
+    or offered at ``config.rate`` or the dataset's trace), segment by segment (``growth``:
+    the items are read as the run goes); returns the system, still open, the phase, the
+    figures of the searches during the writes (``--search-rate``; else None) and what the
+    pauses kept (growth windows, unless ``windows`` is False). On failure the system is
+    closed and the first error speaks; the stores stay as they are for ``agentmem-lab
+    verify``."""
     system = SYSTEMS.get(config.system)
     await warm_up(system, config, scratch, embedder, warm, clients)
     tap = Tap(embedder)
@@ -180,7 +181,7 @@ async def measured_phase(
             tap,
             searcher,
             stores_dir,
-            config.windows if windows and config.rate is None else 0,
+            config.windows if windows and not config.open_loop else 0,
         )
         await growth.start()
         if config.search_rate is not None and searcher is not None:
@@ -198,7 +199,7 @@ async def measured_phase(
         stopped = False
         # An offer is one schedule per pass: a pause would empty its queue, so an open-loop
         # pass is one segment (its items made before it) and records no windows.
-        segment_items = SEGMENT_ITEMS if config.rate is None else len(items) + 1
+        segment_items = len(items) + 1 if config.open_loop else SEGMENT_ITEMS
         for r, segments in enumerate(
             plan(calls, config.repeats, growth.windows_wanted, config.batch_size, segment_items)
         ):
@@ -256,7 +257,7 @@ async def drive_segment(
     """One segment's calls, closed loop or offered (its schedule seeded by the segment's
     number): the records, wall seconds and CPU seconds."""
     cpu0 = time.process_time()
-    if config.rate is not None:
+    if config.open_loop:
         recs, seconds = await drive_open(
             target,
             calls,
@@ -266,6 +267,8 @@ async def drive_segment(
             config.seed + number,
             on_call,
             config.schedule_waits,
+            config.speedup,
+            config.max_gap,
         )
     else:
         recs, seconds = await drive(target, calls, clients, on_call)

@@ -35,6 +35,8 @@ from agentmem_lab.measuring.to_result import build_result, combine_processes
 from agentmem_lab.schema.result import Result, summary_line
 from agentmem_lab.servers.postgres import Server
 from agentmem_lab.systems import SYSTEMS
+from agentmem_lab.workload.closed_loop import chunks
+from agentmem_lab.workload.open_loop import trace_schedule
 from agentmem_lab.workload.profiles import PROFILES
 
 
@@ -188,6 +190,15 @@ def make_run_items(config: RunConfig) -> tuple[Sequence[MemoryItem], Sequence[Me
     return warm, items
 
 
+def trace_mean_rate(config: RunConfig) -> float:
+    """The mean offer (items/s) of a ``--arrivals trace`` run of these settings, known
+    before it runs: the uniform offer to compare it with runs at this rate."""
+    _, items = make_run_items(config)
+    calls = chunks(list(items), config.batch_size)
+    _, end = trace_schedule(calls, config.speedup, config.max_gap)
+    return config.items / end if end > 0 else 0.0
+
+
 def measure(
     config: RunConfig,
     embedder: Embedder,
@@ -224,5 +235,6 @@ __all__ = [
     "run_in_fresh_process",
     "run_processes",
     "summary_line",
+    "trace_mean_rate",
     "write_result",
 ]

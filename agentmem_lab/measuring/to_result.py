@@ -85,20 +85,23 @@ def recorded_settings(
 def offered_load(
     config: RunConfig, records: list[CallRecord], wall_s: float, acknowledged: int
 ) -> dict[str, Any] | None:
-    """An open-loop run's figures: offered and achieved rate, response and service time
-    percentiles from HdrHistograms (kept encoded, to add up or compare), the schedule
-    error (how late calls started) and the late calls; None for a closed-loop run."""
-    if config.rate is None:
+    """An open-loop run's figures: offered and achieved rate, the offer over time (items
+    due per second of the schedule: mean and peak), response and service time percentiles
+    from HdrHistograms (kept encoded, to add up or compare), the schedule error (how late
+    calls started) and the late calls; None for a closed-loop run."""
+    if not config.open_loop:
         return None
     response = histogram.of_seconds(r.response_s for r in records)
     service = histogram.of_seconds(r.latency_s for r in records)
     delay = histogram.of_seconds(r.start_delay_s for r in records)
     late = sum(1 for r in records if r.start_delay_s > LATE_S)
     achieved = acknowledged / wall_s if wall_s > 0 else 0.0
+    per_s = offer_per_second(records, config.repeats)
+    offered = config.rate if config.rate is not None else trace_rate(records, config.repeats)
     return {
-        "offered_ops_s": config.rate,
+        "offered_ops_s": offered,
         "achieved_ops_s": achieved,
-        "achieved_share": achieved / config.rate,
+        "achieved_share": achieved / offered if offered else 0.0,
         "arrivals": config.arrivals,
         "max_in_flight": config.max_in_flight,
         "schedule_waits": config.schedule_waits,
@@ -106,6 +109,12 @@ def offered_load(
         "late": late,
         "late_share": late / len(records) if records else 0.0,
         "late_after_ms": LATE_S * 1000.0,
+        "dropped": 0,  # an offer never drops a call: a late one starts late, and is counted
+        "offered_peak_ops_s": float(max(per_s, default=0.0)),
+        "offered_per_s": _capped(per_s),
+        "trace": {"speedup": config.speedup, "max_gap_s": config.max_gap}
+        if config.arrivals == "trace"
+        else None,
         "response_ms": histogram.summary_ms(response),
         "service_ms": histogram.summary_ms(service),
         "start_delay_ms": histogram.summary_ms(delay),
@@ -116,6 +125,30 @@ def offered_load(
             "digits": histogram.DIGITS,
         },
     }
+
+
+def offer_per_second(records: list[CallRecord], passes: int) -> list[float]:
+    """Items due in each second of the schedule (a call's items at its intended start),
+    the mean over the passes (each pass starts its schedule at 0)."""
+    if not records:
+        return []
+    bins = [0.0] * (int(max(r.due_s for r in records)) + 1)
+    for r in records:
+        bins[int(r.due_s)] += r.items
+    return [b / max(passes, 1) for b in bins]
+
+
+def trace_rate(records: list[CallRecord], passes: int) -> float:
+    """A trace's mean offer: a pass's items over its schedule (``trace_schedule``: to the
+    last call's start plus the mean gap between calls)."""
+    if not records:
+        return 0.0
+    calls = len(records) / max(passes, 1)
+    first = min(r.due_s for r in records)
+    last = max(r.due_s for r in records)
+    end = last + (last - first) / (calls - 1) if calls > 1 else last
+    items = sum(r.items for r in records) / max(passes, 1)
+    return items / end if end > 0 else 0.0
 
 
 def _capped(xs: list[float]) -> list[float]:

@@ -4,6 +4,8 @@
 - ``figures``, ``stores_figures``: matplotlib figures of the runs, and of stores and load;
 - ``claims_tables``, ``stores_tables``, ``runs_tables``: pandas tables and notes on the
   seed's claims, on stores, peers and servers, and on the runs themselves;
+- ``conversations``: the runs on a dataset of real messages beside the generator's, and a
+  trace beside its uniform twin (the other sections show the generator's runs);
 - ``glance``, ``verdict_table``: the verdict table, one row per family of claims, and it
   drawn as HTML (the report) and as text (``check``);
 - ``headline``: the headline figure, each throughput claim against what was measured;
@@ -34,6 +36,13 @@ from agentmem_lab.report.claims_tables import (
     speedup_table,
     stages_table,
     target_table,
+)
+from agentmem_lab.report.conversations import (
+    conversation_runs,
+    conversations_sentence,
+    conversations_table,
+    synthetic_runs,
+    trace_table,
 )
 from agentmem_lab.report.figures import (
     frontier_figure,
@@ -123,6 +132,9 @@ __all__ = [
     "closed_loop_sentence",
     "consistency_sentence",
     "contradiction_sentence",
+    "conversation_runs",
+    "conversations_sentence",
+    "conversations_table",
     "embedding_sentence",
     "environment_table",
     "failures_table",
@@ -172,11 +184,13 @@ __all__ = [
     "sustained_note",
     "sustained_sentence",
     "sustained_table",
+    "synthetic_runs",
     "table_html",
     "target_table",
     "throughput_figure",
     "throughput_sentence",
     "time_sentence",
+    "trace_table",
     "vector_stores_figure",
     "vector_stores_sentence",
     "vector_stores_table",

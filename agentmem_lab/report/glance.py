@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from agentmem_lab import claims
+from agentmem_lab.report.conversations import synthetic_runs
 from agentmem_lab.report.load import (
     GROWTH_SIZES,
     PEER_CLAIM_OPS_S,
@@ -38,7 +39,7 @@ SECTIONS = {
     "peers": "am-peers",
     "server": "am-server",
     "scale": "am-growth",
-    "conversations": "am-configurations",
+    "conversations": "am-conversations",
 }
 REAL_MODEL, HASH = "real:minilm", "real:hash"
 
@@ -336,15 +337,16 @@ def verdict_rows(
 ) -> list[VerdictRow]:
     """Every row of the verdict table, the seed's claim families first, then its own
     consistency, peers, the server, real conversations and scale."""
-    rows = _claim_rows(catalogue, results, stages, capacities)
+    synthetic = synthetic_runs(results)  # a dataset's runs answer their own row alone
+    rows = _claim_rows(catalogue, synthetic, stages, capacities)
     goal = next((t.target for t in catalogue.targets if t.gate), 10_000.0)
     return [
         *rows,
-        _consistency_row(catalogue, results),
-        _peers_row(results),
-        _server_row(results),
+        _consistency_row(catalogue, synthetic),
+        _peers_row(synthetic),
+        _server_row(synthetic),
         _conversations_row(results, goal),
-        _scale_row(results, goal),
+        _scale_row(synthetic, goal),
     ]
 
 

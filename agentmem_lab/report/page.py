@@ -9,7 +9,7 @@ from typing import Any
 
 from agentmem_lab import claims
 from agentmem_lab.report import claims_findings as cf
-from agentmem_lab.report import glance, headline, runs_findings, verdict_table
+from agentmem_lab.report import conversations, glance, headline, runs_findings, verdict_table
 from agentmem_lab.report import stores_findings as sf
 from agentmem_lab.report.load import SweepResults
 from agentmem_lab.schema.result import Result, baseline
@@ -99,6 +99,7 @@ def answers_html(
     (claimed against measured), then one sentence per subject for those who read on; every
     figure from this run (escaped)."""
     rows = glance.verdict_rows(catalogue, results, stages, capacities)
+    everything, results = results, conversations.synthetic_runs(results)
     figure = headline.headline_figure(headline.headline_points(catalogue, results, capacities))
     base = [r for r in baseline(results) if r.profile == "real"]
     sentences = [
@@ -112,6 +113,9 @@ def answers_html(
         sf.growth_sentence(results),
         sf.peers_sentence(results),
         runs_findings.shards_sentence(results),
+        conversations.conversations_sentence(everything)
+        if conversations.conversation_runs(everything)
+        else None,
     ]
     out = [t for t in sentences if t]
     return (

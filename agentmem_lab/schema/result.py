@@ -414,8 +414,12 @@ def summary_line(r: Result) -> str:
     offered = ""
     if r.offered:
         ld = r.offered
+        how = ""
+        if ld.trace is not None:
+            how = f" as the trace x{ld.trace['speedup']:g} (mean"
+            how += f", peak {ld.offered_peak_ops_s:,.0f}/s)" if ld.offered_peak_ops_s else ")"
         offered = (
-            f"; offered {ld.offered_ops_s:,.0f} ops/s achieved "
+            f"; offered {ld.offered_ops_s:,.0f} ops/s{how} achieved "
             f"{ld.achieved_ops_s:,.0f}, response p99 {ld.response_ms['p99']:.3f} ms "
             f"(service {ld.service_ms['p99']:.3f}), late {ld.late}/{ld.calls}"
         )

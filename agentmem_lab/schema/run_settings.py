@@ -53,6 +53,8 @@ class RunSettings:
     label: str | None = declared.default("label")
     rate: float | None = declared.default("rate")  # None: closed loop
     arrivals: str = declared.default("arrivals")
+    speedup: float = declared.default("speedup")
+    max_gap: float = declared.default("max_gap")
     max_in_flight: int = declared.default("max_in_flight")
     schedule_waits: str = declared.default("schedule_waits")
     search_rate: float | None = declared.default("search_rate")
@@ -86,6 +88,42 @@ class RunSettings:
             if self.corpus is not None:
                 raise ConfigError("--dataset", "takes the place of --corpus: give one of them")
             _ = self.dataset_details  # the folder checked and its prefix read, before any work
+        if self.arrivals == "trace":
+            self._check_trace()
+
+    def _check_trace(self) -> None:
+        """A trace replays a dataset's own timestamps, in one process, at its own rate."""
+        details = self.dataset_details
+        if details is None:
+            raise ConfigError(
+                "--arrivals",
+                "trace replays a dataset's own timestamps: give --dataset chitchat or a folder",
+            )
+        if self.rate is not None:
+            raise ConfigError(
+                "--rate",
+                "--arrivals trace offers each message at its own time: drop --rate "
+                "(--speedup compresses the trace)",
+            )
+        if self.shards > 1:
+            raise ConfigError(
+                "--shards",
+                "--arrivals trace runs in one process (each shard would start the "
+                "trace at its own first message)",
+            )
+        untimed = details["items"] - details.get("timed", 0)
+        if untimed > 0:
+            raise ConfigError(
+                "--arrivals",
+                f"trace needs a timestamp on every message: {untimed:,} of the first "
+                f"{details['items']:,} have none",
+            )
+        if not details.get("time_ordered", True):
+            raise ConfigError(
+                "--arrivals",
+                "trace needs the dataset's messages in time order: sort messages.jsonl by "
+                "timestamp",
+            )
 
     @property
     def dataset_folder(self) -> Path | None:
@@ -127,8 +165,8 @@ class RunSettings:
 
     @property
     def open_loop(self) -> bool:
-        """Offered load at ``rate`` (else closed-loop clients)."""
-        return self.rate is not None
+        """Offered load at ``rate`` or a dataset's trace (else closed-loop clients)."""
+        return self.rate is not None or self.arrivals == "trace"
 
     @property
     def calls(self) -> int:

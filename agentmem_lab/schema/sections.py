@@ -137,7 +137,10 @@ class VectorLoad(Section):
 class OfferedLoad(Section):
     """An open-loop run: offered and achieved rate, calls and late calls, response,
     service and start-delay percentiles, the capped response samples and the encoded
-    HdrHistograms."""
+    HdrHistograms; the offer over time (items due per second: its peak and the capped
+    series) and, for a trace, its speedup and gap cut (results before them lack them)."""
+
+    OPTIONAL = frozenset({"offered_peak_ops_s", "offered_per_s", "trace", "dropped"})
 
     offered_ops_s: float
     achieved_ops_s: float
@@ -154,6 +157,10 @@ class OfferedLoad(Section):
     start_delay_ms: dict[str, float]
     response_samples_ms: list[float]
     histograms_us: dict[str, Any]
+    dropped: int | None = None
+    offered_peak_ops_s: float | None = None
+    offered_per_s: list[float] | None = None
+    trace: dict[str, float] | None = None
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from agentmem_lab.settings.setting import Setting
 
-ARRIVALS = ("uniform", "poisson")
+ARRIVALS = ("uniform", "poisson", "trace")
 SCHEDULE_WAITS = ("timer", "spin")
 
 LOAD: tuple[Setting, ...] = (
@@ -25,11 +25,32 @@ LOAD: tuple[Setting, ...] = (
         "arrivals",
         str,
         "uniform",
-        "the open-loop schedule: uniform (evenly spaced) or "
-        "poisson (exponential gaps, seeded by --seed)",
+        "the open-loop schedule: uniform (evenly spaced), "
+        "poisson (exponential gaps, seeded by --seed) or trace (a dataset's messages at "
+        "their own timestamps, compressed by --speedup, gaps cut at --max-gap; no --rate: "
+        "see docs/datasets.md)",
         group="load",
         choices=lambda: ARRIVALS,
         metavar="KIND",
+    ),
+    Setting(
+        "speedup",
+        float,
+        1.0,
+        "--arrivals trace: replay the dataset's time K times faster (1: as it happened)",
+        group="load",
+        minimum=1e-3,
+        metavar="K",
+    ),
+    Setting(
+        "max_gap",
+        float,
+        60.0,
+        "--arrivals trace: an idle gap of the dataset longer than S seconds (its own time, "
+        "before --speedup) is cut to S",
+        group="load",
+        minimum=0,
+        metavar="S",
     ),
     Setting(
         "schedule_waits",

@@ -15,6 +15,7 @@ from agentmem_lab.core.errors import (
 )
 from agentmem_lab.core.paths import data_file, read_toml
 from agentmem_lab.measuring.resolve import RunConfig, from_parameters
+from agentmem_lab.measuring.runner import trace_mean_rate
 from agentmem_lab.measuring.shards import shard_count
 from agentmem_lab.schema.result import Result, config_name
 
@@ -52,7 +53,17 @@ def _stores_tag(stores: dict[str, Any]) -> str:
 
 #: Short names of the group settings that name a configuration (others do not: a group's
 #: self_recall_sample, say, changes a check, not what is measured).
-_SETTING_TAGS = {"rate": "r", "search_rate": "q", "arrivals": "", "max_in_flight": "f"}
+_SETTING_TAGS = {
+    "rate": "r",
+    "search_rate": "q",
+    "arrivals": "",
+    "max_in_flight": "f",
+    "speedup": "x",
+    "max_gap": "g",
+    "dataset": "",
+}
+#: Values that leave a configuration's name as it was (the defaults of tagged settings).
+_UNTAGGED = {("arrivals", "uniform"), ("dataset", "synthetic")}
 
 
 def _settings_tag(extra: dict[str, Any]) -> str:
@@ -61,8 +72,8 @@ def _settings_tag(extra: dict[str, Any]) -> str:
     named = {canonical(k): v for k, v in extra.items()}
     return "".join(
         f"-{_SETTING_TAGS[k]}{v:g}" if isinstance(v, float) else f"-{_SETTING_TAGS[k]}{v}"
-        for k, v in sorted(named.items())
-        if k in _SETTING_TAGS and not (k == "arrivals" and v == "uniform")
+        for k, v in sorted(named.items(), key=lambda kv: (kv[0] != "dataset", kv[0]))
+        if k in _SETTING_TAGS and (k, v) not in _UNTAGGED
     )
 
 
@@ -172,9 +183,25 @@ def _group_configs(
                     + _settings_tag(extra)
                 )
                 params["label"] = name
-                check_parameters(params)
+                config = check_parameters(params)
                 out.append(Planned(name, params))
+                if g.get("uniform_twin") and config.arrivals == "trace":
+                    out.append(_uniform_twin(name, params, config))
     return out
+
+
+def _uniform_twin(name: str, params: dict[str, Any], config: RunConfig) -> Planned:
+    """A trace configuration's twin: the same messages offered evenly at the trace's mean
+    rate (a group's ``uniform_twin = true``), to tell what the trace's bursts cost; named
+    as the trace, ``-uniform`` for ``-trace``."""
+    rate = round(trace_mean_rate(config), 2)
+    twin = {k: v for k, v in params.items() if k not in ("arrivals", "speedup", "max_gap")}
+    twin["rate"] = rate
+    # named after its trace, not its rate: --quick's trace (fewer messages) has another mean
+    twin_name = name.replace("-trace", "-uniform", 1)
+    twin["label"] = twin_name
+    check_parameters(twin)
+    return Planned(twin_name, twin)
 
 
 def _shard_counts(group: dict[str, Any]) -> list[int]:

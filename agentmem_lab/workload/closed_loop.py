@@ -36,6 +36,8 @@ class CallRecord(NamedTuple):
     #: Open loop: how late the call started against its intended start (0.0 closed loop).
     #: ``latency_s`` is the service time; the response time is the sum of the two.
     start_delay_s: float = 0.0
+    #: Open loop: the call's intended start, seconds from the offer's start (0.0 closed loop).
+    due_s: float = 0.0
 
     @property
     def response_s(self) -> float:
@@ -58,7 +60,11 @@ def split(calls: Sequence[T], parts: int) -> list[list[T]]:
 
 
 def record_of(
-    latency_s: float, batch: Sequence[MemoryItem], outcome: CallOutcome, start_delay_s: float = 0.0
+    latency_s: float,
+    batch: Sequence[MemoryItem],
+    outcome: CallOutcome,
+    start_delay_s: float = 0.0,
+    due_s: float = 0.0,
 ) -> CallRecord:
     """A call's record from its outcome (the stage spans in STAGES order)."""
     spans = outcome.stages_s
@@ -69,6 +75,7 @@ def record_of(
         tuple(outcome.failed),
         tuple([spans.get(s, 0.0) for s in STAGES]) if spans else _NO_SPANS,
         start_delay_s,
+        due_s,
     )
 
 

@@ -5,7 +5,9 @@ see never reaches the figures (coordinated omission). Here the calls arrive on a
 fixed before the run, whatever the system does:
 
 - **schedule**: call *i* of *n* items is due ``n / rate`` seconds after call *i-1* was due
-  (``uniform``), or after an exponential gap of that mean (``poisson``, seeded);
+  (``uniform``), or after an exponential gap of that mean (``poisson``, seeded); or, for a
+  dataset's messages (``trace``), when its last message was written, in the dataset's own
+  time (``trace_times``: gaps cut at ``max_gap_s``, then divided by ``speedup``);
 - **in flight**: at most ``max_in_flight`` calls run at once. A call whose slot is not
   free, or that the event loop could not start on time, starts late; it is never dropped;
 - **times**: each call's service time runs from its actual start, its response time from
@@ -72,6 +74,55 @@ def schedule(
     return offsets, t
 
 
+def trace_times(stamps: Sequence[float], speedup: float, max_gap_s: float) -> list[float]:
+    """Each message's replay time, in seconds from the first message, from its timestamp
+    (seconds since 1970, in time order):
+
+    - a timestamp given to the whole second stands for that second: the *k* messages that
+      share one are spread evenly across it (at 0, 1/k, ... of it), not offered at once;
+    - a gap longer than ``max_gap_s`` (the dataset's own seconds) is cut to it;
+    - then the whole is divided by ``speedup``.
+    """
+    if speedup <= 0 or max_gap_s < 0:
+        raise ValueError("speedup must be positive and max_gap_s not negative")
+    spread = [float(s) for s in stamps]
+    i, n = 0, len(spread)
+    while i < n:
+        j = i + 1
+        while j < n and spread[j] == spread[i]:
+            j += 1
+        if j - i > 1 and spread[i].is_integer():
+            k = j - i
+            for m in range(1, k):
+                spread[i + m] += m / k
+        i = j
+    out, t = [], 0.0
+    for i, s in enumerate(spread):
+        if i:
+            gap = s - spread[i - 1]
+            if gap < 0:
+                raise ValueError(f"message {i} is earlier than the one before it")
+            t += min(gap, max_gap_s) / speedup
+        out.append(t)
+    return out
+
+
+def trace_schedule(
+    calls: Sequence[Sequence[MemoryItem]], speedup: float, max_gap_s: float
+) -> tuple[list[float], float]:
+    """Intended start offsets of calls of a dataset's messages, each call due when its last
+    message was written (``trace_times`` of the items' ``created_at``), and the schedule's
+    end: the last call's offset plus the mean gap between calls."""
+    times = trace_times([it.created_at for call in calls for it in call], speedup, max_gap_s)
+    offsets, i = [], 0
+    for call in calls:
+        i += len(call)
+        offsets.append(times[i - 1])
+    if len(offsets) < 2:
+        return offsets, offsets[-1] if offsets else 0.0
+    return offsets, offsets[-1] + (offsets[-1] - offsets[0]) / (len(offsets) - 1)
+
+
 async def timer_wait(seconds: float) -> None:
     """Wait on the loop's own timers, never ending early (a millisecond timer may fire
     before a sub-millisecond deadline: wait again for the rest)."""
@@ -90,17 +141,25 @@ WAITS: dict[str, Callable[[float], Awaitable[None]]] = {"timer": timer_wait, "sp
 async def drive_open(
     mode: Adder,
     calls: Sequence[Sequence[MemoryItem]],
-    rate: float,
+    rate: float | None,
     arrivals: str = "uniform",
     max_in_flight: int = 16,
     seed: int = 0,
     on_call: Callable[[CallRecord], None] | None = None,
     waits: str = "timer",
+    speedup: float = 1.0,
+    max_gap_s: float = 60.0,
 ) -> tuple[list[CallRecord], float]:
-    """Offer the calls at ``rate`` items per second; returns the records (in order of
-    return) and the wall seconds of the window (see the module). The first error a call
-    raises stops the offer and is raised once every started call has returned."""
-    offsets, end = schedule([len(c) for c in calls], rate, arrivals, seed)
+    """Offer the calls at ``rate`` items per second (``trace``: at their messages' own
+    times, ``rate`` unused); returns the records (in order of return, each with its
+    intended start) and the wall seconds of the window (see the module). The first error a
+    call raises stops the offer and is raised once every started call has returned."""
+    if arrivals == "trace":
+        offsets, end = trace_schedule(calls, speedup, max_gap_s)
+    elif rate is None:
+        raise ValueError("an offer needs a rate, or arrivals='trace'")
+    else:
+        offsets, end = schedule([len(c) for c in calls], rate, arrivals, seed)
     clock = time.perf_counter
     loop = asyncio.get_running_loop()
     slots = asyncio.Semaphore(max_in_flight)
@@ -117,7 +176,7 @@ async def drive_open(
                 outcome = await add(batch)
             finally:
                 slots.release()
-            record = record_of(clock() - t0, batch, outcome, t0 - due)
+            record = record_of(clock() - t0, batch, outcome, t0 - due, due - start)
             append(record)
             if on_call is not None:
                 on_call(record)  # the acknowledgement log: its failure stops the run too
@@ -154,4 +213,13 @@ async def drive_open(
     return records, clock() - start
 
 
-__all__ = ["LATE_S", "LEAD_S", "WAITS", "drive_open", "schedule", "timer_wait"]
+__all__ = [
+    "LATE_S",
+    "LEAD_S",
+    "WAITS",
+    "drive_open",
+    "schedule",
+    "timer_wait",
+    "trace_schedule",
+    "trace_times",
+]
