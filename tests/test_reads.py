@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from agentmem_lab.core.errors import ConfigError
-from agentmem_lab.measuring.reads import sampled
+from agentmem_lab.measuring.integrity import QUERY_SEED_OFFSET, search_query_texts
+from agentmem_lab.measuring.reads import QUERIES, ReadsDuringWrites, sampled
 from agentmem_lab.measuring.runner import RunConfig, run
 from agentmem_lab.stores import StoreSettings
 
@@ -69,7 +70,6 @@ def test_a_store_that_finds_nothing_during_the_writes_says_so(monkeypatch) -> No
     from agentmem_lab.corpus import make_items
     from agentmem_lab.embedders import HashEmbedder
     from agentmem_lab.measuring import reads as reads_mod
-    from agentmem_lab.measuring.reads import ReadsDuringWrites
     from agentmem_lab.stores.vector import NO_KEY
     from agentmem_lab.workload.closed_loop import CallRecord
 
@@ -82,7 +82,8 @@ def test_a_store_that_finds_nothing_during_the_writes_says_so(monkeypatch) -> No
     items = make_items(50)
 
     async def go() -> dict:
-        r = ReadsDuringWrites(Blind(), HashEmbedder(), rate=200.0, share=1.0, seed=0)
+        texts = search_query_texts(0, QUERIES, QUERY_SEED_OFFSET + 1)
+        r = ReadsDuringWrites(Blind(), HashEmbedder(), 200.0, 1.0, 0, texts)
         r.add_items(items)
         await r.start()
         r.on_call(CallRecord(0.001, 50, tuple(i.key for i in items), (), (0.0,) * 4))

@@ -4,13 +4,13 @@ import pandas as pd
 import pytest
 
 from agentmem_lab.core.errors import ResultError
+from agentmem_lab.core.paths import write_json_atomic
 from agentmem_lab.schema.result import (
     SCHEMA_VERSION,
     Result,
     find_results,
     samples_frame,
     to_frame,
-    write_json_atomic,
 )
 
 

@@ -22,7 +22,14 @@ from agentmem_lab.cli.measure import (
     cmd_verify,
 )
 from agentmem_lab.cli.options import PROG, OneLineParser
-from agentmem_lab.cli.setup import add_models_options, add_plugins_options, cmd_models, cmd_plugins
+from agentmem_lab.cli.setup import (
+    add_models_options,
+    add_plugins_options,
+    add_vectors_options,
+    cmd_models,
+    cmd_plugins,
+    cmd_vectors,
+)
 from agentmem_lab.cli.sweeps import (
     add_check_options,
     add_compare_options,
@@ -82,6 +89,12 @@ COMMANDS: list[
         "into a sweep folder's stages.json",
         add_stages_options,
         cmd_stages,
+    ),
+    (
+        "vectors",
+        "embed a dataset's texts once (vectors build), for runs that replay them",
+        add_vectors_options,
+        cmd_vectors,
     ),
     (
         "plugins",

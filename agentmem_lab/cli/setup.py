@@ -1,4 +1,5 @@
-"""The commands on what is installed: ``models`` (the offline model) and ``plugins``."""
+"""The commands on what is installed and built once: ``models`` (the offline model),
+``plugins`` and ``vectors`` (a dataset's texts embedded once)."""
 
 from __future__ import annotations
 
@@ -93,5 +94,62 @@ def cmd_plugins(args: argparse.Namespace) -> int:
     print(
         "plug-ins: an installed package's entry points under "
         + ", ".join(sorted(str(g) for g in groups.values()))
+    )
+    return 0
+
+
+def add_vectors_options(p: argparse.ArgumentParser) -> None:
+    sub = p.add_subparsers(dest="vectors_command", metavar="ACTION", parser_class=OneLineParser)
+    sub.required = True
+    b = sub.add_parser(
+        "build",
+        help="embed a dataset's texts once into its folder, for runs to replay",
+        description="Embed a dataset's messages once with an embedder into the dataset's "
+        "folder (vectors-NAME.npy, its keys and manifest; docs/datasets.md). Resumable "
+        "after Ctrl-C or a crash; a second build of the same inputs does nothing. Runs on "
+        "the dataset then replay them (--vectors auto or cached) and time the stores alone.",
+    )
+    b.add_argument("--dataset", required=True, metavar="NAME|DIR", help="chitchat, or a folder")
+    b.add_argument("--embedder", default="minilm", help="the embedder (default minilm)")
+    b.add_argument(
+        "--items", type=int, default=None, metavar="N", help="its first N messages (default all)"
+    )
+    b.add_argument(
+        "--empty-messages",
+        choices=("refuse", "skip"),
+        default="refuse",
+        help="a folder's empty messages: refuse (one line naming it) or skip, as the runs do",
+    )
+    b.add_argument("--onnx-threads", type=int, default=None, metavar="N")
+
+
+def cmd_vectors(args: argparse.Namespace) -> int:
+    import sys
+
+    from agentmem_lab.core.errors import ConfigError
+    from agentmem_lab.corpus.datasets import dataset_folder
+    from agentmem_lab.embedders import check_embedder_name
+    from agentmem_lab.measuring.vector_build import build
+
+    if args.items is not None and args.items < 1:
+        raise ConfigError("--items", f"must be >= 1, got {args.items}")
+    check_embedder_name(args.embedder)
+    folder = dataset_folder(args.dataset)
+    if folder is None:
+        raise ConfigError("--dataset", "the generator's texts are made per run: name a dataset")
+    doc, built = build(
+        folder,
+        args.embedder,
+        args.items,
+        args.empty_messages == "skip",
+        args.onnx_threads,
+        lambda line: print(line, file=sys.stderr, flush=True),
+    )
+    b = doc["built"]
+    rate = b.get("texts_per_s")
+    how = f"{rate:,.0f} texts/s on {b['machine']['cpu_model']}" if rate else "no rate"
+    print(
+        f"vectors of {doc['embedder']}: {doc['count']:,} x {doc['dim']} "
+        f"({'built' if built else 'already built'}; {how}) in {folder}"
     )
     return 0

@@ -6,6 +6,9 @@ notebooks and reports live beside the package.
 
 from __future__ import annotations
 
+import json
+import os
+import tempfile
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -50,3 +53,24 @@ def read_toml(path: Path, option: str) -> dict[str, Any]:
         raise ConfigError(option, f"{path}: no such file") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(option, f"{path}: not TOML ({exc})") from None
+
+
+def write_json_atomic(path: str | Path, data: Any) -> None:
+    """Write JSON so that a reader sees the old file or the new one, never half of one."""
+    p = Path(path)
+    p.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".tmp", dir=p.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            json.dump(data, f, indent=2, ensure_ascii=False, allow_nan=False)
+            f.write("\n")
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, p)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise

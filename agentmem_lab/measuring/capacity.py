@@ -33,10 +33,11 @@ from typing import Any
 from agentmem_lab.core import environment
 from agentmem_lab.core.errors import ConfigError
 from agentmem_lab.core.folderlock import FolderLock
+from agentmem_lab.core.paths import write_json_atomic
 from agentmem_lab.measuring.folder import SERVER_DIR
 from agentmem_lab.measuring.resolve import RunConfig
 from agentmem_lab.measuring.runner import run
-from agentmem_lab.schema.result import CAPACITY_FILE, Result, write_json_atomic
+from agentmem_lab.schema.result import CAPACITY_FILE, Result
 from agentmem_lab.systems import SYSTEMS
 
 #: Version of capacity.json; bumped, with a comment, when its shape changes.

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from agentmem_lab.core.errors import ConfigError, StorageError
-from agentmem_lab.schema.result import write_json_atomic
+from agentmem_lab.core.paths import write_json_atomic
 from agentmem_lab.schema.run_settings import RunSettings
 from agentmem_lab.workload.closed_loop import CallRecord
 

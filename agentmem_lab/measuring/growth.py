@@ -38,15 +38,13 @@ import numpy as np
 
 from agentmem_lab.core import resources
 from agentmem_lab.core.stats import split_sizes, summarize
-from agentmem_lab.corpus import generate_lines
 from agentmem_lab.embedders import Embedder, Vectors
 from agentmem_lab.items import MemoryItem
 from agentmem_lab.measuring.integrity import (
-    QUERY_SEED_OFFSET,
     ExactTopK,
     Kept,
     Reservoir,
-    search_query_texts,
+    query_texts,
     timed_searches,
 )
 from agentmem_lab.schema.run_settings import RunSettings
@@ -58,7 +56,6 @@ if TYPE_CHECKING:
 #: Items made ahead of each segment of calls (the most a run holds at once).
 SEGMENT_ITEMS = 20_000
 #: The probe queries' generator seed is the run's seed plus this (not the search queries).
-PROBE_SEED_OFFSET = QUERY_SEED_OFFSET + 7
 
 
 class Tap(Embedder):
@@ -159,15 +156,11 @@ class Growth:
             return
         embedder = self.tap.inner  # the queries are not the run's vectors
         if self.windows_wanted:
-            texts = [
-                line.content
-                for line in generate_lines(
-                    self.config.window_queries, seed=self.config.seed + PROBE_SEED_OFFSET
-                )
-            ]
+            # after the search queries: on a dataset, other held-out messages
+            texts = query_texts(self.config, self.config.window_queries, "probes")
             self.probe = ExactTopK(await embedder.embed_batch(texts))
         if self.config.search_queries:
-            texts = search_query_texts(self.config.seed, self.config.search_queries)
+            texts = query_texts(self.config, self.config.search_queries)
             self.reference = ExactTopK(await embedder.embed_batch(texts))
 
     async def pause(
@@ -312,4 +305,4 @@ class Growth:
         }
 
 
-__all__ = ["PROBE_SEED_OFFSET", "SEGMENT_ITEMS", "Growth", "Segment", "Tap", "plan"]
+__all__ = ["SEGMENT_ITEMS", "Growth", "Segment", "Tap", "plan"]

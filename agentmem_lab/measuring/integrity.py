@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import random
 import time
+from collections import deque
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import islice
@@ -18,10 +19,12 @@ import numpy.typing as npt
 
 from agentmem_lab.core.stats import summarize
 from agentmem_lab.corpus import generate_lines
+from agentmem_lab.corpus.datasets import iter_messages
 from agentmem_lab.embedders import Embedder
 from agentmem_lab.items import MemoryItem
 
 if TYPE_CHECKING:
+    from agentmem_lab.schema.run_settings import RunSettings
     from agentmem_lab.systems import Searcher
 
 #: Similarity tolerance for ties (a returned key counts when it is as similar as the best).
@@ -262,9 +265,35 @@ async def search_figures(
 QUERY_SEED_OFFSET = 1_000_003
 
 
-def search_query_texts(seed: int, n: int) -> list[str]:
+def search_query_texts(seed: int, n: int, offset: int = QUERY_SEED_OFFSET) -> list[str]:
     """The texts of the search figures' queries (the generator, at the run's seed + offset)."""
-    return [line.content for line in generate_lines(n, seed=seed + QUERY_SEED_OFFSET)]
+    return [line.content for line in generate_lines(n, seed=seed + offset)]
+
+
+#: What queries are for: the search figures, the growth windows' probes, the searches during
+#: the writes; each one's generator seed offset (after ``QUERY_SEED_OFFSET``).
+PURPOSES = {"search": 0, "probes": 7, "reads": 1}
+
+
+def query_texts(config: RunSettings, n: int, purpose: str = "search") -> list[str]:
+    """The texts of ``n`` queries of a run, for a purpose of ``PURPOSES``. On the
+    generator's texts, generated at the run's seed + ``QUERY_SEED_OFFSET`` + the purpose's
+    offset. On a dataset, real messages held out (never stored): those after the run's
+    own (the probes: after the search queries); where the dataset ends sooner, its last
+    ``n`` messages."""
+    folder = config.dataset_folder
+    if folder is None:
+        return search_query_texts(config.seed, n, QUERY_SEED_OFFSET + PURPOSES[purpose])
+    skip = config.items + config.warmup * config.batch_size
+    if purpose == "probes":
+        skip += config.search_queries
+    messages = iter_messages(folder, config.empty_messages == "skip")
+    texts = [m.content for m in islice(messages, skip, skip + n)]
+    if len(texts) < n:
+        tail: deque[str] = deque(maxlen=n)
+        tail.extend(m.content for m in iter_messages(folder, config.empty_messages == "skip"))
+        texts = list(tail)
+    return texts
 
 
 @dataclass
@@ -284,7 +313,7 @@ async def run_checks(
     acked: Iterable[int] | npt.NDArray[Any],
     failed: int,
     seed: int,
-    search_queries: int,
+    queries: Sequence[str],
     self_recall_sample: int = 1000,
     kept: Kept | None = None,
 ) -> tuple[dict[str, Any], dict[str, Any] | None]:
@@ -300,6 +329,5 @@ async def run_checks(
     integrity["self_recall_at_1"] = await self_recall_at_1(
         searcher, embedder, sample[:self_recall_sample]
     )
-    queries = search_query_texts(seed, search_queries)
     reference = kept.reference if kept is not None else None
     return integrity, await search_figures(searcher, embedder, stored, queries, reference=reference)

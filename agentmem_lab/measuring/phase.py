@@ -31,8 +31,8 @@ from agentmem_lab.embedders import Embedder
 from agentmem_lab.items import MemoryItem
 from agentmem_lab.measuring.folder import AckLog, run_meta, write_run_meta
 from agentmem_lab.measuring.growth import SEGMENT_ITEMS, Growth, Tap, plan
-from agentmem_lab.measuring.integrity import run_checks
-from agentmem_lab.measuring.reads import ReadsDuringWrites
+from agentmem_lab.measuring.integrity import query_texts, run_checks
+from agentmem_lab.measuring.reads import QUERIES, ReadsDuringWrites
 from agentmem_lab.schema import sections
 from agentmem_lab.schema.run_settings import RunSettings
 from agentmem_lab.systems import SYSTEMS, System, Target
@@ -186,7 +186,12 @@ async def measured_phase(
         await growth.start()
         if config.search_rate is not None and searcher is not None:
             reads = ReadsDuringWrites(
-                searcher, embedder, config.search_rate, config.freshness_sample, config.seed
+                searcher,
+                embedder,
+                config.search_rate,
+                config.freshness_sample,
+                config.seed,
+                query_texts(config, QUERIES, "reads"),
             )
             on_call = _both(ack_log, reads.on_call)
         hooks.ready()
@@ -326,7 +331,7 @@ async def measure_in_process(
             acked,
             phase.failed,
             config.seed,
-            config.search_queries,
+            query_texts(config, config.search_queries),
             config.self_recall_sample,
             growth.kept(),
         )

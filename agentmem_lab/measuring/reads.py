@@ -21,16 +21,14 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import numpy as np
 
 from agentmem_lab.core import histogram
-from agentmem_lab.corpus import generate_lines
 from agentmem_lab.embedders import Embedder
 from agentmem_lab.items import MemoryItem
-from agentmem_lab.measuring.integrity import QUERY_SEED_OFFSET
 from agentmem_lab.systems import Searcher
 from agentmem_lab.workload.closed_loop import CallRecord
 from agentmem_lab.workload.open_loop import timer_wait
@@ -60,7 +58,13 @@ class ReadsDuringWrites:
     """The search client and the freshness prober of one measured phase."""
 
     def __init__(
-        self, searcher: Searcher, embedder: Embedder, rate: float, share: float, seed: int
+        self,
+        searcher: Searcher,
+        embedder: Embedder,
+        rate: float,
+        share: float,
+        seed: int,
+        texts: Sequence[str],
     ) -> None:
         self.searcher = searcher
         self.embedder = embedder
@@ -79,12 +83,10 @@ class ReadsDuringWrites:
         self._stop = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
         self._queries: Any = None
+        self._texts = list(texts)
 
     async def start(self) -> None:
-        texts = [
-            line.content for line in generate_lines(QUERIES, seed=self.seed + QUERY_SEED_OFFSET + 1)
-        ]
-        self._queries = await self.embedder.embed_batch(texts)
+        self._queries = await self.embedder.embed_batch(self._texts)
         loop = asyncio.get_running_loop()
         self._tasks = [loop.create_task(self._searches()), loop.create_task(self._probes())]
 

@@ -44,7 +44,7 @@ from agentmem_lab.core.loops import run_in_own_loop
 from agentmem_lab.embedders import Embedder
 from agentmem_lab.items import MemoryItem
 from agentmem_lab.measuring.folder import run_meta, write_run_meta
-from agentmem_lab.measuring.integrity import run_checks
+from agentmem_lab.measuring.integrity import query_texts, run_checks
 from agentmem_lab.measuring.phase import Measured, Phase, PhaseHooks, measured_phase
 from agentmem_lab.schema.run_settings import RunSettings
 from agentmem_lab.stores import VectorStore, real_stores
@@ -350,7 +350,7 @@ async def check(
             acked,
             failed,
             config.seed,
-            config.search_queries,
+            query_texts(config, config.search_queries),
             config.self_recall_sample,
         )
     finally:

@@ -40,10 +40,11 @@ from typing import Any
 import numpy as np
 
 from agentmem_lab.core import environment
+from agentmem_lab.core.paths import write_json_atomic
 from agentmem_lab.corpus import generate_lines, make_items
 from agentmem_lab.embedders import Embedder, HashEmbedder, Vectors, get_embedder
 from agentmem_lab.items import MemoryItem
-from agentmem_lab.schema.result import STAGES_FILE, write_json_atomic
+from agentmem_lab.schema.result import STAGES_FILE
 from agentmem_lab.servers.postgres import Server
 from agentmem_lab.stores import (
     PgCoreStore,

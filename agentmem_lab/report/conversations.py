@@ -64,6 +64,18 @@ def _recall(r: Result | None) -> float | None:
     return None if r is None or r.search is None else round(r.search.recall_at_10, 3)
 
 
+def _with_model(r: Result) -> float | None:
+    """A replayed run's throughput with the embedder's cost put back, computed (not
+    measured) from the rate its vectors were built at: 1 / (1/stores + 1/model)."""
+    if not r.replayed:
+        return None
+    built = (r.settings.get("embedder") or {}).get("built") or {}
+    rate = built.get("texts_per_s")
+    if not rate or not r.throughput_ops_s:
+        return None
+    return round(1.0 / (1.0 / r.throughput_ops_s + 1.0 / float(rate)), 1)
+
+
 def conversations_table(results: Sequence[Result]) -> Any:
     """One row per closed-loop run on a dataset: what it took from the dataset, its
     throughput and recall beside its synthetic twin's, and its integrity."""
@@ -90,7 +102,9 @@ def conversations_table(results: Sequence[Result]) -> Any:
                 "repeated texts": None
                 if d.get("duplicate_share") is None
                 else f"{d['duplicate_share']:.1%}",
+                "embedding": "replayed: stores only" if r.replayed else "measured",
                 "ops/s real messages": round(r.throughput_ops_s, 1),
+                "with the model's build rate added (computed)": _with_model(r),
                 "ops/s generator": None if twin is None else round(twin.throughput_ops_s, 1),
                 "real / generator": ratio,
                 "recall@10 real / generator": f"{_recall(r)} / {_recall(twin)}",
@@ -144,7 +158,7 @@ def conversations_sentence(results: Sequence[Result]) -> str:
     runs = [
         r
         for r in conversation_runs(results)
-        if r.offered is None and r.system == "agentmem" and r.profile == "real"
+        if r.offered is None and r.system == "agentmem" and r.profile == "real" and not r.replayed
     ]
     parts = []
     for embedder in sorted({r.embedder for r in runs}):

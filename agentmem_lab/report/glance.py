@@ -305,6 +305,7 @@ def _conversations_row(results: Sequence[Result], goal: float) -> VerdictRow:
         and r.profile == "real"
         and r.shards == 1
         and r.offered is None
+        and not r.replayed  # the stores alone: never judged against a claim with embedding
     ]
 
     def cell(embedder: str, modes: Sequence[str] | None = None) -> Cell:

@@ -9,8 +9,6 @@ from __future__ import annotations
 import copy
 import json
 import math
-import os
-import tempfile
 from collections.abc import Iterable
 from dataclasses import MISSING, dataclass, field, fields
 from pathlib import Path
@@ -18,6 +16,7 @@ from typing import Any
 
 from agentmem_lab import settings as declared
 from agentmem_lab.core.errors import ResultError
+from agentmem_lab.core.paths import write_json_atomic
 from agentmem_lab.items import STAGES
 from agentmem_lab.schema.sections import (
     Growth,
@@ -164,7 +163,8 @@ class Result:
     @property
     def name(self) -> str:
         """A short name of the configuration, e.g. ``bulk-b1000-c1-hash-real``; a run on a
-        dataset ends with its name (``bulk-b100-c1-hash-chitchat``)."""
+        dataset ends with its name (``bulk-b100-c1-hash-chitchat``), and one that replayed
+        its vectors with ``-replayed``."""
         if self.label:
             return self.label
         name = config_name(
@@ -176,7 +176,15 @@ class Result:
             self.system,
             self.shards,
         )
-        return name if self.dataset == "synthetic" else f"{name}-{self.dataset}"
+        name = name if self.dataset == "synthetic" else f"{name}-{self.dataset}"
+        return f"{name}-replayed" if self.replayed else name
+
+    @property
+    def replayed(self) -> bool:
+        """Whether its embed stage replayed precomputed vectors (``--vectors``): its
+        throughput is the stores' alone, the model's cost left out."""
+        embedder = self.settings.get("embedder")
+        return isinstance(embedder, dict) and embedder.get("embed") == "replayed"
 
     @property
     def call_samples_ms(self) -> list[float]:
@@ -257,27 +265,6 @@ def config_name(
     lead = mode if system == "agentmem" else system
     sharded = f"-s{shards}" if shards != 1 else ""
     return f"{lead}-b{batch_size}-c{concurrency}-{safe}{suffix}{sharded}"
-
-
-def write_json_atomic(path: str | Path, data: Any) -> None:
-    """Write JSON so that a reader sees the old file or the new one, never half of one."""
-    p = Path(path)
-    p.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".tmp", dir=p.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(data, f, indent=2, ensure_ascii=False, allow_nan=False)
-            f.write("\n")
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, p)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
 
 
 def _flatten(prefix: str, value: Any, out: dict[str, Any]) -> None:
@@ -411,6 +398,7 @@ def summary_line(r: Result) -> str:
     if r.search:
         search = f" search p50 {r.search.p50_ms:.3f} ms recall@10 {r.search.recall_at_10:.3f}"
     cores = "" if r.cores_busy is None else f"; {r.cores_busy:.2f} cores busy"
+    replayed = " (stores only: vectors replayed, the model's cost left out)" if r.replayed else ""
     offered = ""
     if r.offered:
         ld = r.offered
@@ -440,8 +428,9 @@ def summary_line(r: Result) -> str:
         elif fr["probed"]:
             offered += f"; searchable after: none of {fr['probed']} probes found during writes"
     return (
-        f"{r.name}: {r.throughput_ops_s:,.0f} ops/s, call p50 {r.latency_ms['p50']:.3f} ms "
-        f"p99 {r.latency_ms['p99']:.3f} ms, acknowledged {i.acknowledged}/{r.items} "
+        f"{r.name}: {r.throughput_ops_s:,.0f} ops/s{replayed}, call p50 "
+        f"{r.latency_ms['p50']:.3f} ms p99 {r.latency_ms['p99']:.3f} ms, "
+        f"acknowledged {i.acknowledged}/{r.items} "
         f"failed {i.failed} lost {i.lost} orphans {i.orphans} "
         f"self-recall {recall}{search}{load}{cores}{offered}{harness_text}"
     )

@@ -19,7 +19,8 @@ from typing import Any
 
 from agentmem_lab import settings as declared
 from agentmem_lab.core.errors import ConfigError
-from agentmem_lab.corpus import check_corpus, datasets
+from agentmem_lab.corpus import check_corpus, datasets, vectors
+from agentmem_lab.corpus.vectors import VectorFile
 from agentmem_lab.stores import StoreSettings
 
 STORES = ("core", "vector", "history")
@@ -45,6 +46,7 @@ class RunSettings:
     corpus: str | None = declared.default("corpus")
     dataset: str = declared.default("dataset")
     empty_messages: str = declared.default("empty_messages")
+    vectors: str = declared.default("vectors")
     stores: StoreSettings = field(default_factory=StoreSettings)
     onnx_threads: int | None = declared.default("onnx_threads")
     search_queries: int = declared.default("search_queries")
@@ -90,6 +92,28 @@ class RunSettings:
             _ = self.dataset_details  # the folder checked and its prefix read, before any work
         if self.arrivals == "trace":
             self._check_trace()
+        _ = self.replay_vectors  # a bad vectors file: one line before any work
+
+    @property
+    def replay_vectors(self) -> VectorFile | None:
+        """The dataset folder's vectors of the run's embedder that its embed stage replays
+        (``--vectors``; checked: a bad or short file is a one-line error), or None."""
+        if self.vectors == "embed" or self.profile != "real":
+            if self.vectors == "cached":
+                raise ConfigError("--vectors", "cached replays real vectors: --profile real")
+            return None
+        folder = self.dataset_folder
+        if folder is None:
+            if self.vectors == "cached":
+                raise ConfigError(
+                    "--vectors", "cached replays a dataset folder's vectors: give --dataset"
+                )
+            return None
+        if self.vectors == "auto" and vectors.find(folder, self.embedder) is None:
+            return None
+        return vectors.check(
+            folder, self.embedder, None, self.items + self.warmup * self.batch_size
+        )
 
     def _check_trace(self) -> None:
         """A trace replays a dataset's own timestamps, in one process, at its own rate."""

@@ -166,6 +166,17 @@ RUN: tuple[Setting, ...] = (
         metavar="WHAT",
     ),
     Setting(
+        "vectors",
+        str,
+        "auto",
+        "where the embed stage's vectors come from: embed (the model), cached (the "
+        "dataset folder's vectors of --embedder, built once by agentmem-lab vectors build: "
+        "the run then times the stores alone, and says so), auto (cached where the "
+        "folder holds them, else embed)",
+        choices=lambda: ("auto", "embed", "cached"),
+        metavar="FROM",
+    ),
+    Setting(
         "label",
         str,
         None,

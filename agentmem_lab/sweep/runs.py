@@ -20,7 +20,7 @@ from agentmem_lab.core.errors import (
     one_line,
 )
 from agentmem_lab.core.folderlock import FolderLock
-from agentmem_lab.core.paths import data_file, notebook, reports_dir
+from agentmem_lab.core.paths import data_file, notebook, reports_dir, write_json_atomic
 from agentmem_lab.measuring import capacity, stages
 from agentmem_lab.measuring.folder import SERVER_DIR, prepare_out_dir
 from agentmem_lab.measuring.resolve import from_parameters
@@ -29,7 +29,7 @@ from agentmem_lab.measuring.runner import (
     process_folders,
     run_in_fresh_process,
 )
-from agentmem_lab.schema.result import CAPACITY_DIR, write_json_atomic
+from agentmem_lab.schema.result import CAPACITY_DIR
 from agentmem_lab.sweep import cluster as dask_cluster
 from agentmem_lab.sweep.executor import error_text, execute, export_html
 from agentmem_lab.sweep.grid import (

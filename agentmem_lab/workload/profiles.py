@@ -9,6 +9,7 @@ from pathlib import Path
 
 from agentmem_lab.core.registry import Registry
 from agentmem_lab.embedders import Embedder, SimulatedEmbedder, get_embedder
+from agentmem_lab.embedders.replayed import ReplayedEmbedder
 from agentmem_lab.schema.run_settings import RunSettings
 from agentmem_lab.stores import StoreSet, real_stores, simulated_stores
 
@@ -34,11 +35,19 @@ def _describe_real(config: RunSettings) -> str:
     )
 
 
+def _real_embedder(config: RunSettings) -> Embedder:
+    """The run's embedder, or its vectors replayed from the dataset folder (``--vectors``)."""
+    replay = config.replay_vectors
+    if replay is not None:
+        return ReplayedEmbedder(config.embedder, replay)
+    return get_embedder(config.embedder, onnx_threads=config.onnx_threads)
+
+
 PROFILES: Registry[Profile] = Registry("profile", "--profile")
 PROFILES.register("real")(
     Profile(
         "real",
-        lambda c: get_embedder(c.embedder, onnx_threads=c.onnx_threads),
+        _real_embedder,
         lambda c, d, ndim: real_stores(d, c.stores, ndim),
         _describe_real,
     )
