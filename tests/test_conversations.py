@@ -56,3 +56,17 @@ def test_a_trace_is_paired_with_the_uniform_offer_of_its_mean_rate() -> None:
     row = report.trace_table(runs).iloc[0]
     assert row["uniform twin"] == f"{name}-r300.5" and row["p99 trace / uniform"] == 3.0
     assert "6.00 ms against 2.00 ms offered evenly" in report.conversations_sentence(runs)
+
+
+def test_a_replayed_run_is_labelled_stores_only_and_never_judged() -> None:
+    replayed = chat(1000.0, "bulk-b1000-c1-minilm-chitchat-replayed", embedder="minilm")
+    embedder = {"name": "minilm", "embed": "replayed", "built": {"texts_per_s": 100.0}}
+    replayed = Result(
+        **{**replayed.__dict__, "settings": {**replayed.settings, "embedder": embedder}}
+    )
+    assert replayed.replayed
+    row = report.conversations_table([replayed]).iloc[0]
+    assert row["embedding"] == "replayed: stores only"
+    assert row["with the model's build rate added (computed)"] == 90.9  # 1 / (1/1000 + 1/100)
+    rows = {r.family: r for r in report.verdict_rows(claims.load(), [replayed])}
+    assert rows["conversations"].real_model.text == "no run"

@@ -114,7 +114,11 @@ def conversations_table(results: Sequence[Result]) -> Any:
                 "lost / orphans": f"{r.integrity.lost} / {r.integrity.orphans}",
             }
         )
-    return pd.DataFrame(rows)
+    table = pd.DataFrame(rows)
+    estimate = "with the model's build rate added (computed)"
+    if len(table) and table[estimate].isna().all():
+        table = table.drop(columns=[estimate])  # no run replayed its vectors
+    return table
 
 
 def trace_table(results: Sequence[Result]) -> Any:
