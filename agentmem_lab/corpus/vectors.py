@@ -23,6 +23,7 @@ import hashlib
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -93,6 +94,18 @@ def _bad(path: Path, why: str) -> ConfigError:
     return ConfigError("--vectors", f"{path}: {why} (rebuild: agentmem-lab vectors build)")
 
 
+@lru_cache(maxsize=8)
+def _first_bad_row(path: Path, stamp: tuple[int, int]) -> int | None:
+    """The first row holding NaN or an infinity, or None: scanned once per file and
+    version (every run's settings check the file, and a run builds its settings again)."""
+    array = np.load(path, mmap_mode="r")
+    for start in range(0, len(array), CHECK_ROWS):
+        finite = np.isfinite(array[start : start + CHECK_ROWS]).all(axis=1)
+        if not finite.all():
+            return start + int(np.flatnonzero(~finite)[0])
+    return None
+
+
 def check(folder: Path, embedder: str, dim: int | None, items: int) -> VectorFile:
     """An embedder's vectors in ``folder``, checked against the run: one line naming the file
     when one is missing or bad, of another dimension than the embedder's (``dim``; None:
@@ -122,11 +135,10 @@ def check(folder: Path, embedder: str, dim: int | None, items: int) -> VectorFil
         raise _bad(vectors, f"has shape {array.shape}, the manifest says ({count}, {mdim})")
     if key_array.shape != (count,):
         raise _bad(keys, f"has shape {key_array.shape}, the manifest says ({count},)")
-    for start in range(0, count, CHECK_ROWS):
-        finite = np.isfinite(array[start : start + CHECK_ROWS]).all(axis=1)
-        if not finite.all():
-            row = start + int(np.flatnonzero(~finite)[0])
-            raise _bad(vectors, f"row {row} holds NaN or infinite values")
+    st = vectors.stat()
+    row = _first_bad_row(vectors.resolve(), (st.st_size, st.st_mtime_ns))
+    if row is not None:
+        raise _bad(vectors, f"row {row} holds NaN or infinite values")
     if count < items:
         raise ConfigError(
             "--items",

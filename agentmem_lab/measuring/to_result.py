@@ -29,7 +29,7 @@ from agentmem_lab.schema.sections import (
 from agentmem_lab.systems import SYSTEMS
 from agentmem_lab.workload import overhead
 from agentmem_lab.workload.closed_loop import CallRecord
-from agentmem_lab.workload.open_loop import LATE_S
+from agentmem_lab.workload.open_loop import LATE_S, trace_end
 from agentmem_lab.workload.profiles import Profile
 
 #: What the recorded settings say of how each figure was taken.
@@ -143,10 +143,8 @@ def trace_rate(records: list[CallRecord], passes: int) -> float:
     last call's start plus the mean gap between calls)."""
     if not records:
         return 0.0
-    calls = len(records) / max(passes, 1)
-    first = min(r.due_s for r in records)
-    last = max(r.due_s for r in records)
-    end = last + (last - first) / (calls - 1) if calls > 1 else last
+    due = [r.due_s for r in records]
+    end = trace_end(min(due), max(due), len(records) / max(passes, 1))
     items = sum(r.items for r in records) / max(passes, 1)
     return items / end if end > 0 else 0.0
 

@@ -118,9 +118,12 @@ def trace_schedule(
     for call in calls:
         i += len(call)
         offsets.append(times[i - 1])
-    if len(offsets) < 2:
-        return offsets, offsets[-1] if offsets else 0.0
-    return offsets, offsets[-1] + (offsets[-1] - offsets[0]) / (len(offsets) - 1)
+    return offsets, trace_end(offsets[0], offsets[-1], len(offsets)) if offsets else 0.0
+
+
+def trace_end(first: float, last: float, calls: float) -> float:
+    """A trace schedule's end: its last call's offset plus the mean gap between its calls."""
+    return last + (last - first) / (calls - 1) if calls > 1 else last
 
 
 async def timer_wait(seconds: float) -> None:
@@ -220,6 +223,7 @@ __all__ = [
     "drive_open",
     "schedule",
     "timer_wait",
+    "trace_end",
     "trace_schedule",
     "trace_times",
 ]
