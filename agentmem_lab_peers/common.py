@@ -34,6 +34,7 @@ from agentmem_lab.systems import (
     System,
     Target,
     ThreadHop,
+    UserSearcher,
     fails,
     measure_adder,
     schema_of,
@@ -254,9 +255,14 @@ class PeerTarget(Target):
     def write(self, items: Sequence[MemoryItem]) -> None:
         """One call of the peer's write API, on a client thread."""
 
+    #: How the peer searches one user's memories (``hits`` with ``user``); None: it
+    #: cannot, and a run with reads per message is refused.
+    user_filter: str | None = None
+
     @abstractmethod
-    def hits(self, query: str, k: int) -> list[tuple[int, float]]:
-        """(memory key, cosine distance) of the peer's search for a query handle."""
+    def hits(self, query: str, k: int, user: str | None = None) -> list[tuple[int, float]]:
+        """(memory key, cosine distance) of the peer's search for a query handle; among
+        ``user``'s memories only when given (peers with a ``user_filter``)."""
 
     def timed_write(self, items: Sequence[MemoryItem]) -> None:
         t0 = time.perf_counter()
@@ -292,15 +298,26 @@ class PeerTarget(Target):
     def searcher(self) -> Searcher | None:
         return HandleSearch(self)
 
+    def user_searcher(self) -> UserSearcher | None:
+        return HandleSearch(self) if self.user_filter else None
+
 
 class HandleSearch:
     """A peer's own search, on the bench's query vectors (one query handle per query)."""
 
     def __init__(self, target: PeerTarget) -> None:
         self.target = target
+        self.user_filter = target.user_filter or ""
+
+    async def search_user(
+        self, query: npt.NDArray[np.float32], k: int, user: str, keys: npt.NDArray[np.uint64]
+    ) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.float32]]:
+        """The peer's own search among ``user``'s memories (``keys`` unused: the peer
+        knows its users)."""
+        return await self.search(query, k, user)
 
     async def search(
-        self, queries: npt.NDArray[np.float32], k: int
+        self, queries: npt.NDArray[np.float32], k: int, user: str | None = None
     ) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.float32]]:
         target = self.target
 
@@ -311,7 +328,7 @@ class HandleSearch:
             for n, q in enumerate(rows):
                 handle = target.queries.handle(q)
                 try:
-                    found = target.hits(handle, k)
+                    found = target.hits(handle, k, user)
                 finally:
                     target.queries.release(handle)
                 for m, (key, dist) in enumerate(found[:k]):

@@ -162,10 +162,15 @@ class LangGraphTarget(PeerTarget):
         else:
             self.store.batch([self.PutOp(namespace(i), str(i.key), value_of(i)) for i in items])
 
-    def hits(self, query: str, k: int) -> list[tuple[int, float]]:
+    #: A user's memories are their namespace, ``(user_id, "memories")``: the store's own
+    #: namespace prefix filter.
+    user_filter = "native"
+
+    def hits(self, query: str, k: int, user: str | None = None) -> list[tuple[int, float]]:
+        prefix = () if user is None else (user, NAMESPACE)
         return [
             (int(hit.key), 1.0 - float(hit.score))
-            for hit in self.store.search((), query=query, limit=k)
+            for hit in self.store.search(prefix, query=query, limit=k)
         ]
 
     # -- reading back, from the store itself -----------------------------------------

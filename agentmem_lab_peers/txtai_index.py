@@ -124,7 +124,7 @@ class TxtaiTarget(PeerTarget):
         with self.lock:
             self.live.upsert(docs)
 
-    def hits(self, query: str, k: int) -> list[tuple[int, float]]:
+    def hits(self, query: str, k: int, user: str | None = None) -> list[tuple[int, float]]:
         with self.lock:
             found = self.index.search(query, k) if self.index.ann else []
         return [(int(hit["id"]), 1.0 - float(hit["score"])) for hit in found]

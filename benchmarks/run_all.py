@@ -15,6 +15,7 @@ SCRIPTS = [
     "vector_stores.py",
     "peers.py",
     "offered_load.py",
+    "conversations.py",
     "scale.py",
     "servers.py",
     "compare_power.py",

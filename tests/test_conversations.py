@@ -70,3 +70,37 @@ def test_a_replayed_run_is_labelled_stores_only_and_never_judged() -> None:
     assert row["with the model's build rate added (computed)"] == 90.9  # 1 / (1/1000 + 1/100)
     rows = {r.family: r for r in report.verdict_rows(claims.load(), [replayed])}
     assert rows["conversations"].real_model.text == "no run"
+
+
+def test_reads_per_user_have_their_own_table_and_sentence_not_the_write_table() -> None:
+    from agentmem_lab.schema.sections import UserReads
+
+    def reading(store: str, recall: float) -> Result:
+        r = chat(400.0, f"parallel-b1-c1-hash-{store}-chitchat-read1")
+        section = UserReads(
+            share=1.0,
+            reads=2000,
+            k=10,
+            method="native" if store != "usearch" else "exact",
+            method_definition="...",
+            keys_from="...",
+            empty=30,
+            embed_s=0.1,
+            users=40,
+            top_user_share=0.12,
+            definition="...",
+            search_ms={"p50": 0.2, "p99": 7.0},
+            user_memories={"p50": 12.0, "p99": 200.0, "max": 240},
+            recall={"checked": 500, "recall_at_10": recall, "min": 0.0, "below_1": 90},
+        )
+        settings = {**r.settings, "stores": {"vector_store": store}}
+        return Result.from_dict({**r.to_dict(), "settings": settings, "user_reads": section})
+
+    runs = [reading("usearch", 0.999), reading("faiss-hnsw", 0.775)]
+    table = report.user_reads_table(runs)
+    assert list(table["store"]) == ["usearch", "faiss-hnsw"]
+    assert table.iloc[1]["recall@10 within the user"] == 0.775
+    assert table.iloc[0]["user's memories p50 / max"] == "12 / 240"
+    assert not len(report.conversations_table(runs))  # reads inside the calls: not plain writes
+    said = report.conversations_sentence(runs)
+    assert "from 0.775 (faiss-hnsw, native filter) to 0.999 (usearch)" in said

@@ -42,6 +42,7 @@ def by_name_has_mem0(full):
     return set(mem0) == {f"mem0-b{b}-c1-hash" for b in (10, 100)} | {"mem0-b10-c1-minilm"} | {
         "mem0-b10-c1-hash-pgvector",
         "mem0-b10-c1-hash-chitchat",
+        "mem0-b1-c1-hash-chitchat-read1",
     } and {p["mode"] for p in mem0.values()} == {"sequential"}
 
 
@@ -58,18 +59,22 @@ def test_default_grid():
     # its pgvector provider at 10 messages per add + LangGraph's SqliteStore and txtai on
     # faiss at 10 and 100, LangGraph memory and postgres at 10,
     # both with minilm at 10 + 11 on the chat dataset (6 hash, 2 minilm, mem0, a trace and
-    # its uniform twin). Sized for make report's 10 minutes (data/sweep.toml says what was
-    # cut).
+    # its uniform twin) + 6 reading each message's user first (4 stores, LangGraph, mem0).
+    # Sized for make report's 10 minutes (data/sweep.toml says what was cut).
     cores = os.cpu_count() or 1
-    assert len(names) == len(set(names)) == 81 + (2 if cores > 2 else 0)
+    assert len(names) == len(set(names)) == 87 + (2 if cores > 2 else 0)
     chat = {p.name: p.parameters for p in full if "-chitchat" in p.name}
-    assert len(chat) == 11 and all(p["dataset"] == "chitchat" for p in chat.values())
+    assert len(chat) == 17 and all(p["dataset"] == "chitchat" for p in chat.values())
+    reading = [n for n, p in chat.items() if p.get("read_per_message") == 1.0]
+    assert len(reading) == 6 and all(n.endswith("-read1") for n in reading)
     trace = chat["parallel-b1-c1-hash-chitchat-trace-x2000"]
     twin = chat["parallel-b1-c1-hash-chitchat-uniform-x2000"]
     assert trace["arrivals"] == "trace" and "arrivals" not in twin and twin["items"] == 2000
     assert twin["rate"] == pytest.approx(323, rel=0.01)  # the trace's mean, measured at plan
     peers = {
-        p.name: p.parameters for p in full if p.parameters.get("system") in ("langgraph", "txtai")
+        p.name: p.parameters
+        for p in full
+        if p.parameters.get("system") in ("langgraph", "txtai") and "-chitchat" not in p.name
     }
     assert set(peers) == {f"langgraph-b{b}-c1-hash-sqlite" for b in (10, 100)} | {
         f"txtai-b{b}-c1-hash-faiss" for b in (10, 100)

@@ -22,7 +22,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -33,11 +33,13 @@ from agentmem_lab.measuring.folder import AckLog, run_meta, write_run_meta
 from agentmem_lab.measuring.growth import SEGMENT_ITEMS, Growth, Tap, plan
 from agentmem_lab.measuring.integrity import query_texts, run_checks
 from agentmem_lab.measuring.reads import QUERIES, ReadsDuringWrites
+from agentmem_lab.measuring.user_reads import KEYS_FROM, reads_per_message
 from agentmem_lab.schema import sections
 from agentmem_lab.schema.run_settings import RunSettings
 from agentmem_lab.systems import SYSTEMS, System, Target
 from agentmem_lab.workload import overhead
 from agentmem_lab.workload.closed_loop import CallRecord, chunks, drive
+from agentmem_lab.workload.modes import Adder
 from agentmem_lab.workload.open_loop import drive_open
 
 
@@ -71,6 +73,13 @@ class Phase:
         return sum(len(r.failed) for r in self.records)
 
 
+class ReadFigures(NamedTuple):
+    """The figures of the phase's reads, each None when the run made none."""
+
+    during_writes: dict[str, Any] | None  # --search-rate
+    per_message: dict[str, Any] | None  # --read-per-message
+
+
 @dataclass(frozen=True)
 class Measured:
     """What a run measured, before it becomes a ``Result``."""
@@ -83,6 +92,7 @@ class Measured:
     store_settings: dict[str, Any]
     shard_layout: dict[str, Any] | None = None
     reads: sections.Reads | None = None  # searches during the writes and freshness
+    user_reads: sections.UserReads | None = None  # reads per message, within the user
     growth: sections.Growth | None = None  # growth windows, pauses, where the run stopped
 
     @classmethod
@@ -97,6 +107,7 @@ class Measured:
         shard_layout: dict[str, Any] | None = None,
         reads: dict[str, Any] | None = None,
         growth: dict[str, Any] | None = None,
+        user_reads: dict[str, Any] | None = None,
     ) -> Measured:
         """The figures as the checks, the system and the stores report them (JSON-shaped
         mappings), read into their typed sections once."""
@@ -109,6 +120,7 @@ class Measured:
             store_settings,
             shard_layout,
             sections.section_or_none(sections.Reads, reads, "reads"),
+            sections.section_or_none(sections.UserReads, user_reads, "user_reads"),
             sections.section_or_none(sections.Growth, growth, "growth"),
         )
 
@@ -158,12 +170,13 @@ async def measured_phase(
     clients: int,
     hooks: PhaseHooks = PhaseHooks(),
     windows: bool = True,
-) -> tuple[Target, Phase, dict[str, Any] | None, Growth]:
+) -> tuple[Target, Phase, ReadFigures, Growth]:
     """Warm up, open the system on ``stores_dir`` and time the calls (closed-loop clients,
     or offered at ``config.rate`` or the dataset's trace), segment by segment (``growth``:
     the items are read as the run goes); returns the system, still open, the phase, the
-    figures of the searches during the writes (``--search-rate``; else None) and what the
-    pauses kept (growth windows, unless ``windows`` is False). On failure the system is
+    figures of the searches during the writes (``--search-rate``) and of the reads per
+    message (``--read-per-message``), each None when not made, and what the pauses kept
+    (growth windows, unless ``windows`` is False). On failure the system is
     closed and the first error speaks; the stores stay as they are for ``agentmem-lab
     verify``."""
     system = SYSTEMS.get(config.system)
@@ -172,7 +185,10 @@ async def measured_phase(
     target = await system.open(config, stores_dir, tap, faults=True)
     ack_log: AckLog | None = None
     reads: ReadsDuringWrites | None = None
+    writer: Adder = target
     try:
+        per_message = reads_per_message(config, target, embedder, len(items))
+        writer = per_message or target
         ack_log = AckLog(stores_dir)
         on_call: Callable[[CallRecord], None] = ack_log
         searcher = target.searcher()
@@ -220,7 +236,7 @@ async def measured_phase(
                     reads.add_items(made)
                 made_s = time.perf_counter() - t0
                 recs, seconds, spent = await drive_segment(
-                    config, target, chunks(made, config.batch_size), clients, on_call, number
+                    config, writer, chunks(made, config.batch_size), clients, on_call, number
                 )
                 number += 1
                 pass_records += recs
@@ -247,13 +263,16 @@ async def measured_phase(
             ack_log.close_quietly()
         await close_quietly(target)
         raise
-    figures = reads.figures() if reads is not None else None
+    figures = ReadFigures(
+        reads.figures() if reads is not None else None,
+        per_message.figures(KEYS_FROM[config.system == "agentmem"]) if per_message else None,
+    )
     return target, Phase(records, wall, tput, cpu), figures, growth
 
 
 async def drive_segment(
     config: RunSettings,
-    target: Target,
+    target: Adder,
     calls: Sequence[Sequence[MemoryItem]],
     clients: int,
     on_call: Callable[[CallRecord], None],
@@ -351,8 +370,9 @@ async def measure_in_process(
         own_cost,
         vector_load,
         store_settings,
-        reads=reads,
+        reads=reads.during_writes,
         growth=growth.figures(phase.wall_s),
+        user_reads=reads.per_message,
     )
 
 
@@ -360,6 +380,7 @@ __all__ = [
     "Measured",
     "Phase",
     "PhaseHooks",
+    "ReadFigures",
     "close_quietly",
     "drive_segment",
     "measure_in_process",

@@ -56,9 +56,17 @@ class RunConfig(RunSettings):
         ):
             if value is not None and self.shards != 1:
                 raise ConfigError(option, "a run stops early in one process; use --shards 1")
-        if self.search_rate is not None and self.profile == "simulated":
+        for option, value in (
+            ("--search-rate", self.search_rate),
+            ("--read-per-message", self.read_per_message or None),
+        ):
+            if value is not None and self.profile == "simulated":
+                raise ConfigError(
+                    option, "the simulated profile's stores cannot search; use --profile real"
+                )
+        if self.read_per_message and self.shards != 1:
             raise ConfigError(
-                "--search-rate", "the simulated profile's stores cannot search; use --profile real"
+                "--read-per-message", "reads per message run in one process; use --shards 1"
             )
         check_embedder_name(self.embedder)
         if self.profile == "real" and self.embedder == "minilm":

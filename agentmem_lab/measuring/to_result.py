@@ -215,6 +215,7 @@ def build_result(
             OfferedLoad, offered_load(config, records, wall, m.acknowledged), "offered"
         ),
         reads=m.reads,
+        user_reads=m.user_reads,
         growth=m.growth,
     )
 

@@ -43,6 +43,7 @@ from agentmem_lab.report.conversations import (
     conversations_table,
     synthetic_runs,
     trace_table,
+    user_reads_table,
 )
 from agentmem_lab.report.figures import (
     frontier_figure,
@@ -191,6 +192,7 @@ __all__ = [
     "throughput_sentence",
     "time_sentence",
     "trace_table",
+    "user_reads_table",
     "vector_stores_figure",
     "vector_stores_sentence",
     "vector_stores_table",

@@ -83,7 +83,7 @@ def conversations_table(results: Sequence[Result]) -> Any:
 
     rows = []
     for r in conversation_runs(results):
-        if r.offered is not None:
+        if r.offered is not None or r.user_reads is not None:
             continue
         twin = synthetic_twin(r, results)
         d = r.settings.get("dataset_details") or {}
@@ -156,13 +156,83 @@ def trace_table(results: Sequence[Result]) -> Any:
     return pd.DataFrame(rows)
 
 
+def user_read_runs(results: Sequence[Result]) -> list[Result]:
+    """The runs that read each message's user's memories before writing it."""
+    return [r for r in conversation_runs(results) if r.user_reads is not None]
+
+
+def _store(r: Result) -> str:
+    if r.system != "agentmem":
+        return r.system
+    return str((r.settings.get("stores") or {}).get("vector_store", ""))
+
+
+def user_reads_table(results: Sequence[Result]) -> Any:
+    """One row per run with reads per message: the store and its filter way, the users'
+    sizes, the per-user search percentiles under writes, recall@10 within the user, and
+    the run's ops/s with the reads inside its calls."""
+    import pandas as pd
+
+    rows = []
+    for r in user_read_runs(results):
+        u = r.user_reads
+        assert u is not None
+        rows.append(
+            {
+                "configuration": r.name,
+                "store": _store(r),
+                "filter": u.method,
+                "reads": u.reads,
+                "users": u.users,
+                "largest user's share": f"{u.top_user_share:.1%}",
+                "user's memories p50 / max": None
+                if u.user_memories is None
+                else f"{u.user_memories['p50']:.0f} / {u.user_memories['max']:,}",
+                "search p50 / p99 ms": None
+                if u.search_ms is None
+                else f"{u.search_ms['p50']:.2f} / {u.search_ms['p99']:.2f}",
+                "recall@10 within the user": None
+                if u.recall is None
+                else round(u.recall["recall_at_10"], 3),
+                "reads below 1": None
+                if u.recall is None
+                else f"{u.recall['below_1']}/{u.recall['checked']}",
+                "ops/s, reads included": round(r.throughput_ops_s, 1),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def user_reads_sentence(results: Sequence[Result]) -> str:
+    """Which store's per-user search lost the most recall, and the fastest at p99."""
+    runs = [r for r in user_read_runs(results) if r.user_reads and r.user_reads.recall]
+    if not runs:
+        return ""
+
+    def recall(r: Result) -> float:
+        assert r.user_reads is not None and r.user_reads.recall is not None
+        return float(r.user_reads.recall["recall_at_10"])
+
+    worst, best = min(runs, key=recall), max(runs, key=recall)
+    how = worst.user_reads.method if worst.user_reads else ""
+    return (
+        f"Searching each message's own user before writing it, recall@10 within the user "
+        f"ran from {recall(worst):.3f} ({_store(worst)}, {how} filter) to "
+        f"{recall(best):.3f} ({_store(best)})."
+    )
+
+
 def conversations_sentence(results: Sequence[Result]) -> str:
     """The section's finding: the fastest write on real messages against its synthetic
     twin, and what the trace's bursts cost at p99."""
     runs = [
         r
         for r in conversation_runs(results)
-        if r.offered is None and r.system == "agentmem" and r.profile == "real" and not r.replayed
+        if r.offered is None
+        and r.user_reads is None
+        and r.system == "agentmem"
+        and r.profile == "real"
+        and not r.replayed
     ]
     parts = []
     for embedder in sorted({r.embedder for r in runs}):
@@ -194,6 +264,8 @@ def conversations_sentence(results: Sequence[Result]) -> str:
             f"({o.response_ms['p99'] / up99:.1f}x)."
         )
         break
+    said = user_reads_sentence(results)
+    sentence += (" " if sentence and said else "") + said
     return sentence or (
         "No run on a dataset of real messages in this sweep (agentmem-lab run --dataset "
         "chitchat ...)."
@@ -208,4 +280,7 @@ __all__ = [
     "synthetic_runs",
     "synthetic_twin",
     "trace_pairs",
+    "user_read_runs",
+    "user_reads_sentence",
+    "user_reads_table",
 ]

@@ -27,6 +27,7 @@ from agentmem_lab.schema.sections import (
     Reads,
     Search,
     Section,
+    UserReads,
     VectorLoad,
     section_or_none,
 )
@@ -73,6 +74,7 @@ _SECTIONS: dict[str, type[Section]] = {
     "vector_load": VectorLoad,
     "offered": OfferedLoad,
     "reads": Reads,
+    "user_reads": UserReads,
     "growth": Growth,
     "processes": Processes,
 }
@@ -118,6 +120,7 @@ class Result:
     cores_busy: float | None = None
     offered: OfferedLoad | None = None
     reads: Reads | None = None
+    user_reads: UserReads | None = None
     growth: Growth | None = None
     processes: Processes | None = None
     corpus: str | None = None
@@ -354,8 +357,9 @@ def on_server(result: Result) -> bool:
 
 def plain_writes(result: Result) -> bool:
     """Closed-loop writes and nothing else: not offered at a rate (its throughput is the
-    offer's), no searches during the writes. What throughput figures and targets compare."""
-    return result.offered is None and result.reads is None
+    offer's), no searches during the writes or before the messages. What throughput
+    figures and targets compare."""
+    return result.offered is None and result.reads is None and result.user_reads is None
 
 
 def baseline(results: Iterable[Result]) -> list[Result]:
@@ -427,6 +431,14 @@ def summary_line(r: Result) -> str:
             )
         elif fr["probed"]:
             offered += f"; searchable after: none of {fr['probed']} probes found during writes"
+    ur = r.user_reads
+    if ur and ur.search_ms:
+        offered += (
+            f"; {ur.reads} reads per user ({ur.method}) p50 {ur.search_ms['p50']:.3f} ms "
+            f"p99 {ur.search_ms['p99']:.3f} ms"
+        )
+        if ur.recall:
+            offered += f", recall@10 within the user {ur.recall['recall_at_10']:.3f}"
     return (
         f"{r.name}: {r.throughput_ops_s:,.0f} ops/s{replayed}, call p50 "
         f"{r.latency_ms['p50']:.3f} ms p99 {r.latency_ms['p99']:.3f} ms, "

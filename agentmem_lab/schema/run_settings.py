@@ -61,6 +61,7 @@ class RunSettings:
     schedule_waits: str = declared.default("schedule_waits")
     search_rate: float | None = declared.default("search_rate")
     freshness_sample: float = declared.default("freshness_sample")
+    read_per_message: float = declared.default("read_per_message")
     windows: int = declared.default("windows")  # growth windows (0: none)
     window_queries: int = declared.default("window_queries")
     stop_after_s: float | None = declared.default("stop_after_s")

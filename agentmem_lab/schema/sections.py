@@ -180,6 +180,30 @@ class Reads(Section):
 
 
 @dataclass(frozen=True)
+class UserReads(Section):
+    """Reads per message: a search of the message's own user's memories before it is
+    written (the share read, the store's filter way, search percentiles, the users' sizes
+    at each read and recall@10 within the user)."""
+
+    OPTIONAL = frozenset({"search_ms", "user_memories", "recall"})
+
+    share: float
+    reads: int
+    k: int
+    method: str
+    method_definition: str
+    keys_from: str
+    empty: int
+    embed_s: float
+    users: int
+    top_user_share: float
+    definition: str
+    search_ms: dict[str, float] | None = None
+    user_memories: dict[str, float] | None = None
+    recall: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
 class Growth(Section):
     """Growth windows as the stores grow (each window's write rate, latency, probe
     recall@10, search latency, RSS and disk), the pauses' own cost, and where a run
@@ -230,6 +254,7 @@ __all__ = [
     "Reads",
     "Search",
     "Section",
+    "UserReads",
     "VectorLoad",
     "section_or_none",
 ]

@@ -99,6 +99,19 @@ LOAD: tuple[Setting, ...] = (
         metavar="P",
     ),
     Setting(
+        "read_per_message",
+        float,
+        0.0,
+        "before a share P of the messages (chosen by key), a "
+        "search of the message's own user's memories, inside the call, as an agent reads "
+        "before it replies: per-user search latency, recall within the user and the "
+        "store's filter way are recorded (0: none; 1: before every message)",
+        group="load",
+        minimum=0,
+        maximum=1,
+        metavar="P",
+    ),
+    Setting(
         "windows",
         int,
         10,

@@ -59,6 +59,24 @@ class _FaissStore(SavedIndexStore):
     def _keys(self) -> Any:
         return list(self._ids)
 
+    user_filter = "native"
+
+    def _params(self, selector: Any) -> Any:
+        """FAISS's search parameters with an ID selector (the HNSW store adds its ef)."""
+        return self._faiss.SearchParameters(sel=selector)
+
+    def _search_user(
+        self, query: npt.NDArray[np.float32], k: int, keys: npt.NDArray[np.uint64]
+    ) -> Sequence[tuple[Any, Any]]:
+        """FAISS's own filter: an ID selector of the user's keys, inside the search."""
+        wanted = np.asarray([x for x in keys.tolist() if x in self._ids], dtype=np.int64)
+        if not len(wanted):
+            return [(keys[:0], np.zeros(0, dtype=np.float32))]
+        selector = self._faiss.IDSelectorBatch(wanted)
+        sims, ids = self._index.search(normalised(query), k, params=self._params(selector))
+        keep = ids[0] >= 0
+        return [(ids[0][keep].astype(np.uint64), 1.0 - sims[0][keep])]
+
     def _search(self, queries: npt.NDArray[np.float32], k: int) -> Sequence[tuple[Any, Any]]:
         sims, ids = self._index.search(normalised(queries), k)
         rows = []
@@ -118,6 +136,11 @@ class FaissHnswStore(_FaissStore):
         self._faiss.downcast_index(
             self._index.index
         ).hnsw.efSearch = self.settings_.hnsw_expansion_search
+
+    def _params(self, selector: Any) -> Any:
+        return self._faiss.SearchParametersHNSW(
+            sel=selector, efSearch=self.settings_.hnsw_expansion_search
+        )
 
     def _save(self) -> None:
         tmp = self.removed_path.with_suffix(".tmp")

@@ -84,6 +84,24 @@ class LanceDBStore(VectorStore):
             rows.append((hits.column("key").to_numpy(), hits.column("_distance").to_numpy()))
         return rows
 
+    user_filter = "native"
+
+    def _search_user(
+        self, query: npt.NDArray[np.float32], k: int, keys: npt.NDArray[np.uint64]
+    ) -> Sequence[tuple[Any, Any]]:
+        """LanceDB's own filter: ``WHERE key IN (...)`` applied before the scan."""
+        if not len(keys):
+            return [(keys[:0], np.zeros(0, dtype=np.float32))]
+        hits = (
+            self._table.search(query[0])
+            .distance_type("cosine")
+            .where(f"key IN ({', '.join(str(int(x)) for x in keys)})", prefilter=True)
+            .limit(k)
+            .select(["key", "_distance"])
+            .to_arrow()
+        )
+        return [(hits.column("key").to_numpy(), hits.column("_distance").to_numpy())]
+
     def _optimize(self) -> None:
         self._table.optimize()
 

@@ -123,6 +123,28 @@ class PgvectorStore(VectorStore):
                 dists[i, : len(rows)] = [r["d"] for r in rows]
         return out_keys, dists
 
+    user_filter = "native"
+
+    async def search_user(
+        self, query: npt.NDArray[np.float32], k: int, user: str, keys: npt.NDArray[np.uint64]
+    ) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.float32]]:
+        """PostgreSQL's own filter, ``WHERE key = ANY($2)``: the planner chooses between
+        the HNSW index, filtered after its scan (pgvector 0.6 has no iterative scan, so a
+        small user can get fewer than k back), and the primary key's index (exact)."""
+        q = np.asarray(query, dtype=np.float32).reshape(-1)
+        out_keys = np.full((1, k), NO_KEY, dtype=np.uint64)
+        dists = np.full((1, k), np.inf, dtype=np.float32)
+        rows = await self.db.require().fetch(
+            "SELECT key, embedding <=> $1 AS d FROM vectors WHERE key = ANY($2::bigint[]) "
+            "ORDER BY embedding <=> $1 LIMIT $3",
+            q,
+            [int(x) for x in keys],
+            k,
+        )
+        out_keys[0, : len(rows)] = [r["key"] for r in rows]
+        dists[0, : len(rows)] = [r["d"] for r in rows]
+        return out_keys, dists
+
     async def optimize(self) -> float:
         """Nothing to build or save: rows are committed and indexed as they are written;
         ``ANALYZE`` gives the planner the table's size."""

@@ -74,6 +74,21 @@ class QdrantLocalStore(VectorStore):
             if offset is None:
                 return out
 
+    user_filter = "native"
+
+    def _search_user(
+        self, query: npt.NDArray[np.float32], k: int, keys: npt.NDArray[np.uint64]
+    ) -> Sequence[tuple[Any, Any]]:
+        """Qdrant's own filter: a ``HasIdCondition`` of the user's keys in the query."""
+        m = self._models
+        hits = self._client.query_points(
+            COLLECTION,
+            query=query[0].tolist(),
+            query_filter=m.Filter(must=[m.HasIdCondition(has_id=keys.tolist())]),
+            limit=k,
+        ).points
+        return [([int(h.id) for h in hits], [1.0 - float(h.score) for h in hits])]
+
     def _search(self, queries: npt.NDArray[np.float32], k: int) -> Sequence[tuple[Any, Any]]:
         if len(queries) == 1:
             hits = self._client.query_points(COLLECTION, query=queries[0].tolist(), limit=k).points

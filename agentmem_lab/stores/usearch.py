@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from agentmem_lab.stores import by_user
 from agentmem_lab.stores.native import import_usearch_index
 from agentmem_lab.stores.vector import SavedIndexStore
 
@@ -21,6 +22,7 @@ class UsearchStore(SavedIndexStore):
     package = "usearch"
     search_kind = "hnsw"
     filename = "vectors.usearch"
+    user_filter = "exact"  # up to by_user.EXACT_MAX memories, else over-fetch
 
     def _open(self) -> None:
         Index = import_usearch_index().Index
@@ -70,6 +72,20 @@ class UsearchStore(SavedIndexStore):
         # One query gives Matches (its keys are its hits), several BatchMatches (with counts).
         counts = np.atleast_1d(m.counts) if hasattr(m, "counts") else [len(m.keys)]
         return [(keys[i, : counts[i]], dists[i, : counts[i]]) for i in range(len(queries))]
+
+    def _search_user(
+        self, query: npt.NDArray[np.float32], k: int, keys: npt.NDArray[np.uint64]
+    ) -> by_user.Rows:
+        """usearch has no filtered search: a user of up to ``EXACT_MAX`` memories has their
+        vectors read back by key (as the index holds them: i8 or f16 come back rounded)
+        and compared one by one; a larger user holds enough of the index to over-fetch."""
+        if len(keys) > by_user.EXACT_MAX:
+            return by_user.over_fetch(self._search, query, k, keys, len(self._index))
+        if not len(keys):
+            return by_user.exact(query, k, keys, np.zeros((0, self.ndim), dtype=np.float32))
+        kept = keys[np.asarray(self._index.contains(keys), dtype=bool)]
+        vectors = np.atleast_2d(np.asarray(self._index.get(kept, dtype=np.float32)))
+        return by_user.exact(query, k, kept, vectors.astype(np.float32))
 
     def backend_settings(self) -> dict[str, Any]:
         s = self.settings_

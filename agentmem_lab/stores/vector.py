@@ -23,6 +23,7 @@ from agentmem_lab.core.environment import package_version
 from agentmem_lab.core.errors import StorageError, StoreWriteError
 from agentmem_lab.core.registry import Registry, subclass_of
 from agentmem_lab.items import MemoryItem
+from agentmem_lab.stores import by_user
 from agentmem_lab.stores.base import Store, T, storage_cause
 
 #: When a write is safe from a crash of the process, by durability class.
@@ -110,6 +111,8 @@ class VectorStore(Store):
     refuses_duplicates: ClassVar[bool] = False
     #: Its data lives on a database server (``postgres_dsn``; the run starts one if unset).
     server: ClassVar[bool] = False
+    #: How ``search_user`` filters to one user's memories (``by_user.FILTERS``).
+    user_filter: ClassVar[str] = "over-fetch"
 
     def __init__(self, directory: str | Path, settings: StoreSettings, ndim: int) -> None:
         self.directory = Path(directory)
@@ -258,17 +261,26 @@ class VectorStore(Store):
                 self.name, f"queries must have {self.ndim} dimensions, got {q.shape[1]}"
             )
 
+        return await self._call(lambda: padded(self._search(q, k), k))
+
+    async def search_user(
+        self, query: npt.NDArray[np.float32], k: int, user: str, keys: npt.NDArray[np.uint64]
+    ) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.float32]]:
+        """The top ``k`` of one query among one user's memories (``keys``; the store holds
+        no user column), filtered the store's way (``user_filter``); padded as ``search``."""
+        q = np.ascontiguousarray(np.atleast_2d(np.asarray(query, dtype=np.float32))[:1])
+        wanted = np.asarray(keys, dtype=np.uint64)
+
         def run() -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.float32]]:
-            rows = self._search(q, k)
-            keys = np.full((len(q), k), NO_KEY, dtype=np.uint64)
-            dists = np.full((len(q), k), np.inf, dtype=np.float32)
-            for i, (rk, rd) in enumerate(rows):
-                n = min(k, len(rk))
-                keys[i, :n] = np.asarray(rk, dtype=np.uint64)[:n]
-                dists[i, :n] = np.asarray(rd, dtype=np.float32)[:n]
-            return keys, dists
+            return padded(self._search_user(q, k, wanted), k)
 
         return await self._call(run)
+
+    def _search_user(
+        self, query: npt.NDArray[np.float32], k: int, keys: npt.NDArray[np.uint64]
+    ) -> by_user.Rows:
+        """The user's top k (on the worker thread); the base over-fetches."""
+        return by_user.over_fetch(self._search, query, k, keys, self.vectors_written)
 
     async def optimize(self) -> float:
         """Make search ready and the data durable (index build, compaction, save); returns
@@ -387,6 +399,18 @@ class SavedIndexStore(VectorStore):
         if self._dirty or not self.path.exists():
             self._save()
         self._index = None
+
+
+def padded(rows: by_user.Rows, k: int) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.float32]]:
+    """Per-query rows of keys and distances as two ``k``-wide arrays, padded with
+    ``NO_KEY`` and infinity."""
+    keys = np.full((len(rows), k), NO_KEY, dtype=np.uint64)
+    dists = np.full((len(rows), k), np.inf, dtype=np.float32)
+    for i, (rk, rd) in enumerate(rows):
+        n = min(k, len(rk))
+        keys[i, :n] = np.asarray(rk, dtype=np.uint64)[:n]
+        dists[i, :n] = np.asarray(rd, dtype=np.float32)[:n]
+    return keys, dists
 
 
 def present_in(keys: npt.NDArray[np.uint64], stored: set[int]) -> npt.NDArray[np.uint64]:

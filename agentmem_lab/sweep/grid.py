@@ -61,6 +61,7 @@ _SETTING_TAGS = {
     "speedup": "x",
     "max_gap": "g",
     "dataset": "",
+    "read_per_message": "read",
 }
 #: Values that leave a configuration's name as it was (the defaults of tagged settings).
 _UNTAGGED = {("arrivals", "uniform"), ("dataset", "synthetic")}

@@ -28,7 +28,7 @@ from agentmem_lab.items import MemoryItem
 from agentmem_lab.schema.run_settings import RunSettings
 from agentmem_lab.stores import NO_KEY, package_version, schema_of
 from agentmem_lab.systems.agentmem import AgentMem
-from agentmem_lab.systems.base import Searcher, System, Target, ThreadHop
+from agentmem_lab.systems.base import Searcher, System, Target, ThreadHop, UserSearcher
 from agentmem_lab.systems.mem0 import Mem0
 from agentmem_lab.workload.faults import decides as fails
 from agentmem_lab.workload.modes import CallOutcome
@@ -59,6 +59,7 @@ __all__ = [
     "System",
     "Target",
     "ThreadHop",
+    "UserSearcher",
     "fails",
     "measure_adder",
     "package_version",

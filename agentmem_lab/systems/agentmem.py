@@ -14,7 +14,7 @@ from agentmem_lab.embedders import Embedder
 from agentmem_lab.items import MemoryItem
 from agentmem_lab.schema.run_settings import RunSettings
 from agentmem_lab.stores import StoreSet, VectorStore
-from agentmem_lab.systems.base import Searcher, System, Target
+from agentmem_lab.systems.base import Searcher, System, Target, UserSearcher
 from agentmem_lab.workload import overhead
 from agentmem_lab.workload.faults import unwrap, with_faults
 from agentmem_lab.workload.modes import CallOutcome, Mode, get_mode
@@ -44,6 +44,10 @@ class AgentMemTarget(Target):
         return out
 
     def searcher(self) -> Searcher | None:
+        vector = unwrap(self.stores.vector)
+        return vector if isinstance(vector, VectorStore) else None
+
+    def user_searcher(self) -> UserSearcher | None:
         vector = unwrap(self.stores.vector)
         return vector if isinstance(vector, VectorStore) else None
 

@@ -27,6 +27,18 @@ class Searcher(Protocol):
     ) -> Awaitable[tuple[npt.NDArray[np.uint64], npt.NDArray[np.float32]]]: ...
 
 
+class UserSearcher(Protocol):
+    """Nearest neighbours among one user's memories: what the reads per message call.
+    ``user_filter`` names how the user's memories are told apart (``stores.by_user``)."""
+
+    @property
+    def user_filter(self) -> str: ...
+
+    def search_user(
+        self, query: npt.NDArray[np.float32], k: int, user: str, keys: npt.NDArray[np.uint64]
+    ) -> Awaitable[tuple[npt.NDArray[np.uint64], npt.NDArray[np.float32]]]: ...
+
+
 class Target(ABC):
     """One system under test, opened on a directory. The runner drives ``add`` with its
     clients, then asks for the stores' keys, a searcher and the vector store's load."""
@@ -50,6 +62,10 @@ class Target(ABC):
 
     def searcher(self) -> Searcher | None:
         """Search by memory key, or None when the system cannot search (simulated)."""
+        return None
+
+    def user_searcher(self) -> UserSearcher | None:
+        """Search within one user's memories, or None when the system cannot."""
         return None
 
     async def finish(self) -> dict[str, Any] | None:

@@ -29,7 +29,7 @@ from agentmem_lab.embedders import Embedder
 from agentmem_lab.items import MemoryItem
 from agentmem_lab.schema.run_settings import RunSettings
 from agentmem_lab.stores import NO_KEY, package_version
-from agentmem_lab.systems.base import Searcher, Target
+from agentmem_lab.systems.base import Searcher, Target, UserSearcher
 from agentmem_lab.workload.faults import decides
 from agentmem_lab.workload.modes import CallOutcome
 
@@ -306,6 +306,9 @@ class Mem0Target(Target):
     def searcher(self) -> Searcher | None:
         return _Mem0Search(self)
 
+    def user_searcher(self) -> UserSearcher | None:
+        return _Mem0Search(self)
+
     async def finish(self) -> dict[str, Any] | None:
         return {
             "backend": "mem0 pgvector" if self.on_pgvector else "mem0 qdrant local",
@@ -361,14 +364,22 @@ def _has_spacy() -> bool:
 
 
 class _Mem0Search:
-    """mem0's vector store search (no session filter: every memory is a candidate),
-    answering with memory keys."""
+    """mem0's vector store search, answering with memory keys: over every memory, or among
+    one user's (``search_user``: mem0's own filter on the ``user_id`` it stores with each
+    memory, as ``Memory.search(user_id=...)`` passes it)."""
+
+    user_filter = "native"
 
     def __init__(self, target: Mem0Target) -> None:
         self.target = target
 
+    async def search_user(
+        self, query: npt.NDArray[np.float32], k: int, user: str, keys: npt.NDArray[np.uint64]
+    ) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.float32]]:
+        return await self.search(query, k, {"user_id": user})
+
     async def search(
-        self, queries: npt.NDArray[np.float32], k: int
+        self, queries: npt.NDArray[np.float32], k: int, filters: dict[str, str] | None = None
     ) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.float32]]:
         store = self.target.memory.vector_store
         key_of = self.target.key_of
@@ -380,7 +391,7 @@ class _Mem0Search:
                 # The inserts' lock: a search during the writes (--search-rate) must not run
                 # beside an insert in Qdrant's local mode, which is not thread-safe.
                 with self.target._qdrant_lock:
-                    hits = store.search(query="", vectors=q.tolist(), top_k=k, filters=None)
+                    hits = store.search(query="", vectors=q.tolist(), top_k=k, filters=filters)
                 for m, h in enumerate(hits[:k]):
                     keys[n, m] = key_of.get(str(h.id), NO_KEY)
                     dists[n, m] = 1.0 - float(h.score)
