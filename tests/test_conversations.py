@@ -104,3 +104,5 @@ def test_reads_per_user_have_their_own_table_and_sentence_not_the_write_table() 
     assert not len(report.conversations_table(runs))  # reads inside the calls: not plain writes
     said = report.conversations_sentence(runs)
     assert "from 0.775 (faiss-hnsw, native filter) to 0.999 (usearch)" in said
+    rows = {r.family: r for r in report.verdict_rows(claims.load(), runs)}
+    assert rows["conversations"].hash.text == "no run"  # never judged as the write path

@@ -305,6 +305,7 @@ def _conversations_row(results: Sequence[Result], goal: float) -> VerdictRow:
         and r.profile == "real"
         and r.shards == 1
         and r.offered is None
+        and r.user_reads is None  # reads inside the calls: not the write path alone
         and not r.replayed  # the stores alone: never judged against a claim with embedding
     ]
 
