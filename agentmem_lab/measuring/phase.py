@@ -33,7 +33,7 @@ from agentmem_lab.measuring.folder import AckLog, run_meta, write_run_meta
 from agentmem_lab.measuring.growth import SEGMENT_ITEMS, Growth, Tap, plan
 from agentmem_lab.measuring.integrity import query_texts, run_checks
 from agentmem_lab.measuring.reads import QUERIES, ReadsDuringWrites
-from agentmem_lab.measuring.user_reads import KEYS_FROM, reads_per_message
+from agentmem_lab.measuring.user_reads import reads_per_message
 from agentmem_lab.schema import sections
 from agentmem_lab.schema.run_settings import RunSettings
 from agentmem_lab.systems import SYSTEMS, System, Target
@@ -185,10 +185,9 @@ async def measured_phase(
     target = await system.open(config, stores_dir, tap, faults=True)
     ack_log: AckLog | None = None
     reads: ReadsDuringWrites | None = None
-    writer: Adder = target
     try:
         per_message = reads_per_message(config, target, embedder, len(items))
-        writer = per_message or target
+        writer: Adder = per_message or target
         ack_log = AckLog(stores_dir)
         on_call: Callable[[CallRecord], None] = ack_log
         searcher = target.searcher()
@@ -265,7 +264,7 @@ async def measured_phase(
         raise
     figures = ReadFigures(
         reads.figures() if reads is not None else None,
-        per_message.figures(KEYS_FROM[config.system == "agentmem"]) if per_message else None,
+        per_message.figures() if per_message else None,
     )
     return target, Phase(records, wall, tput, cpu), figures, growth
 

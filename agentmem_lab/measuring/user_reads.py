@@ -36,7 +36,7 @@ from agentmem_lab.embedders import Embedder
 from agentmem_lab.items import MemoryItem
 from agentmem_lab.measuring.reads import sampled
 from agentmem_lab.schema.run_settings import RunSettings
-from agentmem_lab.stores.by_user import FILTERS
+from agentmem_lab.stores.by_user import FILTERS, cosine
 from agentmem_lab.systems import Target, UserSearcher
 from agentmem_lab.workload.modes import Adder, CallOutcome
 
@@ -78,9 +78,7 @@ class UserVectors:
         keys = self._keys.get(user, [])
         if not keys:
             return {}
-        v = self._vectors[user][: len(keys)]
-        sims = (v @ query) / np.maximum(np.linalg.norm(v, axis=1) * np.linalg.norm(query), 1e-12)
-        return dict(zip(keys, sims.tolist()))
+        return dict(zip(keys, cosine(self._vectors[user][: len(keys)], query).tolist()))
 
     def sizes(self) -> list[int]:
         return [len(k) for k in self._keys.values()]
@@ -112,8 +110,10 @@ class ReadsPerMessage:
         embedder: Embedder,
         share: float,
         items: int,
+        keys_from: str,
     ) -> None:
         self.inner = inner
+        self.keys_from = keys_from
         self.searcher = searcher
         self.embedder = embedder
         self.share = share
@@ -157,7 +157,7 @@ class ReadsPerMessage:
         if checked:
             self.recalls.append(tie_aware_recall(sims, found[0].tolist(), K))
 
-    def figures(self, keys_from: str) -> dict[str, Any]:
+    def figures(self) -> dict[str, Any]:
         method = self.searcher.user_filter
         sizes = np.asarray(self.users.sizes() or [0])
         out: dict[str, Any] = {
@@ -166,7 +166,7 @@ class ReadsPerMessage:
             "k": K,
             "method": method,
             "method_definition": FILTERS.get(method.split()[0], method),
-            "keys_from": keys_from,
+            "keys_from": self.keys_from,
             "empty": self.empty,
             "embed_s": self.embed_s,
             "users": int(np.count_nonzero(sizes)),
@@ -212,7 +212,8 @@ def reads_per_message(
             f"{config.system} cannot search within one user's memories "
             "(agentmem, mem0 and langgraph can)",
         )
-    return ReadsPerMessage(target, searcher, embedder, config.read_per_message, items)
+    keys_from = KEYS_FROM[config.system == "agentmem"]
+    return ReadsPerMessage(target, searcher, embedder, config.read_per_message, items, keys_from)
 
 
 __all__ = [

@@ -64,6 +64,13 @@ def over_fetch(
     return [(found[mine][:k], np.asarray(dists, dtype=np.float32)[mine][:k])]
 
 
+def cosine(vectors: npt.NDArray[np.float32], query: npt.NDArray[np.float32]) -> Any:
+    """Each row's cosine similarity to the query (a zero row gives 0)."""
+    v = np.asarray(vectors, dtype=np.float32)
+    q = np.asarray(query, dtype=np.float32).reshape(-1)
+    return (v @ q) / np.maximum(np.linalg.norm(v, axis=1) * np.linalg.norm(q), 1e-12)
+
+
 def exact(
     query: npt.NDArray[np.float32],
     k: int,
@@ -73,9 +80,7 @@ def exact(
     """The k of ``vectors`` (the user's, by ``keys``) nearest the query by cosine."""
     if not len(keys):
         return [(keys[:0], np.zeros(0, dtype=np.float32))]
-    v = np.asarray(vectors, dtype=np.float32)
-    q = np.asarray(query, dtype=np.float32).reshape(-1)
-    sims = (v @ q) / np.maximum(np.linalg.norm(v, axis=1) * np.linalg.norm(q), 1e-12)
+    sims = cosine(vectors, query)
     order = np.argsort(-sims, kind="stable")[:k]
     return [(keys[order], (1.0 - sims[order]).astype(np.float32))]
 

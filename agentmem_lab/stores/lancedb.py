@@ -71,18 +71,16 @@ class LanceDBStore(VectorStore):
     def _keys(self) -> Any:
         return self._table.to_arrow().column("key").to_numpy()
 
+    def _query(self, q: npt.NDArray[np.float32], k: int, where: str | None = None) -> Any:
+        """One query's keys and cosine distances, prefiltered by ``where`` when given."""
+        query = self._table.search(q).distance_type("cosine")
+        if where is not None:
+            query = query.where(where, prefilter=True)
+        hits = query.limit(k).select(["key", "_distance"]).to_arrow()
+        return hits.column("key").to_numpy(), hits.column("_distance").to_numpy()
+
     def _search(self, queries: npt.NDArray[np.float32], k: int) -> Sequence[tuple[Any, Any]]:
-        rows = []
-        for q in queries:
-            hits = (
-                self._table.search(q)
-                .distance_type("cosine")
-                .limit(k)
-                .select(["key", "_distance"])
-                .to_arrow()
-            )
-            rows.append((hits.column("key").to_numpy(), hits.column("_distance").to_numpy()))
-        return rows
+        return [self._query(q, k) for q in queries]
 
     user_filter = "native"
 
@@ -92,15 +90,7 @@ class LanceDBStore(VectorStore):
         """LanceDB's own filter: ``WHERE key IN (...)`` applied before the scan."""
         if not len(keys):
             return [(keys[:0], np.zeros(0, dtype=np.float32))]
-        hits = (
-            self._table.search(query[0])
-            .distance_type("cosine")
-            .where(f"key IN ({', '.join(str(int(x)) for x in keys)})", prefilter=True)
-            .limit(k)
-            .select(["key", "_distance"])
-            .to_arrow()
-        )
-        return [(hits.column("key").to_numpy(), hits.column("_distance").to_numpy())]
+        return [self._query(query[0], k, f"key IN ({', '.join(str(int(x)) for x in keys)})")]
 
     def _optimize(self) -> None:
         self._table.optimize()

@@ -23,7 +23,7 @@ from agentmem_lab.stores.postgres import (
     error_message,
     refused,
 )
-from agentmem_lab.stores.vector import NO_KEY, StoreSettings, VectorStore
+from agentmem_lab.stores.vector import NO_KEY, StoreSettings, VectorStore, padded
 
 
 class PgvectorStore(VectorStore):
@@ -132,8 +132,6 @@ class PgvectorStore(VectorStore):
         the HNSW index, filtered after its scan (pgvector 0.6 has no iterative scan, so a
         small user can get fewer than k back), and the primary key's index (exact)."""
         q = np.asarray(query, dtype=np.float32).reshape(-1)
-        out_keys = np.full((1, k), NO_KEY, dtype=np.uint64)
-        dists = np.full((1, k), np.inf, dtype=np.float32)
         rows = await self.db.require().fetch(
             "SELECT key, embedding <=> $1 AS d FROM vectors WHERE key = ANY($2::bigint[]) "
             "ORDER BY embedding <=> $1 LIMIT $3",
@@ -141,9 +139,7 @@ class PgvectorStore(VectorStore):
             [int(x) for x in keys],
             k,
         )
-        out_keys[0, : len(rows)] = [r["key"] for r in rows]
-        dists[0, : len(rows)] = [r["d"] for r in rows]
-        return out_keys, dists
+        return padded([([r["key"] for r in rows], [r["d"] for r in rows])], k)
 
     async def optimize(self) -> float:
         """Nothing to build or save: rows are committed and indexed as they are written;

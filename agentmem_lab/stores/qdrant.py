@@ -81,18 +81,18 @@ class QdrantLocalStore(VectorStore):
     ) -> Sequence[tuple[Any, Any]]:
         """Qdrant's own filter: a ``HasIdCondition`` of the user's keys in the query."""
         m = self._models
+        return [self._one(query[0], k, m.Filter(must=[m.HasIdCondition(has_id=keys.tolist())]))]
+
+    def _one(self, q: npt.NDArray[np.float32], k: int, where: Any = None) -> tuple[Any, Any]:
+        """One query's keys and cosine distances, filtered by ``where`` when given."""
         hits = self._client.query_points(
-            COLLECTION,
-            query=query[0].tolist(),
-            query_filter=m.Filter(must=[m.HasIdCondition(has_id=keys.tolist())]),
-            limit=k,
+            COLLECTION, query=q.tolist(), query_filter=where, limit=k
         ).points
-        return [([int(h.id) for h in hits], [1.0 - float(h.score) for h in hits])]
+        return [int(h.id) for h in hits], [1.0 - float(h.score) for h in hits]
 
     def _search(self, queries: npt.NDArray[np.float32], k: int) -> Sequence[tuple[Any, Any]]:
         if len(queries) == 1:
-            hits = self._client.query_points(COLLECTION, query=queries[0].tolist(), limit=k).points
-            return [([int(h.id) for h in hits], [1.0 - float(h.score) for h in hits])]
+            return [self._one(queries[0], k)]
         # Several queries (the self-recall sample): one batch request, as a client would.
         requests = [self._models.QueryRequest(query=q.tolist(), limit=k) for q in queries]
         answers = self._client.query_batch_points(COLLECTION, requests=requests)
