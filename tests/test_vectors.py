@@ -96,3 +96,14 @@ def test_cached_vectors_need_a_dataset_folder_that_holds_them(tmp_path, capsys):
     d = folder(tmp_path, msgs(30))
     assert main([*base, "--dataset", str(d), "--out", str(tmp_path / "b")]) == 2
     assert "holds no vectors of hash" in capsys.readouterr().err
+
+
+def test_a_longer_build_starts_from_the_vectors_already_built(tmp_path, capsys):
+    d = folder(tmp_path, msgs(60))
+    build = ["vectors", "build", "--dataset", str(d), "--embedder", "hash", "--items"]
+    assert main([*build, "40"]) == 0 and main([*build, "60"]) == 0
+    assert "resuming at 40 of 60" in capsys.readouterr().err
+    doc = json.loads((d / "vectors-hash.json").read_text())
+    assert doc["count"] == 60 and doc["built"]["texts_embedded"] == 60  # both builds' rate
+    array = np.load(d / "vectors-hash.npy")
+    assert np.array_equal(array, HashEmbedder().encode([m["content"] for m in msgs(60)]))

@@ -1,5 +1,6 @@
 """The commands on what is installed and built once: ``models`` (the offline model),
-``plugins`` and ``vectors`` (a dataset's texts embedded once)."""
+``plugins`` and ``vectors`` (a dataset's texts embedded once, its queries' neighbours
+found once)."""
 
 from __future__ import annotations
 
@@ -121,29 +122,67 @@ def add_vectors_options(p: argparse.ArgumentParser) -> None:
         help="a folder's empty messages: refuse (one line naming it) or skip, as the runs do",
     )
     b.add_argument("--onnx-threads", type=int, default=None, metavar="N")
+    n = sub.add_parser(
+        "neighbours",
+        help="the exact top-10 of a run's held-out queries, once, for its search figures",
+        description="Compute once the exact nearest neighbours of the search queries of a "
+        "run on a dataset (the messages right after the ones it stores) and write them into "
+        "the folder (neighbours-NAME.npz and manifest; docs/datasets.md). A run with the "
+        "same --items, --batch-size, --warmup and --embedder then checks its recall against "
+        "them instead of embedding everything stored again; its search.reference says so. "
+        "Uses the folder's vectors file where it holds the texts.",
+    )
+    n.add_argument("--dataset", required=True, metavar="NAME|DIR", help="chitchat, or a folder")
+    n.add_argument("--embedder", default="minilm", help="the embedder (default minilm)")
+    n.add_argument("--items", type=int, required=True, metavar="N", help="the run's --items")
+    n.add_argument("--batch-size", type=int, default=1, metavar="B", help="the run's (default 1)")
+    n.add_argument(
+        "--warmup", type=int, default=1, metavar="W", help="the run's warm-up calls (default 1)"
+    )
+    n.add_argument(
+        "--queries", type=int, default=100, metavar="Q", help="the run's search queries (100)"
+    )
+    n.add_argument("--empty-messages", choices=("refuse", "skip"), default="refuse")
+    n.add_argument("--onnx-threads", type=int, default=None, metavar="N")
 
 
-def cmd_vectors(args: argparse.Namespace) -> int:
-    import sys
-
+def _folder(args: argparse.Namespace) -> Path:
     from agentmem_lab.core.errors import ConfigError
     from agentmem_lab.corpus.datasets import dataset_folder
     from agentmem_lab.embedders import check_embedder_name
-    from agentmem_lab.measuring.vector_build import build
 
-    if args.items is not None and args.items < 1:
-        raise ConfigError("--items", f"must be >= 1, got {args.items}")
+    for flag in ("items", "batch_size", "queries"):
+        value = getattr(args, flag, None)
+        if value is not None and value < 1:
+            raise ConfigError(f"--{flag.replace('_', '-')}", f"must be >= 1, got {value}")
+    if getattr(args, "warmup", 0) < 0:
+        raise ConfigError("--warmup", f"must be >= 0, got {args.warmup}")
     check_embedder_name(args.embedder)
     folder = dataset_folder(args.dataset)
     if folder is None:
         raise ConfigError("--dataset", "the generator's texts are made per run: name a dataset")
+    return folder
+
+
+def _say(line: str) -> None:
+    import sys
+
+    print(line, file=sys.stderr, flush=True)
+
+
+def cmd_vectors(args: argparse.Namespace) -> int:
+    from agentmem_lab.measuring.vector_build import build
+
+    folder = _folder(args)
+    if args.vectors_command == "neighbours":
+        return _neighbours(args, folder)
     doc, built = build(
         folder,
         args.embedder,
         args.items,
         args.empty_messages == "skip",
         args.onnx_threads,
-        lambda line: print(line, file=sys.stderr, flush=True),
+        _say,
     )
     b = doc["built"]
     rate = b.get("texts_per_s")
@@ -151,5 +190,27 @@ def cmd_vectors(args: argparse.Namespace) -> int:
     print(
         f"vectors of {doc['embedder']}: {doc['count']:,} x {doc['dim']} "
         f"({'built' if built else 'already built'}; {how}) in {folder}"
+    )
+    return 0
+
+
+def _neighbours(args: argparse.Namespace, folder: Path) -> int:
+    from agentmem_lab.measuring.ground_truth import build
+
+    doc, built = build(
+        folder,
+        args.embedder,
+        args.warmup * args.batch_size,
+        args.items,
+        args.queries,
+        args.empty_messages == "skip",
+        args.onnx_threads,
+        _say,
+    )
+    print(
+        f"neighbours of {doc['embedder']}: {doc['queries']:,} queries over messages "
+        f"{doc['start']:,}..{doc['start'] + doc['count'] - 1:,} "
+        f"({'built' if built else 'already built'} from {doc['vectors_from']} in "
+        f"{doc['built']['seconds']:.1f} s) in {folder}"
     )
     return 0

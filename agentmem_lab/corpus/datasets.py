@@ -272,6 +272,13 @@ def summary(folder: Path, n: int, skip_empty: bool = False) -> dict[str, Any]:
     return {**{k: doc[k] for k in keep if k in doc}, **out, "folder": str(folder)}
 
 
+def available(folder: Path, n: int, skip_empty: bool = False) -> int:
+    """How many of a dataset's first ``n`` messages it holds (all of them where it ends
+    sooner). Read once per folder, size and count."""
+    st = (folder / MESSAGES).stat()
+    return int(_summary(folder.resolve(), (st.st_size, st.st_mtime_ns), n, skip_empty)["items"])
+
+
 __all__ = [
     "DATASETS",
     "FIELDS",
@@ -280,6 +287,7 @@ __all__ = [
     "SYNTHETIC",
     "Message",
     "NamedDataset",
+    "available",
     "dataset_folder",
     "iter_messages",
     "manifest",

@@ -106,10 +106,13 @@ def _first_bad_row(path: Path, stamp: tuple[int, int]) -> int | None:
     return None
 
 
-def check(folder: Path, embedder: str, dim: int | None, items: int) -> VectorFile:
+def check(
+    folder: Path, embedder: str, dim: int | None, items: int, held_out: int = 0
+) -> VectorFile:
     """An embedder's vectors in ``folder``, checked against the run: one line naming the file
     when one is missing or bad, of another dimension than the embedder's (``dim``; None:
-    not known here) or fewer than ``items``."""
+    not known here) or fewer than ``items`` (the run's messages and the ``held_out`` ones
+    after them that it queries)."""
     vectors, keys, manifest_path = paths(folder, embedder)
     if not manifest_path.is_file():
         raise ConfigError(
@@ -140,10 +143,11 @@ def check(folder: Path, embedder: str, dim: int | None, items: int) -> VectorFil
     if row is not None:
         raise _bad(vectors, f"row {row} holds NaN or infinite values")
     if count < items:
+        queries = f" and {held_out:,} held-out queries after them" if held_out else ""
         raise ConfigError(
             "--items",
-            f"{items:,} items (warm-up included) but {vectors} holds {count:,} vectors "
-            f"(agentmem-lab vectors build --items {items})",
+            f"{items - held_out:,} items (warm-up included){queries} but {vectors} holds "
+            f"{count:,} vectors (agentmem-lab vectors build --items {items})",
         )
     return VectorFile(vectors, keys, manifest)
 

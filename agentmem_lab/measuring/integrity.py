@@ -161,6 +161,35 @@ class ExactTopK:
                 s, ks = s[keep], ks[keep]
             self._sims[i], self._keys[i] = s, ks
 
+    @classmethod
+    def known(
+        cls,
+        queries: npt.NDArray[Any],
+        rows: Sequence[tuple[npt.NDArray[Any], npt.NDArray[Any]]],
+        count: int,
+        k: int = 10,
+    ) -> ExactTopK:
+        """An exact top-k known before the run (a dataset's ground truth): per query, the
+        keys within ``TIE_EPS`` of its k-th best and their similarities, over ``count``."""
+        reference = cls(queries, k)
+        reference.count = count
+        reference._keys = [np.asarray(keys, np.uint64) for keys, _ in rows]
+        reference._sims = [np.asarray(sims, np.float32) for _, sims in rows]
+        return reference
+
+    def kept_rows(self) -> list[tuple[npt.NDArray[np.uint64], npt.NDArray[np.float32]]]:
+        """Per query, the keys that count at k (ties included) and their similarities."""
+        out = []
+        k_eff = min(self.k, self.count)
+        for keys, s in zip(self._keys, self._sims, strict=True):
+            if k_eff == 0:
+                out.append((keys[:0], s[:0]))
+                continue
+            kth = -np.partition(-s, k_eff - 1)[k_eff - 1]
+            keep = s >= kth - TIE_EPS
+            out.append((keys[keep], s[keep]))
+        return out
+
     def recall(self, found: npt.NDArray[Any]) -> float:
         """Tie-aware recall@k of ``found`` (one row of returned keys per query): a returned
         key counts when its exact similarity is at least the k-th best exact similarity."""
@@ -299,7 +328,8 @@ def query_texts(config: RunSettings, n: int, purpose: str = "search") -> list[st
 @dataclass
 class Kept:
     """What a run kept as it wrote, so that its checks need not read its items again: the
-    exact top-k of the search queries, and the self-recall sample."""
+    exact top-k of the search queries (passed to ``run_checks`` as its ``reference``), and
+    the self-recall sample."""
 
     reference: ExactTopK | None = None
     sample: list[MemoryItem] = field(default_factory=list)
@@ -316,10 +346,13 @@ async def run_checks(
     queries: Sequence[str],
     self_recall_sample: int = 1000,
     kept: Kept | None = None,
+    reference: tuple[ExactTopK | None, str] = (None, "recomputed"),
 ) -> tuple[dict[str, Any], dict[str, Any] | None]:
     """Every check after the writes, for one process's stores or every shard's: the
-    integrity counts with self-recall, and the search figures. ``stored`` is read (once
-    for the sample, once for exact search) only where ``kept`` does not hold them."""
+    integrity counts with self-recall, and the search figures against ``reference`` (an
+    exact top-k known before the checks, and its label), else exact search recomputed.
+    ``stored`` is read (once for the sample, once for exact search) only where ``kept``
+    and ``reference`` do not hold them."""
     integrity = integrity_counts(keys, acked, failed)
     sample = (
         kept.sample
@@ -329,5 +362,8 @@ async def run_checks(
     integrity["self_recall_at_1"] = await self_recall_at_1(
         searcher, embedder, sample[:self_recall_sample]
     )
-    reference = kept.reference if kept is not None else None
-    return integrity, await search_figures(searcher, embedder, stored, queries, reference=reference)
+    known, label = reference
+    search = await search_figures(searcher, embedder, stored, queries, reference=known)
+    if search is not None:
+        search["reference"] = label
+    return integrity, search

@@ -30,6 +30,7 @@ import numpy.typing as npt
 from agentmem_lab.embedders import Embedder
 from agentmem_lab.items import MemoryItem
 from agentmem_lab.measuring.folder import AckLog, run_meta, write_run_meta
+from agentmem_lab.measuring.ground_truth import reference_for
 from agentmem_lab.measuring.growth import SEGMENT_ITEMS, Growth, Tap, plan
 from agentmem_lab.measuring.integrity import query_texts, run_checks
 from agentmem_lab.measuring.reads import QUERIES, ReadsDuringWrites
@@ -341,6 +342,15 @@ async def measure_in_process(
         acked = phase.acked_keys
         # Read again only if the pauses could not keep the exact reference (growth.kept).
         stored = (i for i in items if _member(acked, i.key))
+        queries, kept = query_texts(config, config.search_queries), growth.kept()
+        reference = await reference_for(
+            config,
+            embedder,
+            kept,
+            (i for i in items if _member(acked, i.key)),
+            queries,
+            phase.failed,
+        )
         integrity, search = await run_checks(
             await target.key_arrays(),
             target.searcher(),
@@ -349,9 +359,10 @@ async def measure_in_process(
             acked,
             phase.failed,
             config.seed,
-            query_texts(config, config.search_queries),
+            queries,
             config.self_recall_sample,
-            growth.kept(),
+            kept,
+            reference,
         )
         head = items[: overhead.ITEMS + config.batch_size]  # the harness times its first calls
         own_cost = await SYSTEMS.get(config.system).harness(

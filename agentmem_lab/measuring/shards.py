@@ -44,6 +44,7 @@ from agentmem_lab.core.loops import run_in_own_loop
 from agentmem_lab.embedders import Embedder
 from agentmem_lab.items import MemoryItem
 from agentmem_lab.measuring.folder import run_meta, write_run_meta
+from agentmem_lab.measuring.ground_truth import reference_for
 from agentmem_lab.measuring.integrity import query_texts, run_checks
 from agentmem_lab.measuring.phase import Measured, Phase, PhaseHooks, measured_phase
 from agentmem_lab.schema.run_settings import RunSettings
@@ -342,6 +343,7 @@ async def check(
             for name, ks in (await s.keys()).items():
                 keys[name] |= ks
         vectors = [s.vector for s in sets if isinstance(s.vector, VectorStore)]
+        queries = query_texts(config, config.search_queries)
         return await run_checks(
             keys,
             FanOutSearch(vectors),
@@ -350,8 +352,9 @@ async def check(
             acked,
             failed,
             config.seed,
-            query_texts(config, config.search_queries),
+            queries,
             config.self_recall_sample,
+            reference=await reference_for(config, embedder, None, stored, queries, failed),
         )
     finally:
         for s in opened:

@@ -2,6 +2,8 @@
 into the folder's vectors file (``corpus.vectors``), resumable, with the build's own
 measured rate in the manifest.
 
+A longer build of the same texts' first part starts from the vectors already built.
+
 The array is written in chunks into ``vectors-NAME.partial.npy`` (a memory map) and the
 rows done into ``vectors-NAME.partial.json`` after each chunk: a build stopped by Ctrl-C
 or a crash goes on from its last chunk when run again with the same inputs. A build whose
@@ -102,6 +104,47 @@ def _embed_chunks(
     return done - start, time.perf_counter() - t0
 
 
+def _extend(
+    folder: Path,
+    embedder: str,
+    dim: int,
+    texts: list[str],
+    partial: Path,
+    state: Path,
+    digest: str,
+) -> None:
+    """Start a longer build from the vectors already built of its first texts (no partial
+    build under way): their rows copied into ``partial``, recorded done in ``state``."""
+    if state.is_file():
+        return
+    try:
+        old = vectors.check(folder, embedder, dim, 1)
+    except ConfigError:
+        return
+    array, keys = old.load()
+    n = min(len(keys), len(texts))
+    mine = np.fromiter((vectors.text_key(t) for t in texts[:n]), np.uint64, n)
+    if n == 0 or n == len(texts) or not np.array_equal(keys[:n], mine):
+        return
+    out = np.lib.format.open_memmap(partial, mode="w+", dtype=np.float32, shape=(len(texts), dim))
+    out[:n] = array[:n]
+    out.flush()
+    del out
+    doc = {"texts_sha256": digest, "count": len(texts), "dim": dim, "embedder": embedder}
+    built = old.manifest.get("built") or {}
+    before = {k: built.get(k) for k in ("texts_embedded", "seconds")}
+    state.write_text(json.dumps({**doc, "done": n, "before": before}), encoding="utf-8")
+
+
+def _before(state: Path) -> tuple[int, float]:
+    """The texts and seconds of the build a longer one started from (0, 0.0 where none)."""
+    try:
+        before = json.loads(state.read_text(encoding="utf-8"))["before"]
+        return int(before["texts_embedded"]), float(before["seconds"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return 0, 0.0
+
+
 def build(
     folder: Path,
     embedder_name: str,
@@ -133,7 +176,10 @@ def build(
         vectors_path = vectors.paths(folder, embedder_name)[0]
         partial = vectors_path.with_name(vectors_path.stem + ".partial.npy")
         state = vectors_path.with_name(vectors_path.stem + ".partial.json")
+        _extend(folder, embedder_name, embedder.dim, texts, partial, state, digest)
+        prior, prior_s = _before(state)
         embedded, seconds = _embed_chunks(embedder, texts, partial, state, digest, say)
+        embedded, seconds = embedded + prior, seconds + prior_s  # the rate over every build
         settings = embedder.settings()
     finally:
         embedder.close()

@@ -19,7 +19,7 @@ from typing import Any
 
 from agentmem_lab import settings as declared
 from agentmem_lab.core.errors import ConfigError
-from agentmem_lab.corpus import check_corpus, datasets, vectors
+from agentmem_lab.corpus import check_corpus, datasets, neighbours, vectors
 from agentmem_lab.corpus.vectors import VectorFile
 from agentmem_lab.stores import StoreSettings
 
@@ -94,6 +94,7 @@ class RunSettings:
         if self.arrivals == "trace":
             self._check_trace()
         _ = self.replay_vectors  # a bad vectors file: one line before any work
+        neighbours.load(self.dataset_folder, self.embedder)  # a bad ground truth: the same
 
     @property
     def replay_vectors(self) -> VectorFile | None:
@@ -112,9 +113,11 @@ class RunSettings:
             return None
         if self.vectors == "auto" and vectors.find(folder, self.embedder) is None:
             return None
-        return vectors.check(
-            folder, self.embedder, None, self.items + self.warmup * self.batch_size
-        )
+        # the held-out messages its search figures and window probes query come after
+        run = self.items + self.warmup * self.batch_size
+        held = self.search_queries + (self.window_queries if self.windows else 0)
+        need = datasets.available(folder, run + held, self.empty_messages == "skip")
+        return vectors.check(folder, self.embedder, None, need, max(need - run, 0))
 
     def _check_trace(self) -> None:
         """A trace replays a dataset's own timestamps, in one process, at its own rate."""

@@ -90,13 +90,18 @@ class Integrity(Section):
 @dataclass(frozen=True)
 class Search(Section):
     """Searches after the writes: their count, k, latency percentiles and recall@10
-    against an exact search."""
+    against an exact search, and where that exact search came from (``reference``: kept
+    while writing, a dataset's ground truth, or recomputed after the run; older results
+    lack it)."""
+
+    OPTIONAL = frozenset({"reference"})
 
     queries: int
     k: int
     p50_ms: float
     p99_ms: float
     recall_at_10: float
+    reference: str | None = None
 
 
 @dataclass(frozen=True)
