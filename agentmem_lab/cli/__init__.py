@@ -25,9 +25,11 @@ from agentmem_lab.cli.options import PROG, OneLineParser
 from agentmem_lab.cli.setup import (
     add_models_options,
     add_plugins_options,
+    add_servers_options,
     add_vectors_options,
     cmd_models,
     cmd_plugins,
+    cmd_servers,
     cmd_vectors,
 )
 from agentmem_lab.cli.sweeps import (
@@ -91,8 +93,15 @@ COMMANDS: list[
         cmd_stages,
     ),
     (
+        "servers",
+        "make the database servers the bench starts runnable here (servers install)",
+        add_servers_options,
+        cmd_servers,
+    ),
+    (
         "vectors",
-        "embed a dataset's texts once (vectors build), for runs that replay them",
+        "embed a dataset's texts once (vectors build) and find its queries' neighbours "
+        "once (vectors neighbours), for runs that replay them",
         add_vectors_options,
         cmd_vectors,
     ),

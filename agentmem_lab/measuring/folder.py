@@ -22,6 +22,8 @@ ACK_LOG = "acked.log"
 #: The folder of the database server a run starts for itself (``out/postgres``), beside
 #: its stores; ``verify`` starts it again there.
 SERVER_DIR = "postgres"
+#: Where the run's own Redis server keeps its append-only file (``out/redis``).
+REDIS_DIR = "redis"
 
 
 def prepare_out_dir(out: str | Path) -> Path:

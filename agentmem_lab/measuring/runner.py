@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import shutil
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -27,13 +27,14 @@ from agentmem_lab.core.loops import run_in_own_loop
 from agentmem_lab.corpus import ItemStream, make_items
 from agentmem_lab.embedders import Embedder
 from agentmem_lab.items import MemoryItem
-from agentmem_lab.measuring.folder import RUN_META, SERVER_DIR, prepare_out_dir
+from agentmem_lab.measuring.folder import REDIS_DIR, RUN_META, SERVER_DIR, prepare_out_dir
 from agentmem_lab.measuring.phase import Measured, measure_in_process
 from agentmem_lab.measuring.resolve import RunConfig, needs
 from agentmem_lab.measuring.shards import measure_sharded, shard_count
 from agentmem_lab.measuring.to_result import build_result, combine_processes
 from agentmem_lab.schema.result import Result, summary_line
 from agentmem_lab.servers.postgres import Server
+from agentmem_lab.servers.redis import Server as RedisServer
 from agentmem_lab.systems import SYSTEMS
 from agentmem_lab.workload.closed_loop import chunks
 from agentmem_lab.workload.open_loop import trace_schedule
@@ -87,23 +88,37 @@ def _run(config: RunConfig, out_dir: Path) -> Result:
 def database_server(
     config: RunConfig, out_dir: Path
 ) -> Iterator[tuple[RunConfig, dict[str, Any] | None]]:
-    """The configuration the run measures with its server's address, and what is recorded
-    of that server. Stores on PostgreSQL with no ``--postgres-dsn``: the bench starts a
-    server in ``out/postgres`` (new for a new run) and stops it when the run ends, however
-    it ends. Otherwise the configuration as it is (and the user's server, if any)."""
-    stores = config.stores
-    if config.profile != "real" or not SYSTEMS.get(config.system).uses_server(config):
+    """The configuration the run measures with its servers' addresses, and what is recorded
+    of them. Stores on PostgreSQL with no ``--postgres-dsn``: the bench starts a server in
+    ``out/postgres``; on Redis with no ``--redis-url``: one in ``out/redis`` (each new for
+    a new run), and stops them when the run ends, however it ends. Otherwise the
+    configuration as it is (and the user's servers, if any). The record is PostgreSQL's,
+    with Redis's under ``redis`` (Redis's alone where only Redis is used)."""
+    system = SYSTEMS.get(config.system)
+    real = config.profile == "real"
+    postgres, redis = real and system.uses_server(config), real and system.uses_redis(config)
+    if not postgres and not redis:
         yield config, None
         return
-    if stores.postgres_dsn:
-        yield config, {"started_by": "the user (--postgres-dsn)"}
-        return
-    shutil.rmtree(out_dir / SERVER_DIR, ignore_errors=True)  # a new run, a new server
-    server = Server.start(out_dir / SERVER_DIR, stores.pg_transport)
-    try:
-        yield replace(config, stores=replace(stores, postgres_dsn=server.dsn)), server.record()
-    finally:
-        server.stop()
+    stores, record, redis_record = config.stores, dict[str, Any](), dict[str, Any]()
+    with ExitStack() as stack:
+        if postgres and stores.postgres_dsn:
+            record = {"started_by": "the user (--postgres-dsn)"}
+        elif postgres:
+            shutil.rmtree(out_dir / SERVER_DIR, ignore_errors=True)  # a new run, a new server
+            pg = stack.enter_context(Server.start(out_dir / SERVER_DIR, stores.pg_transport))
+            stores, record = replace(stores, postgres_dsn=pg.dsn), pg.record()
+        if redis and stores.redis_url:
+            redis_record = {"started_by": "the user (--redis-url)"}
+        elif redis:
+            shutil.rmtree(out_dir / REDIS_DIR, ignore_errors=True)
+            rs = stack.enter_context(
+                RedisServer.start(out_dir / REDIS_DIR, stores.redis_appendfsync)
+            )
+            stores, redis_record = replace(stores, redis_url=rs.url), rs.record()
+        if redis:
+            record = {**record, "redis": redis_record} if postgres else redis_record
+        yield replace(config, stores=stores), record
 
 
 #: Where a run of several processes keeps each one's folder (``calibration``,

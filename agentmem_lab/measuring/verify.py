@@ -20,6 +20,7 @@ came between the writes and the log) are complete and counted as ``complete_unlo
 from __future__ import annotations
 
 import json
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
@@ -28,8 +29,9 @@ import numpy as np
 from agentmem_lab.core.errors import ConfigError
 from agentmem_lab.core.folderlock import FolderLock
 from agentmem_lab.embedders import get_embedder
-from agentmem_lab.measuring.folder import ACK_LOG, RUN_META, SERVER_DIR, read_ack_log
+from agentmem_lab.measuring.folder import ACK_LOG, REDIS_DIR, RUN_META, SERVER_DIR, read_ack_log
 from agentmem_lab.servers.postgres import Server
+from agentmem_lab.servers.redis import Server as RedisServer
 from agentmem_lab.stores import CoreMemory, StoreSettings, VectorStore, real_stores
 from agentmem_lab.workload.faults import unwrap
 
@@ -60,15 +62,15 @@ async def _verify(
     if meta.get("profile") != "real":
         raise ConfigError("DIR", "a simulated run keeps no stores on disk; nothing to verify")
     settings = StoreSettings.from_dict(meta["stores"])
-    if settings.uses_postgres and (d / SERVER_DIR / "PG_VERSION").exists():
-        # The run's own server, stopped with the run: started again on its folder.
-        server = Server.start(d / SERVER_DIR, settings.pg_transport)
-        try:
-            meta = dict(meta, stores=dict(meta["stores"], postgres_dsn=server.dsn))
-            return await _verify_shards(stores_dir, meta, repair, chunk)
-        finally:
-            server.stop()
-    return await _verify_shards(stores_dir, meta, repair, chunk)
+    with ExitStack() as servers:
+        # The run's own servers, stopped with the run: started again on their folders.
+        if settings.uses_postgres and (d / SERVER_DIR / "PG_VERSION").exists():
+            pg = servers.enter_context(Server.start(d / SERVER_DIR, settings.pg_transport))
+            meta = dict(meta, stores=dict(meta["stores"], postgres_dsn=pg.dsn))
+        if settings.uses_redis and (d / REDIS_DIR / "server.log").exists():
+            rs = servers.enter_context(RedisServer.start(d / REDIS_DIR, settings.redis_appendfsync))
+            meta = dict(meta, stores=dict(meta["stores"], redis_url=rs.url))
+        return await _verify_shards(stores_dir, meta, repair, chunk)
 
 
 async def _verify_shards(

@@ -341,6 +341,8 @@ SERVER_STORE_SETTINGS = frozenset(
         "postgres_dsn",
         "pg_transport",
         "pg_synchronous_commit",
+        "redis_url",
+        "redis_appendfsync",
     }
 )
 

@@ -26,14 +26,10 @@ from __future__ import annotations
 
 import argparse
 import atexit
-import ctypes
 import importlib.util
-import json
 import os
 import pwd
-import select
 import signal
-import socket
 import stat
 import subprocess
 import sys
@@ -44,6 +40,17 @@ from typing import Any
 
 from agentmem_lab.core.environment import package_version
 from agentmem_lab.core.errors import MissingDependencyError, ServerError
+from agentmem_lab.servers.supervise import (
+    answer_and_wait,
+    die_with_parent,
+    end,
+    free_port,
+    log_tail,
+    run_supervisor,
+    shutdown,
+    start_supervisor,
+    stop_flag,
+)
 
 #: The distribution that carries the binaries, recorded with each result.
 DISTRIBUTION = "pgserver"
@@ -55,6 +62,9 @@ SERVER_USER = "nobody"
 #: A Unix socket's path must fit sockaddr_un (107 bytes and a NUL).
 _SOCKET_PATH_MAX = 107
 TRANSPORTS = ("tcp", "unix")
+#: How the supervisor stops postgres: a fast shutdown (SIGINT: a checkpoint, then exit),
+#: else an immediate one, else a kill.
+SHUTDOWN = ((signal.SIGINT, 60.0), (signal.SIGQUIT, 10.0), (signal.SIGKILL, 10.0))
 
 
 def bin_dir() -> Path:
@@ -99,12 +109,6 @@ def _hand_over(folder: Path, user: pwd.struct_passwd | None) -> None:
             os.chmod(parent, mode | stat.S_IXOTH)
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @dataclass
 class Server:
     """A running server: its data folder, its address (``dsn``) and its supervisor."""
@@ -126,45 +130,13 @@ class Server:
             )
         bin_dir()  # a missing package speaks here, in this process
         folder = Path(folder).absolute()
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "agentmem_lab.servers.postgres",
-                str(folder),
-                "--transport",
-                transport,
-            ],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            start_new_session=True,
+        proc, info = start_supervisor(
+            "agentmem_lab.servers.postgres",
+            [str(folder), "--transport", transport],
+            f"PostgreSQL in {folder}",
+            timeout,
+            lambda: log_tail(folder),
         )
-        assert proc.stdout is not None
-        deadline = time.monotonic() + timeout
-        line = b""
-        while not line.endswith(b"\n"):
-            left = deadline - time.monotonic()
-            ready, _, _ = select.select([proc.stdout], [], [], max(0.0, left))
-            if not ready:
-                _end(proc)
-                raise ServerError(
-                    f"PostgreSQL did not start within {timeout:.0f} s in "
-                    f"{folder}{_log_tail(folder)}"
-                )
-            chunk = os.read(proc.stdout.fileno(), 4096)
-            if not chunk:
-                break
-            line += chunk
-        if not line.strip():
-            err = proc.stderr.read().decode(errors="replace").strip() if proc.stderr else ""
-            proc.wait()
-            raise ServerError(
-                f"PostgreSQL could not start in {folder}: "
-                f"{err.splitlines()[-1] if err else 'no reason given'}"
-                f"{_log_tail(folder)}"
-            )
-        info = json.loads(line)
         server = cls(folder, transport, info["dsn"], int(info["pid"]), info["version"], proc)
         atexit.register(server.stop)
         return server
@@ -175,7 +147,7 @@ class Server:
         if proc is None:
             return
         atexit.unregister(self.stop)
-        _end(proc, timeout)
+        end(proc, timeout)
 
     @property
     def running(self) -> bool:
@@ -199,42 +171,7 @@ class Server:
         }
 
 
-def _end(proc: subprocess.Popen[bytes], timeout: float = 60.0) -> None:
-    """Close the supervisor's pipe and wait for it (it stops the server); kill if stuck."""
-    try:
-        if proc.stdin is not None:
-            proc.stdin.close()
-    except OSError:
-        pass
-    try:
-        proc.wait(timeout)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
-    for stream in (proc.stdout, proc.stderr):
-        if stream is not None:
-            stream.close()
-
-
-def _log_tail(folder: Path, lines: int = 3) -> str:
-    log = folder / "server.log"
-    try:
-        tail = [t for t in log.read_text(errors="replace").splitlines() if t.strip()][-lines:]
-    except OSError:
-        return ""
-    return ("; the server's log ends: " + " | ".join(tail)) if tail else ""
-
-
 # -- the supervisor (its own process) ---------------------------------------------------
-
-
-def _die_with_parent() -> None:
-    """In the child, before exec: SIGQUIT when the supervisor dies (Linux prctl)."""
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, signal.SIGQUIT)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):  # pragma: no cover - not Linux
-        pass
 
 
 def _as_user(user: pwd.struct_passwd | None) -> dict[str, Any]:
@@ -306,18 +243,11 @@ def _supervise(folder: Path, transport: str) -> int:
             file=sys.stderr,
         )
         return 1
-    stopping = False
-
-    def stop(*_: Any) -> None:
-        nonlocal stopping
-        stopping = True
-
-    for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
-        signal.signal(sig, stop)
+    stopping = stop_flag()
     server: subprocess.Popen[bytes] | None = None
     for _attempt in range(3):  # a free TCP port may be taken before postgres binds it
         if transport == "tcp":  # no Unix socket at all (its path could be too long)
-            port, host, sockdir = _free_port(), "127.0.0.1", ""
+            port, host, sockdir = free_port(), "127.0.0.1", ""
         else:
             port, host, sockdir = 5432, "", str(folder)
         server = _postgres(binaries, folder, port, host, sockdir, env, user)
@@ -335,15 +265,15 @@ def _supervise(folder: Path, transport: str) -> int:
         ]
         while (
             server.poll() is None
-            and not stopping
+            and not stopping()
             and subprocess.run(isready, env=env).returncode != 0
         ):
             time.sleep(0.05)
-        if server.poll() is None or stopping or transport != "tcp":
+        if server.poll() is None or stopping() or transport != "tcp":
             break
     assert server is not None
-    if server.poll() is not None or stopping:
-        _shutdown(server)
+    if server.poll() is not None or stopping():
+        shutdown(server, SHUTDOWN)
         print(f"postgres exited with status {server.returncode}", file=sys.stderr)
         return 1
     dsn = (
@@ -356,17 +286,8 @@ def _supervise(folder: Path, transport: str) -> int:
         .stdout.strip()
         .rsplit(" ", 1)[-1]
     )
-    sys.stdout.write(json.dumps({"dsn": dsn, "pid": server.pid, "version": version}) + "\n")
-    sys.stdout.flush()
-    stdin = sys.stdin.buffer.fileno()
-    while not stopping and server.poll() is None:
-        try:
-            ready, _, _ = select.select([stdin], [], [], 1.0)
-        except InterruptedError:  # pragma: no cover - PEP 475 retries
-            continue
-        if ready and not os.read(stdin, 4096):
-            break  # the pipe closed: the process that started us stopped it, or died
-    _shutdown(server)
+    answer_and_wait({"dsn": dsn, "pid": server.pid, "version": version}, server, stopping)
+    shutdown(server, SHUTDOWN)
     return 0
 
 
@@ -400,22 +321,9 @@ def _postgres(
             stdout=log_file,
             stderr=log_file,
             env=env,
-            preexec_fn=_die_with_parent,
+            preexec_fn=die_with_parent(signal.SIGQUIT),
             **_as_user(user),
         )
-
-
-def _shutdown(server: subprocess.Popen[bytes]) -> None:
-    """Fast shutdown (SIGINT: a checkpoint, then exit); immediate, then kill, if stuck."""
-    for sig, wait in ((signal.SIGINT, 60.0), (signal.SIGQUIT, 10.0), (signal.SIGKILL, 10.0)):
-        if server.poll() is not None:
-            return
-        try:
-            server.send_signal(sig)
-            server.wait(wait)
-            return
-        except subprocess.TimeoutExpired:
-            continue
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -426,11 +334,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("folder", type=Path)
     parser.add_argument("--transport", choices=TRANSPORTS, default="tcp")
     args = parser.parse_args(argv)
-    try:
-        return _supervise(args.folder.absolute(), args.transport)
-    except (ServerError, MissingDependencyError, OSError) as exc:
-        print(str(exc), file=sys.stderr)
-        return 1
+    return run_supervisor(lambda: _supervise(args.folder.absolute(), args.transport))
 
 
 if __name__ == "__main__":  # pragma: no cover - the supervisor's entry

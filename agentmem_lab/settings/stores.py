@@ -6,7 +6,8 @@ from __future__ import annotations
 from agentmem_lab.settings.setting import Setting
 
 SYNCHRONOUS = ("OFF", "NORMAL", "FULL", "EXTRA")
-TABLE_STORES = ("sqlite", "postgres")
+TABLE_STORES = ("sqlite", "postgres", "redis")
+REDIS_APPENDFSYNC = ("everysec", "always")
 PG_TRANSPORTS = ("tcp", "unix")
 PG_SYNCHRONOUS = ("on", "off")
 USEARCH_DTYPES = ("f32", "f16", "bf16", "i8")
@@ -41,7 +42,8 @@ STORES: tuple[Setting, ...] = (
         str,
         "sqlite",
         "where core memory lives: sqlite (a file, through "
-        "aiosqlite) or postgres (a table on a PostgreSQL server, through asyncpg)",
+        "aiosqlite), postgres (a table on a PostgreSQL server, through asyncpg) or redis "
+        "(a hash per item on a Redis server, through redis-py)",
         scope="stores",
         group="stores",
         choices=lambda: TABLE_STORES,
@@ -51,7 +53,7 @@ STORES: tuple[Setting, ...] = (
         "history_store",
         str,
         "sqlite",
-        "where history lives: sqlite or postgres, as --core-store",
+        "where history lives: sqlite, postgres or redis, as --core-store",
         scope="stores",
         group="stores",
         choices=lambda: TABLE_STORES,
@@ -69,6 +71,30 @@ STORES: tuple[Setting, ...] = (
         group="stores",
         optional=True,
         metavar="DSN",
+    ),
+    Setting(
+        "redis_url",
+        str,
+        None,
+        "the Redis server (with RediSearch) of the redis stores, as redis://host:port/db; "
+        "nothing is touched but the keys under the bench's own prefix per store folder "
+        "(default: the bench starts a Redis Stack server of its own in the run's folder, "
+        "and stops it at the end)",
+        scope="stores",
+        group="stores",
+        optional=True,
+        metavar="URL",
+    ),
+    Setting(
+        "redis_appendfsync",
+        str,
+        "everysec",
+        "the bench's own Redis server's append-only file: fsync once a second (a crash "
+        "loses up to a second of acknowledged writes) or at every write (always)",
+        scope="stores",
+        group="stores",
+        choices=lambda: REDIS_APPENDFSYNC,
+        metavar="WHEN",
     ),
     Setting(
         "pg_transport",

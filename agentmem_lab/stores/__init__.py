@@ -6,7 +6,10 @@
 - ``HistoryStore``: ADD events in SQLite (``history.db``, apart, as AgentMem keeps it);
 - on a PostgreSQL server instead (``--core-store``/``--history-store postgres``,
   ``--vector-store pgvector|pgvector-flat``): ``PgCoreStore``, ``PgHistoryStore``,
-  ``PgvectorStore`` (``stores/postgres``).
+  ``PgvectorStore`` (``stores/postgres``);
+- on a Redis server (``--core-store``/``--history-store redis``, ``--vector-store
+  redis|redis-flat``): ``RedisCoreStore``, ``RedisHistoryStore``, ``RedisVectorStore``
+  (``stores/redis``).
 
 Every store has the same small interface: ``open``, ``write`` (one item), ``write_many``
 (one bulk write, atomic), ``delete_many`` (undo), ``keys`` and ``close``; vector stores
@@ -29,6 +32,12 @@ from agentmem_lab.stores.lancedb import LanceDBStore
 from agentmem_lab.stores.pgvector import PgvectorFlatStore, PgvectorStore
 from agentmem_lab.stores.postgres import PgCoreStore, PgHistoryStore, schema_of
 from agentmem_lab.stores.qdrant import QdrantLocalStore
+from agentmem_lab.stores.redis import (
+    RedisCoreStore,
+    RedisFlatStore,
+    RedisHistoryStore,
+    RedisVectorStore,
+)
 from agentmem_lab.stores.simulated import NullStore, SimulatedStore
 from agentmem_lab.stores.sqlite import CoreStore, HistoryStore
 from agentmem_lab.stores.sqlite_vec import SqliteVecStore
@@ -45,6 +54,8 @@ for _cls in (
     SqliteVecStore,
     PgvectorStore,
     PgvectorFlatStore,
+    RedisVectorStore,
+    RedisFlatStore,
 ):
     VECTOR_STORES.register(_cls.backend)(_cls)
 
@@ -55,8 +66,16 @@ def vector_store(directory: str | Path, settings: StoreSettings, ndim: int) -> V
 
 
 #: Where core memory and history live (``--core-store``, ``--history-store``).
-CORE_STORES: dict[str, type[CoreMemory]] = {"sqlite": CoreStore, "postgres": PgCoreStore}
-HISTORY_STORES: dict[str, type[Store]] = {"sqlite": HistoryStore, "postgres": PgHistoryStore}
+CORE_STORES: dict[str, type[CoreMemory]] = {
+    "sqlite": CoreStore,
+    "postgres": PgCoreStore,
+    "redis": RedisCoreStore,
+}
+HISTORY_STORES: dict[str, type[Store]] = {
+    "sqlite": HistoryStore,
+    "postgres": PgHistoryStore,
+    "redis": RedisHistoryStore,
+}
 
 
 def real_stores(directory: str | Path, settings: StoreSettings, ndim: int) -> StoreSet:

@@ -3,6 +3,7 @@ base of every vector-store backend."""
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 from abc import ABC, abstractmethod
@@ -67,6 +68,14 @@ class CoreMemory(Store):
     @abstractmethod
     async def contents_of(self, keys: Sequence[int]) -> dict[int, str]:
         """Content of the given keys (those stored)."""
+
+
+def folder_namespace(directory: str | Path) -> str:
+    """The name of a store folder's own space on a server (a PostgreSQL schema, a Redis key
+    prefix): one per folder, so that a run's warm-up, its stores and each shard stay apart
+    on one server."""
+    digest = hashlib.blake2b(str(Path(directory).absolute()).encode(), digest_size=8)
+    return f"agentmem_{digest.hexdigest()}"
 
 
 def storage_cause(directory: Path, exc: BaseException) -> str:

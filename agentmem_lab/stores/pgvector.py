@@ -35,7 +35,7 @@ class PgvectorStore(VectorStore):
 
     backend = "pgvector"
     package = DRIVER
-    server: ClassVar[bool] = True
+    server: ClassVar[str] = "postgres"
     refuses_duplicates = True  # the primary key refuses a stored key, storing nothing
     search_kind = "hnsw"
     index = "hnsw"

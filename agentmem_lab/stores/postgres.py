@@ -17,7 +17,6 @@ The server is the ``postgres_dsn`` setting's; a run with none starts one of its 
 
 from __future__ import annotations
 
-import hashlib
 import json
 import struct
 from collections.abc import Sequence
@@ -35,7 +34,7 @@ from agentmem_lab.core.errors import (
     StoreWriteError,
 )
 from agentmem_lab.items import MemoryItem
-from agentmem_lab.stores.base import CoreMemory, Store
+from agentmem_lab.stores.base import CoreMemory, Store, folder_namespace
 from agentmem_lab.stores.rows import CORE_COLUMNS, HISTORY_COLUMNS, core_row, history_row
 from agentmem_lab.stores.vector import StoreSettings
 
@@ -52,10 +51,8 @@ DRIVER = "asyncpg"
 
 
 def schema_of(directory: str | Path) -> str:
-    """The schema of a store folder's tables: one per folder, so that a run's warmup, its
-    stores and each shard stay apart on one server."""
-    digest = hashlib.blake2b(str(Path(directory).absolute()).encode(), digest_size=8)
-    return f"agentmem_{digest.hexdigest()}"
+    """The schema of a store folder's tables (``folder_namespace``)."""
+    return folder_namespace(directory)
 
 
 def encode_vector(v: Any) -> bytes:

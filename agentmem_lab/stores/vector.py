@@ -49,6 +49,8 @@ class StoreSettings:
     core_store: str = field(default=declared.default("core_store"))
     history_store: str = field(default=declared.default("history_store"))
     postgres_dsn: str | None = field(default=declared.default("postgres_dsn"))
+    redis_url: str | None = field(default=declared.default("redis_url"))
+    redis_appendfsync: str = field(default=declared.default("redis_appendfsync"))
     pg_transport: str = field(default=declared.default("pg_transport"))
     pg_synchronous_commit: str = field(default=declared.default("pg_synchronous_commit"))
     sqlite_synchronous: str = field(default=declared.default("sqlite_synchronous"))
@@ -72,6 +74,13 @@ class StoreSettings:
         """Whether any of the three stores is on a PostgreSQL server."""
         return "postgres" in (self.core_store, self.history_store) or getattr(
             VECTOR_STORES.get(self.vector_store), "server", False
+        ) in ("postgres", True)
+
+    @property
+    def uses_redis(self) -> bool:
+        """Whether any of the three stores is on a Redis server."""
+        return "redis" in (self.core_store, self.history_store) or (
+            getattr(VECTOR_STORES.get(self.vector_store), "server", False) == "redis"
         )
 
     @classmethod
@@ -109,8 +118,9 @@ class VectorStore(Store):
     #: The backend itself refuses a write with a stored key, storing nothing (a primary
     #: key): the base's duplicate check is skipped.
     refuses_duplicates: ClassVar[bool] = False
-    #: Its data lives on a database server (``postgres_dsn``; the run starts one if unset).
-    server: ClassVar[bool] = False
+    #: The database server its data lives on: "postgres" (``postgres_dsn``) or "redis"
+    #: (``redis_url``); the run starts one if unset. "" for an embedded store.
+    server: ClassVar[str] = ""
     #: How ``search_user`` filters to one user's memories (``by_user.FILTERS``).
     user_filter: ClassVar[str] = "over-fetch"
 

@@ -112,6 +112,12 @@ class System(ABC):
         ``--postgres-dsn``. The agentmem stores' own choice counts for every system."""
         return config.stores.uses_postgres
 
+    def uses_redis(self, config: RunSettings) -> bool:
+        """Whether this configuration keeps stores on a Redis server: then the run starts
+        one (``redis_url`` is set when ``open`` is called) unless the user gave
+        ``--redis-url``."""
+        return config.stores.uses_redis
+
     @abstractmethod
     def check(self, config: RunSettings) -> None:
         """Refuse, with one line naming the option, a configuration it cannot run."""
