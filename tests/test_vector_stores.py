@@ -49,6 +49,7 @@ def test_every_backend_is_registered():
         "pgvector-flat",
         "redis",
         "redis-flat",
+        "milvus-lite",
     ]
 
 

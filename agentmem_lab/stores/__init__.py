@@ -2,7 +2,8 @@
 
 - ``CoreStore``: persona blocks in SQLite (``core.db``) through aiosqlite;
 - a vector store, chosen by ``--vector-store`` from ``VECTOR_STORES`` (one module per
-  backend: usearch, faiss-hnsw, faiss-flat, qdrant-local, chroma, lancedb, sqlite-vec);
+  backend: usearch, faiss-hnsw, faiss-flat, qdrant-local, chroma, lancedb, sqlite-vec,
+  milvus-lite);
 - ``HistoryStore``: ADD events in SQLite (``history.db``, apart, as AgentMem keeps it);
 - on a PostgreSQL server instead (``--core-store``/``--history-store postgres``,
   ``--vector-store pgvector|pgvector-flat``): ``PgCoreStore``, ``PgHistoryStore``,
@@ -29,6 +30,7 @@ from agentmem_lab.stores.base import CoreMemory, Store, StoreSet, storage_cause
 from agentmem_lab.stores.chroma import ChromaStore
 from agentmem_lab.stores.faiss import FaissFlatStore, FaissHnswStore
 from agentmem_lab.stores.lancedb import LanceDBStore
+from agentmem_lab.stores.milvus_lite import MilvusLiteStore
 from agentmem_lab.stores.pgvector import PgvectorFlatStore, PgvectorStore
 from agentmem_lab.stores.postgres import PgCoreStore, PgHistoryStore, schema_of
 from agentmem_lab.stores.qdrant import QdrantLocalStore
@@ -56,6 +58,7 @@ for _cls in (
     PgvectorFlatStore,
     RedisVectorStore,
     RedisFlatStore,
+    MilvusLiteStore,
 ):
     VECTOR_STORES.register(_cls.backend)(_cls)
 
