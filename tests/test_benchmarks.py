@@ -137,9 +137,10 @@ def test_vector_stores_prints_every_backend_in_both_configurations() -> None:
     assert code == 0, lines
     for config in ("bulk-1000", "parallel-1"):
         start = next(n for n, line in enumerate(lines) if line.startswith(config + ","))
-        rows = lines[start + 1 : start + 8]
+        rows = lines[start + 1 : start + 9]
         assert sorted(r.split()[0] for r in rows) == sorted(
             [
+                "milvus-lite",
                 "usearch",
                 "faiss-hnsw",
                 "faiss-flat",

@@ -1,5 +1,7 @@
 """Milvus Lite: Milvus's embedded form (``milvus-lite``, through ``pymilvus``'s
-``MilvusClient`` on a local file), one of mem0's vector stores.
+``MilvusClient`` on a local file), one of mem0's vector stores. Milvus Lite 3 is pure
+Python: the client talks gRPC on loopback to a server thread in this process, one per
+file, which ``close`` stops.
 
 A collection of ``key`` (INT64, the primary key) and ``v`` (FLOAT_VECTOR) with an HNSW index
 (cosine, ``M`` and ``efConstruction`` from the ``--hnsw-*`` settings, ``ef`` at search) in
@@ -65,9 +67,14 @@ class MilvusLiteStore(VectorStore):
         self._client.create_collection(COLLECTION, schema=schema, index_params=index)
 
     def _close(self) -> None:
+        """Close the client and stop the file's gRPC server thread, which closing the client
+        leaves running (it would flush into the folder at exit, after the run removed it)."""
         client, self._client = self._client, None
         if client is not None:
             client.close()
+            from milvus_lite.server_manager import server_manager_instance
+
+            server_manager_instance.release_server(str(self.directory / self.filename))
 
     def _present(self, keys: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint64]:
         wanted = [int(k) for k in keys]
