@@ -21,13 +21,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from agentmem_lab.core.errors import ConfigError
 from agentmem_lab.core.paths import write_json_atomic
@@ -40,6 +41,11 @@ CHECK_ROWS = 65_536
 def text_key(text: str) -> int:
     """The key a text's vector is found by: 63 bits of its BLAKE2b hash."""
     return vector_key(text)
+
+
+def text_keys(texts: Sequence[str]) -> npt.NDArray[np.uint64]:
+    """The ``text_key`` of each text, in order."""
+    return np.fromiter((text_key(t) for t in texts), np.uint64, len(texts))
 
 
 def texts_digest(texts: Iterable[str]) -> str:
@@ -170,5 +176,6 @@ __all__ = [
     "finish",
     "paths",
     "text_key",
+    "text_keys",
     "texts_digest",
 ]

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from agentmem_lab.core.errors import EmbedderError
-from agentmem_lab.corpus.vectors import VectorFile, text_key
+from agentmem_lab.corpus.vectors import VectorFile, text_keys
 from agentmem_lab.embedders.base import Embedder, Vectors
 
 
@@ -31,7 +31,7 @@ class ReplayedEmbedder(Embedder):
         self._keys = keys[self._order]
 
     def encode(self, texts: Sequence[str]) -> Vectors:
-        wanted = np.fromiter((text_key(t) for t in texts), dtype=np.uint64, count=len(texts))
+        wanted = text_keys(texts)
         at = np.searchsorted(self._keys, wanted)
         at[at >= len(self._keys)] = 0
         missing = np.flatnonzero(self._keys[at] != wanted)

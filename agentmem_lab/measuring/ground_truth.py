@@ -51,7 +51,7 @@ def _cached_rows(folder: Path, embedder: str, texts: list[str], skip_empty: bool
     if bool(found.manifest.get("skip_empty")) != skip_empty:
         return None
     array, keys = found.load()
-    mine = np.fromiter((vectors.text_key(t) for t in texts), np.uint64, len(texts))
+    mine = vectors.text_keys(texts)
     return array if np.array_equal(keys[: len(texts)], mine) else None
 
 
@@ -142,7 +142,7 @@ def _mismatch(
         )
     if len(queries) > truth.queries:
         return f"it holds {truth.queries} queries; this run asks {len(queries)}"
-    keys = np.fromiter((vectors.text_key(q) for q in queries), np.uint64, len(queries))
+    keys = vectors.text_keys(queries)
     if not np.array_equal(keys, truth.query_keys[: len(queries)]):
         return "its queries are other texts"
     return None

@@ -123,7 +123,7 @@ def _extend(
         return
     array, keys = old.load()
     n = min(len(keys), len(texts))
-    mine = np.fromiter((vectors.text_key(t) for t in texts[:n]), np.uint64, n)
+    mine = vectors.text_keys(texts[:n])
     if n == 0 or n == len(texts) or not np.array_equal(keys[:n], mine):
         return
     out = np.lib.format.open_memmap(partial, mode="w+", dtype=np.float32, shape=(len(texts), dim))

@@ -41,9 +41,9 @@ from typing import Any
 from agentmem_lab.core.environment import package_version
 from agentmem_lab.core.errors import MissingDependencyError, ServerError
 from agentmem_lab.servers.supervise import (
+    Supervised,
     answer_and_wait,
     die_with_parent,
-    end,
     free_port,
     log_tail,
     run_supervisor,
@@ -110,7 +110,7 @@ def _hand_over(folder: Path, user: pwd.struct_passwd | None) -> None:
 
 
 @dataclass
-class Server:
+class Server(Supervised):
     """A running server: its data folder, its address (``dsn``) and its supervisor."""
 
     folder: Path
@@ -140,24 +140,6 @@ class Server:
         server = cls(folder, transport, info["dsn"], int(info["pid"]), info["version"], proc)
         atexit.register(server.stop)
         return server
-
-    def stop(self, timeout: float = 60.0) -> None:
-        """Stop the server (fast shutdown: what was committed is kept). Idempotent."""
-        proc, self._supervisor = self._supervisor, None
-        if proc is None:
-            return
-        atexit.unregister(self.stop)
-        end(proc, timeout)
-
-    @property
-    def running(self) -> bool:
-        return self._supervisor is not None and self._supervisor.poll() is None
-
-    def __enter__(self) -> Server:
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self.stop()
 
     def record(self) -> dict[str, Any]:
         """What is recorded with a result beside the server's own settings."""

@@ -36,9 +36,9 @@ from typing import Any
 from agentmem_lab.core.environment import package_version
 from agentmem_lab.core.errors import MissingDependencyError, ServerError
 from agentmem_lab.servers.supervise import (
+    Supervised,
     answer_and_wait,
     die_with_parent,
-    end,
     free_port,
     log_tail,
     run_supervisor,
@@ -159,7 +159,7 @@ def install(say: Any = print) -> str:
 
 
 @dataclass
-class Server:
+class Server(Supervised):
     """A running Redis server: its folder, its address (``url``) and its supervisor."""
 
     folder: Path
@@ -196,26 +196,6 @@ class Server:
         )  # fmt: skip
         atexit.register(server.stop)
         return server
-
-    def stop(self, timeout: float = 60.0) -> float:
-        """Stop the server (its AOF written); the seconds it took. Idempotent."""
-        proc, self._supervisor = self._supervisor, None
-        if proc is None:
-            return 0.0
-        atexit.unregister(self.stop)
-        t0 = time.perf_counter()
-        end(proc, timeout)
-        return time.perf_counter() - t0
-
-    @property
-    def running(self) -> bool:
-        return self._supervisor is not None and self._supervisor.poll() is None
-
-    def __enter__(self) -> Server:
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self.stop()
 
     def record(self) -> dict[str, Any]:
         """What is recorded with a result beside the stores' own settings."""

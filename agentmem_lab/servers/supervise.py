@@ -11,6 +11,7 @@ supervisor itself be killed, the kernel signals the server (``die_with_parent``)
 
 from __future__ import annotations
 
+import atexit
 import ctypes
 import json
 import os
@@ -22,7 +23,7 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 from agentmem_lab.core.errors import MissingDependencyError, ServerError
 
@@ -44,6 +45,34 @@ def run_supervisor(supervise: Callable[[], int]) -> int:
     except (ServerError, MissingDependencyError, OSError) as exc:
         print(str(exc), file=sys.stderr)
         return 1
+
+
+class Supervised:
+    """What a running server shares: its supervisor process (``_supervisor``), stopped by
+    closing its pipe (``stop``, registered with atexit by ``start``), and ``with``."""
+
+    _supervisor: subprocess.Popen[bytes] | None
+
+    def stop(self, timeout: float = 60.0) -> float:
+        """Stop the server (each server's own clean shutdown); the seconds it took.
+        Idempotent."""
+        proc, self._supervisor = self._supervisor, None
+        if proc is None:
+            return 0.0
+        atexit.unregister(self.stop)
+        t0 = time.perf_counter()
+        end(proc, timeout)
+        return time.perf_counter() - t0
+
+    @property
+    def running(self) -> bool:
+        return self._supervisor is not None and self._supervisor.poll() is None
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.stop()
 
 
 def free_port() -> int:
@@ -163,6 +192,7 @@ def shutdown(server: subprocess.Popen[bytes], steps: tuple[tuple[int, float], ..
 
 
 __all__ = [
+    "Supervised",
     "answer_and_wait",
     "die_with_parent",
     "end",
