@@ -239,6 +239,15 @@ def server_dsn(config: RunSettings, option: str) -> str:
     return str(dsn)
 
 
+def server_url(config: RunSettings, option: str) -> str:
+    url = config.stores.redis_url
+    if not url:
+        raise ConfigError(
+            option, "needs a Redis server: the run starts one unless --redis-url names yours"
+        )
+    return str(url)
+
+
 class PeerTarget(Target):
     """A peer on the bench: its clients, our embedder as its embedding function, the digest
     of every acknowledged item's text, and the fault accounting. A subclass writes one call

@@ -13,7 +13,17 @@ embedder, once per batch with every text of it. ``--langgraph-store``:
   (the standard library's sqlite3 module built with extension loading, from the package
   registry), and the result records which SQLite library ran;
 - ``postgres``: ``PostgresStore`` (psycopg 3 pool, pgvector HNSW from the --hnsw-* settings,
-  cosine) in a database of the store folder's own on the run's server.
+  cosine) in a database of the store folder's own on the run's server;
+- ``redis``: ``RedisStore`` (langgraph-checkpoint-redis, on redisvl) on the run's Redis
+  server: a JSON document per item and one per vector, under key prefixes of the store
+  folder's own, RediSearch HNSW from the --hnsw-* settings, cosine.
+
+Every memory lives in the namespace ``("agentmem", user_id, "memories")``, and the search
+over every memory asks for the prefix ``("agentmem",)``: RedisStore builds its vector
+filter as ``@prefix:NAMESPACE*``, which RediSearch 2.10 (Redis Stack 7.4) refuses for the
+empty namespace (``()``: "Syntax error at offset 9 near prefix"); a first label shared by
+every memory is what an application on it would have to give too. The same namespaces on
+every store keep the four comparable.
 
 Integrity comes from the store itself: its namespaces are listed (``list_namespaces``), each
 one's items read back (``search`` with no query), and an item counts as kept in core
@@ -36,10 +46,12 @@ from agentmem_lab.systems import (
     MemoryItem,
     MissingDependencyError,
     RunSettings,
+    clear_redis,
     package_version,
+    schema_of,
 )
 
-from .common import PeerSystem, PeerTarget, fresh_database, server_dsn
+from .common import PeerSystem, PeerTarget, fresh_database, server_dsn, server_url
 
 #: The releases measured (pyproject pins them; every result records the versions).
 PACKAGES = (
@@ -47,12 +59,18 @@ PACKAGES = (
     "langgraph-checkpoint",
     "langgraph-checkpoint-sqlite",
     "langgraph-checkpoint-postgres",
+    "langgraph-checkpoint-redis",
+    "redisvl",
     "sqlean.py",
 )
 FIELD = "content"
 NAMESPACE = "memories"
+#: The first label of every memory's namespace (the prefix the search over all asks for).
+ROOT = "agentmem"
 #: Items read back per namespace in one search (the whole namespace).
 EVERY = 2**31 - 1
+#: Redis keys read per pipeline.
+CHUNK = 1000
 
 
 def _import() -> Any:
@@ -65,8 +83,8 @@ def _import() -> Any:
     return base
 
 
-def namespace(item: MemoryItem) -> tuple[str, str]:
-    return (item.user_id, NAMESPACE)
+def namespace(item: MemoryItem) -> tuple[str, str, str]:
+    return (ROOT, item.user_id, NAMESPACE)
 
 
 def value_of(item: MemoryItem) -> dict[str, Any]:
@@ -90,6 +108,7 @@ class LangGraphTarget(PeerTarget):
         }
         self._conn: Any = None
         self._pool: Any = None
+        self._redis: Any = None
         self.sqlite_library: str | None = None
         if self.kind == "memory":
             from langgraph.store.memory import InMemoryStore
@@ -97,6 +116,8 @@ class LangGraphTarget(PeerTarget):
             self.store: Any = InMemoryStore(index=index)  # type: ignore[arg-type]
         elif self.kind == "sqlite":
             self.store = self._open_sqlite(directory / "langgraph.db", index)
+        elif self.kind == "redis":
+            self.store = self._open_redis(config, directory, index)
         else:
             self.store = self._open_postgres(config, directory, index)
 
@@ -155,6 +176,40 @@ class LangGraphTarget(PeerTarget):
         store.setup()
         return store
 
+    def _open_redis(self, config: RunSettings, directory: Path, index: dict[str, Any]) -> Any:
+        try:
+            import redis
+            from langgraph.store.redis import RedisStore
+        except ImportError:
+            raise MissingDependencyError(
+                "langgraph-checkpoint-redis", "pip install -e '.[peers]' (or make setup)"
+            ) from None
+        name = schema_of(directory).replace("agentmem_", "peer_")
+        # Also its indexes' names. No ":" in them: the store reads a document's id as the
+        # second ":"-separated part of its key (with "x:store" its searches found nothing).
+        self.prefixes = (f"{name}_store", f"{name}_vectors")
+        stores = config.stores
+        index = dict(
+            index,
+            distance_type="cosine",
+            ann_index_config={
+                "algorithm": "hnsw",
+                "m": stores.hnsw_connectivity,
+                "ef_construction": stores.hnsw_expansion_add,
+                "ef_runtime": stores.hnsw_expansion_search,
+            },
+        )
+        # As RedisStore.from_conn_string connects: redis-py's client, a connection pool
+        # shared by the client threads.
+        self._redis = redis.Redis.from_url(server_url(config, "--langgraph-store"))
+        clear_redis(self._redis, [p + ":" for p in self.prefixes], self.prefixes)
+        store = RedisStore(
+            self._redis, index=index,  # type: ignore[arg-type]
+            store_prefix=self.prefixes[0], vector_prefix=self.prefixes[1],
+        )  # fmt: skip
+        store.setup()
+        return store
+
     def write(self, items: Sequence[MemoryItem]) -> None:
         if len(items) == 1:
             (item,) = items
@@ -162,12 +217,12 @@ class LangGraphTarget(PeerTarget):
         else:
             self.store.batch([self.PutOp(namespace(i), str(i.key), value_of(i)) for i in items])
 
-    #: A user's memories are their namespace, ``(user_id, "memories")``: the store's own
-    #: namespace prefix filter.
+    #: A user's memories are their namespace, ``(ROOT, user_id, "memories")``: the store's
+    #: own namespace prefix filter.
     user_filter = "native"
 
     def hits(self, query: str, k: int, user: str | None = None) -> list[tuple[int, float]]:
-        prefix = () if user is None else (user, NAMESPACE)
+        prefix = (ROOT,) if user is None else (ROOT, user, NAMESPACE)
         return [
             (int(hit.key), 1.0 - float(hit.score))
             for hit in self.store.search(prefix, query=query, limit=k)
@@ -178,6 +233,12 @@ class LangGraphTarget(PeerTarget):
     def _items(self) -> set[int]:
         """Keys whose stored value holds the text that was sent (an unknown key counts:
         it is an orphan)."""
+        if self.kind == "redis":  # RediSearch caps a search's LIMIT: read the documents
+            return {
+                key
+                for key, value in self._redis_docs(self.prefixes[0], "$.key", "$.value")
+                if self.kept(key, str((value or {}).get(FIELD, "")))
+            }
         kept: set[int] = set()
         for ns in self.store.list_namespaces(limit=EVERY):
             for item in self.store.search(ns, limit=EVERY):
@@ -194,6 +255,12 @@ class LangGraphTarget(PeerTarget):
                 for key, fields in by_key.items()
                 if len(fields.get(FIELD, ())) == self.dim
             }
+        if self.kind == "redis":
+            return {
+                key
+                for key, size in self._redis_docs(self.prefixes[1], "$.key", None)
+                if size == self.dim
+            }
         if self.kind == "sqlite":
             rows = self._conn.execute(
                 "SELECT key, length(embedding) FROM store_vectors WHERE field_name = ?", (FIELD,)
@@ -206,6 +273,27 @@ class LangGraphTarget(PeerTarget):
                 (FIELD,),
             ).fetchall()
         return {int(r["key"]) for r in rows if r["dims"] == self.dim}
+
+    def _redis_docs(self, prefix: str, key: str, value: str | None) -> list[tuple[int, Any]]:
+        """(memory key, the field at ``value``) of every JSON document under ``prefix``;
+        with ``value`` None, the length of its embedding instead."""
+        names = list(self._redis.scan_iter(match=prefix + ":*", count=CHUNK))
+        out: list[tuple[int, Any]] = []
+        for i in range(0, len(names), CHUNK):
+            pipe = self._redis.pipeline(transaction=False)
+            for name in names[i : i + CHUNK]:
+                if value is None:
+                    pipe.json().get(name, key)
+                    pipe.json().arrlen(name, "$.embedding")
+                else:
+                    pipe.json().get(name, key, value)
+            replies = pipe.execute()
+            if value is None:
+                for got, sizes in zip(replies[::2], replies[1::2]):
+                    out.append((int(got[0]), (sizes or [None])[0]))
+            else:
+                out.extend((int(got[key][0]), got[value][0]) for got in replies)
+        return out
 
     async def store_keys(self) -> dict[str, set[int]]:
         items = await self.clients.run(self._items)
@@ -225,11 +313,13 @@ class LangGraphTarget(PeerTarget):
                 "memory": "none (in memory)",
                 "sqlite": "commit per batch",
                 "postgres": "commit per batch (synchronous_commit on)",
+                "redis": "the server's AOF (appendfsync as recorded with the server)",
             }[self.kind],
             "search": {
                 "memory": "exact",
                 "sqlite": "exact (sqlite-vec distances)",
                 "postgres": "hnsw",
+                "redis": "hnsw (RediSearch)",
             }[self.kind],
         }
 
@@ -241,6 +331,10 @@ class LangGraphTarget(PeerTarget):
         if self._pool is not None:
             self._pool.close()
             self._pool = None
+        if self._redis is not None:
+            self._redis.close()
+            self._redis.connection_pool.disconnect()
+            self._redis = None
 
     def settings(self) -> dict[str, Any]:
         return {
@@ -249,10 +343,11 @@ class LangGraphTarget(PeerTarget):
                 "memory": "InMemoryStore",
                 "sqlite": "SqliteStore",
                 "postgres": "PostgresStore (psycopg 3 pool, pgvector hnsw, cosine)",
+                "redis": "RedisStore (redis-py pool, RediSearch hnsw, cosine, JSON documents)",
             }[self.kind],
             "versions": {p: package_version(p) for p in PACKAGES},
             "add": "store.batch([PutOp(namespace, key, value)]) (one item: store.put)",
-            "namespace": "(user_id, 'memories')",
+            "namespace": f"({ROOT!r}, user_id, 'memories')",
             "index_fields": [FIELD],
             "embedding": "the store calls our embedder, once per batch",
             "index_config_fields": "text_fields" if self.kind == "sqlite" else "fields",
@@ -260,7 +355,7 @@ class LangGraphTarget(PeerTarget):
             "history": "none: LangGraph's store keeps no history (history = its items)",
             "fault_damage": self.damage.record(),
             "faults": "at the store's embedding call (no boundary between row and vector)",
-            "search": "store.search((), query=...) over every namespace",
+            "search": f"store.search(({ROOT!r},), query=...) over every namespace",
         }
 
 
@@ -268,7 +363,7 @@ class LangGraph(PeerSystem):
     name = "langgraph"
     description = (
         "LangGraph's long-term memory store: store.batch of PutOps "
-        "(--langgraph-store memory|sqlite|postgres), the store embedding with "
+        "(--langgraph-store memory|sqlite|postgres|redis), the store embedding with "
         "our embedder"
     )
     package = "langgraph"
@@ -278,3 +373,6 @@ class LangGraph(PeerSystem):
 
     def uses_server(self, config: RunSettings) -> bool:
         return config.stores.langgraph_store == "postgres"
+
+    def uses_redis(self, config: RunSettings) -> bool:
+        return config.stores.langgraph_store == "redis"

@@ -16,6 +16,7 @@ from agentmem_lab.cli import main
 from agentmem_lab.core.errors import ConfigError
 from agentmem_lab.measuring.runner import RunConfig, run
 from agentmem_lab.measuring.verify import verify
+from agentmem_lab.stores import StoreSettings
 from conftest import NO_NETWORK, ROOT
 
 pytest.importorskip("mem0")
@@ -92,15 +93,44 @@ def test_faults_at_mem0s_store_boundaries_show_what_it_leaves_behind(tmp_path):
     assert many.integrity.lost == 0 and many.integrity.orphans > 0
 
 
+@pytest.mark.parametrize("store", ["redis", "milvus-lite"])
+def test_mem0s_redis_and_milvus_providers_with_faults(tmp_path, store, redis_url):
+    # mem0's own providers on a real Redis server and a real Milvus Lite file: what they
+    # hold is read back from them; a failed history write leaves its vector behind there
+    r = run(
+        _mem0(
+            batch_size=1, items=60, stores=StoreSettings(vector_store=store, redis_url=redis_url),
+            fail_rate_history=0.1, seed=3, concurrency=2,
+        ),
+        tmp_path,
+    )  # fmt: skip
+    i = r.integrity
+    assert i.acknowledged + i.failed == 60 and i.failed > 0 and i.lost == 0
+    assert 0 < i.orphans <= i.failed and i.vector == i.acknowledged + i.orphans
+    assert r.vector_load.backend == f"mem0 {store}" and r.search.recall_at_10 >= 0.9
+    assert (tmp_path / "stores" / "milvus.db").exists() == (store == "milvus-lite")
+    again = run(
+        _mem0(items=20, stores=StoreSettings(vector_store=store, redis_url=redis_url)), tmp_path
+    )
+    assert again.integrity.vector == 20  # the same folder again: a new run starts empty
+
+
 @pytest.mark.parametrize(
-    "embedder, store", [("hash", "usearch"), ("minilm", "usearch"), ("hash", "pgvector")]
+    "embedder, store",
+    [
+        ("hash", "usearch"),
+        ("minilm", "usearch"),
+        ("hash", "pgvector"),
+        ("hash", "redis"),
+        ("hash", "milvus-lite"),
+    ],
 )
 @pytest.mark.slow
 def test_the_cli_runs_mem0_offline(tmp_path, embedder, store):
     # the issue's command, in a process where any connection or lookup of a non-local
     # address ends it; mem0 imported there for the first time (its import included).
     # pgvector: mem0's own provider, on the server the run starts on loopback.
-    from conftest import postgres_processes
+    from conftest import postgres_processes, redis_processes
 
     out = tmp_path / "run"
     p = subprocess.run(
@@ -137,9 +167,10 @@ def test_the_cli_runs_mem0_offline(tmp_path, embedder, store):
     assert data["integrity"]["lost"] == 0 and data["integrity"]["orphans"] == 0
     assert (out / "mem0-home").is_dir()  # mem0's config folder kept inside the run
     assert data["vector_load"]["backend"] == (
-        "mem0 pgvector" if store == "pgvector" else "mem0 qdrant local"
+        "mem0 qdrant local" if store == "usearch" else f"mem0 {store}"
     )
-    assert data["search"]["recall_at_10"] >= 0.9 and not postgres_processes(out)
+    assert data["search"]["recall_at_10"] >= 0.9
+    assert not postgres_processes(out) and not redis_processes(out)
 
 
 @pytest.mark.parametrize(

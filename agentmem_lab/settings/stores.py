@@ -11,7 +11,7 @@ REDIS_APPENDFSYNC = ("everysec", "always")
 PG_TRANSPORTS = ("tcp", "unix")
 PG_SYNCHRONOUS = ("on", "off")
 USEARCH_DTYPES = ("f32", "f16", "bf16", "i8")
-LANGGRAPH_STORES = ("memory", "sqlite", "postgres")
+LANGGRAPH_STORES = ("memory", "sqlite", "postgres", "redis")
 TXTAI_BACKENDS = ("faiss", "hnsw", "numpy", "pgvector")
 
 STORES: tuple[Setting, ...] = (
@@ -123,8 +123,9 @@ STORES: tuple[Setting, ...] = (
         "sqlite",
         "the store of --system langgraph: memory "
         "(InMemoryStore, brute-force search), sqlite (SqliteStore: a file, vectors as "
-        "BLOBs, sqlite-vec distances, no ANN index) or postgres (PostgresStore: pgvector "
-        "HNSW on the run's server)",
+        "BLOBs, sqlite-vec distances, no ANN index), postgres (PostgresStore: pgvector "
+        "HNSW on the run's server) or redis (RedisStore: RediSearch HNSW on the run's "
+        "Redis server)",
         scope="stores",
         group="peers",
         choices=lambda: LANGGRAPH_STORES,

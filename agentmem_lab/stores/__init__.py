@@ -26,11 +26,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from agentmem_lab.core.environment import package_version
-from agentmem_lab.stores.base import CoreMemory, Store, StoreSet, storage_cause
+from agentmem_lab.stores.base import CoreMemory, Store, StoreSet, folder_namespace, storage_cause
 from agentmem_lab.stores.chroma import ChromaStore
 from agentmem_lab.stores.faiss import FaissFlatStore, FaissHnswStore
 from agentmem_lab.stores.lancedb import LanceDBStore
 from agentmem_lab.stores.milvus_lite import MilvusLiteStore
+from agentmem_lab.stores.milvus_lite import close_client as close_milvus_lite
 from agentmem_lab.stores.pgvector import PgvectorFlatStore, PgvectorStore
 from agentmem_lab.stores.postgres import PgCoreStore, PgHistoryStore, schema_of
 from agentmem_lab.stores.qdrant import QdrantLocalStore
@@ -40,6 +41,7 @@ from agentmem_lab.stores.redis import (
     RedisHistoryStore,
     RedisVectorStore,
 )
+from agentmem_lab.stores.redis import clear as clear_redis
 from agentmem_lab.stores.simulated import NullStore, SimulatedStore
 from agentmem_lab.stores.sqlite import CoreStore, HistoryStore
 from agentmem_lab.stores.sqlite_vec import SqliteVecStore
@@ -127,6 +129,9 @@ __all__ = [
     "StoreSettings",
     "UsearchStore",
     "VectorStore",
+    "clear_redis",
+    "close_milvus_lite",
+    "folder_namespace",
     "null_stores",
     "package_version",
     "real_stores",

@@ -13,6 +13,7 @@ word (the row is replaced), so the base's duplicate check guards it. A bulk writ
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -35,6 +36,15 @@ def _client_class() -> Any:
             "Milvus Lite (pymilvus and milvus-lite)", "pip install -e '.[stores]' (or make setup)"
         ) from None
     return MilvusClient, DataType
+
+
+def close_client(client: Any, path: str | Path) -> None:
+    """Close a MilvusClient on a Milvus Lite file and stop the file's gRPC server thread,
+    which closing the client leaves running (mem0's Milvus provider shares it)."""
+    client.close()
+    from milvus_lite.server_manager import server_manager_instance
+
+    server_manager_instance.release_server(str(path))
 
 
 class MilvusLiteStore(VectorStore):
@@ -71,10 +81,7 @@ class MilvusLiteStore(VectorStore):
         leaves running (it would flush into the folder at exit, after the run removed it)."""
         client, self._client = self._client, None
         if client is not None:
-            client.close()
-            from milvus_lite.server_manager import server_manager_instance
-
-            server_manager_instance.release_server(str(self.directory / self.filename))
+            close_client(client, self.directory / self.filename)
 
     def _present(self, keys: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint64]:
         wanted = [int(k) for k in keys]
@@ -124,4 +131,4 @@ class MilvusLiteStore(VectorStore):
         }
 
 
-__all__ = ["MilvusLiteStore"]
+__all__ = ["MilvusLiteStore", "close_client"]

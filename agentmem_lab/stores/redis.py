@@ -85,6 +85,27 @@ def refused(store: str, exc: BaseException) -> Exception:
     return StoreWriteError(store, f"redis: {type(exc).__name__}: {exc}")
 
 
+def clear(client: Any, prefixes: Sequence[str], indexes: Sequence[str] = ()) -> None:
+    """Drop ``indexes`` (RediSearch) and delete every key under ``prefixes``, through a
+    synchronous redis-py client: what a new store folder does to a server's space of its
+    own (the peers' stores on Redis use it too)."""
+    redis = redis_module()
+    for index in indexes:
+        try:
+            client.execute_command("FT.DROPINDEX", index)
+        except redis.ResponseError:
+            pass  # no such index
+    for prefix in prefixes:
+        batch: list[Any] = []
+        for key in client.scan_iter(match=prefix + "*", count=CHUNK):
+            batch.append(key)
+            if len(batch) >= CHUNK:
+                client.unlink(*batch)
+                batch = []
+        if batch:
+            client.unlink(*batch)
+
+
 def server_settings(info: dict[str, Any]) -> dict[str, Any]:
     """What of ``INFO`` and ``CONFIG`` matters to a write's cost, recorded with a result."""
     keep = ("redis_version", "aof_enabled", "maxmemory_policy", "io_threads_active")
@@ -267,12 +288,7 @@ class RedisVectorStore(VectorStore):
         self._client = redis.Redis.from_url(url_of(self.settings_), protocol=PROTOCOL)
         try:
             if fresh:
-                try:
-                    self._client.execute_command("FT.DROPINDEX", self.index, "DD")
-                except redis.ResponseError:
-                    pass  # no such index
-                for key in list(self._client.scan_iter(match=self.prefix + "*", count=CHUNK)):
-                    self._client.unlink(key)
+                clear(self._client, [self.prefix], [self.index])
             try:
                 self._client.execute_command(*self._index_args())
             except redis.ResponseError as exc:
@@ -378,5 +394,6 @@ __all__ = [
     "RedisFlatStore",
     "RedisHistoryStore",
     "RedisVectorStore",
+    "clear",
     "prefix_of",
 ]

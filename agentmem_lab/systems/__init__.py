@@ -7,10 +7,10 @@ What a plug-in needs is here: ``System`` and ``Target`` to subclass, ``CallOutco
 what one ``add`` did, ``RunSettings`` (the run's settings), ``Embedder`` and ``MemoryItem``,
 ``measure_adder`` for the harness's own cost around a do-nothing ``add``; for faults,
 ``fails`` (the run's seeded decision) and ``InjectedFault``; ``NO_KEY`` (an empty search
-slot), ``package_version``, ``schema_of`` (a store folder's schema on a shared server)
-and the errors a plug-in raises. The peers in ``agentmem_lab_peers`` (LangGraph's store,
-txtai) are built on these names alone, and registered through the entry-point group as
-any outside package's system is.
+slot), ``package_version``, ``schema_of`` (a store folder's schema on a shared server),
+``clear_redis`` (a new folder's keys on a Redis server) and the errors a plug-in raises.
+The peers in ``agentmem_lab_peers`` (LangGraph's store, txtai) are built on these names
+alone, and registered through the entry-point group as any outside package's system is.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from agentmem_lab.core.registry import Registry, instance_of
 from agentmem_lab.embedders import Embedder
 from agentmem_lab.items import MemoryItem
 from agentmem_lab.schema.run_settings import RunSettings
-from agentmem_lab.stores import NO_KEY, package_version, schema_of
+from agentmem_lab.stores import NO_KEY, clear_redis, package_version, schema_of
 from agentmem_lab.systems.agentmem import AgentMem
 from agentmem_lab.systems.base import Searcher, System, Target, ThreadHop, UserSearcher
 from agentmem_lab.systems.mem0 import Mem0
@@ -60,6 +60,7 @@ __all__ = [
     "Target",
     "ThreadHop",
     "UserSearcher",
+    "clear_redis",
     "fails",
     "measure_adder",
     "package_version",

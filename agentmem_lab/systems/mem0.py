@@ -17,7 +17,9 @@ How it is run here, and why:
   steps, each through ``asyncio.to_thread``, so it would add three thread hops per message
   that belong to its wrapper, not to the write path;
 - **its own stores**: Qdrant's local mode on disk (what mem0 uses when nothing is
-  configured) and its SQLite history file, both under the run's ``stores/``;
+  configured) and its SQLite history file, both under the run's ``stores/``; with
+  ``--vector-store pgvector|redis|milvus-lite``, mem0's own provider of that name on the
+  run's server or file instead (``mem0_stores``);
 - **our embedder** (hash, minilm), plugged in as its embedding model, so that only the
   write path differs from the agentmem runs it is compared with;
 - **offline**: ``MEM0_TELEMETRY`` is off before mem0 is imported (and its flags are forced
@@ -30,7 +32,7 @@ How it is run here, and why:
   items is one ``add`` of N messages under its first item's user and agent ids and
   metadata. Each message is the item's content.
 
-Integrity comes from mem0's own stores: the ids of the points in its Qdrant collection and
+Integrity comes from mem0's own stores: the ids of the memories in its vector store and
 of its history rows, against the ids ``add`` returned. mem0 keeps a memory's text in its
 vector store's payload, so its core memory is its vector store (``core`` = ``vector``).
 Faults (``--fail-rate``) are injected at its store boundaries (its vector store's insert
@@ -52,9 +54,8 @@ from agentmem_lab.embedders import Embedder
 from agentmem_lab.items import MemoryItem
 from agentmem_lab.schema.run_settings import RunSettings
 from agentmem_lab.systems.base import System, Target, ThreadHop
-from agentmem_lab.systems.mem0_target import (
-    Mem0Target,
-)
+from agentmem_lab.systems.mem0_stores import PROVIDERS
+from agentmem_lab.systems.mem0_target import Mem0Target
 from agentmem_lab.workload.overhead import measure_adder
 
 
@@ -75,14 +76,13 @@ class Mem0(System):
             )
         if config.profile != "real":
             raise ConfigError("--profile", "mem0 runs on its real stores: use --profile real")
-        if config.stores.vector_store not in ("usearch", "pgvector"):
+        if config.stores.vector_store not in PROVIDERS:
             raise ConfigError(
                 "--vector-store",
-                "mem0 runs on its own stores: Qdrant local "
-                "mode (leave --vector-store at its default) "
-                "or its pgvector provider (pgvector)",
+                "mem0 runs on its own stores: Qdrant local mode (leave --vector-store at "
+                "its default) or its pgvector, redis or milvus-lite provider",
             )
-        if "postgres" in (config.stores.core_store, config.stores.history_store):
+        if config.stores.core_store != "sqlite" or config.stores.history_store != "sqlite":
             raise ConfigError(
                 "--core-store",
                 "mem0 keeps its text in its vector store and its "

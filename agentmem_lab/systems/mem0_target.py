@@ -12,6 +12,7 @@ import logging
 import os
 import threading
 import time
+import warnings
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -30,32 +31,12 @@ from agentmem_lab.items import MemoryItem
 from agentmem_lab.schema.run_settings import RunSettings
 from agentmem_lab.stores import NO_KEY, package_version
 from agentmem_lab.systems.base import Searcher, Target, UserSearcher
+from agentmem_lab.systems.mem0_stores import provider
 from agentmem_lab.workload.faults import decides
 from agentmem_lab.workload.modes import CallOutcome
 
 #: The mem0ai release measured (pyproject pins it; every result records the version).
 VERSION = "2.2.1"
-
-
-COLLECTION = "mem0"
-
-
-def pg_collection(directory: Path) -> str:
-    """mem0's pgvector table for a store folder: one per folder (warmup, run)."""
-    digest = hashlib.blake2b(str(directory.absolute()).encode(), digest_size=8).hexdigest()
-    return f"mem0_{digest}"
-
-
-def drop_table(dsn: str, table: str) -> None:
-    """A new run's table starts empty (mem0 creates it when missing)."""
-    try:
-        import psycopg
-    except ImportError:
-        raise MissingDependencyError(
-            "psycopg (mem0's pgvector driver)", "pip install -e '.[server]' (or make setup)"
-        ) from None
-    with psycopg.connect(dsn, autocommit=True) as conn:
-        conn.execute(f'DROP TABLE IF EXISTS "{table}"')
 
 
 def _import_mem0(home: Path) -> Any:
@@ -123,53 +104,31 @@ class Mem0Target(Target):
         Memory, MemoryConfig = _import_mem0(directory.parent / "mem0-home")
         directory.mkdir(parents=True, exist_ok=True)
         unused = {"api_key": "not-used-infer-false-calls-no-llm"}
-        self.on_pgvector = config.stores.vector_store == "pgvector"
-        self.collection = COLLECTION
-        if self.on_pgvector:
-            # mem0's production store: its pgvector provider (psycopg 3, HNSW) on the run's
-            # server, a table of this folder's own, new for a new run.
-            self.collection = pg_collection(directory)
-            drop_table(str(config.stores.postgres_dsn), self.collection)
-            vector_store: dict[str, Any] = {
-                "provider": "pgvector",
-                "config": {
-                    "collection_name": self.collection,
-                    "embedding_model_dims": embedder.dim,
-                    "connection_string": config.stores.postgres_dsn,
-                    "hnsw": True,
-                    "minconn": 1,
-                    "maxconn": max(5, config.concurrency + 1),
-                },
-            }
-        else:
-            vector_store = {
-                "provider": "qdrant",
-                "config": {
-                    "collection_name": COLLECTION,
-                    "path": str(directory / "qdrant"),
-                    "embedding_model_dims": embedder.dim,
-                    "on_disk": True,
-                },
-            }
+        self.provider = provider(config, directory, embedder.dim)
         cfg = MemoryConfig(
-            vector_store=vector_store,
+            vector_store=self.provider.vector_store(),
             embedder={"provider": "openai", "config": dict(unused)},
             llm={"provider": "openai", "config": dict(unused)},
             history_db_path=str(directory / "mem0-history.db"),
         )
-        self.memory = Memory(cfg)
+        with warnings.catch_warnings():
+            # mem0's Redis provider calls redisvl's set_client, deprecated in the redisvl
+            # pinned (the last release that has it): one warning per store, not ours.
+            warnings.filterwarnings("ignore", message="Function set_client is deprecated")
+            self.memory = Memory(cfg)
         self._stages = _Stages()
         self.memory.embedding_model = _Embedding(embedder, self._stages)
-        if not self.on_pgvector:
-            self.memory.vector_store._bm25_encoder = False  # "tried and failed": dense only
+        self.provider.opened(self.memory.vector_store)
         self.key_of: dict[str, int] = {}  # mem0 id -> memory key, from what add returned
         self._content_keys: dict[str, int] = {}
         self.insert_s = 0.0
         self.inserted = 0
         self._lock = threading.Lock()
-        # Qdrant's local mode is not thread-safe (see the insert below); mem0's pgvector
-        # store takes a pooled connection per call and needs no lock.
-        self._qdrant_lock: Any = contextlib.nullcontext() if self.on_pgvector else threading.Lock()
+        # Qdrant's local mode is not thread-safe (see the insert below); mem0's other
+        # stores take a connection per call and need no lock.
+        self._store_lock: Any = (
+            contextlib.nullcontext() if self.provider.thread_safe else threading.Lock()
+        )
         self._pool: ThreadPoolExecutor | None = ThreadPoolExecutor(
             max_workers=config.concurrency, thread_name_prefix="mem0-client"
         )
@@ -208,8 +167,8 @@ class Mem0Target(Target):
             # crashed in its SQLite persistence ("SystemError: error return without exception
             # set"). Its calls are serialised here, as an application with threads would have
             # to; the wait for the lock is part of the vector stage's time.
-            with self._qdrant_lock:
-                out = inner(vectors, payloads, ids)
+            with self._store_lock:
+                out = inner(vectors=vectors, payloads=payloads, ids=ids)
             seconds = time.perf_counter() - t0
             self._stages.add("vector", seconds)
             with self._lock:
@@ -271,20 +230,7 @@ class Mem0Target(Target):
         return outcome
 
     def _vector_ids(self) -> list[str]:
-        if self.on_pgvector:
-            with self.memory.vector_store.connection_pool.connection() as conn:
-                rows = conn.execute(f'SELECT id FROM "{self.collection}"').fetchall()
-            return [str(r[0]) for r in rows]
-        client = self.memory.vector_store.client
-        out: list[str] = []
-        offset = None
-        while True:
-            points, offset = client.scroll(
-                COLLECTION, limit=10_000, offset=offset, with_payload=False, with_vectors=False
-            )
-            out.extend(str(p.id) for p in points)
-            if offset is None:
-                return out
+        return self.provider.ids(self.memory.vector_store)
 
     def _history_ids(self) -> list[str]:
         db = self.memory.db
@@ -311,7 +257,7 @@ class Mem0Target(Target):
 
     async def finish(self) -> dict[str, Any] | None:
         return {
-            "backend": "mem0 pgvector" if self.on_pgvector else "mem0 qdrant local",
+            "backend": self.provider.backend,
             "insert_s": self.insert_s,
             "check_s": 0.0,
             "optimize_s": 0.0,
@@ -319,7 +265,7 @@ class Mem0Target(Target):
             "vectors": self.inserted,
             "insert_vectors_per_s": self.inserted / self.insert_s if self.insert_s else None,
             "durability": "write",
-            "search": "hnsw" if self.on_pgvector else "exact",
+            "search": self.provider.search,
         }
 
     async def close(self) -> None:
@@ -327,10 +273,7 @@ class Mem0Target(Target):
         if pool is None:
             return
         pool.shutdown(wait=True)
-        if self.on_pgvector:
-            self.memory.vector_store.connection_pool.close()
-        else:
-            self.memory.vector_store.client.close()
+        self.provider.close(self.memory.vector_store)
         self.memory.db.close()
 
     def settings(self) -> dict[str, Any]:
@@ -340,17 +283,12 @@ class Mem0Target(Target):
             "version": package_version("mem0ai"),
             "add": "Memory.add(messages, user_id, agent_id, metadata, infer=False)",
             "clients": "one thread per client, each calling Memory.add",
-            "vector_store": (
-                f"pgvector on PostgreSQL (mem0's provider, psycopg 3 pool, "
-                f"HNSW), table {self.collection}"
-                if self.on_pgvector
-                else "qdrant local mode (path), on disk; search exact"
-            ),
+            "vector_store": f"{self.provider.description}, collection {self.provider.collection}",
             "history": "sqlite3, one transaction per row",
             "bm25": (
-                "n/a (pgvector)"
-                if self.on_pgvector
-                else "off (would download Qdrant/bm25 from a model hub)"
+                "off (would download Qdrant/bm25 from a model hub)"
+                if self.provider.option == "usearch"
+                else "as the provider does"
             ),
             "lemmatization": "spaCy" if _has_spacy() else "none (spaCy not installed)",
             "core": "mem0 keeps the text in its vector store's payload: core = vector",
@@ -390,7 +328,7 @@ class _Mem0Search:
             for n, q in enumerate(np.atleast_2d(queries)):
                 # The inserts' lock: a search during the writes (--search-rate) must not run
                 # beside an insert in Qdrant's local mode, which is not thread-safe.
-                with self.target._qdrant_lock:
+                with self.target._store_lock:
                     hits = store.search(query="", vectors=q.tolist(), top_k=k, filters=filters)
                 for m, h in enumerate(hits[:k]):
                     keys[n, m] = key_of.get(str(h.id), NO_KEY)
