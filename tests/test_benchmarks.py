@@ -214,16 +214,25 @@ def test_scale_prints_the_first_write_the_windows_cost_and_the_growth_curve() ->
 
 def test_servers_prints_both_stores_the_costs_and_the_drivers() -> None:
     code, lines = run_script(
-        "servers.py", "--rounds", "1", "--items", "30", "--bulk-items", "1000", "--calls", "20"
-    )
+        "servers.py", "--rounds", "1", "--items", "30", "--bulk-items", "1000", "--calls", "20",
+        "--limit-seconds", "1", "--limit-items", "300",
+    )  # fmt: skip
     assert code == 0, lines
     goals = {m.group(1): m.group(5) for m in (GOAL.match(x) for x in lines) if m}
     assert set(goals) == {
         f"{g}_{k}"
         for g in ("task11_parallel1_over_sequential1_p50", "bulk1000_over_sequential1_throughput")
-        for k in ("postgres", "sqlite")
+        for k in ("postgres", "redis", "sqlite")
+    } | {
+        "bulk1000_share_of_server_limit_postgres",
+        "bulk1000_share_of_server_limit_redis",
+        "redis_server_start_s",
+        "redis_server_stop_s",
     }
-    assert sum(line.startswith(("  postgres ", "  sqlite ")) for line in lines) == 6
+    assert sum(line.startswith(("  postgres ", "  redis ", "  sqlite ")) for line in lines) == 9
+    # each server's limit, 2 workloads at 1 and 4 clients, and 3 shares a server
+    assert sum(line.startswith("  limit ") for line in lines) == 8
+    assert sum("of the server's own" in line for line in lines) == 6
     assert any(
         line.startswith("server costs, medians of 20 calls") and "HNSW index" in line
         for line in lines

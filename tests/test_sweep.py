@@ -55,14 +55,15 @@ def test_default_grid():
     # and 1 with minilm + bulk-1000 and sequential-1 on 2 shards (and one per core, the
     # same on this 2-core machine: more where there are more cores) + bulk-100 offered at
     # 2,000 items/s with searches during its writes on 4 of the 7 vector stores +
-    # sequential-1, parallel-1 (at 1 and 4 clients) and bulk-1000 on PostgreSQL + mem0 on
+    # sequential-1, parallel-1 (at 1 and 4 clients) and bulk-1000 on PostgreSQL, the
+    # three at 1 on Redis + Milvus Lite's parallel-1 and bulk-1000 + mem0 on
     # its pgvector provider at 10 messages per add + LangGraph's SqliteStore and txtai on
     # faiss at 10 and 100, LangGraph memory and postgres at 10,
     # both with minilm at 10 + 11 on the chat dataset (6 hash, 2 minilm, mem0, a trace and
     # its uniform twin) + 6 reading each message's user first (4 stores, LangGraph, mem0).
     # Sized for make report's 10 minutes (data/sweep.toml says what was cut).
     cores = os.cpu_count() or 1
-    assert len(names) == len(set(names)) == 87 + (2 if cores > 2 else 0)
+    assert len(names) == len(set(names)) == 92 + (2 if cores > 2 else 0)
     chat = {p.name: p.parameters for p in full if "-chitchat" in p.name}
     assert len(chat) == 17 and all(p["dataset"] == "chitchat" for p in chat.values())
     reading = [n for n, p in chat.items() if p.get("read_per_message") == 1.0]

@@ -21,7 +21,10 @@ other stage, so they are measured apart, in the sweep that judges them:
   (``SELECT 1``), the statement (a row inserted with ``synchronous_commit`` off, less the
   round trip), the WAL flush (the same row with it on, less off), the HNSW index (a vector
   inserted into an indexed table, less into one without); and apart, the bench's own
-  cost per call: a pool checkout and the driver-side encoding of a vector.
+  cost per call: a pool checkout and the driver-side encoding of a vector;
+- **each server's own limit** (``server_limits``: ``postgres``, and ``redis`` when the sweep
+  runs on Redis): what the server itself sustains for one write's statements, by its own
+  tool (``server_limits``), on a server started for it.
 
 The result is ``stages.json`` in the sweep folder (``STAGES_FILE``), read by the targets.
 """
@@ -44,8 +47,10 @@ from agentmem_lab.core.paths import write_json_atomic
 from agentmem_lab.corpus import generate_lines, make_items
 from agentmem_lab.embedders import Embedder, HashEmbedder, Vectors, get_embedder
 from agentmem_lab.items import MemoryItem
+from agentmem_lab.measuring.server_limits import postgres_limits, redis_limits
 from agentmem_lab.schema.result import STAGES_FILE
 from agentmem_lab.servers.postgres import Server
+from agentmem_lab.servers.redis import Server as RedisServer
 from agentmem_lab.stores import (
     PgCoreStore,
     PgvectorFlatStore,
@@ -59,12 +64,16 @@ from agentmem_lab.workload.modes import MODES
 
 #: Version of stages.json; bumped, with a comment, whenever its shape changes.
 #: 2: writes_server and server_costs (optional; absent when not measured).
-STAGES_VERSION = 2
+#: 3: server_limits (optional; absent when not measured).
+STAGES_VERSION = 3
 BATCHES = (10, 100, 1000)
 SINGLES = 200  # single embeds timed per batch size (the per-text latency of a sample)
 WRITE_ITEMS = 400
 #: Calls of each kind the server's costs are medians of.
 SERVER_CALLS = 300
+#: Seconds of each pgbench run of the server's own limit (4 runs: 2 workloads, 1 and 4
+#: clients).
+LIMIT_SECONDS = 3.0
 
 
 async def _embed_round(embedder: Embedder, texts: Sequence[str], n: int) -> tuple[float, float]:
@@ -247,8 +256,9 @@ async def server_costs(dsn: str, n: int = SERVER_CALLS) -> dict[str, Any]:
 
 
 def measure_server(rounds: int = 3, calls: int = SERVER_CALLS) -> dict[str, Any]:
-    """The writes speed-up and the costs on a PostgreSQL server started for them alone
-    (``calls``: items of the writes and calls of each cost)."""
+    """The writes speed-up, the costs and the server's own limit (``server_limits``) on a
+    PostgreSQL server started for them alone (``calls``: items of the writes and calls of
+    each cost)."""
     with tempfile.TemporaryDirectory(prefix="agentmem-lab-stages-pg-") as tmp:
         with Server.start(Path(tmp) / "postgres") as server:
 
@@ -262,7 +272,17 @@ def measure_server(rounds: int = 3, calls: int = SERVER_CALLS) -> dict[str, Any]
                     ),
                 }
 
-            return asyncio.run(go())
+            out = asyncio.run(go())
+            limits = postgres_limits(server.dsn, Path(tmp) / "limit", LIMIT_SECONDS)
+            out["server_limits"] = {"postgres": [x.as_dict() for x in limits]}
+            return out
+
+
+def measure_redis_limit() -> list[dict[str, Any]]:
+    """Redis's own limit (``server_limits.redis_limits``), on a server started for it."""
+    with tempfile.TemporaryDirectory(prefix="agentmem-lab-stages-redis-") as tmp:
+        with RedisServer.start(Path(tmp) / "redis") as server:
+            return [x.as_dict() for x in redis_limits(server.url, Path(tmp) / "limit")]
 
 
 def measure(
@@ -272,6 +292,7 @@ def measure(
     server: bool = False,
     server_calls: int = SERVER_CALLS,
     progress: Callable[[str], None] | None = None,
+    redis: bool = False,
 ) -> dict[str, Any]:
     """Every stage figure, for the embedders named (the sweep's real ones); ``server``:
     the writes on a PostgreSQL server and its costs too. ``progress``: told each step as
@@ -296,6 +317,10 @@ def measure(
     if server:
         say("the writes and their costs on a PostgreSQL server (started, then stopped)")
         figures.update(measure_server(rounds, server_calls))
+    if redis:
+        say("Redis's own limit for one write's commands (a server started, then stopped)")
+        limits = figures.setdefault("server_limits", {})
+        limits["redis"] = measure_redis_limit()
     return {
         "version": STAGES_VERSION,
         "pid": os.getpid(),

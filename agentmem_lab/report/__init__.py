@@ -89,6 +89,7 @@ from agentmem_lab.report.runs_tables import (
     sustained_note,
     sustained_table,
 )
+from agentmem_lab.report.server_limits import server_limit_sentence, server_limit_table
 from agentmem_lab.report.stores_figures import (
     growth_figure,
     server_figure,
@@ -172,6 +173,8 @@ __all__ = [
     "seed_consistency_table",
     "server_costs_table",
     "server_figure",
+    "server_limit_sentence",
+    "server_limit_table",
     "server_sentence",
     "server_table",
     "shards_figure",

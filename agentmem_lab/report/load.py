@@ -19,7 +19,6 @@ from agentmem_lab.schema.result import (
     find_results,
     has_default_stores,
     non_default_stores,
-    on_server,
     plain_writes,
 )
 
@@ -76,6 +75,40 @@ def load(directory: str | Path) -> SweepResults:
         except (OSError, ValueError):
             bad.append(f"{p}: unreadable capacity search")
     return SweepResults(d, results, failures, bad, stages=stages, capacities=capacities)
+
+
+#: The store settings of a run on a database server (the Database server section).
+SERVER_STORE_SETTINGS = frozenset(
+    {
+        "core_store",
+        "history_store",
+        "vector_store",
+        "postgres_dsn",
+        "pg_transport",
+        "pg_synchronous_commit",
+        "redis_url",
+        "redis_appendfsync",
+    }
+)
+
+
+def server_of(result: Result) -> str | None:
+    """The database server a run kept a store on: "PostgreSQL", "Redis" or None."""
+    stores = result.settings.get("stores", {})
+    tables = (stores.get("core_store"), stores.get("history_store"))
+    vector = str(stores.get("vector_store", ""))
+    if "postgres" in tables or vector.startswith("pgvector"):
+        return "PostgreSQL"
+    if "redis" in tables or vector.startswith("redis"):
+        return "Redis"
+    return None
+
+
+def on_server(result: Result) -> bool:
+    """Whether a run kept its stores on a database server (every other store setting
+    default)."""
+    changed = non_default_stores(result)
+    return set(changed) <= SERVER_STORE_SETTINGS and server_of(result) is not None
 
 
 def settings_tag(r: Result) -> str:
@@ -193,7 +226,9 @@ def server_pairs(results: Sequence[Result]) -> list[tuple[str, Result, Result | 
 def server_stores(r: Result) -> str:
     """Which stores of a run are on the server, in words: "core, history, pgvector"."""
     st = r.settings.get("stores", {})
-    parts = [name for name in ("core", "history") if st.get(f"{name}_store") == "postgres"]
+    parts = [
+        name for name in ("core", "history") if st.get(f"{name}_store") in ("postgres", "redis")
+    ]
     parts.append(str(st.get("vector_store", "usearch")))
     sync = st.get("pg_synchronous_commit", "on")
     return ", ".join(parts) + ("" if sync == "on" else f" (synchronous_commit {sync})")
@@ -352,9 +387,9 @@ def server_ratios(results: Sequence[Result]) -> list[dict[str, Any]]:
     pairs = server_pairs(results)
     runs: dict[tuple[str, str, int], dict[tuple[str, int], Result]] = {}
     for stores, server, embedded in pairs:
-        runs.setdefault((f"PostgreSQL: {stores}", server.embedder, server.concurrency), {})[
-            (server.mode, server.batch_size)
-        ] = server
+        runs.setdefault(
+            (f"{server_of(server)}: {stores}", server.embedder, server.concurrency), {}
+        )[(server.mode, server.batch_size)] = server
         if embedded is not None:
             runs.setdefault(
                 ("embedded: SQLite + usearch", embedded.embedder, embedded.concurrency), {}

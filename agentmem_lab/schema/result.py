@@ -332,31 +332,6 @@ def has_default_stores(result: Result) -> bool:
     return not non_default_stores(result)
 
 
-#: The store settings of a run on a database server (the Database server section).
-SERVER_STORE_SETTINGS = frozenset(
-    {
-        "core_store",
-        "history_store",
-        "vector_store",
-        "postgres_dsn",
-        "pg_transport",
-        "pg_synchronous_commit",
-        "redis_url",
-        "redis_appendfsync",
-    }
-)
-
-
-def on_server(result: Result) -> bool:
-    """Whether a run kept its stores on PostgreSQL (every other store setting default)."""
-    changed = non_default_stores(result)
-    stores = result.settings.get("stores", {})
-    return set(changed) <= SERVER_STORE_SETTINGS and (
-        "postgres" in (stores.get("core_store"), stores.get("history_store"))
-        or str(stores.get("vector_store", "")).startswith("pgvector")
-    )
-
-
 def plain_writes(result: Result) -> bool:
     """Closed-loop writes and nothing else: not offered at a rate (its throughput is the
     offer's), no searches during the writes or before the messages. What throughput

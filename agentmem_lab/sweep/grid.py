@@ -260,13 +260,14 @@ def stage_embedders(configs: list[Planned]) -> list[str]:
     return names
 
 
-def on_server_config(p: Planned) -> bool:
-    """Whether a planned configuration keeps a store on PostgreSQL (the stages then measure
-    the writes on a server, and its costs)."""
+def on_server_config(p: Planned, server: str = "postgres") -> bool:
+    """Whether a planned configuration keeps a store on a PostgreSQL (or Redis) server: the
+    stages then measure the writes there, its costs and its own limit."""
     get = p.parameters.get
+    vector = "pgvector" if server == "postgres" else server
     return get("profile", "real") == "real" and (
-        "postgres" in (get("core_store"), get("history_store"))
-        or str(get("vector_store", "")).startswith("pgvector")
+        server in (get("core_store"), get("history_store"))
+        or str(get("vector_store", "")).startswith(vector)
     )
 
 

@@ -292,8 +292,11 @@ def measure_stages(
         return
     progress = progress or Progress(False)
     server = any(on_server_config(c) for c in configs)
-    what = f"each stage alone: store writes, embed_batch of {', '.join(names)}" + (
-        ", the server's writes" if server else ""
+    redis = any(on_server_config(c, "redis") for c in configs)
+    what = (
+        f"each stage alone: store writes, embed_batch of {', '.join(names)}"
+        + (", the server's writes" if server else "")
+        + (", Redis's own limit" if redis else "")
     )
     with progress.phase("stages", what):
         try:
@@ -301,6 +304,7 @@ def measure_stages(
                 names,
                 rounds=1 if quick else STAGE_ROUNDS,
                 server=server,
+                redis=redis,
                 server_calls=100 if quick else stages.SERVER_CALLS,
                 progress=progress.say,
             )
