@@ -197,6 +197,12 @@ def refuse_table_faults(config: RunSettings, system: str) -> None:
             )
 
 
+def peer_name(directory: Path) -> str:
+    """The name of a store folder's own space on a server for a peer (a database, a Redis
+    key prefix): ``peer_<digest>``."""
+    return schema_of(directory).replace("agentmem_", "peer_")
+
+
 def fresh_database(dsn: str, directory: Path, fresh: bool = True) -> str:
     """A database of this store folder's own on the server at ``dsn`` (new when ``fresh``),
     with pgvector, and its DSN: a peer's migrations create their tables and the extension
@@ -207,7 +213,7 @@ def fresh_database(dsn: str, directory: Path, fresh: bool = True) -> str:
         raise MissingDependencyError(
             "psycopg", "pip install -e '.[server]' (or make setup)"
         ) from None
-    name = schema_of(directory).replace("agentmem_", "peer_")
+    name = peer_name(directory)
     parts = urlsplit(dsn)
     out = urlunsplit((parts.scheme, parts.netloc, "/" + name, parts.query, parts.fragment))
     try:

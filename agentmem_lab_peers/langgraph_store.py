@@ -48,10 +48,9 @@ from agentmem_lab.systems import (
     RunSettings,
     clear_redis,
     package_version,
-    schema_of,
 )
 
-from .common import PeerSystem, PeerTarget, fresh_database, server_dsn, server_url
+from .common import PeerSystem, PeerTarget, fresh_database, peer_name, server_dsn, server_url
 
 #: The releases measured (pyproject pins them; every result records the versions).
 PACKAGES = (
@@ -184,7 +183,7 @@ class LangGraphTarget(PeerTarget):
             raise MissingDependencyError(
                 "langgraph-checkpoint-redis", "pip install -e '.[peers]' (or make setup)"
             ) from None
-        name = schema_of(directory).replace("agentmem_", "peer_")
+        name = peer_name(directory)
         # Also its indexes' names. No ":" in them: the store reads a document's id as the
         # second ":"-separated part of its key (with "x:store" its searches found nothing).
         self.prefixes = (f"{name}_store", f"{name}_vectors")
