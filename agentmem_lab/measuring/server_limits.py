@@ -52,6 +52,7 @@ from agentmem_lab.stores import (
     clear_redis,
     schema_of,
 )
+from agentmem_lab.stores.redis import redis_module
 
 #: Bench vectors the PostgreSQL scripts draw from.
 SOURCES = 5000
@@ -258,7 +259,7 @@ def redis_limits(
     s = settings or StoreSettings()
     prefix = schema_of(folder) + ":limit:"
     index = prefix + "index"
-    client = redis_server_client(url)
+    client = redis_module().Redis.from_url(url)
     try:
         clear_redis(client, [prefix], [index])
         client.execute_command(
@@ -290,12 +291,6 @@ def redis_limits(
     finally:
         clear_redis(client, [prefix], [index])
         client.close()
-
-
-def redis_server_client(url: str) -> Any:
-    from agentmem_lab.stores.redis import redis_module
-
-    return redis_module().Redis.from_url(url)
 
 
 def shares(limits: Sequence[Limit], rates: dict[tuple[str, int], float]) -> list[dict[str, Any]]:

@@ -28,22 +28,62 @@ CHUNK = 10_000
 
 @dataclass(frozen=True)
 class Provider:
-    """One of mem0's vector stores (the base: Qdrant's local mode, mem0's default)."""
+    """One of mem0's vector stores, for one store folder."""
 
     #: The ``--vector-store`` value that chooses it.
-    option: ClassVar[str] = "usearch"
+    option: ClassVar[str]
     #: The backend named with the run's vector-store figures.
-    backend: ClassVar[str] = "mem0 qdrant local"
+    backend: ClassVar[str]
     #: How mem0's search over it runs.
-    search: ClassVar[str] = "exact"
+    search: ClassVar[str]
     #: Whether mem0's calls into it may run on several client threads at once.
-    thread_safe: ClassVar[bool] = False
+    thread_safe: ClassVar[bool] = True
     #: Recorded with each result: what it is and how it is reached.
-    description: ClassVar[str] = "qdrant local mode (path), on disk; search exact"
+    description: ClassVar[str]
+    #: Recorded with each result: what became of mem0's BM25 keyword search.
+    bm25: ClassVar[str] = "as the provider does"
 
     directory: Path
     config: RunSettings
     dim: int
+
+    def vector_store(self) -> dict[str, Any]:
+        """mem0's ``vector_store`` config, what an earlier run of the folder left cleared."""
+        raise NotImplementedError
+
+    def opened(self, store: Any) -> None:
+        """After mem0 built its store (nothing to do, but for Qdrant's)."""
+
+    def ids(self, store: Any) -> list[str]:
+        """The ids of every memory the store holds, read from it."""
+        raise NotImplementedError
+
+    def close(self, store: Any) -> None:
+        raise NotImplementedError
+
+    @property
+    def collection(self) -> str:
+        """mem0's collection (in a file of the folder's own: always the same)."""
+        return COLLECTION
+
+
+class OnServer(Provider):
+    """A provider on a shared server: a collection (table, index) of the folder's own."""
+
+    @property
+    def collection(self) -> str:
+        return folder_namespace(self.directory).replace("agentmem_", "mem0_")
+
+
+class Qdrant(Provider):
+    """mem0's default: Qdrant's local mode on disk, in the store folder."""
+
+    option = "usearch"  # --vector-store left at its default
+    backend = "mem0 qdrant local"
+    search = "exact"
+    thread_safe = False  # serialised by the target (three threads at once crashed it)
+    description = "qdrant local mode (path), on disk; search exact"
+    bm25 = "off (would download Qdrant/bm25 from a model hub)"
 
     def vector_store(self) -> dict[str, Any]:
         return {
@@ -57,9 +97,8 @@ class Provider:
         }
 
     def opened(self, store: Any) -> None:
-        """After mem0 built its store: with fastembed installed, its Qdrant store's BM25
-        encoder would fetch ``Qdrant/bm25`` from a model hub; set to "tried and failed",
-        it stays dense only."""
+        """With fastembed installed, mem0's Qdrant store's BM25 encoder would fetch
+        ``Qdrant/bm25`` from a model hub; set to "tried and failed", it stays dense only."""
         store._bm25_encoder = False
 
     def ids(self, store: Any) -> list[str]:
@@ -76,24 +115,15 @@ class Provider:
     def close(self, store: Any) -> None:
         store.client.close()
 
-    @property
-    def collection(self) -> str:
-        return COLLECTION
 
-
-class Pgvector(Provider):
+class Pgvector(OnServer):
     """mem0's production store: its pgvector provider (psycopg 3 pool, HNSW) on the run's
     server, a table of the store folder's own."""
 
     option = "pgvector"
     backend = "mem0 pgvector"
     search = "hnsw"
-    thread_safe = True  # a pooled connection per call
     description = "pgvector on PostgreSQL (mem0's provider, psycopg 3 pool, HNSW)"
-
-    @property
-    def collection(self) -> str:
-        return folder_namespace(self.directory).replace("agentmem_", "mem0_")
 
     def vector_store(self) -> dict[str, Any]:
         dsn = str(self.config.stores.postgres_dsn)
@@ -110,9 +140,6 @@ class Pgvector(Provider):
             },
         }
 
-    def opened(self, store: Any) -> None:
-        pass
-
     def ids(self, store: Any) -> list[str]:
         with store.connection_pool.connection() as conn:
             rows = conn.execute(f'SELECT id FROM "{self.collection}"').fetchall()
@@ -122,19 +149,14 @@ class Pgvector(Provider):
         store.connection_pool.close()
 
 
-class Redis(Provider):
+class Redis(OnServer):
     """mem0's Redis provider (redisvl; a hash per memory under ``mem0:COLLECTION:``, a
     RediSearch FLAT index: mem0 chooses FLAT, every vector compared) on the run's server."""
 
     option = "redis"
     backend = "mem0 redis"
     search = "exact (RediSearch FLAT, mem0's choice)"
-    thread_safe = True  # redis-py's connection pool: a connection per call in flight
     description = "redis on the run's Redis server (mem0's provider, redisvl, FLAT index)"
-
-    @property
-    def collection(self) -> str:
-        return folder_namespace(self.directory).replace("agentmem_", "mem0_")
 
     @property
     def prefix(self) -> str:
@@ -159,9 +181,6 @@ class Redis(Provider):
             },
         }
 
-    def opened(self, store: Any) -> None:
-        pass
-
     def ids(self, store: Any) -> list[str]:
         n = len(self.prefix)
         return [
@@ -182,7 +201,6 @@ class MilvusLite(Provider):
     option = "milvus-lite"
     backend = "mem0 milvus-lite"
     search = "AUTOINDEX (mem0's choice), cosine"
-    thread_safe = True  # gRPC to the file's server thread
     description = "milvus on a Milvus Lite file (mem0's provider, AUTOINDEX, cosine, BM25 field)"
 
     @property
@@ -201,9 +219,6 @@ class MilvusLite(Provider):
                 "metric_type": "COSINE",
             },
         }
-
-    def opened(self, store: Any) -> None:
-        pass
 
     def ids(self, store: Any) -> list[str]:
         # Milvus Lite gives no server timestamp to an iterator, which then reads as of the
@@ -225,9 +240,7 @@ class MilvusLite(Provider):
 
 
 #: mem0's vector stores by ``--vector-store`` value.
-PROVIDERS: dict[str, type[Provider]] = {
-    p.option: p for p in (Provider, Pgvector, Redis, MilvusLite)
-}
+PROVIDERS: dict[str, type[Provider]] = {p.option: p for p in (Qdrant, Pgvector, Redis, MilvusLite)}
 
 
 def provider(config: RunSettings, directory: Path, dim: int) -> Provider:

@@ -285,11 +285,7 @@ class Mem0Target(Target):
             "clients": "one thread per client, each calling Memory.add",
             "vector_store": f"{self.provider.description}, collection {self.provider.collection}",
             "history": "sqlite3, one transaction per row",
-            "bm25": (
-                "off (would download Qdrant/bm25 from a model hub)"
-                if self.provider.option == "usearch"
-                else "as the provider does"
-            ),
+            "bm25": self.provider.bm25,
             "lemmatization": "spaCy" if _has_spacy() else "none (spaCy not installed)",
             "core": "mem0 keeps the text in its vector store's payload: core = vector",
         }
