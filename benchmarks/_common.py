@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import subprocess
 import sys
+import time
+from pathlib import Path
 from typing import Any
 
 from agentmem_lab.core import environment
@@ -30,3 +33,16 @@ def print_environment(packages: tuple[str, ...] = ()) -> None:
     short: dict[str, Any] = {k: env[k] for k in ("cpu_model", "cpu_count", "python")}
     short["packages"] = {k: v for k, v in env["packages"].items() if v}
     print("environment:", json.dumps(short), file=sys.stdout, flush=True)
+
+
+def lab_run(out: Path, *options: str) -> tuple[dict[str, Any], float]:
+    """``agentmem-lab run`` in a child process (its peak RSS is then the children's
+    ``ru_maxrss``): its result and wall seconds; exits with its error line if it fails."""
+    t0 = time.perf_counter()
+    command = [sys.executable, "-m", "agentmem_lab.cli", "run", *options, "--out", str(out)]
+    proc = subprocess.run(command, capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise SystemExit(f"run failed: {proc.stderr.strip()[-400:]}")
+    print(proc.stdout.strip().splitlines()[0], flush=True)
+    data: dict[str, Any] = json.loads((out / "result.json").read_text(encoding="utf-8"))
+    return data, time.perf_counter() - t0

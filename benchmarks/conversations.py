@@ -22,16 +22,13 @@
 from __future__ import annotations
 
 import argparse
-import json
 import resource
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 from typing import Any
 
-from _common import goal, print_environment
+from _common import goal, lab_run, print_environment
 
 from agentmem_lab.core import histogram
 from agentmem_lab.core.loops import run_in_own_loop
@@ -45,18 +42,12 @@ from agentmem_lab.workload import open_loop
 from agentmem_lab.workload.closed_loop import chunks
 from agentmem_lab.workload.modes import SequentialMode
 
-LAB = [sys.executable, "-m", "agentmem_lab.cli", "run", "--dataset", "chitchat"]
+DATASET = ("--dataset", "chitchat")
 
 
 def run(out: Path, *options: str) -> tuple[dict[str, Any], float]:
-    """A run in a child process: its result and wall seconds."""
-    t0 = time.perf_counter()
-    proc = subprocess.run([*LAB, *options, "--out", str(out)], capture_output=True, text=True)
-    if proc.returncode != 0:
-        raise SystemExit(f"run failed: {proc.stderr.strip()[-400:]}")
-    print(proc.stdout.strip().splitlines()[0], flush=True)
-    data: dict[str, Any] = json.loads((out / "result.json").read_text(encoding="utf-8"))
-    return data, time.perf_counter() - t0
+    """A run on the chat dataset in a child process: its result and wall seconds."""
+    return lab_run(out, *DATASET, *options)
 
 
 def whole_dataset(tmp: Path) -> bool:

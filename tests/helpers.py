@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from agentmem_lab.schema.result import Result, config_name
+from agentmem_lab.stores import StoreSettings
 
 
 def known_result(
@@ -163,3 +164,65 @@ def kill_run_once_logged(out: Any, options: list[str], log_bytes: int) -> Any:
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait(timeout=30)
     return proc
+
+
+def grown_result(
+    store: str,
+    rates: list[float],
+    step: int,
+    embedder: str = "hash",
+    dataset: str | None = None,
+    replayed: bool = False,
+    windows_extra: dict[str, Any] | None = None,
+    **extra: Any,
+) -> Result:
+    """A bulk-1000 run with one growth window per rate, ``step`` items apart, on
+    ``store`` (a dataset's, and its vectors replayed, where given)."""
+    windows = [
+        {
+            "items": step * (n + 1),
+            "window_items": step,
+            "calls": step // 1000,
+            "seconds": step / rate,
+            "throughput_ops_s": rate,
+            "latency_ms": {"p50": 10.0 + n, "p99": 20.0 + n},
+            "response_ms": None,
+            "recall_at_10": 1.0 - n / 100,
+            "search_ms": {"p50": 0.1, "p99": 0.2 * (n + 1)},
+            "rss_bytes": 2**20 * (100 + n),
+            "peak_rss_bytes": 2**20 * (110 + n),
+            "disk_bytes": 900 * step * (n + 1),
+            "pause_s": 0.01,
+            **(windows_extra or {}),
+        }
+        for n, rate in enumerate(rates)
+    ]
+    items = step * len(rates)
+    stores = dict(StoreSettings().to_dict(), vector_store=store)
+    settings: dict[str, Any] = {"stores": stores, "embedder": {"name": embedder}}
+    if dataset:
+        settings["dataset"] = dataset
+    if replayed:
+        settings["embedder"]["embed"] = "replayed"
+    return known_result(
+        "bulk",
+        1000,
+        embedder=embedder,
+        throughput=sum(rates) / len(rates),
+        items=items,
+        integrity={
+            "acknowledged": items,
+            "failed": 0,
+            "core": items,
+            "vector": items,
+            "history": items,
+            "lost": 0,
+            "orphans": 0,
+            "self_recall_at_1": 1.0,
+        },
+        settings=settings,
+        label=f"bulk-b1000-c1-{embedder}-{store}" + (f"-{dataset}" if dataset else ""),
+        growth=growth_section(
+            **{"windows": windows, "pause_share": 0.02, "stopped": None, **extra}
+        ),
+    )

@@ -262,3 +262,56 @@ def test_compare_power_prints_both_sample_sizes_and_the_slowdown() -> None:
     )
     goals = {m.group(1) for m in (GOAL.match(x) for x in lines) if m}
     assert goals == {"same_code_unchanged_of_1_p2", "full_over_normal_called_slower_p2"}
+
+
+def test_real_vectors_and_the_index_frontier_print_their_goals(tmp_path) -> None:
+    import json
+
+    data = tmp_path / "chat"
+    data.mkdir()
+    (data / "messages.jsonl").write_text(
+        "".join(
+            json.dumps({"content": f"message {i} on subject {i % 37}", "user_id": f"u{i % 5}"})
+            + "\n"
+            for i in range(1400)
+        )
+    )
+    build = [sys.executable, "-m", "agentmem_lab.cli", "vectors", "build", "--dataset", str(data)]
+    assert subprocess.run(build, capture_output=True, timeout=300).returncode == 0
+
+    def goals(lines: list[str]) -> dict[str, str]:
+        found = {}
+        for line in lines:
+            if line.startswith("GOAL "):
+                m = GOAL.match(line)
+                assert m, line
+                found[m.group(1)] = m.group(5)
+        return found
+
+    code, lines = run_script("real_vectors.py", "--dataset", str(data))
+    assert set(goals(lines)) == {
+        "replay_embed_stage_us_per_item_batch1000",
+        "minilm_whole_dataset_bulk1000_recall_at_10",
+        "minilm_whole_dataset_peak_rss_gb",
+        "minilm_whole_dataset_lost_orphans",
+    }
+    assert code == (0 if set(goals(lines).values()) == {"PASS"} else 1)
+    assert any(line.startswith("build: 1,400 vectors of minilm") for line in lines)
+    assert any(" (stores only), lost 0 orphans 0" in line for line in lines)
+    code, lines = run_script(
+        "index_frontier.py",
+        "--dataset",
+        str(data),
+        "--items",
+        "300",
+        "--queries",
+        "20",
+        "--self-recall-sample",
+        "50",
+    )
+    assert set(goals(lines)) == {"minilm_recall_at_10_best_setting"}
+    rows = [line for line in lines if " es " in line and "recall@10" in line]
+    assert len(rows) == 3 * 4 * 3  # workloads x indexes x expansion_search
+    assert any(
+        line.startswith("minilm: 300 stored, 20 queries, tied at the 10th") for line in lines
+    )

@@ -73,6 +73,7 @@ def test_a_run_larger_than_the_memory_allowance_streams_with_the_same_items(tmp_
         assert 0.0 <= w["recall_at_10"] <= 1.0 and w["search_ms"]["p99"] > 0
         assert w["rss_bytes"] > 0 and w["peak_rss_bytes"] >= w["rss_bytes"]
         assert w["disk_bytes"] > 0 and w["pause_s"] >= 0 and w["latency_ms"]["p50"] > 0
+        assert w["tied_at_10"] >= 1.0 and w["insert_us_per_vector"] > 0
     assert [w["disk_bytes"] for w in g.windows] == sorted(w["disk_bytes"] for w in g.windows)
     assert g.exact_reference == "kept as written" and 0 <= g.pause_share < 1
 
@@ -90,6 +91,24 @@ def test_a_run_larger_than_the_memory_allowance_streams_with_the_same_items(tmp_
     found = asyncio.run(search_again())
     again = exact_topk_recall(found, keys, unit_rows(base), unit_rows(queries))
     assert r.search is not None and r.search.recall_at_10 == pytest.approx(again)
+    assert r.search.tied_at_10 is not None and r.search.tied_at_10 >= 1.0
+
+
+def test_ties_at_the_10th_neighbour_are_counted_per_query():
+    from agentmem_lab.measuring.integrity import ExactTopK
+
+    rng = np.random.default_rng(0)
+    spread = rng.normal(size=(30, 8)).astype(np.float32)  # continuous: nothing ties
+    crowded = np.tile(np.eye(8, dtype=np.float32)[1] + np.eye(8, dtype=np.float32)[0], (14, 1))
+    near = np.tile(np.eye(8, dtype=np.float32)[0], (5, 1))  # 5 at similarity 1
+    reference = ExactTopK(np.eye(8, dtype=np.float32)[:1], k=10)
+    assert reference.tied_at_k() is None  # nothing stored yet
+    vectors = np.concatenate([near, crowded])  # the 6th to 19th best tie
+    reference.add(np.arange(len(vectors), dtype=np.uint64), vectors)
+    assert reference.tied_at_k() == 14.0
+    continuous = ExactTopK(rng.normal(size=(3, 8)).astype(np.float32), k=10)
+    continuous.add(np.arange(30, dtype=np.uint64), spread)
+    assert continuous.tied_at_k() == 1.0
 
 
 @pytest.mark.parametrize("limit", ["time", "memory"])

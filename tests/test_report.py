@@ -8,7 +8,7 @@ from agentmem_lab import report
 from agentmem_lab.report.load import fastest_peer
 from agentmem_lab.stores import StoreSettings
 from helpers import (
-    growth_section,
+    grown_result,
     known_result,
     offered_section,
     processes_section,
@@ -403,64 +403,22 @@ def test_the_sustained_load_section_and_its_answer_lead():
     assert not v
 
 
-def _grown(store: str, rates: list[float], step: int, **extra):
-    windows = [
-        {
-            "items": step * (n + 1),
-            "window_items": step,
-            "calls": step // 1000,
-            "seconds": step / rate,
-            "throughput_ops_s": rate,
-            "latency_ms": {"p50": 10.0 + n, "p99": 20.0 + n},
-            "response_ms": None,
-            "recall_at_10": 1.0 - n / 100,
-            "search_ms": {"p50": 0.1, "p99": 0.2 * (n + 1)},
-            "rss_bytes": 2**20 * (100 + n),
-            "peak_rss_bytes": 2**20 * (110 + n),
-            "disk_bytes": 900 * step * (n + 1),
-            "pause_s": 0.01,
-        }
-        for n, rate in enumerate(rates)
-    ]
-    items = step * len(rates)
-    stores = dict(StoreSettings().to_dict(), vector_store=store)
-    return known_result(
-        "bulk",
-        1000,
-        throughput=sum(rates) / len(rates),
-        items=items,
-        integrity={
-            "acknowledged": items,
-            "failed": 0,
-            "core": items,
-            "vector": items,
-            "history": items,
-            "lost": 0,
-            "orphans": 0,
-            "self_recall_at_1": 1.0,
-        },
-        settings={"stores": stores},
-        label=f"bulk-b1000-c1-hash-{store}",
-        growth=growth_section(
-            **{"windows": windows, "pause_share": 0.02, "stopped": None, **extra}
-        ),
-    )
-
-
 def test_the_growth_section_curves_table_and_answer():
-    fast_small = _grown("faiss-flat", [30_000.0, 9_000.0], 10_000)  # exact search: 20,000 items
-    big = _grown(
+    fast_small = grown_result(
+        "faiss-flat", [30_000.0, 9_000.0], 10_000
+    )  # exact search: 20,000 items
+    big = grown_result(
         "usearch",
         [20_000.0, 15_000.0, 12_000.0, 11_000.0, 10_000.0],
         250_000,
     )
-    stopped = _grown(
+    stopped = grown_result(
         "lancedb",
         [25_000.0, 5_000.0],
         100_000,
         stopped={"reason": "time", "limit": 300.0, "after_s": 301.0, "items": 200_000},
     )
-    small = _grown("chroma", [1000.0, 900.0], 1000)  # under 10,000 items: not a curve
+    small = grown_result("chroma", [1000.0, 900.0], 1000)  # under 10,000 items: not a curve
     rs = [fast_small, big, stopped, small]
     table = report.growth_table(rs)
     assert list(table["run"]) == [

@@ -170,10 +170,21 @@ def test_the_scale_grid_runs_every_store_and_mem0_to_a_million_within_a_budget(c
         "sqlite-vec",
     }
     assert set(system) == {"agentmem", "mem0"}
+    workloads: dict[tuple[object, str], set[str]] = {}
     for p, s in zip(planned, system):
-        assert p.parameters["items"] == (1_000_000 if s == "agentmem" else 20_000)
+        chat = p.parameters.get("dataset") == "chitchat"
+        assert p.parameters["items"] == (
+            257_000 if chat else 1_000_000 if s == "agentmem" else 20_000
+        )
         assert p.parameters["windows"] == 20
         assert p.parameters["stop_after_s"] > 0 and p.parameters["stop_at_rss_mb"] > 0
+        if s == "agentmem":
+            key = (p.parameters.get("dataset"), p.parameters["embedder"])
+            workloads.setdefault(key, set()).add(p.parameters["vector_store"])
+        # MiniLM's vectors are replayed (built once), never embedded at scale
+        assert (p.parameters["embedder"] == "minilm") == (p.parameters.get("vectors") == "cached")
+    assert set(workloads) == {(None, "hash"), ("chitchat", "hash"), ("chitchat", "minilm")}
+    assert all(found == stores for found in workloads.values())  # every store on each
     assert all(
         p.parameters["items"] == (2000 if "system" in p.parameters else 20_000)
         for p in plan(grid_file("scale"), quick=True)
@@ -471,3 +482,33 @@ def test_an_interleaved_sweep_runs_the_processes_by_turns(tmp_path):
             c for c in executed["cells"] if "injected-parameters" in c["metadata"].get("tags", [])
         )
         assert "processes_measured = True" in "".join(injected["source"])
+
+
+def test_a_configuration_whose_vectors_are_not_built_fails_alone_with_its_line(tmp_path):
+    from agentmem_lab.sweep.progress import Progress
+    from agentmem_lab.sweep.runs import SweepOptions, SweepOutcome, _configurations
+
+    data = tmp_path / "mine"
+    data.mkdir()
+    (data / "messages.jsonl").write_text(
+        "".join(json.dumps({"content": f"message {i}", "user_id": "u"}) + "\n" for i in range(50))
+    )
+    grid = tmp_path / "g.toml"
+    grid.write_text(
+        '[modes]\nbulk = [10]\n[[group]]\nembedder = "minilm"\nitems = { 10 = 20 }\n'
+        f'settings = {{ dataset = "{data}", vectors = "cached" }}\n'
+        '[[group]]\nembedder = "hash"\nitems = { 10 = 20 }\n'
+    )
+    planned = plan(grid)
+    assert [p.unready is None for p in planned] == [False, True]
+    assert "agentmem-lab vectors build" in planned[0].unready
+    outcome = SweepOutcome(tmp_path / "sweep")
+    options = SweepOptions(grid, False, False, None, False, None, False, False)
+    _configurations(tmp_path / "sweep", planned[:1], options, frozenset(), outcome, Progress(False))
+    assert outcome.failed == [planned[0].name] and outcome.ran == []
+    error = json.loads((tmp_path / "sweep/configs" / planned[0].name / "error.json").read_text())
+    assert error["error"] == planned[0].unready
+    # any other bad setting still stops the plan with its one line
+    grid.write_text('[modes]\nbulk = [10]\n[[group]]\nembedder = "nope"\nitems = { 10 = 20 }\n')
+    with pytest.raises(ConfigError):
+        plan(grid)

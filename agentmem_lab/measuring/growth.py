@@ -149,6 +149,7 @@ class Growth:
         self._since_s = 0.0
         self._since_pause = 0.0
         self._measured_s = 0.0
+        self._inserted = (0.0, 0)  # the vector store's insert seconds and vectors at a window
 
     async def start(self) -> None:
         """Embed the probe and search queries (before the clock starts)."""
@@ -260,13 +261,27 @@ class Growth:
         if self.probe is not None and self.searcher is not None and self.probe.count:
             latencies, found = await timed_searches(self.searcher, self.probe.queries)
             window["recall_at_10"] = self.probe.recall(found)
+            window["tied_at_10"] = self.probe.tied_at_k()
             window["search_ms"] = _pct(latencies)
+        window["insert_us_per_vector"] = self._insert_us()
         rss, peak = resources.process_memory()
         window.update(
             rss_bytes=rss, peak_rss_bytes=peak, disk_bytes=resources.disk_used(self.stores_dir)
         )
         self.windows.append(window)
         self._since, self._since_s = [], 0.0
+
+    def _insert_us(self) -> float | None:
+        """The vector store's own insertion time per vector since the last window (its
+        clock around each backend add: for an HNSW index, how the graph's growth costs);
+        None for a searcher that keeps no such clock (a peer's)."""
+        insert_s = getattr(self.searcher, "insert_s", None)
+        written = getattr(self.searcher, "vectors_written", None)
+        if not isinstance(insert_s, float) or not isinstance(written, int):
+            return None
+        (before_s, before_n), self._inserted = self._inserted, (insert_s, written)
+        added = written - before_n
+        return (insert_s - before_s) / added * 1e6 if added > 0 else None
 
     def kept(self) -> Kept:
         """The checks' inputs; the exact reference only when every stored item's vector was

@@ -190,6 +190,18 @@ class ExactTopK:
             out.append((keys[keep], s[keep]))
         return out
 
+    def tied_at_k(self) -> float | None:
+        """Mean count, over the queries, of stored vectors at the k-th neighbour's level
+        (within ``TIE_EPS`` of it): 1.0 where nothing ties, more where a workload crowds
+        that level (hash vectors of a few templates; repeated texts). None before any."""
+        if self.count < self.k or not len(self._sims):
+            return None
+        counts = []
+        for s in self._sims:
+            kth = -np.partition(-s, self.k - 1)[self.k - 1]
+            counts.append(int(np.count_nonzero(np.abs(s - kth) <= TIE_EPS)))
+        return float(np.mean(counts))
+
     def recall(self, found: npt.NDArray[Any]) -> float:
         """Tie-aware recall@k of ``found`` (one row of returned keys per query): a returned
         key counts when its exact similarity is at least the k-th best exact similarity."""
@@ -287,6 +299,7 @@ async def search_figures(
         "p50_ms": s["p50"],
         "p99_ms": s["p99"],
         "recall_at_10": reference.recall(found),
+        "tied_at_10": reference.tied_at_k(),
     }
 
 

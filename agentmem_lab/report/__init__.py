@@ -8,6 +8,8 @@
   trace beside its uniform twin (the other sections show the generator's runs);
 - ``glance``, ``verdict_table``: the verdict table, one row per family of claims, and it
   drawn as HTML (the report) and as text (``check``);
+- ``synthetic``: what the synthetic workload distorts, each store on real vectors beside
+  hash vectors of the same messages and of the template corpus (the scale grid);
 - ``headline``: the headline figure, each throughput claim against what was measured;
 - ``claims_findings``, ``stores_findings``, ``runs_findings``: one sentence per subject,
   which the answers list and each section opens with (``page.finding_html``);
@@ -116,6 +118,7 @@ from agentmem_lab.report.stores_tables import (
     shards_table,
     vector_stores_table,
 )
+from agentmem_lab.report.synthetic import synthetic_sentence, synthetic_table
 from agentmem_lab.report.verdict_table import glance_html, glance_lines
 
 __all__ = [
@@ -189,6 +192,8 @@ __all__ = [
     "sustained_sentence",
     "sustained_table",
     "synthetic_runs",
+    "synthetic_sentence",
+    "synthetic_table",
     "table_html",
     "target_table",
     "throughput_figure",

@@ -264,6 +264,7 @@ def _scale_row(results: Sequence[Result], goal: float) -> VerdictRow:
             (r, w)
             for r in runs
             if r.embedder == embedder
+            and not r.replayed  # the stores alone: never judged against the claim
             and (w := window_at(r, size)) is not None
             and w["throughput_ops_s"] is not None
         ]

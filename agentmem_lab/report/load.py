@@ -239,11 +239,20 @@ def server_stores(r: Result) -> str:
 GROWTH_SIZES = (20_000, 1_000_000)
 
 
+def workload_of(r: Result) -> str:
+    """What a run wrote: its items' source and its vectors (``synthetic, hash``;
+    ``chitchat, minilm replayed``)."""
+    return f"{r.dataset}, {r.embedder}{' replayed' if r.replayed else ''}"
+
+
 def growth_label(r: Result) -> str:
-    """A growth curve's name: the vector store (or peer), and what else differs."""
+    """A growth curve's name: the vector store (or peer), its vectors and dataset (where
+    not the synthetic corpus), and what else differs."""
     who = backend(r) if r.system == "agentmem" else r.system
     tag = "" if only_backend_differs(r) or r.system != "agentmem" else f" [{settings_tag(r)}]"
-    return f"{who} {r.mode}-{r.batch_size} {r.embedder}{tag}"
+    source = "" if r.dataset == "synthetic" else f" on {r.dataset}"
+    vectors = f"{r.embedder} replayed" if r.replayed else r.embedder
+    return f"{who} {r.mode}-{r.batch_size} {vectors}{source}{tag}"
 
 
 #: The Growth section's curves: runs that stored at least this many items (growth shows at

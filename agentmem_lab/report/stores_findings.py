@@ -21,6 +21,7 @@ from agentmem_lab.report.load import (
     server_ratios,
     side_by_side,
     window_at,
+    workload_of,
 )
 from agentmem_lab.schema.result import Result, baseline, plain_writes
 
@@ -103,10 +104,23 @@ def server_sentence(results: Sequence[Result], stages: dict[str, Any] | None = N
 
 def growth_sentence(results: Sequence[Result]) -> str | None:
     """Which vector store (or peer) wrote fastest when the stores held about 20,000 and
-    about 1,000,000 items (bulk-1000 curves; each curve's growth window nearest the size)."""
+    about 1,000,000 items (bulk-1000 curves; each curve's growth window nearest the size),
+    within each workload (``workload_of``): a replayed curve times the stores alone, a
+    hash one the hash embedder too, so a leader is named among curves of one workload."""
     runs = [r for r in growth_runs(results) if r.mode == "bulk" and r.batch_size == 1000]
     if not runs:
         return None
+    workloads: dict[str, list[Result]] = {}
+    for r in runs:
+        workloads.setdefault(workload_of(r), []).append(r)
+    texts = [
+        ("" if len(workloads) == 1 else f"{name}: ") + "; ".join(_leaders(group))
+        for name, group in workloads.items()
+    ]
+    return "Growth, write rate as the stores grow: " + ". ".join(texts) + "."
+
+
+def _leaders(runs: Sequence[Result]) -> list[str]:
     parts = []
     for size in GROWTH_SIZES:
         at = [
@@ -132,7 +146,7 @@ def growth_sentence(results: Sequence[Result]) -> str | None:
             f"search p99 {'n/a' if search is None else format(search, ',.1f')} ms; "
             f"{len(at)} curve{'' if len(at) == 1 else 's'} near that size)"
         )
-    return "Growth, write rate as the stores grow: " + "; ".join(parts) + "."
+    return parts
 
 
 def fastest_peer_sentence(results: Sequence[Result], embedder: str | None = None) -> str | None:

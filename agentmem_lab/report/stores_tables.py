@@ -265,8 +265,9 @@ def peers_note(results: Sequence[Result]) -> str:
 
 def growth_table(results: Sequence[Result]) -> Any:
     """Each growth curve: how far it got, its first and last window (write rate, call p99,
-    probe recall@10, search p99), peak RSS and disk per item, the windows' own cost, and
-    where and why it stopped."""
+    probe recall@10, vectors tied at the probes' 10th neighbour, the vector store's own
+    insertion µs per vector, search p99; blank where older results lack one), peak RSS
+    and disk per item, the windows' own cost, and where and why it stopped."""
     import pandas as pd
 
     rows = []
@@ -290,6 +291,9 @@ def growth_table(results: Sequence[Result]) -> Any:
                 "call p99 ms last": p99(last, "latency_ms"),
                 "recall@10 first": rounded(first["recall_at_10"], 3),
                 "recall@10 last": rounded(last["recall_at_10"], 3),
+                "tied at 10th last": rounded(last.get("tied_at_10"), 2),
+                "insert µs/vector first": rounded(first.get("insert_us_per_vector"), 1),
+                "insert µs/vector last": rounded(last.get("insert_us_per_vector"), 1),
                 "search p99 ms last": p99(last, "search_ms"),
                 "peak RSS MiB": round(last["peak_rss_bytes"] / 2**20, 1),
                 "disk bytes/item": round(last["disk_bytes"] / stored),

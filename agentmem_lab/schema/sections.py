@@ -92,9 +92,10 @@ class Search(Section):
     """Searches after the writes: their count, k, latency percentiles and recall@10
     against an exact search, and where that exact search came from (``reference``: kept
     while writing, a dataset's ground truth, or recomputed after the run; older results
-    lack it)."""
+    lack it), and how many stored vectors sit at a query's 10th neighbour's level
+    (``tied_at_10``, mean over the queries: 1.0 where nothing ties; older results lack it)."""
 
-    OPTIONAL = frozenset({"reference"})
+    OPTIONAL = frozenset({"reference", "tied_at_10"})
 
     queries: int
     k: int
@@ -102,6 +103,7 @@ class Search(Section):
     p99_ms: float
     recall_at_10: float
     reference: str | None = None
+    tied_at_10: float | None = None
 
 
 @dataclass(frozen=True)

@@ -150,6 +150,7 @@ def run_interleaved(out_dir: Path, configs: list[Planned]) -> frozenset[str]:
         (p, out_dir / "configs" / p.name)
         for p in configs
         if p.parameters.get("processes", 1) > 1
+        and p.unready is None
         and not is_complete(out_dir / "configs" / p.name, p.parameters)
     ]
     failed: set[str] = set()
@@ -232,6 +233,9 @@ def _configurations(
         bar = tqdm(total=len(configs), unit="config", dynamic_ncols=True)
         progress.bar = bar
     try:
+        for p in [p for p in configs if p.unready is not None]:
+            _unready(out_dir / "configs" / p.name, p, outcome, bar)
+        configs = [p for p in configs if p.unready is None]
         if cluster is not None:
             _run_on_cluster(configs, out_dir, cluster, options.on_every_worker, outcome, bar)
         for p in configs if cluster is None else []:
@@ -280,6 +284,19 @@ def _configurations(
         if bar is not None:
             bar.close()
         progress.bar = None
+
+
+def _unready(cdir: Path, p: Planned, outcome: SweepOutcome, bar: Any) -> None:
+    """A configuration that cannot run here (vectors not built): failed, with its line."""
+    cdir.mkdir(parents=True, exist_ok=True)
+    (cdir / "result.json").unlink(missing_ok=True)
+    outcome.failed.append(p.name)
+    write_json_atomic(
+        cdir / "error.json",
+        {"name": p.name, "error": p.unready, "notebook": "", "parameters": p.parameters},
+    )
+    if bar is not None:
+        bar.update(1)
 
 
 def measure_stages(
