@@ -11,8 +11,8 @@ Needs the chat dataset's MiniLM vectors, built once:
    1,000 messages, in this process, by turns. Goal: under 2 µs per item.
 3. **The whole chat dataset on MiniLM's vectors into usearch**: every message but the
    held-out queries through bulk-1000 (no warm-up) with the vectors replayed and the default
-   index, in a child process. Goals: recall@10 (tie-aware, against exact search over the same vectors)
-   at least 0.99, and peak RSS (the child's ``ru_maxrss``) under 1.5 GB.
+   index, in a child process. Goals: recall@10 (tie-aware, against exact search over the
+   same vectors) at least 0.99, and peak RSS (the child's ``ru_maxrss``) under 1.5 GB.
 
 ``--skip-whole`` leaves out run 3 (about 3 minutes on 2 cores).
 """

@@ -111,12 +111,9 @@ def run_sweep(
 
 
 def _quiet_abandoned_kernel_tasks() -> None:
-    """An interrupt stops the notebook being executed: its kernel is shut down while
-    nbclient still waits for the cell's reply, and that wait ends in DeadKernelError. The
-    task is abandoned on purpose (the configuration is run again on resume); asyncio would
-    print its traceback as "Task exception was never retrieved" when it is collected,
-    after the sweep's one-line message (seen in fresh-clone CI runs of tests/test_edges.py).
-    """
+    """An interrupt shuts the notebook's kernel down while nbclient waits for the cell's
+    reply (DeadKernelError): that task is abandoned on purpose (run again on resume), and
+    asyncio would print "Task exception was never retrieved" after the one-line message."""
     import logging
 
     logging.getLogger("asyncio").setLevel(logging.CRITICAL)
@@ -233,9 +230,7 @@ def _configurations(
         bar = tqdm(total=len(configs), unit="config", dynamic_ncols=True)
         progress.bar = bar
     try:
-        for p in [p for p in configs if p.unready is not None]:
-            _unready(out_dir / "configs" / p.name, p, outcome, bar)
-        configs = [p for p in configs if p.unready is None]
+        configs = _unready(out_dir, configs, outcome, bar)
         if cluster is not None:
             _run_on_cluster(configs, out_dir, cluster, options.on_every_worker, outcome, bar)
         for p in configs if cluster is None else []:
@@ -286,17 +281,16 @@ def _configurations(
         progress.bar = None
 
 
-def _unready(cdir: Path, p: Planned, outcome: SweepOutcome, bar: Any) -> None:
-    """A configuration that cannot run here (vectors not built): failed, with its line."""
-    cdir.mkdir(parents=True, exist_ok=True)
-    (cdir / "result.json").unlink(missing_ok=True)
-    outcome.failed.append(p.name)
-    write_json_atomic(
-        cdir / "error.json",
-        {"name": p.name, "error": p.unready, "notebook": "", "parameters": p.parameters},
-    )
-    if bar is not None:
-        bar.update(1)
+def _unready(out: Path, configs: list[Planned], outcome: SweepOutcome, bar: Any) -> list[Planned]:
+    """Those that cannot run here (vectors not built) failed with their line; the others."""
+    for p in [p for p in configs if p.unready is not None]:
+        (out / "configs" / p.name).mkdir(parents=True, exist_ok=True)
+        (out / "configs" / p.name / "result.json").unlink(missing_ok=True)
+        outcome.failed.append(p.name)
+        error = {"name": p.name, "error": p.unready, "notebook": "", "parameters": p.parameters}
+        write_json_atomic(out / "configs" / p.name / "error.json", error)
+        _ = bar is not None and bar.update(1)
+    return [p for p in configs if p.unready is None]
 
 
 def measure_stages(
