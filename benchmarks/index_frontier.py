@@ -11,7 +11,8 @@ workloads of the same size, side by side:
 
 Each workload stores the first N messages (the last ``--queries`` of its N + Q are the
 held-out queries, as a run on a dataset holds them out) in batches of 1,000 (bulk-1000),
-with ``usearch_threads`` 0 (every core), and measures:
+with ``--threads`` threads per add (default 1, the store's default; 0: every core), and
+measures:
 
 - the exact top-10 of the queries (``integrity.ExactTopK``, tie-aware), and how many
   vectors sit at a query's 10th neighbour's level (``tied_at_10``: 1.0 when nothing ties);
@@ -29,7 +30,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from itertools import islice
 from pathlib import Path
 from typing import Any
@@ -46,7 +47,7 @@ from agentmem_lab.measuring.integrity import TIE_EPS, ExactTopK, unit_rows
 from agentmem_lab.stores.native import import_usearch_index
 
 #: (dtype, connectivity M, expansion_add): the default first.
-INDEXES = (("i8", 16, 64), ("f16", 16, 64), ("f32", 16, 64), ("f16", 32, 128))
+INDEXES = (("i8", 16, 64), ("f16", 16, 64), ("f32", 16, 64), ("f16", 16, 128), ("f16", 32, 128))
 #: expansion_search values tried on each index.
 SEARCHES = (64, 128, 256)
 BATCH = 1000
@@ -104,21 +105,32 @@ def self_recall(index: Any, base: npt.NDArray[np.float32], sample: npt.NDArray[A
     return float(np.mean(sims >= 1.0 - TIE_EPS))
 
 
-def measure(name: str, n: int, q: int, samples: int, folder: Path | None) -> list[dict[str, Any]]:
+def measure(
+    name: str,
+    n: int,
+    q: int,
+    samples: int,
+    folder: Path | None,
+    indexes: Sequence[tuple[str, int, int]] = INDEXES,
+    searches: Sequence[int] = SEARCHES,
+    threads: int = 1,
+) -> list[dict[str, Any]]:
     base, queries = workload(name, n, q, folder)
     reference = exact(base, queries)
     print(f"{name}: {n:,} stored, {q} queries, tied at the 10th {tied_at_10(reference):.2f}")
     sample = np.random.default_rng(0).choice(n, size=min(samples, n), replace=False)
     Index = import_usearch_index().Index
     rows = []
-    for dtype, m, ea in INDEXES:
+    for dtype, m, ea in indexes:
         index = Index(ndim=base.shape[1], metric="cos", dtype=dtype, connectivity=m)
         index.expansion_add = ea
         t0 = time.perf_counter()
         for part in batches(n):
-            index.add(np.arange(part.start, part.stop, dtype=np.uint64), base[part], threads=0)
+            index.add(
+                np.arange(part.start, part.stop, dtype=np.uint64), base[part], threads=threads
+            )
         build_s = time.perf_counter() - t0
-        for es in SEARCHES:
+        for es in searches:
             index.expansion_search = es
             found = index.search(queries, 10)
             latencies = []
@@ -155,7 +167,15 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--self-recall-sample", type=int, default=2000)
     p.add_argument("--workloads", default="minilm,hash-chat,hash-templates")
     p.add_argument("--dataset", default="chitchat", help="chitchat, or a folder")
+    p.add_argument("--threads", type=int, default=1, help="threads per add (0: every core)")
+    p.add_argument("--indexes", help="DTYPE:M:EA,... (default: the five above)")
+    p.add_argument("--searches", help="expansion_search values, E,E,... (default 64,128,256)")
     args = p.parse_args(argv)
+    indexes = INDEXES
+    if args.indexes:
+        parts = [spec.split(":") for spec in args.indexes.split(",")]
+        indexes = tuple((d, int(m), int(ea)) for d, m, ea in parts)
+    searches = tuple(int(e) for e in args.searches.split(",")) if args.searches else SEARCHES
     print_environment(("usearch",))
     folder = dataset_folder(args.dataset)
     assert folder is not None, f"no dataset {args.dataset} (agentmem-lab datasets)"
@@ -163,7 +183,9 @@ def main(argv: list[str] | None = None) -> int:
     n = args.items or whole - args.queries
     rows = []
     for name in args.workloads.split(","):
-        rows += measure(name, n, args.queries, args.self_recall_sample, folder)
+        rows += measure(
+            name, n, args.queries, args.self_recall_sample, folder, indexes, searches, args.threads
+        )
     real = [r for r in rows if r["workload"] == "minilm"]
     if not real:
         return 0

@@ -29,7 +29,7 @@ def known_result(
         seed=0,
         embedder=label,
         profile=profile,
-        settings={"stores": {"usearch_dtype": "i8"}, "embedder": {"name": label}},
+        settings={"stores": {"usearch_dtype": "f16"}, "embedder": {"name": label}},
         environment={"cpu_model": "test cpu", "cpu_count": 2, "packages": {"usearch": "x"}},
         started_at="2026-11-24T00:00:00+00:00",
         wall_s=1.0,

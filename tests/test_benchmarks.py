@@ -311,7 +311,7 @@ def test_real_vectors_and_the_index_frontier_print_their_goals(tmp_path) -> None
     )
     assert set(goals(lines)) == {"minilm_recall_at_10_best_setting"}
     rows = [line for line in lines if " es " in line and "recall@10" in line]
-    assert len(rows) == 3 * 4 * 3  # workloads x indexes x expansion_search
+    assert len(rows) == 3 * 5 * 3  # workloads x indexes x expansion_search
     assert any(
         line.startswith("minilm: 300 stored, 20 queries, tied at the 10th") for line in lines
     )

@@ -157,3 +157,22 @@ def test_budget_settings_are_refused_with_shards():
 
     with pytest.raises(ConfigError, match="--stop-after-s"):
         RunConfig(mode="bulk", batch_size=100, items=1000, shards=2, stop_after_s=5.0)
+
+
+def test_self_recall_counts_a_text_stored_more_than_ten_times_as_found():
+    from agentmem_lab.embedders import HashEmbedder
+    from agentmem_lab.items import MemoryItem
+    from agentmem_lab.measuring.integrity import self_recall_at_1
+
+    class Fixed:
+        """Ten copies tie at distance 0 for the first item; ten others at 0.2 for the second."""
+
+        async def search(self, queries, k):
+            keys = np.arange(100, 110, dtype=np.uint64)
+            return (
+                np.stack([keys, keys + 10]),
+                np.array([[0.0] * 10, [0.2] * 10], dtype=np.float32),
+            )
+
+    chosen = [MemoryItem.create(f"text {i}") for i in (1, 2)]
+    assert asyncio.run(self_recall_at_1(Fixed(), HashEmbedder(), chosen)) == 0.5

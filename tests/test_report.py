@@ -124,13 +124,13 @@ def _variant(throughput, recall, **stores):
 def test_index_settings_frontier_and_the_targets_use_defaults_only():
     default = _variant(25_000.0, 0.998)
     fast_bad = _variant(40_000.0, 0.90, hnsw_connectivity=8)
-    slow_good = _variant(15_000.0, 1.0, hnsw_expansion_add=128)
+    slow_good = _variant(15_000.0, 1.0, hnsw_expansion_add=256)
     rs = [default, fast_bad, slow_good]
     table = report.index_settings_table(rs)
-    assert list(table["setting"]) == ["i8 M8 ea64", "i8 M16 ea64 (default)", "i8 M16 ea128"]
+    assert list(table["setting"]) == ["f16 M8 ea128", "f16 M16 ea128 (default)", "f16 M16 ea256"]
     note = report.index_settings_note(rs)
-    assert "The defaults, i8 M16 ea64: 25,000 ops/s, recall@10 0.998, self-recall 1.000" in note
-    assert "Faster in this run: i8 M8 ea64: 40,000 ops/s, recall@10 0.900" in note
+    assert "The defaults, f16 M16 ea128: 25,000 ops/s, recall@10 0.998, self-recall 1.000" in note
+    assert "Faster in this run: f16 M8 ea128: 40,000 ops/s, recall@10 0.900" in note
     assert len(report.frontier_figure(rs).axes[0].collections) == 3
     # the phase-1 goal is judged on the default settings, not on the faster variant
     v = {x.target.id: x for x in tg.evaluate(tg.load(), rs)}

@@ -138,7 +138,7 @@ def test_store_set_opens_all_three_in_one_directory(tmp_path, items):
 
     names, settings = arun(go())
     assert names == ["core", "vector", "history"]
-    assert settings["vector"]["dtype"] == "i8"
+    assert settings["vector"]["dtype"] == "f16"
     assert {p.name for p in tmp_path.iterdir()} >= {"core.db", "history.db", "vectors.usearch"}
 
 

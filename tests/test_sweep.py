@@ -120,7 +120,7 @@ def test_default_grid():
     assert {"bulk-b1000-c1-hash-s2", "sequential-b1-c1-hash-s2"} <= set(names)
     assert by_name_has_mem0(full)
     assert {"bulk-b1000-c1-hash-chroma", "parallel-b1-c1-hash-sqlite-vec"} <= set(names)
-    assert {"bulk-b1000-c1-hash-f32", "bulk-b1000-c1-hash-m8", "bulk-b1000-c1-hash-ea32"} <= set(
+    assert {"bulk-b1000-c1-hash-i8", "bulk-b1000-c1-hash-m8", "bulk-b1000-c1-hash-ea32"} <= set(
         names
     )
     assert {
@@ -341,7 +341,7 @@ def test_quick_sweep_end_to_end_and_check(tmp_path):
         "Speedup over sequential",
         "Search beside write speed",
         "usearch settings",
-        "The defaults, i8 M16 ea64",
+        "The defaults, f16 M16 ea128",
         "Vector stores side by side",
         "faiss-flat",
         "chroma",

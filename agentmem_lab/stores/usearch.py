@@ -16,7 +16,8 @@ from agentmem_lab.stores.vector import SavedIndexStore
 class UsearchStore(SavedIndexStore):
     """A usearch HNSW index, cosine, keyed by memory key. ``optimize`` and ``close`` save it
     to ``vectors.usearch`` atomically; ``open`` reloads it. usearch releases the GIL, and a
-    batch add uses ``usearch_threads`` threads (0: every core)."""
+    batch add uses ``usearch_threads`` threads (default 1: a concurrent add left a few
+    items unreachable in the graph, docs/scale.md; 0: every core)."""
 
     backend = "usearch"
     package = "usearch"
