@@ -24,6 +24,17 @@ GOAL = re.compile(
 pytestmark = pytest.mark.slow
 
 
+def parse_goals(lines: list[str]) -> dict[str, str]:
+    """Each GOAL line's name and PASS or FAIL; a malformed GOAL line fails the test."""
+    found = {}
+    for line in lines:
+        if line.startswith("GOAL "):
+            m = GOAL.match(line)
+            assert m, line
+            found[m.group(1)] = m.group(5)
+    return found
+
+
 def run_script(name: str, *args: str) -> tuple[int, list[str]]:
     proc = subprocess.run(
         [sys.executable, str(BENCH / name), *args], capture_output=True, text=True, timeout=300
@@ -36,12 +47,7 @@ def test_pipeline_prints_every_goal_and_the_bound() -> None:
     code, lines = run_script(
         "pipeline.py", "--items", "2000", "--rounds", "1", "--minilm-items", "0"
     )
-    goals = {}
-    for line in lines:
-        if line.startswith("GOAL "):
-            m = GOAL.match(line)
-            assert m, line
-            goals[m.group(1)] = m.group(5)
+    goals = parse_goals(lines)
     # Only the goals in force: 20,000 ops/s and bulk 50x sequential-1 were retired.
     assert set(goals) == {
         "bulk1000_recall_at_10",
@@ -279,23 +285,14 @@ def test_real_vectors_and_the_index_frontier_print_their_goals(tmp_path) -> None
     build = [sys.executable, "-m", "agentmem_lab.cli", "vectors", "build", "--dataset", str(data)]
     assert subprocess.run(build, capture_output=True, timeout=300).returncode == 0
 
-    def goals(lines: list[str]) -> dict[str, str]:
-        found = {}
-        for line in lines:
-            if line.startswith("GOAL "):
-                m = GOAL.match(line)
-                assert m, line
-                found[m.group(1)] = m.group(5)
-        return found
-
     code, lines = run_script("real_vectors.py", "--dataset", str(data))
-    assert set(goals(lines)) == {
+    assert set(parse_goals(lines)) == {
         "replay_embed_stage_us_per_item_batch1000",
         "minilm_whole_dataset_bulk1000_recall_at_10",
         "minilm_whole_dataset_peak_rss_gb",
         "minilm_whole_dataset_lost_orphans",
     }
-    assert code == (0 if set(goals(lines).values()) == {"PASS"} else 1)
+    assert code == (0 if set(parse_goals(lines).values()) == {"PASS"} else 1)
     assert any(line.startswith("build: 1,400 vectors of minilm") for line in lines)
     assert any(" (stores only), lost 0 orphans 0" in line for line in lines)
     code, lines = run_script(
@@ -309,7 +306,7 @@ def test_real_vectors_and_the_index_frontier_print_their_goals(tmp_path) -> None
         "--self-recall-sample",
         "50",
     )
-    assert set(goals(lines)) == {"minilm_recall_at_10_best_setting"}
+    assert set(parse_goals(lines)) == {"minilm_recall_at_10_best_setting"}
     rows = [line for line in lines if " es " in line and "recall@10" in line]
     assert len(rows) == 3 * 5 * 3  # workloads x indexes x expansion_search
     assert any(
