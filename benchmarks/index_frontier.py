@@ -83,15 +83,6 @@ def exact(base: npt.NDArray[np.float32], queries: npt.NDArray[Any]) -> ExactTopK
     return reference
 
 
-def tied_at_10(reference: ExactTopK) -> float:
-    """Mean count, over the queries, of stored vectors at the 10th neighbour's level."""
-    counts = []
-    for _keys, sims in reference.kept_rows():
-        kth = -np.partition(-sims, 9)[9]
-        counts.append(int(np.count_nonzero(np.abs(sims - kth) <= TIE_EPS)))
-    return float(np.mean(counts))
-
-
 def batches(n: int) -> Iterator[slice]:
     for start in range(0, n, BATCH):
         yield slice(start, min(n, start + BATCH))
@@ -117,7 +108,7 @@ def measure(
 ) -> list[dict[str, Any]]:
     base, queries = workload(name, n, q, folder)
     reference = exact(base, queries)
-    print(f"{name}: {n:,} stored, {q} queries, tied at the 10th {tied_at_10(reference):.2f}")
+    print(f"{name}: {n:,} stored, {q} queries, tied at the 10th {reference.tied_at_k():.2f}")
     sample = np.random.default_rng(0).choice(n, size=min(samples, n), replace=False)
     Index = import_usearch_index().Index
     rows = []

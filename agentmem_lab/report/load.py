@@ -239,10 +239,15 @@ def server_stores(r: Result) -> str:
 GROWTH_SIZES = (20_000, 1_000_000)
 
 
+def vectors_of(r: Result) -> str:
+    """A run's vectors: its embedder, ``replayed`` where it looked them up."""
+    return f"{r.embedder} replayed" if r.replayed else r.embedder
+
+
 def workload_of(r: Result) -> str:
     """What a run wrote: its items' source and its vectors (``synthetic, hash``;
     ``chitchat, minilm replayed``)."""
-    return f"{r.dataset}, {r.embedder}{' replayed' if r.replayed else ''}"
+    return f"{r.dataset}, {vectors_of(r)}"
 
 
 def growth_label(r: Result) -> str:
@@ -251,8 +256,7 @@ def growth_label(r: Result) -> str:
     who = backend(r) if r.system == "agentmem" else r.system
     tag = "" if only_backend_differs(r) or r.system != "agentmem" else f" [{settings_tag(r)}]"
     source = "" if r.dataset == "synthetic" else f" on {r.dataset}"
-    vectors = f"{r.embedder} replayed" if r.replayed else r.embedder
-    return f"{who} {r.mode}-{r.batch_size} {vectors}{source}{tag}"
+    return f"{who} {r.mode}-{r.batch_size} {vectors_of(r)}{source}{tag}"
 
 
 #: The Growth section's curves: runs that stored at least this many items (growth shows at
@@ -281,14 +285,18 @@ def growth_runs(results: Sequence[Result], min_items: int = GROWTH_MIN_ITEMS) ->
     return sorted(best.values(), key=lambda r: (-r.integrity.acknowledged, growth_label(r)))
 
 
+def window_near(r: Result, size: int) -> dict[str, Any] | None:
+    """The growth window whose store size is nearest ``size`` (None without windows)."""
+    windows = r.growth.windows if r.growth else []
+    near = min(windows, key=lambda w: abs(w["items"] - size), default=None)
+    return None if near is None else dict(near)
+
+
 def window_at(r: Result, size: int) -> dict[str, Any] | None:
     """The growth window whose store size is nearest ``size``, when within a factor 2 of it
     (the scale grid's windows are every 50,000 items; the default sweep's every 2,000)."""
-    windows = r.growth.windows if r.growth else []
-    near = min(windows, key=lambda w: abs(w["items"] - size), default=None)
-    if near is None or not size / 2 <= near["items"] <= size * 2:
-        return None
-    return dict(near)
+    near = window_near(r, size)
+    return near if near is not None and size / 2 <= near["items"] <= size * 2 else None
 
 
 #: The peers section: batch sizes, and AgentMem's modes shown beside each peer.

@@ -13,7 +13,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from agentmem_lab.report.load import backend, growth_runs, only_backend_differs, workload_of
+from agentmem_lab.report.load import (
+    backend,
+    growth_runs,
+    only_backend_differs,
+    window_near,
+    workload_of,
+)
 from agentmem_lab.report.runs_tables import rounded
 from agentmem_lab.schema.result import Result
 
@@ -49,10 +55,10 @@ def common_size(stores: dict[str, list[Result]]) -> int | None:
     return min(sizes) if sizes else None
 
 
-def window_near(r: Result, size: int) -> dict[str, Any]:
-    """The curve's window whose store size is nearest ``size``."""
-    assert r.growth is not None  # growth_runs keeps runs with windows
-    return dict(min(r.growth.windows, key=lambda w: abs(w["items"] - size)))
+def _window(r: Result, size: int) -> dict[str, Any]:
+    window = window_near(r, size)
+    assert window is not None  # growth_runs keeps runs with windows
+    return window
 
 
 def _ranks(stores: dict[str, list[Result]], size: int) -> dict[str, list[str]]:
@@ -60,7 +66,7 @@ def _ranks(stores: dict[str, list[Result]], size: int) -> dict[str, list[str]]:
     rates: dict[str, list[tuple[float, str]]] = {}
     for store, curves in stores.items():
         for r in curves:
-            rate = window_near(r, size)["throughput_ops_s"]
+            rate = _window(r, size)["throughput_ops_s"]
             if rate is not None:
                 rates.setdefault(workload_of(r), []).append((float(rate), store))
     return {w: [s for _, s in sorted(pairs, reverse=True)] for w, pairs in rates.items()}
@@ -81,7 +87,7 @@ def synthetic_table(results: Sequence[Result]) -> Any:
     rows = []
     for store, curves in stores.items():
         for r in curves:
-            w = window_near(r, size)
+            w = _window(r, size)
             order = ranks.get(workload_of(r), [])
             rows.append(
                 {
@@ -121,7 +127,7 @@ def synthetic_sentence(results: Sequence[Result]) -> str | None:
     )
     extremes = []
     for store, curves in stores.items():
-        first, last = window_near(curves[0], size), window_near(curves[-1], size)
+        first, last = _window(curves[0], size), _window(curves[-1], size)
         if first["recall_at_10"] is None or last["recall_at_10"] is None:
             continue
         extremes.append(
@@ -133,4 +139,4 @@ def synthetic_sentence(results: Sequence[Result]) -> str | None:
     return text + "."
 
 
-__all__ = ["common_size", "compared", "synthetic_sentence", "synthetic_table", "window_near"]
+__all__ = ["common_size", "compared", "synthetic_sentence", "synthetic_table"]

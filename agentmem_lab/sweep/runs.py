@@ -289,7 +289,8 @@ def _unready(out: Path, configs: list[Planned], outcome: SweepOutcome, bar: Any)
         outcome.failed.append(p.name)
         error = {"name": p.name, "error": p.unready, "notebook": "", "parameters": p.parameters}
         write_json_atomic(out / "configs" / p.name / "error.json", error)
-        _ = bar is not None and bar.update(1)
+        if bar is not None:
+            bar.update(1)
     return [p for p in configs if p.unready is None]
 
 
