@@ -107,3 +107,8 @@ def test_a_longer_build_starts_from_the_vectors_already_built(tmp_path, capsys):
     assert doc["count"] == 60 and doc["built"]["texts_embedded"] == 60  # both builds' rate
     array = np.load(d / "vectors-hash.npy")
     assert np.array_equal(array, HashEmbedder().encode([m["content"] for m in msgs(60)]))
+    # a shorter build of the same first texts is held already: a no-op, never shrunk
+    before = (d / "vectors-hash.npy").stat().st_mtime_ns
+    assert main([*build, "30"]) == 0
+    assert json.loads((d / "vectors-hash.json").read_text())["count"] == 60
+    assert (d / "vectors-hash.npy").stat().st_mtime_ns == before

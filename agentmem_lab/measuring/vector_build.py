@@ -165,9 +165,15 @@ def build(
     _, _, manifest_path = vectors.paths(folder, embedder_name)
     if manifest_path.is_file():
         try:
-            vectors.check(folder, embedder_name, None, len(texts))
+            found = vectors.check(folder, embedder_name, None, len(texts))
             old = json.loads(manifest_path.read_text(encoding="utf-8"))
             if old.get("texts_sha256") == digest and old.get("count") == len(texts):
+                return old, False
+            # A longer build of the same first texts holds these already: never shrunk.
+            same_empty = bool(old.get("skip_empty")) == skip_empty
+            if same_empty and np.array_equal(
+                found.load()[1][: len(texts)], vectors.text_keys(texts)
+            ):
                 return old, False
         except ConfigError:
             pass  # a bad or other build: built again
