@@ -370,3 +370,16 @@ def test_a_sustained_claim_must_be_a_throughput():
         tg.Claim(
             id="x", claim="c", seed_line="s", metric="latency_p50_ms", target=1.0, slo_p99_ms=100.0
         )
+
+
+def test_a_claim_covers_its_own_configurations_only(catalogue):
+    from dataclasses import replace
+
+    claim = catalogue.targets[0]
+    any_config = replace(claim, mode="*", batch_size=0)
+    assert any_config.covers("bulk", 1000) and any_config.covers("sequential", 1)
+    bulk_100 = replace(claim, mode="bulk", batch_size=100)
+    assert bulk_100.covers("bulk", 100)
+    assert not bulk_100.covers("bulk", 1000) and not bulk_100.covers("batch", 100)
+    any_batch = replace(claim, mode="batch", batch_size=0)
+    assert any_batch.covers("batch", 10) and not any_batch.covers(None, 10)

@@ -145,3 +145,18 @@ def test_large_but_representable_numbers_are_kept(tmp_path):
         encoding="utf-8",
     )
     assert load_lines(p)[0].metadata == {"n": 99999999999999999999999, "f": 1e300}
+
+
+def test_a_corpus_is_read_again_only_when_it_changed(tmp_path):
+    from agentmem_lab.corpus import corpus_check
+
+    p = tmp_path / "c.jsonl"
+    p.write_text('{"content": "a"}\n{"content": "bb"}\n')
+    first = corpus_check(p)
+    assert first.memories == 2 and first.bytes_per_memory == p.stat().st_size / 2
+    assert corpus_check(p) is first  # unchanged: not read again
+    p.write_text('{"content": "a"}\n{"content": "bb"}\n{"content": "ccc"}\n')
+    assert corpus_check(p).memories == 3
+    p.write_text("\n")
+    with pytest.raises(CorpusError, match="holds no memories"):
+        corpus_check(p)

@@ -160,6 +160,14 @@ class Claim:
             value += f" at p99 <= {num(self.slo_p99_ms)} ms"
         return value
 
+    def covers(self, mode: object, batch_size: object) -> bool:
+        """Whether a configuration of this mode and batch size is one the claim speaks of
+        (mode ``*`` and batch size 0: any). The one filter of results, capacity searches
+        and model configurations by claim."""
+        return (self.mode == "*" or mode == self.mode) and (
+            self.batch_size == 0 or batch_size == self.batch_size
+        )
+
     def met(self, value: float) -> bool:
         if self.better == "lower":
             return value <= (self.high if self.high is not None else self.target)

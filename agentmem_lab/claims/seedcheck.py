@@ -117,12 +117,7 @@ def _model_config(target: Claim, results: Sequence[Result]) -> tuple[str, int, i
     """The configuration a target's model is computed at: the target's own, with "max"
     concurrency and "*" mode resolved over the configurations measured (simulated first)."""
     simulated = [r for r in results if r.profile == "simulated"]
-    pool = [
-        r
-        for r in (simulated or list(results))
-        if (target.mode == "*" or r.mode == target.mode)
-        and (target.batch_size == 0 or r.batch_size == target.batch_size)
-    ]
+    pool = [r for r in (simulated or list(results)) if target.covers(r.mode, r.batch_size)]
     if target.concurrency == "max":
         top = max((r.concurrency for r in pool), default=1)
         pool = [r for r in pool if r.concurrency == top]

@@ -20,12 +20,7 @@ def metric_value(result: Result, metric: str) -> float:
 
 def select(target: Claim, results: Sequence[Result]) -> Result | None:
     """The result a target is judged on, within one (profile, embedder) group."""
-    pool = [
-        r
-        for r in results
-        if (target.mode == "*" or r.mode == target.mode)
-        and (target.batch_size == 0 or r.batch_size == target.batch_size)
-    ]
+    pool = [r for r in results if target.covers(r.mode, r.batch_size)]
     if target.concurrency == "max":
         if pool:
             top = max(r.concurrency for r in pool)
@@ -145,8 +140,7 @@ def sustained_value(
         and c.get("system", "agentmem") == "agentmem"
         and float(c.get("slo_p99_ms", math.inf)) <= t.slo_p99_ms
         and (modes is None or c.get("mode") in modes)
-        and (t.mode == "*" or c.get("mode") == t.mode)
-        and (t.batch_size == 0 or c.get("batch_size") == t.batch_size)
+        and t.covers(c.get("mode"), c.get("batch_size"))
     ]
     if not pool:
         return None, ""

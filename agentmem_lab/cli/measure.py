@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 from typing import Any
 
 from agentmem_lab.cli.options import positive
@@ -33,15 +34,13 @@ def config_from_args(args: argparse.Namespace) -> Any:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from agentmem_lab.measuring.folder import prepare_out_dir
     from agentmem_lab.measuring.runner import run
     from agentmem_lab.schema.result import summary_line
 
     config = config_from_args(args)
-    out = prepare_out_dir(args.out)
-    result = run(config, out)
+    result = run(config, args.out)  # the run makes its folder, once
     print(summary_line(result))
-    print(f"result: {out / 'result.json'}")
+    print(f"result: {Path(args.out) / 'result.json'}")
     return 0
 
 

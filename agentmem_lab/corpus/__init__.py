@@ -15,7 +15,13 @@ from pathlib import Path
 from typing import Any, overload
 
 from agentmem_lab.corpus import datasets
-from agentmem_lab.corpus.jsonl import check_corpus, iter_lines, load_lines
+from agentmem_lab.corpus.jsonl import (
+    CorpusCheck,
+    check_corpus,
+    corpus_check,
+    iter_lines,
+    load_lines,
+)
 from agentmem_lab.corpus.synthetic import CorpusLine, generate_lines, write_sample
 from agentmem_lab.items import MemoryItem, canonical_metadata
 
@@ -156,10 +162,12 @@ class ItemStream(Sequence[MemoryItem]):
 
 
 __all__ = [
+    "CorpusCheck",
     "CorpusLine",
     "ItemStream",
     "canonical_metadata",
     "check_corpus",
+    "corpus_check",
     "datasets",
     "generate_lines",
     "iter_items",

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -126,12 +127,43 @@ def _corpus_line(p: Path, number: int, raw: str) -> CorpusLine:
     return CorpusLine(content, metadata)
 
 
-def check_corpus(path: str | Path) -> int:
-    """Read a corpus through once (every line checked, none kept); its number of memories."""
-    count = sum(1 for _ in iter_lines(path))
+@dataclass(frozen=True)
+class CorpusCheck:
+    """What checking a corpus found: its memories, and the bytes its file holds per
+    memory (what a stored item costs, for the run's memory and disk estimate)."""
+
+    memories: int
+    bytes_per_memory: float
+
+
+#: Corpora already checked, by path, modification time and size: a run's settings are
+#: checked again each time they are copied (a server's address added), never the file.
+_CHECKED: dict[tuple[str, int, int], CorpusCheck] = {}
+
+
+def corpus_check(path: str | Path) -> CorpusCheck:
+    """Read a corpus through once (every line checked, none kept); a file unchanged since
+    its last check is not read again."""
+    p = Path(path)
+    try:
+        st = p.stat()
+        key = (str(p.resolve()), st.st_mtime_ns, st.st_size)
+    except OSError:
+        key = None
+    if key is not None and key in _CHECKED:
+        return _CHECKED[key]
+    count = sum(1 for _ in iter_lines(p))
     if not count:
-        raise CorpusError(str(Path(path)), None, "holds no memories")
-    return count
+        raise CorpusError(str(p), None, "holds no memories")
+    found = CorpusCheck(count, key[2] / count if key is not None else 0.0)
+    if key is not None:
+        _CHECKED[key] = found
+    return found
+
+
+def check_corpus(path: str | Path) -> int:
+    """``corpus_check``: the corpus's number of memories."""
+    return corpus_check(path).memories
 
 
 def load_lines(path: str | Path) -> list[CorpusLine]:

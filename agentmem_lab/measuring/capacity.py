@@ -30,7 +30,6 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from agentmem_lab.core import environment
 from agentmem_lab.core.errors import ConfigError
 from agentmem_lab.core.folderlock import FolderLock
 from agentmem_lab.core.paths import write_json_atomic
@@ -38,7 +37,6 @@ from agentmem_lab.measuring.folder import SERVER_DIR
 from agentmem_lab.measuring.resolve import RunConfig
 from agentmem_lab.measuring.runner import run
 from agentmem_lab.schema.result import CAPACITY_FILE, Result
-from agentmem_lab.systems import SYSTEMS
 
 #: Version of capacity.json; bumped, with a comment, when its shape changes.
 CAPACITY_VERSION = 1
@@ -209,7 +207,7 @@ def _search(
         "first_failure_ops_s": hi,
         "probes": probes,
         "method": METHOD,
-        "environment": environment.capture(SYSTEMS.get(config.system).packages()),
+        "environment": closed.environment,  # the closed-loop run's: the same system
         **(record or {}),
     }
     write_json_atomic(out_dir / CAPACITY_FILE, doc)

@@ -34,10 +34,11 @@ from agentmem_lab.measuring.ground_truth import reference_for
 from agentmem_lab.measuring.growth import SEGMENT_ITEMS, Growth, Tap, plan
 from agentmem_lab.measuring.integrity import query_texts, run_checks
 from agentmem_lab.measuring.reads import QUERIES, ReadsDuringWrites
+from agentmem_lab.measuring.resolve import ResolvedRun
 from agentmem_lab.measuring.user_reads import reads_per_message
 from agentmem_lab.schema import sections
 from agentmem_lab.schema.run_settings import RunSettings
-from agentmem_lab.systems import SYSTEMS, System, Target
+from agentmem_lab.systems import System, Target
 from agentmem_lab.workload import overhead
 from agentmem_lab.workload.closed_loop import CallRecord, chunks, drive
 from agentmem_lab.workload.modes import Adder
@@ -162,7 +163,7 @@ async def warm_up(
 
 
 async def measured_phase(
-    config: RunSettings,
+    run: ResolvedRun,
     embedder: Embedder,
     warm: Sequence[MemoryItem],
     items: Sequence[MemoryItem],
@@ -180,7 +181,7 @@ async def measured_phase(
     (growth windows, unless ``windows`` is False). On failure the system is
     closed and the first error speaks; the stores stay as they are for ``agentmem-lab
     verify``."""
-    system = SYSTEMS.get(config.system)
+    config, system = run.config, run.system
     await warm_up(system, config, scratch, embedder, warm, clients)
     tap = Tap(embedder)
     target = await system.open(config, stores_dir, tap, faults=True)
@@ -323,19 +324,19 @@ async def close_quietly(target: Target) -> None:
 
 
 async def measure_in_process(
-    config: RunSettings,
+    run: ResolvedRun,
     embedder: Embedder,
     warm: Sequence[MemoryItem],
     items: Sequence[MemoryItem],
-    out: Path,
 ) -> Measured:
     """One process: the measured phase, then the checks on its stores."""
+    config, out = run.config, run.out_dir
     stores_dir = out / "stores"
     shutil.rmtree(stores_dir, ignore_errors=True)
     stores_dir.mkdir(parents=True)
     write_run_meta(stores_dir, run_meta(config))  # before the first write
     target, phase, reads, growth = await measured_phase(
-        config, embedder, warm, items, stores_dir, out / "stores-warmup", config.concurrency
+        run, embedder, warm, items, stores_dir, out / "stores-warmup", config.concurrency
     )
     try:
         vector_load = await target.finish()
@@ -365,9 +366,7 @@ async def measure_in_process(
             reference,
         )
         head = items[: overhead.ITEMS + config.batch_size]  # the harness times its first calls
-        own_cost = await SYSTEMS.get(config.system).harness(
-            config, chunks(head, config.batch_size), embedder.dim
-        )
+        own_cost = await run.system.harness(config, chunks(head, config.batch_size), embedder.dim)
         store_settings = target.settings()
     except BaseException:
         await close_quietly(target)

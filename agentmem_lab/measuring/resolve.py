@@ -1,28 +1,37 @@
-"""``RunConfig``: a run's settings checked against what is installed.
+"""A run resolved once: ``RunConfig`` (its settings checked against what is installed) and
+``ResolvedRun`` (those settings with the system, profile and folder they name).
 
 ``RunSettings`` (``config``) checks what the declarations know. ``RunConfig`` adds the
 checks that need the registries above the declarations, where those registries live: the
 mode, system, profile, embedder and event loop by name (plug-ins included), the system's
 own rules, shards, and an installed model. Errors are one line naming the option (or the
 notebook parameter), before any work is done.
+
+``resolve`` turns a ``RunConfig`` and a folder into the ``ResolvedRun`` that goes down the
+measuring layer: nothing below it looks the system or profile up by name again, and the
+folder is made (and found writable) once. A shard's worker, a process of its own, resolves
+its settings again there: registries do not cross processes.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
 from typing import Any
 
 from agentmem_lab import settings as declared
 from agentmem_lab.core import resources
 from agentmem_lab.core.errors import ConfigError, ModelNotInstalledError
 from agentmem_lab.core.loops import loop_factory
+from agentmem_lab.corpus import corpus_check
 from agentmem_lab.embedders import check_embedder_name
 from agentmem_lab.embedders.models import MINILM, installed_model_dir
+from agentmem_lab.measuring.folder import prepare_out_dir
 from agentmem_lab.schema.result import Result
 from agentmem_lab.schema.run_settings import RunSettings
-from agentmem_lab.systems import SYSTEMS
+from agentmem_lab.systems import SYSTEMS, System
 from agentmem_lab.workload.modes import MODES
-from agentmem_lab.workload.profiles import PROFILES
+from agentmem_lab.workload.profiles import PROFILES, Profile
 
 
 @dataclass(frozen=True)
@@ -87,6 +96,29 @@ class RunConfig(RunSettings):
         return out
 
 
+@dataclass(frozen=True)
+class ResolvedRun:
+    """One run, resolved once (``resolve``): its checked settings, the system and profile
+    they name, and its folder (made and writable). ``serving`` gives the same run with
+    the settings that carry the addresses of the servers it started."""
+
+    config: RunConfig
+    system: System
+    profile: Profile
+    out_dir: Path
+
+    def serving(self, config: RunConfig) -> ResolvedRun:
+        return replace(self, config=config)
+
+
+def resolve(config: RunConfig, out: str | Path) -> ResolvedRun:
+    """The run of ``config`` in folder ``out``: its system and profile found, the folder
+    made (one-line ``ConfigError`` naming --out when it cannot be written)."""
+    return ResolvedRun(
+        config, SYSTEMS.get(config.system), PROFILES.get(config.profile), prepare_out_dir(out)
+    )
+
+
 def registry_names() -> dict[str, list[str]]:
     """The names each registry-owned setting takes, plug-ins included (for the CLI's help)."""
     from agentmem_lab.stores import VECTOR_STORES
@@ -111,14 +143,9 @@ def needs(config: RunSettings, dim: int, streamed: bool = True) -> resources.Est
     ``streamed``: its items made as it goes (every run but a sharded one)."""
     content = resources.GENERATOR_CONTENT_BYTES
     if config.corpus is not None:
-        # Bytes per line bound what an item stores (content and metadata), without parsing
-        # the corpus again (RunConfig has checked it, make_items will read it).
-        size, lines = 0, 0
-        with open(config.corpus, "rb") as f:
-            for line in f:
-                size += len(line)
-                lines += bool(line.strip())
-        content = size / max(1, lines)
+        # Bytes per memory bound what an item stores (content and metadata): from the
+        # corpus's check, not another read of the file.
+        content = corpus_check(config.corpus).bytes_per_memory
     # Other backends than usearch keep float32 vectors (the graph estimate is usearch's:
     # an approximation for them).
     dtype = config.stores.usearch_dtype if config.stores.vector_store == "usearch" else "f32"
@@ -135,4 +162,11 @@ def needs(config: RunSettings, dim: int, streamed: bool = True) -> resources.Est
     )
 
 
-__all__ = ["RunConfig", "from_parameters", "needs", "registry_names"]
+__all__ = [
+    "ResolvedRun",
+    "RunConfig",
+    "from_parameters",
+    "needs",
+    "registry_names",
+    "resolve",
+]

@@ -1,12 +1,13 @@
 """The runner: one configuration, measured, written as ``out/result.json``.
 
-``run`` is a straight sequence of named steps: check the configuration against the
-machine, make the items (a stream, read as the run goes), start the database server its
-stores need (none for the embedded ones), open the system and measure it (in this process,
-or on one worker process per shard), check integrity and search, stop the server, assemble
-the result, write it. Each step
-is a function of a lower module: ``runconfig`` (the checks), ``corpus`` (the items),
-``measure`` and ``shards`` (the measured phase and the checks), ``assemble`` (the result).
+``run`` is a straight sequence of named steps: resolve the run once (``resolve``: its
+system, profile and folder), check it against the machine, make the items (a stream, read
+as the run goes), start the database server its stores need (none for the embedded ones),
+open the system and measure it (in this process, or on one worker process per shard),
+check integrity and search, stop the server, assemble the result, write it. Each step is
+a function of a lower module: ``resolve`` (the checks and the resolved run), ``corpus``
+(the items), ``phase`` and ``shards`` (the measured phase and the checks), ``to_result``
+(the result).
 """
 
 from __future__ import annotations
@@ -27,18 +28,16 @@ from agentmem_lab.core.loops import run_in_own_loop
 from agentmem_lab.corpus import ItemStream, make_items
 from agentmem_lab.embedders import Embedder
 from agentmem_lab.items import MemoryItem
-from agentmem_lab.measuring.folder import REDIS_DIR, RUN_META, SERVER_DIR, prepare_out_dir
+from agentmem_lab.measuring.folder import REDIS_DIR, RUN_META, SERVER_DIR
 from agentmem_lab.measuring.phase import Measured, measure_in_process
-from agentmem_lab.measuring.resolve import RunConfig, needs
+from agentmem_lab.measuring.resolve import ResolvedRun, RunConfig, needs, resolve
 from agentmem_lab.measuring.shards import measure_sharded, shard_count
 from agentmem_lab.measuring.to_result import build_result, combine_processes
 from agentmem_lab.schema.result import Result, summary_line
 from agentmem_lab.servers.postgres import Server
 from agentmem_lab.servers.redis import Server as RedisServer
-from agentmem_lab.systems import SYSTEMS
 from agentmem_lab.workload.closed_loop import chunks
 from agentmem_lab.workload.open_loop import trace_schedule
-from agentmem_lab.workload.profiles import PROFILES
 
 
 def run(config: RunConfig, out: str | Path, processes_measured: bool = False) -> Result:
@@ -47,12 +46,13 @@ def run(config: RunConfig, out: str | Path, processes_measured: bool = False) ->
     was left. ``processes_measured`` (``--processes P``, given by ``sweep --interleave``
     once it has run the configuration's processes by turns with the others'): combine the
     results already in their folders instead of measuring again."""
-    out_dir = prepare_out_dir(out)
+    resolved = resolve(config, out)
+    out_dir = resolved.out_dir
     try:
         with FolderLock(out_dir, "run"):  # one process per folder, or one line naming it
             if config.processes > 1:
                 return run_processes(config, out_dir, processes_measured)
-            return _run(config, out_dir)
+            return _run(resolved)
     except (KeyboardInterrupt, asyncio.CancelledError):
         if (out_dir / "stores" / RUN_META).exists():
             hint = (
@@ -64,41 +64,38 @@ def run(config: RunConfig, out: str | Path, processes_measured: bool = False) ->
         raise Interrupted(hint) from None
 
 
-def _run(config: RunConfig, out_dir: Path) -> Result:
+def _run(run: ResolvedRun) -> Result:
     # An earlier result in this folder describes stores this run is about to replace.
-    (out_dir / "result.json").unlink(missing_ok=True)
+    (run.out_dir / "result.json").unlink(missing_ok=True)
     started_at = datetime.now(UTC).isoformat(timespec="seconds")
-    profile = PROFILES.get(config.profile)
-    embedder = profile.embedder(config)
+    embedder = run.profile.embedder(run.config)
     try:
-        check_fits(config, embedder, out_dir)
-        warm, items = make_run_items(config)
-        # ``served``: the configuration with its server's address, when the run starts one
-        with database_server(config, out_dir) as (served, server):
-            measured = measure(served, embedder, warm, items, out_dir)
+        check_fits(run.config, embedder, run.out_dir)
+        warm, items = make_run_items(run.config)
+        # ``served``: the run with its servers' addresses, when it starts them
+        with database_server(run) as (served, server):
+            measured = measure(served, embedder, warm, items)
         embedder_settings = embedder.settings()
     finally:
         embedder.close()
-    result = build_result(served, profile, measured, embedder_settings, started_at, server)
-    write_result(result, out_dir)
+    result = build_result(served, measured, embedder_settings, started_at, server)
+    write_result(result, run.out_dir)
     return result
 
 
 @contextmanager
-def database_server(
-    config: RunConfig, out_dir: Path
-) -> Iterator[tuple[RunConfig, dict[str, Any] | None]]:
-    """The configuration the run measures with its servers' addresses, and what is recorded
-    of them. Stores on PostgreSQL with no ``--postgres-dsn``: the bench starts a server in
+def database_server(run: ResolvedRun) -> Iterator[tuple[ResolvedRun, dict[str, Any] | None]]:
+    """The run as measured, its settings holding its servers' addresses, and what is
+    recorded of them. Stores on PostgreSQL with no ``--postgres-dsn``: the bench starts a server in
     ``out/postgres``; on Redis with no ``--redis-url``: one in ``out/redis`` (each new for
-    a new run), and stops them when the run ends, however it ends. Otherwise the
-    configuration as it is (and the user's servers, if any). The record is PostgreSQL's,
-    with Redis's under ``redis`` (Redis's alone where only Redis is used)."""
-    system = SYSTEMS.get(config.system)
+    a new run), and stops them when the run ends, however it ends. Otherwise the run as
+    it is (and the user's servers, if any). The record is PostgreSQL's, with Redis's under
+    ``redis`` (Redis's alone where only Redis is used)."""
+    config, system, out_dir = run.config, run.system, run.out_dir
     real = config.profile == "real"
     postgres, redis = real and system.uses_server(config), real and system.uses_redis(config)
     if not postgres and not redis:
-        yield config, None
+        yield run, None
         return
     stores, record, redis_record = config.stores, dict[str, Any](), dict[str, Any]()
     with ExitStack() as stack:
@@ -118,7 +115,7 @@ def database_server(
             stores, redis_record = replace(stores, redis_url=rs.url), rs.record()
         if redis:
             record = {**record, "redis": redis_record} if postgres else redis_record
-        yield replace(config, stores=stores), record
+        yield run.serving(replace(config, stores=stores)), record
 
 
 #: Where a run of several processes keeps each one's folder (``calibration``,
@@ -215,19 +212,16 @@ def trace_mean_rate(config: RunConfig) -> float:
 
 
 def measure(
-    config: RunConfig,
+    run: ResolvedRun,
     embedder: Embedder,
     warm: Sequence[MemoryItem],
     items: Sequence[MemoryItem],
-    out_dir: Path,
 ) -> Measured:
     """The measured phase and the checks: in this process, or one worker per shard."""
-    shards = shard_count(config.shards)
+    shards = shard_count(run.config.shards)
     if shards > 1:
-        return measure_sharded(config, embedder, warm, items, out_dir, shards)
-    return run_in_own_loop(
-        measure_in_process(config, embedder, warm, items, out_dir), config.event_loop
-    )
+        return measure_sharded(run, embedder, warm, items, shards)
+    return run_in_own_loop(measure_in_process(run, embedder, warm, items), run.config.event_loop)
 
 
 def write_result(result: Result, out_dir: Path) -> None:
@@ -239,6 +233,7 @@ def write_result(result: Result, out_dir: Path) -> None:
 
 __all__ = [
     "PROCESSES_DIR",
+    "ResolvedRun",
     "RunConfig",
     "check_fits",
     "database_server",

@@ -29,37 +29,39 @@ import asyncio
 import multiprocessing
 import os
 import shutil
-import threading
 import time
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
 
-from agentmem_lab.core.errors import AgentMemLabError, ConfigError, one_line
+from agentmem_lab.core.errors import ConfigError
 from agentmem_lab.core.loops import run_in_own_loop
 from agentmem_lab.embedders import Embedder
 from agentmem_lab.items import MemoryItem
 from agentmem_lab.measuring.folder import run_meta, write_run_meta
 from agentmem_lab.measuring.ground_truth import reference_for
 from agentmem_lab.measuring.integrity import query_texts, run_checks
-from agentmem_lab.measuring.phase import Measured, Phase, PhaseHooks, measured_phase
+from agentmem_lab.measuring.phase import Measured, Phase
+from agentmem_lab.measuring.resolve import ResolvedRun, RunConfig
+from agentmem_lab.measuring.shard_worker import (
+    Closed,
+    Go,
+    PassDone,
+    Ready,
+    receive,
+    worker,
+)
 from agentmem_lab.schema.run_settings import RunSettings
 from agentmem_lab.stores import VectorStore, real_stores
-from agentmem_lab.systems import SYSTEMS
 from agentmem_lab.workload import overhead
 from agentmem_lab.workload.closed_loop import CallRecord, chunks
-from agentmem_lab.workload.profiles import PROFILES
 
 if TYPE_CHECKING:
-    from multiprocessing.connection import Connection
-
-
-class ShardError(AgentMemLabError):
-    """A shard's worker failed; the message is its error, in one line."""
+    pass
 
 
 def shard_count(requested: int) -> int:
@@ -91,8 +93,8 @@ def partition(items: Sequence[MemoryItem], shards: int) -> list[list[MemoryItem]
 
 
 def shard_config(
-    config: RunSettings, shard: int, parts: Sequence[Sequence[MemoryItem]], shards: int
-) -> RunSettings:
+    config: RunConfig, shard: int, parts: Sequence[Sequence[MemoryItem]], shards: int
+) -> RunConfig:
     """A shard's settings: offered load (``--rate``) is shared by the shards in proportion
     to their items, and ``--max-in-flight`` split between them (at least one each)."""
     if config.rate is None:
@@ -128,106 +130,30 @@ class FanOutSearch:
         return (np.take_along_axis(keys, order, axis=1), np.take_along_axis(dists, order, axis=1))
 
 
-# -- the worker ---------------------------------------------------------------------------
-
-
-def _lifeline(conn: Connection) -> None:
-    """End this worker when the parent ends (its end of the pipe closes)."""
-    try:
-        conn.recv()
-    except (EOFError, OSError):
-        pass
-    os._exit(3)
-
-
-def _worker(
-    config: RunSettings,
-    shard: int,
-    directory: str,
-    warm: list[MemoryItem],
-    items: list[MemoryItem],
-    clients: int,
-    conn: Connection,
-    lifeline: Connection,
-) -> None:
-    threading.Thread(target=_lifeline, args=(lifeline,), daemon=True).start()
-    embedder = PROFILES.get(config.profile).embedder(config)
-    try:
-        run_in_own_loop(
-            _shard(config, shard, Path(directory), embedder, warm, items, clients, conn),
-            config.event_loop,
-        )
-    except BaseException as exc:  # reported to the parent in one line, then this worker ends
-        try:
-            conn.send(("error", one_line(exc)))
-        except OSError:
-            pass
-    finally:
-        embedder.close()
-
-
-async def _shard(
-    config: RunSettings,
-    shard: int,
-    directory: Path,
-    embedder: Embedder,
-    warm: list[MemoryItem],
-    items: list[MemoryItem],
-    clients: int,
-    conn: Connection,
-) -> None:
-    """The shard's measured phase (the runner's own), paced by the parent: ready, then
-    a go before each pass and its records after it; then its stores made ready and closed."""
-    loop = asyncio.get_running_loop()
-
-    async def go() -> None:
-        await loop.run_in_executor(None, conn.recv)  # the parent's "go"
-
-    hooks = PhaseHooks(
-        ready=lambda: conn.send(("ready",)),
-        go=go,
-        done=lambda records, cpu_s: conn.send(("done", records, cpu_s)),
-    )
-    # No growth windows in a shard (its pauses would not line up with the others').
-    target, _, _, _ = await measured_phase(
-        config,
-        embedder,
-        warm,
-        items,
-        directory,
-        directory.parent / f"warmup-{shard}",
-        clients,
-        hooks,
-        windows=False,
-    )
-    vector_load = await target.finish()
-    settings = target.settings()
-    await target.close()
-    conn.send(("closed", vector_load, settings))
-
-
 # -- the parent ---------------------------------------------------------------------------
 
 
-def _receive(conn: Connection, shard: int, expected: str) -> tuple[Any, ...]:
-    try:
-        msg: tuple[Any, ...] = conn.recv()
-    except EOFError:
-        raise ShardError(f"shard {shard}: its worker ended without a word") from None
-    if msg[0] == "error":
-        raise ShardError(f"shard {shard}: {msg[1]}")
-    if msg[0] != expected:
-        raise ShardError(f"shard {shard}: sent {msg[0]!r}, expected {expected!r}")
-    return msg
+@dataclass(frozen=True)
+class OnWorkers:
+    """What the workers measured: the phase over every shard, their vector stores' load
+    figures merged, the first shard's store settings, and the layout (each shard's folder,
+    items and clients)."""
+
+    phase: Phase
+    vector_load: dict[str, Any] | None
+    store_settings: dict[str, Any]
+    shard_dirs: list[Path]
+    shard_items: list[int]
+    clients: list[int]
 
 
 def _measure_on_workers(
-    config: RunSettings,
+    config: RunConfig,
     warm: Sequence[MemoryItem],
     items: Sequence[MemoryItem],
     out: Path,
     shards: int,
-) -> dict[str, Any]:
+) -> OnWorkers:
     """The measured phase on one worker process per shard, every pass started on all at
     once and timed by this process until the last shard is done."""
     parts = partition(items, shards)
@@ -253,7 +179,7 @@ def _measure_on_workers(
             parent_end, child_end = ctx.Pipe()
             life_parent, life_child = ctx.Pipe()
             p = ctx.Process(
-                target=_worker,
+                target=worker,
                 name=f"agentmem-shard-{k}",
                 daemon=True,
                 args=(
@@ -274,22 +200,22 @@ def _measure_on_workers(
             lifelines.append(life_parent)
             procs.append(p)
         for k, c in enumerate(conns):
-            _receive(c, k, "ready")
+            receive(c, k, Ready)
         records: list[CallRecord] = []
         repeat_tput: list[float] = []
         wall = cpu = 0.0
         for _ in range(config.repeats):
             t0 = time.perf_counter()
             for c in conns:
-                c.send("go")
-            done = [_receive(c, k, "done") for k, c in enumerate(conns)]
+                c.send(Go())
+            done = [receive(c, k, PassDone) for k, c in enumerate(conns)]
             seconds = time.perf_counter() - t0
-            recs = [r for d in done for r in d[1]]
+            recs = [r for d in done for r in d.records]
             records += recs
             wall += seconds
-            cpu += sum(d[2] for d in done)
+            cpu += sum(d.cpu_s for d in done)
             repeat_tput.append(sum(len(r.acked) for r in recs) / seconds if seconds > 0 else 0.0)
-        closed = [_receive(c, k, "closed") for k, c in enumerate(conns)]
+        closed = [receive(c, k, Closed) for k, c in enumerate(conns)]
         for p in procs:
             p.join(timeout=60)
     finally:
@@ -299,15 +225,14 @@ def _measure_on_workers(
                 p.join(timeout=10)
         for c in conns + lifelines:
             c.close()
-    loads = [c[1] for c in closed if c[1]]
-    return {
-        "phase": Phase(records, wall, repeat_tput, cpu),
-        "vector_load": _merge_loads(loads),
-        "store_settings": closed[0][2],
-        "shard_dirs": dirs,
-        "shard_items": [len(p) for p in parts],
-        "clients": clients,
-    }
+    return OnWorkers(
+        Phase(records, wall, repeat_tput, cpu),
+        _merge_loads([c.vector_load for c in closed if c.vector_load]),
+        closed[0].store_settings,
+        dirs,
+        [len(p) for p in parts],
+        clients,
+    )
 
 
 def _merge_loads(loads: list[dict[str, Any]]) -> dict[str, Any] | None:
@@ -362,23 +287,23 @@ async def check(
 
 
 def measure_sharded(
-    config: RunSettings,
+    run: ResolvedRun,
     embedder: Embedder,
     warm: Sequence[MemoryItem],
     items: Sequence[MemoryItem],
-    out: Path,
     shards: int,
 ) -> Measured:
     """A sharded run's measured phase and checks: the same figures as an in-process run's."""
-    m = _measure_on_workers(config, warm, items, out, shards)
-    phase: Phase = m["phase"]
+    config = run.config
+    m = _measure_on_workers(config, warm, items, run.out_dir, shards)
+    phase = m.phase
     acked = phase.acked
     stored = [i for i in items if i.key in acked]
     integrity, search = run_in_own_loop(
-        check(config, embedder, m["shard_dirs"], stored, acked, phase.failed), config.event_loop
+        check(config, embedder, m.shard_dirs, stored, acked, phase.failed), config.event_loop
     )
     own_cost = run_in_own_loop(
-        SYSTEMS.get(config.system).harness(
+        run.system.harness(
             config,
             chunks(items[: overhead.ITEMS + config.batch_size], config.batch_size),
             embedder.dim,
@@ -387,8 +312,8 @@ def measure_sharded(
     )
     layout = {
         "shards": shards,
-        "items": m["shard_items"],
-        "clients": m["clients"],
+        "items": m.shard_items,
+        "clients": m.clients,
         "partition": "by user id, users dealt largest first to the least loaded shard",
     }
     return Measured.of(
@@ -396,7 +321,7 @@ def measure_sharded(
         integrity,
         search,
         own_cost,
-        m["vector_load"],
-        m["store_settings"],
+        m.vector_load,
+        m.store_settings,
         shard_layout=layout,
     )

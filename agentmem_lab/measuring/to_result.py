@@ -18,7 +18,7 @@ from agentmem_lab.core import environment, histogram
 from agentmem_lab.core.stats import median_interval, summarize
 from agentmem_lab.items import STAGES
 from agentmem_lab.measuring.phase import Measured
-from agentmem_lab.measuring.resolve import RunConfig
+from agentmem_lab.measuring.resolve import ResolvedRun, RunConfig
 from agentmem_lab.measuring.shards import shard_count
 from agentmem_lab.schema.result import SAMPLES_CAP, Result
 from agentmem_lab.schema.sections import (
@@ -26,7 +26,6 @@ from agentmem_lab.schema.sections import (
     Processes,
     section_or_none,
 )
-from agentmem_lab.systems import SYSTEMS
 from agentmem_lab.workload import overhead
 from agentmem_lab.workload.closed_loop import CallRecord
 from agentmem_lab.workload.open_loop import LATE_S, trace_end
@@ -158,8 +157,7 @@ def _capped(xs: list[float]) -> list[float]:
 
 
 def build_result(
-    config: RunConfig,
-    profile: Profile,
+    run: ResolvedRun,
     m: Measured,
     embedder_settings: dict[str, Any],
     started_at: str,
@@ -167,6 +165,7 @@ def build_result(
 ) -> Result:
     """The run's ``Result``, built once from what it measured (nothing is added to it
     after: it is frozen)."""
+    config, profile = run.config, run.profile
     records = m.phase.records
     wall = m.phase.wall_s
     call_ms = [r.latency_s * 1000.0 for r in records]
@@ -195,7 +194,7 @@ def build_result(
         corpus=config.corpus,
         label=config.label,
         settings=recorded_settings(config, profile, m, embedder_settings, server),
-        environment=environment.capture(SYSTEMS.get(config.system).packages()),
+        environment=environment.capture(run.system.packages()),
         started_at=started_at,
         wall_s=wall,
         throughput_ops_s=m.acknowledged / wall if wall > 0 else 0.0,
