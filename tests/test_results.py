@@ -12,6 +12,7 @@ from agentmem_lab.schema.result import (
     samples_frame,
     to_frame,
 )
+from conftest import ROOT
 
 
 def make(**overrides):
@@ -116,3 +117,35 @@ def test_find_results(tmp_path):
     make().dump(tmp_path / "a" / "result.json")
     make().dump(tmp_path / "b" / "c" / "result.json")
     assert len(find_results(tmp_path)) == 2
+
+
+#: A quick smoke sweep (`sweep --grid smoke --quick`) written by the code of commit
+#: be1bb28, before the house was restructured (issue 32): its result.json, stages.json and
+#: capacity.json files, as that code wrote them.
+BEFORE = ROOT / "tests" / "data" / "sweep-be1bb28"
+
+
+def test_a_sweep_written_before_the_restructuring_loads_compares_and_reports(tmp_path, capsys):
+    import shutil
+
+    from agentmem_lab import claims, report
+    from agentmem_lab.cli import main
+    from agentmem_lab.report.load import load
+
+    sweep = shutil.copytree(BEFORE, tmp_path / "sweep")
+    paths = sorted(sweep.glob("configs/*/result.json"))
+    assert len(paths) == 18
+    for p in paths:  # every section typed, and the same document when written back
+        old, new = json.loads(p.read_text()), Result.load(p).to_dict()
+        assert {k: new[k] for k in old} == old
+        assert all(new[k] is None for k in set(new) - set(old))  # sections added since
+    loaded = load(sweep)
+    assert len(loaded.results) == 18 and not loaded.bad_files
+    assert loaded.stages is not None and len(loaded.capacities) == 1
+    answers = report.answers_html(claims.load(), loaded.results)
+    assert "39,097 ops/s" in answers  # faiss-flat's bulk-1000, the best hash run
+    assert main(["check", str(sweep)]) in (0, 1)
+    assert "Phase 1 goal, sustained" in capsys.readouterr().out
+    base = sweep / "configs" / "bulk-b1000-c1-hash" / "result.json"
+    assert main(["compare", str(base), str(base), "--html", str(tmp_path / "cmp.html")]) == 0
+    assert "no significant change" in capsys.readouterr().out
