@@ -14,11 +14,11 @@ def catalogue():
 
 
 def test_default_catalogue_quotes_the_seed(catalogue):
-    ids = [t.id for t in catalogue.targets]
+    ids = [t.id for t in catalogue.claims]
     assert "phase1-goal" in ids and len(ids) == len(set(ids))
-    for t in catalogue.targets:
+    for t in catalogue.claims:
         assert t.seed_line and t.claim
-    assert [t.id for t in catalogue.targets if t.gate] == ["phase1-goal"]
+    assert [t.id for t in catalogue.claims if t.gate] == ["phase1-goal"]
     assert (catalogue.gate_profile, catalogue.gate_embedder) == ("real", "hash")
 
 
@@ -205,7 +205,7 @@ def _norm(text: str) -> str:
 @pytest.mark.skipif(not SEED.exists(), reason="the seed is beside the checkout in ../shared/")
 def test_every_numeric_claim_of_the_seed_has_a_target(catalogue):
     seed = _norm(SEED.read_text(encoding="utf-8"))
-    by_id = {t.id: t for t in catalogue.targets}
+    by_id = {t.id: t for t in catalogue.claims}
     for line, target in CLAIMS:
         assert _norm(line) in seed, line  # the list quotes the seed
         assert target in by_id, f"{line!r}: no target {target!r}"
@@ -259,7 +259,7 @@ def test_every_kind_of_claim_is_judged_on_known_results(catalogue):
     # without stage figures, a stage claim is not measured (never met by default)
     assert (
         tg.evaluate(catalogue, results)[
-            [t.id for t in catalogue.targets].index("embed-10-5x")
+            [t.id for t in catalogue.claims].index("embed-10-5x")
         ].status
         == "no measurement"
     )
@@ -279,7 +279,7 @@ def test_ratio_ranges_and_stages_against_the_seeds_model(catalogue):
     assert c["task13-10000-15000"].status == "prediction of future work"
     assert c["phase2-smart-1000"].computed is None
     n = tg.counts(list(c.values()), [])
-    assert n["claims"] == len(catalogue.targets)
+    assert n["claims"] == len(catalogue.claims)
     assert (
         sum(
             n[k]
@@ -347,7 +347,7 @@ def test_the_sustained_goal_is_judged_on_capacity_searches_per_embedder(catalogu
         _capacity("loose", "hash", 30_000.0, slo=500.0),  # a looser objective: not this claim
         _capacity("bulk-b10-c1-minilm", "minilm", None),
     ]
-    t = next(x for x in catalogue.targets if x.id == "phase1-sustained")
+    t = next(x for x in catalogue.claims if x.id == "phase1-sustained")
     assert t.kind == "sustained" and t.claimed() == "10,000 ops/s at p99 <= 100 ms"
     v = {(x.target.id, x.group): x for x in tg.evaluate(catalogue, results, capacities=caps)}
     hash_v, minilm_v = v["phase1-sustained", "real:hash"], v["phase1-sustained", "real:minilm"]
@@ -375,7 +375,7 @@ def test_a_sustained_claim_must_be_a_throughput():
 def test_a_claim_covers_its_own_configurations_only(catalogue):
     from dataclasses import replace
 
-    claim = catalogue.targets[0]
+    claim = catalogue.claims[0]
     any_config = replace(claim, mode="*", batch_size=0)
     assert any_config.covers("bulk", 1000) and any_config.covers("sequential", 1)
     bulk_100 = replace(claim, mode="bulk", batch_size=100)

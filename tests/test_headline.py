@@ -16,7 +16,7 @@ def test_points_are_the_throughput_claims_with_this_runs_figures():
     points = headline_points(catalogue, [known_result(throughput=12_000.0)])
     throughput = [
         t
-        for t in catalogue.targets
+        for t in catalogue.claims
         if t.metric == "throughput_ops_s" and t.kind in ("absolute", "sustained")
     ]
     assert [p.label for p in points[:-1]] == [t.claim for t in throughput]

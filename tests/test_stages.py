@@ -46,7 +46,7 @@ def test_the_cli_measures_stages_and_check_prints_every_claim(tmp_path, capsys):
     assert report.load(tmp_path).stages == figures
     main(["check", str(tmp_path)])
     out = capsys.readouterr().out
-    ids = [t.id for t in tg.load().targets]
+    ids = [t.id for t in tg.load().claims]
     modelled = [ln.split()[0] for ln in out.splitlines() if ln.split() and ln.split()[0] in ids]
     measured = [ln.split(":")[0] for ln in out.splitlines() if ln.split(":")[0] in ids]
     assert modelled == ids and measured == ids  # against its model, then the measurements

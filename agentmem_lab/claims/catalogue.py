@@ -213,7 +213,7 @@ class SeedClaim:
 
 @dataclass(frozen=True)
 class Catalogue:
-    targets: tuple[Claim, ...]
+    claims: tuple[Claim, ...]
     seed_claims: tuple[SeedClaim, ...]
     gate_profile: str
     gate_embedder: str
@@ -222,7 +222,7 @@ class Catalogue:
 
     def family(self, key: str) -> tuple[Claim, ...]:
         """The claims of one family, its headline first."""
-        members = [t for t in self.targets if t.family == key]
+        members = [t for t in self.claims if t.family == key]
         return tuple(sorted(members, key=lambda t: not t.headline))
 
 
@@ -237,12 +237,12 @@ def load(path: str | Path | None = None) -> Catalogue:
     p = Path(path) if path is not None else default_targets_path()
     data = read_toml(p, "targets")
     try:
-        targets = tuple(Claim(**t) for t in data.get("target", []))
-        claims = tuple(SeedClaim(**c) for c in data.get("seed_claim", []))
+        claims = tuple(Claim(**t) for t in data.get("target", []))  # the file's [[target]]
+        seed_claims = tuple(SeedClaim(**c) for c in data.get("seed_claim", []))
         gate = data.get("gate", {})
         return Catalogue(
-            targets,
             claims,
+            seed_claims,
             gate.get("profile", "real"),
             gate.get("embedder", "hash"),
             _fraction(p, data, "model", 0.03),

@@ -20,14 +20,14 @@ from agentmem_lab.core.stats import split_sizes
 from agentmem_lab.schema.result import Result, baseline
 
 
-def stage_model(target: Claim) -> float:
+def stage_model(claim: Claim) -> float:
     """A stage claim's figure in the seed's own model: batch embedding against single
     embeds (its EMBED_POINTS), or parallel against sequential writes (its store latencies)."""
-    if target.stage == "writes":
+    if claim.stage == "writes":
         writes = seedmodel.STORE_LATENCY_MS.values()
         return sum(writes) / max(writes)
-    n = target.texts
-    if target.metric == "embed_latency_ms":
+    n = claim.texts
+    if claim.metric == "embed_latency_ms":
         return seedmodel.embed_latency_ms(n)
     return n * seedmodel.embed_latency_ms(1) / seedmodel.embed_latency_ms(n)
 
@@ -113,28 +113,28 @@ class ModelCheck:
         return "calibrated" if abs(e) <= self.calibration_tolerance else "harness problem"
 
 
-def _model_config(target: Claim, results: Sequence[Result]) -> tuple[str, int, int]:
-    """The configuration a target's model is computed at: the target's own, with "max"
+def _model_config(claim: Claim, results: Sequence[Result]) -> tuple[str, int, int]:
+    """The configuration a claim's model is computed at: the claim's own, with "max"
     concurrency and "*" mode resolved over the configurations measured (simulated first)."""
     simulated = [r for r in results if r.profile == "simulated"]
-    pool = [r for r in (simulated or list(results)) if target.covers(r.mode, r.batch_size)]
-    if target.concurrency == "max":
+    pool = [r for r in (simulated or list(results)) if claim.covers(r.mode, r.batch_size)]
+    if claim.concurrency == "max":
         top = max((r.concurrency for r in pool), default=1)
         pool = [r for r in pool if r.concurrency == top]
         concurrency = top
     else:
-        concurrency = int(target.concurrency)
+        concurrency = int(claim.concurrency)
         pool = [r for r in pool if r.concurrency == concurrency]
-    modes = MODE_ORDER if target.mode == "*" else (target.mode,)
-    if target.mode != "*" and target.batch_size:
-        return target.mode, target.batch_size, concurrency
+    modes = MODE_ORDER if claim.mode == "*" else (claim.mode,)
+    if claim.mode != "*" and claim.batch_size:
+        return claim.mode, claim.batch_size, concurrency
     configs = {(r.mode, r.batch_size, r.concurrency) for r in pool} or {
         (m, b, concurrency) for m in modes for b in (1, 10, 100, 1000)
     }
-    better = METRICS[target.metric]
+    better = METRICS[claim.metric]
 
     def key(c: tuple[str, int, int]) -> float:
-        return seedmodel.predict(*c).metric(target.metric)
+        return seedmodel.predict(*c).metric(claim.metric)
 
     ordered = sorted(configs)  # ties (batch and bulk at 1,000 both take 600 ms) go one way
     return max(ordered, key=key) if better == "higher" else min(ordered, key=key)
@@ -198,4 +198,4 @@ def model_check(catalogue: Catalogue, t: Claim, results: Sequence[Result]) -> Mo
 def model_checks(catalogue: Catalogue, results: Sequence[Result]) -> list[ModelCheck]:
     """Each target against the seed's model, computed and (where simulated) measured."""
     results = baseline(results)
-    return [model_check(catalogue, t, results) for t in catalogue.targets]
+    return [model_check(catalogue, t, results) for t in catalogue.claims]

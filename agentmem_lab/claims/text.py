@@ -39,7 +39,7 @@ def format_table(catalogue: Catalogue, verdicts: Sequence[Verdict]) -> list[str]
     by: dict[str, list[Verdict]] = {}
     for v in verdicts:
         by.setdefault(v.target.id, []).append(v)
-    for t in catalogue.targets:
+    for t in catalogue.claims:
         if t.id not in by:
             continue
         lines.append(f"{t.id}: {t.claim}")

@@ -18,22 +18,22 @@ def metric_value(result: Result, metric: str) -> float:
     return float(result.latency_ms["p50"])
 
 
-def select(target: Claim, results: Sequence[Result]) -> Result | None:
-    """The result a target is judged on, within one (profile, embedder) group."""
-    pool = [r for r in results if target.covers(r.mode, r.batch_size)]
-    if target.concurrency == "max":
+def select(claim: Claim, results: Sequence[Result]) -> Result | None:
+    """The result a claim is judged on, within one (profile, embedder) group."""
+    pool = [r for r in results if claim.covers(r.mode, r.batch_size)]
+    if claim.concurrency == "max":
         if pool:
             top = max(r.concurrency for r in pool)
-            if target.mode != "*":
+            if claim.mode != "*":
                 pool = [r for r in pool if r.concurrency == top]
     else:
-        pool = [r for r in pool if r.concurrency == target.concurrency]
+        pool = [r for r in pool if r.concurrency == claim.concurrency]
     if not pool:
         return None
-    better = METRICS[target.metric]
+    better = METRICS[claim.metric]
 
     def key(r: Result) -> float:
-        return metric_value(r, target.metric)
+        return metric_value(r, claim.metric)
 
     return max(pool, key=key) if better == "higher" else min(pool, key=key)
 
@@ -44,18 +44,18 @@ def speedup(metric: str, new: float, base: float) -> float:
     return new / base if metric == "throughput_ops_s" else base / new
 
 
-def stage_value(target: Claim, stages: dict[str, Any] | None, embedder: str) -> float | None:
-    """A stage target's figure from ``stages.json`` (``stages``), for the group's embedder."""
+def stage_value(claim: Claim, stages: dict[str, Any] | None, embedder: str) -> float | None:
+    """A stage claim's figure from ``stages.json`` (``stages``), for the group's embedder."""
     if not stages:
         return None
-    if target.stage == "writes":
+    if claim.stage == "writes":
         writes = stages.get("writes") or {}
         value = writes.get("speedup")
         return None if value is None else float(value)
-    point = (stages.get("embed") or {}).get(embedder, {}).get(str(target.texts))
+    point = (stages.get("embed") or {}).get(embedder, {}).get(str(claim.texts))
     if not point:
         return None
-    value = point["speedup"] if target.metric == "speedup" else point["batch_ms"]
+    value = point["speedup"] if claim.metric == "speedup" else point["batch_ms"]
     return None if value is None else float(value)
 
 
@@ -194,7 +194,7 @@ def evaluate(
     out = []
     for group in groups(results):
         members = [r for r in results if in_group(r, group)]
-        for t in catalogue.targets:
+        for t in catalogue.claims:
             out.append(judge(t, members, group, stages, capacities, modes))
     return out
 
@@ -206,7 +206,7 @@ def gate_group(catalogue: Catalogue) -> str:
 def gate_failures(catalogue: Catalogue, verdicts: Sequence[Verdict]) -> list[Verdict]:
     """Gating targets not met (or not measured) in the gate group."""
     group = gate_group(catalogue)
-    gating = [t for t in catalogue.targets if t.gate]
+    gating = [t for t in catalogue.claims if t.gate]
     judged = {v.target.id: v for v in verdicts if v.group == group}
     failures = []
     for t in gating:

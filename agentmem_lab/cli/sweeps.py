@@ -124,8 +124,7 @@ def add_check_options(p: argparse.ArgumentParser) -> None:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from agentmem_lab import claims as targets
-    from agentmem_lab import report
+    from agentmem_lab import claims, report
     from agentmem_lab.schema.result import STAGES_FILE
 
     if not Path(args.dir).is_dir():
@@ -133,7 +132,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     sweep = report.load(args.dir)
     if not sweep.results:
         raise ConfigError("DIR", f"no result.json below {args.dir}")
-    catalogue = targets.load(args.targets)
+    catalogue = claims.load(args.targets)
     rows = report.verdict_rows(catalogue, sweep.results, sweep.stages, sweep.capacities)
     print("The answers at a glance (the report's verdict table):")
     for line in report.glance_lines(rows):
@@ -143,7 +142,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         "Every numeric claim of the seed against its own latency model (computed; "
         "simulated = the same model measured by the harness):"
     )
-    for line in targets.format_model_table(targets.model_checks(catalogue, sweep.results)):
+    for line in claims.format_model_table(claims.model_checks(catalogue, sweep.results)):
         print(line)
     print()
     print("Every claim against the real measurements (predictions: the best figure, no verdict):")
@@ -152,10 +151,10 @@ def cmd_check(args: argparse.Namespace) -> int:
             f"(no {STAGES_FILE} in {args.dir}: the stage claims are not measured; "
             f"agentmem-lab stages {args.dir} measures them)"
         )
-    verdicts = targets.evaluate(catalogue, sweep.results, sweep.stages, capacities=sweep.capacities)
-    for line in targets.format_table(catalogue, verdicts):
+    verdicts = claims.evaluate(catalogue, sweep.results, sweep.stages, capacities=sweep.capacities)
+    for line in claims.format_table(catalogue, verdicts):
         print(line)
-    n = targets.counts(targets.model_checks(catalogue, sweep.results), verdicts)
+    n = claims.counts(claims.model_checks(catalogue, sweep.results), verdicts)
     print(
         f"claims: {n['claims']}; against its own model: {n['reproduced']} reproduced, "
         f"{n['contradicts its own model']} contradict it, {n['not from the model']} not "
@@ -165,8 +164,8 @@ def cmd_check(args: argparse.Namespace) -> int:
             for g, m in n["measured"].items()
         )
     )
-    failures = targets.gate_failures(catalogue, verdicts)
-    group = targets.gate_group(catalogue)
+    failures = claims.gate_failures(catalogue, verdicts)
+    group = claims.gate_group(catalogue)
     if failures:
         for v in failures:
             print(f"GATE MISSED: {v.target.id} in {group}: {v.status}")

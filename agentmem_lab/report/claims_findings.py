@@ -82,7 +82,7 @@ def contradiction_sentence(
 def closed_loop_sentence(catalogue: claims.Catalogue, results: Sequence[Result]) -> str | None:
     """The Phase 1 goal closed loop: the best throughput with a real model, without one and
     with the seed's own design (batch mode, hash), met or missed."""
-    goal = next((t for t in catalogue.targets if t.gate), None)
+    goal = next((t for t in catalogue.claims if t.gate), None)
     base = [r for r in baseline(results) if r.profile == "real"]
     if goal is None:
         return None
@@ -115,7 +115,7 @@ def sustained_sentence(
 ) -> str | None:
     """The sustained form of the Phase 1 goal, per embedder measured: the best maximum
     sustainable throughput of the capacity searches, met or missed."""
-    goal = next((t for t in catalogue.targets if t.kind == "sustained"), None)
+    goal = next((t for t in catalogue.claims if t.kind == "sustained"), None)
     if goal is None:
         return None
     parts = []

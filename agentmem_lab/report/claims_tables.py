@@ -55,7 +55,7 @@ def target_table(
     groups = claims.groups(results)
     by = {(v.target.id, v.group): v for v in verdicts}
     rows = []
-    for t in catalogue.targets:
+    for t in catalogue.claims:
         c = checks[t.id]
         unit = t.unit
         # the name, the measured values and their verdicts first: in view at 1,280 px

@@ -342,7 +342,7 @@ def verdict_rows(
     consistency, peers, the server, real conversations and scale."""
     synthetic = synthetic_runs(results)  # a dataset's runs answer their own row alone
     rows = _claim_rows(catalogue, synthetic, stages, capacities)
-    goal = next((t.target for t in catalogue.targets if t.gate), 10_000.0)
+    goal = next((t.target for t in catalogue.claims if t.gate), 10_000.0)
     return [
         *rows,
         _consistency_row(catalogue, synthetic),

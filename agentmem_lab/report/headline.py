@@ -44,7 +44,7 @@ def headline_points(
     by = {(v.target.id, v.group): v.measured for v in verdicts}
     checks = {c.target.id: c for c in claims.model_checks(catalogue, results)}
     points = []
-    for t in catalogue.targets:
+    for t in catalogue.claims:
         if t.metric != "throughput_ops_s" or t.kind not in ("absolute", "sustained"):
             continue
         check = checks.get(t.id)
