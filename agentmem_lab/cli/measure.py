@@ -115,24 +115,12 @@ def add_verify_options(p: argparse.ArgumentParser) -> None:
 def cmd_verify(args: argparse.Namespace) -> int:
     import asyncio
 
-    from agentmem_lab.measuring.verify import verify
+    from agentmem_lab.measuring.verify import verify, verify_lines
 
     r = asyncio.run(verify(args.dir, repair=not args.no_repair))
-    fixes = r.get("repairs", r.get("would_repair", {}))
-    before = r["before"]
-    print(f"before: core {before['core']}, vector {before['vector']}, history {before['history']}")
-    print(
-        ("repaired: " if not args.no_repair else "would repair: ")
-        + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in fixes.items())
-    )
-    print(
-        f"after: core {r['core']}, vector {r['vector']}, history {r['history']}; "
-        f"acknowledged (logged) {r['acknowledged_logged']}, lost {r['lost']}, "
-        f"orphans {r['orphans']}, complete but not logged {r['complete_unlogged']}"
-    )
-    ok = r["lost"] == 0 and r["orphans"] == 0
-    print("verify: OK" if ok else "verify: FAILED (lost or orphaned items)")
-    return 0 if ok else 1
+    for line in verify_lines(r, repaired=not args.no_repair):
+        print(line)
+    return 0 if r["lost"] == 0 and r["orphans"] == 0 else 1
 
 
 def add_stages_options(p: argparse.ArgumentParser) -> None:
@@ -173,16 +161,7 @@ def cmd_stages(args: argparse.Namespace) -> int:
     with FolderLock(out, "stages", option="DIR"):
         figures = stages.measure(names, rounds=args.rounds)
         path = stages.write(out, figures)
-    for name, points in figures["embed"].items():
-        print(
-            f"embed_batch, {name}: "
-            + ", ".join(f"x{p['speedup']:.2f} at {n}" for n, p in points.items())
-            + " (against single embeds; the seed: 5x at 10, 10x at 100, 5-10x)"
-        )
-    w = figures["writes"]
-    print(
-        f"store writes, embedding out: parallel {w['parallel_ops_s']:,.0f} ops/s over "
-        f"sequential {w['sequential_ops_s']:,.0f}: x{w['speedup']:.2f} (the seed: 2-3x)"
-    )
+    for line in stages.summary_lines(figures):
+        print(line)
     print(f"stages: {path}")
     return 0

@@ -329,6 +329,22 @@ def measure(
     }
 
 
+def summary_lines(figures: dict[str, Any]) -> list[str]:
+    """The stage figures as text, beside what the seed claims of them (``stages``)."""
+    lines = [
+        f"embed_batch, {name}: "
+        + ", ".join(f"x{p['speedup']:.2f} at {n}" for n, p in points.items())
+        + " (against single embeds; the seed: 5x at 10, 10x at 100, 5-10x)"
+        for name, points in figures["embed"].items()
+    ]
+    w = figures["writes"]
+    lines.append(
+        f"store writes, embedding out: parallel {w['parallel_ops_s']:,.0f} ops/s over "
+        f"sequential {w['sequential_ops_s']:,.0f}: x{w['speedup']:.2f} (the seed: 2-3x)"
+    )
+    return lines
+
+
 def write(directory: str | Path, figures: dict[str, Any]) -> Path:
     path = Path(directory) / STAGES_FILE
     write_json_atomic(path, figures)
@@ -346,6 +362,7 @@ __all__ = [
     "measure_server",
     "server_costs",
     "server_settings",
+    "summary_lines",
     "write",
     "write_speedup",
 ]

@@ -145,3 +145,20 @@ async def _verify_stores(
         }
     )
     return report
+
+
+def verify_lines(r: dict[str, Any], repaired: bool) -> list[str]:
+    """What ``verify`` found, as text: the counts before, the repairs made (``repaired``)
+    or that would be made, the counts after, and OK or FAILED (lost or orphaned items)."""
+    fixes = r.get("repairs", r.get("would_repair", {}))
+    before = r["before"]
+    ok = r["lost"] == 0 and r["orphans"] == 0
+    return [
+        f"before: core {before['core']}, vector {before['vector']}, history {before['history']}",
+        ("repaired: " if repaired else "would repair: ")
+        + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in fixes.items()),
+        f"after: core {r['core']}, vector {r['vector']}, history {r['history']}; "
+        f"acknowledged (logged) {r['acknowledged_logged']}, lost {r['lost']}, "
+        f"orphans {r['orphans']}, complete but not logged {r['complete_unlogged']}",
+        "verify: OK" if ok else "verify: FAILED (lost or orphaned items)",
+    ]
