@@ -314,7 +314,8 @@ def main() -> int:
         budget_us = predict("batch", BATCH).latency_ms * 1000 / BATCH * 0.03
         model_ms = predict("batch", BATCH).latency_ms
         tax = run_in_own_loop(
-            overhead.measure(BatchMode, chunks(tax_items, BATCH), 1, HashEmbedder().dim), loop
+            overhead.measure_overhead(BatchMode, chunks(tax_items, BATCH), 1, HashEmbedder().dim),
+            loop,
         )
         print(
             f"harness, batch mode at {BATCH} (stores whose writes are coroutines, as real "

@@ -13,14 +13,16 @@ from conftest import arun
 @pytest.mark.parametrize("futures", [False, True])
 def test_measure_drives_the_mode_over_stores_that_do_nothing(mode, futures):
     items = make_items(300, seed=3)
-    out = arun(overhead.measure(MODES.get(mode), chunks(items, 100), 2, 16, futures=futures))
+    out = arun(
+        overhead.measure_overhead(MODES.get(mode), chunks(items, 100), 2, 16, futures=futures)
+    )
     assert out["calls"] == 3 and out["items"] == 300
     assert out["per_item_us"] > 0 and out["per_call_us"]["p50"] >= out["per_call_us"]["min"] > 0
 
 
 def test_measure_caps_the_items_it_drives(monkeypatch):
     monkeypatch.setattr(overhead, "ITEMS", 250)
-    out = arun(overhead.measure(MODES.get("bulk"), chunks(make_items(1000), 100), 1, 16))
+    out = arun(overhead.measure_overhead(MODES.get("bulk"), chunks(make_items(1000), 100), 1, 16))
     assert out["items"] == 200 and out["calls"] == 2
 
 

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from agentmem_lab.core import resources
-from agentmem_lab.core.errors import Interrupted, ProcessError, StorageError
+from agentmem_lab.core.errors import Interrupted, ProcessError, StorageError, one_line
 from agentmem_lab.core.folderlock import FolderLock
 from agentmem_lab.core.loops import run_in_own_loop
 from agentmem_lab.corpus import ItemStream, make_items
@@ -74,7 +74,7 @@ def _run(run: ResolvedRun) -> Result:
         warm, items = make_run_items(run.config)
         # ``served``: the run with its servers' addresses, when it starts them
         with database_server(run) as (served, server):
-            measured = measure(served, embedder, warm, items)
+            measured = measure_run(served, embedder, warm, items)
         embedder_settings = embedder.settings()
     finally:
         embedder.close()
@@ -177,8 +177,7 @@ def _child_run(config: RunConfig, folder: str) -> None:
     try:
         run(config, folder)
     except Exception as exc:
-        text = " ".join(str(exc).split()) or type(exc).__name__
-        Path(folder, CHILD_ERROR).write_text(f"{type(exc).__name__}: {text}\n", encoding="utf-8")
+        Path(folder, CHILD_ERROR).write_text(one_line(exc) + "\n", encoding="utf-8")
         raise SystemExit(1) from None
 
 
@@ -211,7 +210,7 @@ def trace_mean_rate(config: RunConfig) -> float:
     return config.items / end if end > 0 else 0.0
 
 
-def measure(
+def measure_run(
     run: ResolvedRun,
     embedder: Embedder,
     warm: Sequence[MemoryItem],
@@ -238,7 +237,7 @@ __all__ = [
     "check_fits",
     "database_server",
     "make_run_items",
-    "measure",
+    "measure_run",
     "needs",
     "process_folders",
     "run",

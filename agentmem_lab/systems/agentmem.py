@@ -89,7 +89,7 @@ class AgentMem(System):
     async def harness(
         self, config: RunSettings, calls: Sequence[Sequence[MemoryItem]], dim: int
     ) -> dict[str, Any]:
-        return await overhead.measure(
+        return await overhead.measure_overhead(
             get_mode(config.mode),
             calls,
             config.concurrency,

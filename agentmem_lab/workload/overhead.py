@@ -75,7 +75,7 @@ async def measure_adder(
     }
 
 
-async def measure(
+async def measure_overhead(
     mode_cls: type[Mode],
     calls: Sequence[Sequence[MemoryItem]],
     concurrency: int,
