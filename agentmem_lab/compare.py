@@ -14,8 +14,8 @@ name. For each configuration found on both sides:
   significantly (p < 0.05) *and* the p50 changed by more than the threshold (default 20 %);
   otherwise **no significant change**. A machine's noise between runs is what the threshold
   is for: the test compares calls, and every call of a run shares that run's machine load,
-  so the test alone flags a whole run's drift (two runs of the same code on a shared 2-core
-  VM moved call p50s by up to 19 % with p < 0.05).
+  so the test alone flags a whole run's drift (docs/sweep.md, "Comparing two runs", gives the
+  measurement behind the default).
 
 When both sides were measured in several fresh processes (``--processes P``), the test
 runs on the per-process values instead, independent samples, as asv's rule has it: a
@@ -46,10 +46,9 @@ from agentmem_lab.schema.result import Result, find_results
 
 #: Significance level of the Mann-Whitney U test.
 ALPHA = 0.05
-#: Default threshold: a change smaller than this is no change (percent of the p50). Two
-#: quick smoke sweeps of the same code on the 2-core VM moved call p50s by up to 19 % with
-#: Mann-Whitney p < 0.05 (a whole run slower or faster: the calls of one run are not
-#: independent of its machine's load); at 10 %, 3 of 15 configurations were flagged.
+#: Default threshold: a change smaller than this is no change (percent of the p50). A whole
+#: run is slower or faster with its machine's load (the calls of one run are not
+#: independent of it): docs/sweep.md quotes two sweeps of the same code, measured.
 THRESHOLD_PCT = 20.0
 RESAMPLES = 2000
 #: asv's significance level, for independent samples (per-process values).

@@ -87,7 +87,8 @@ def dsn_of(settings: StoreSettings) -> str:
 
 async def keep_session(conn: Any) -> None:
     """asyncpg's pool resets a connection as it is given back (``RESET ALL`` and more: a
-    round trip per checkout, 0.1-0.15 ms here, and it would undo ``hnsw.ef_search``). The
+    round trip per checkout, measured in docs/servers.md, and it would undo
+    ``hnsw.ef_search``). The
     stores' sessions hold no state but their settings: nothing to reset."""
 
 

@@ -64,7 +64,7 @@ class UsearchStore(SavedIndexStore):
 
     def _keys(self) -> Any:
         # One call for every key: iterating the index's keys one by one is quadratic
-        # (20,000 keys: 0.98 s one by one, 0.4 ms as one array).
+        # (docs/reliability.md quotes the measurement).
         return np.asarray(self._index.keys, dtype=np.uint64)
 
     def _search(self, queries: npt.NDArray[np.float32], k: int) -> Sequence[tuple[Any, Any]]:
