@@ -112,3 +112,22 @@ def test_a_longer_build_starts_from_the_vectors_already_built(tmp_path, capsys):
     assert main([*build, "30"]) == 0
     assert json.loads((d / "vectors-hash.json").read_text())["count"] == 60
     assert (d / "vectors-hash.npy").stat().st_mtime_ns == before
+
+
+def test_vectors_built_into_a_folder_of_caches_are_replayed_from_there(tmp_path, capsys):
+    d = folder(tmp_path, msgs(40))
+    caches = tmp_path / "caches"
+    build = ["vectors", "build", "--dataset", str(d), "--embedder", "hash", "--dir", str(caches)]
+    assert main(build) == 0
+    assert f"in {caches / d.name}" in capsys.readouterr().out
+    assert vectors.find(d, "hash") is None  # the dataset folder is left as it was
+    assert vectors.find(caches / d.name, "hash") is not None
+    assert main(build) == 0 and "already built" in capsys.readouterr().out
+    run = ["run", "--dataset", str(d), "--mode", "bulk", "--batch-size", "10", "--items", "20"]
+    run += ["--vectors", "cached", "--search-queries", "5"]
+    assert main([*run, "--out", str(tmp_path / "none")]) == 2  # not in the dataset folder
+    assert "holds no vectors of hash" in capsys.readouterr().err
+    out_dir = tmp_path / "run"
+    assert main([*run, "--vectors-dir", str(caches), "--out", str(out_dir)]) == 0
+    r = Result.load(out_dir / "result.json")
+    assert r.replayed and r.integrity.lost == 0 and r.settings["vectors_dir"] == str(caches)

@@ -142,6 +142,13 @@ def add_vectors_options(p: argparse.ArgumentParser) -> None:
         help="a folder's empty messages: refuse (one line naming it) or skip, as the runs do",
     )
     b.add_argument("--onnx-threads", type=int, default=None, metavar="N")
+    b.add_argument(
+        "--dir",
+        default=None,
+        metavar="DIR",
+        help="write them into DIR/<the dataset folder's name>/ instead of the dataset folder "
+        "(runs find them with --vectors-dir DIR)",
+    )
     n = sub.add_parser(
         "neighbours",
         help="the exact top-10 of a run's held-out queries, once, for its search figures",
@@ -164,6 +171,13 @@ def add_vectors_options(p: argparse.ArgumentParser) -> None:
     )
     n.add_argument("--empty-messages", choices=("refuse", "skip"), default="refuse")
     n.add_argument("--onnx-threads", type=int, default=None, metavar="N")
+    n.add_argument(
+        "--dir",
+        default=None,
+        metavar="DIR",
+        help="write them into DIR/<the dataset folder's name>/ instead of the dataset folder "
+        "(runs find them with --vectors-dir DIR)",
+    )
 
 
 def _folder(args: argparse.Namespace) -> Path:
@@ -191,11 +205,13 @@ def _say(line: str) -> None:
 
 
 def cmd_vectors(args: argparse.Namespace) -> int:
+    from agentmem_lab.corpus.vectors import cache_folder
     from agentmem_lab.measuring.vector_build import build
 
     folder = _folder(args)
+    cache = cache_folder(folder, args.dir)
     if args.vectors_command == "neighbours":
-        return _neighbours(args, folder)
+        return _neighbours(args, folder, cache)
     doc, built = build(
         folder,
         args.embedder,
@@ -203,18 +219,19 @@ def cmd_vectors(args: argparse.Namespace) -> int:
         args.empty_messages == "skip",
         args.onnx_threads,
         _say,
+        into=cache,
     )
     b = doc["built"]
     rate = b.get("texts_per_s")
     how = f"{rate:,.0f} texts/s on {b['machine']['cpu_model']}" if rate else "no rate"
     print(
         f"vectors of {doc['embedder']}: {doc['count']:,} x {doc['dim']} "
-        f"({'built' if built else 'already built'}; {how}) in {folder}"
+        f"({'built' if built else 'already built'}; {how}) in {cache}"
     )
     return 0
 
 
-def _neighbours(args: argparse.Namespace, folder: Path) -> int:
+def _neighbours(args: argparse.Namespace, folder: Path, cache: Path) -> int:
     from agentmem_lab.measuring.ground_truth import build
 
     doc, built = build(
@@ -226,11 +243,12 @@ def _neighbours(args: argparse.Namespace, folder: Path) -> int:
         args.empty_messages == "skip",
         args.onnx_threads,
         _say,
+        into=cache,
     )
     print(
         f"neighbours of {doc['embedder']}: {doc['queries']:,} queries over messages "
         f"{doc['start']:,}..{doc['start'] + doc['count'] - 1:,} "
         f"({'built' if built else 'already built'} from {doc['vectors_from']} in "
-        f"{doc['built']['seconds']:.1f} s) in {folder}"
+        f"{doc['built']['seconds']:.1f} s) in {cache}"
     )
     return 0

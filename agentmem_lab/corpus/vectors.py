@@ -57,6 +57,13 @@ def texts_digest(texts: Iterable[str]) -> str:
     return h.hexdigest()
 
 
+def cache_folder(dataset: Path, directory: str | Path | None) -> Path:
+    """Where a dataset's built vectors and neighbours live: the dataset folder itself, or
+    ``directory/<the dataset folder's name>`` (``--dir``, ``--vectors-dir``: one folder
+    of caches for several datasets and versions, kept apart by name)."""
+    return dataset if directory is None else Path(directory) / dataset.name
+
+
 def paths(folder: Path, embedder: str) -> tuple[Path, Path, Path]:
     """The vectors, keys and manifest files of an embedder in a folder."""
     safe = embedder.replace("/", "_").replace(":", "-")
@@ -171,6 +178,7 @@ def finish(folder: Path, embedder: str, partial: Path, keys: Any, manifest: dict
 __all__ = [
     "CHECK_ROWS",
     "VectorFile",
+    "cache_folder",
     "check",
     "find",
     "finish",

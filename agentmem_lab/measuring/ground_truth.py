@@ -64,12 +64,14 @@ def build(
     skip_empty: bool = False,
     onnx_threads: int | None = None,
     say: Callable[[str], None] = lambda line: None,
+    into: Path | None = None,
 ) -> tuple[dict[str, Any], bool]:
     """The exact top-k of messages ``start + count`` to ``start + count + queries - 1``
-    over messages ``start`` to ``start + count - 1``, written into the folder; returns the
-    manifest and whether anything was built (False: the same ground truth was there). The
-    vectors come from the folder's vectors file where it holds these texts, else from the
-    embedder."""
+    over messages ``start`` to ``start + count - 1``, written into ``into`` (the cache
+    folder, ``vectors.cache_folder``; None: the dataset folder); returns the manifest and
+    whether anything was built (False: the same ground truth was there). The vectors come
+    from that folder's vectors file where it holds these texts, else from the embedder."""
+    cache = folder if into is None else into
     total = start + count + queries
     texts = [m.content for m in islice(iter_messages(folder, skip_empty), total)]
     if len(texts) < total:
@@ -80,7 +82,7 @@ def build(
         )
     base_digest = vectors.texts_digest(texts[start : start + count])
     try:
-        old = neighbours.load(folder, embedder_name)
+        old = neighbours.load(cache, embedder_name)
     except ConfigError:
         old = None
     wanted: dict[str, Any] = {"start": start, "count": count, "queries": queries, "k": K}
@@ -88,7 +90,7 @@ def build(
     if old is not None and {k: old.manifest.get(k) for k in wanted} == wanted:
         return old.manifest, False
     t0 = time.perf_counter()
-    cached = _cached_rows(folder, embedder_name, texts, skip_empty)
+    cached = _cached_rows(cache, embedder_name, texts, skip_empty)
     embedder = (
         None if cached is not None else get_embedder(embedder_name, onnx_threads=onnx_threads)
     )
@@ -124,7 +126,8 @@ def build(
         },
     }
     query_keys = [vectors.text_key(t) for t in texts[start + count :]]
-    neighbours.write(folder, embedder_name, kept, query_keys, doc)
+    cache.mkdir(parents=True, exist_ok=True)
+    neighbours.write(cache, embedder_name, kept, query_keys, doc)
     return doc, True
 
 
@@ -158,7 +161,7 @@ async def known_reference(
     """The run's search reference from its dataset's ground truth, or None, and a note:
     the file used, or why it was not (empty where there is none). ``items``: the run's
     stored items in order, read once here."""
-    truth = neighbours.load(config.dataset_folder, config.embedder)
+    truth = neighbours.load(config.cache_folder, config.embedder)
     if truth is None or not queries:
         return None, ""
     label = truth.file.name

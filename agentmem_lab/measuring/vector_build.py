@@ -152,20 +152,23 @@ def build(
     skip_empty: bool = False,
     onnx_threads: int | None = None,
     say: Callable[[str], None] = lambda line: None,
+    into: Path | None = None,
 ) -> tuple[dict[str, Any], bool]:
     """Embed a dataset folder's first ``items`` messages (None: all) with an embedder into
-    its vectors file; returns the manifest and whether anything was built (False: the same
+    the vectors file of ``into`` (the cache folder, ``vectors.cache_folder``; None: the
+    dataset folder); returns the manifest and whether anything was built (False: the same
     vectors were there)."""
+    cache = folder if into is None else into
     texts = [m.content for m in islice(iter_messages(folder, skip_empty), items)]
     if items is not None and len(texts) < items:
         raise ConfigError(
             "--items", f"{items:,} is more than {folder} holds ({len(texts):,} messages)"
         )
     digest = vectors.texts_digest(texts)
-    _, _, manifest_path = vectors.paths(folder, embedder_name)
+    _, _, manifest_path = vectors.paths(cache, embedder_name)
     if manifest_path.is_file():
         try:
-            found = vectors.check(folder, embedder_name, None, len(texts))
+            found = vectors.check(cache, embedder_name, None, len(texts))
             old = json.loads(manifest_path.read_text(encoding="utf-8"))
             if old.get("texts_sha256") == digest and old.get("count") == len(texts):
                 return old, False
@@ -177,12 +180,13 @@ def build(
                 return old, False
         except ConfigError:
             pass  # a bad or other build: built again
+    cache.mkdir(parents=True, exist_ok=True)
     embedder = get_embedder(embedder_name, onnx_threads=onnx_threads)
     try:
-        vectors_path = vectors.paths(folder, embedder_name)[0]
+        vectors_path = vectors.paths(cache, embedder_name)[0]
         partial = vectors_path.with_name(vectors_path.stem + ".partial.npy")
         state = vectors_path.with_name(vectors_path.stem + ".partial.json")
-        _extend(folder, embedder_name, embedder.dim, texts, partial, state, digest)
+        _extend(cache, embedder_name, embedder.dim, texts, partial, state, digest)
         prior, prior_s = _before(state)
         embedded, seconds = _embed_chunks(embedder, texts, partial, state, digest, say)
         embedded, seconds = embedded + prior, seconds + prior_s  # the rate over every build
@@ -208,7 +212,7 @@ def build(
             "at": datetime.now(UTC).isoformat(timespec="seconds"),
         },
     }
-    vectors.finish(folder, embedder_name, partial, [vectors.text_key(t) for t in texts], doc)
+    vectors.finish(cache, embedder_name, partial, [vectors.text_key(t) for t in texts], doc)
     state.unlink(missing_ok=True)
     return doc, True
 

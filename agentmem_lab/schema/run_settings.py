@@ -47,6 +47,7 @@ class RunSettings:
     dataset: str = declared.default("dataset")
     empty_messages: str = declared.default("empty_messages")
     vectors: str = declared.default("vectors")
+    vectors_dir: str | None = declared.default("vectors_dir")
     stores: StoreSettings = field(default_factory=StoreSettings)
     onnx_threads: int | None = declared.default("onnx_threads")
     search_queries: int = declared.default("search_queries")
@@ -94,7 +95,7 @@ class RunSettings:
         if self.arrivals == "trace":
             self._check_trace()
         _ = self.replay_vectors  # a bad vectors file: one line before any work
-        neighbours.load(self.dataset_folder, self.embedder)  # a bad ground truth: the same
+        neighbours.load(self.cache_folder, self.embedder)  # a bad ground truth: the same
 
     @property
     def replay_vectors(self) -> VectorFile | None:
@@ -111,13 +112,14 @@ class RunSettings:
                     "--vectors", "cached replays a dataset folder's vectors: give --dataset"
                 )
             return None
-        if self.vectors == "auto" and vectors.find(folder, self.embedder) is None:
+        cache = vectors.cache_folder(folder, self.vectors_dir)
+        if self.vectors == "auto" and vectors.find(cache, self.embedder) is None:
             return None
         # the held-out messages its search figures and window probes query come after
         run = self.items + self.warmup * self.batch_size
         held = self.search_queries + (self.window_queries if self.windows else 0)
         need = datasets.available(folder, run + held, self.empty_messages == "skip")
-        return vectors.check(folder, self.embedder, None, need, max(need - run, 0))
+        return vectors.check(cache, self.embedder, None, need, max(need - run, 0))
 
     def _check_trace(self) -> None:
         """A trace replays a dataset's own timestamps, in one process, at its own rate."""
@@ -157,6 +159,13 @@ class RunSettings:
     def dataset_folder(self) -> Path | None:
         """Where the run's memories come from (None: the generator or --corpus)."""
         return datasets.dataset_folder(self.dataset)
+
+    @property
+    def cache_folder(self) -> Path | None:
+        """Where the dataset's built vectors and neighbours are (``--vectors-dir``), or
+        None without a dataset."""
+        folder = self.dataset_folder
+        return None if folder is None else vectors.cache_folder(folder, self.vectors_dir)
 
     @property
     def dataset_details(self) -> dict[str, Any] | None:

@@ -177,6 +177,16 @@ RUN: tuple[Setting, ...] = (
         metavar="FROM",
     ),
     Setting(
+        "vectors_dir",
+        str,
+        None,
+        "where the built vectors and neighbours of the dataset are: DIR/<the dataset "
+        "folder's name>/, as agentmem-lab vectors build --dir DIR writes them (default: "
+        "the dataset folder itself)",
+        optional=True,
+        metavar="DIR",
+    ),
+    Setting(
         "label",
         str,
         None,
