@@ -95,6 +95,11 @@ def test_minilm_matches_an_independent_numpy_forward_pass(model_dir):
     # one at a time agrees with the batch
     single = arun(emb.embed(TEXTS[1]))
     assert float(single @ got[1]) >= 0.9999
+    # what the session ran on is recorded: onnxruntime's providers, the preferred first
+    import onnxruntime
+
+    providers = emb.settings()["execution_providers"]
+    assert providers and set(providers) <= set(onnxruntime.get_available_providers())
 
 
 def test_long_texts_are_truncated_at_256_tokens(model_dir):

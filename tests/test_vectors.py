@@ -41,6 +41,7 @@ def test_vectors_are_built_once_resumed_after_a_crash_and_replayed_by_text(
     assert main(build) == 0 and "already built" in capsys.readouterr().out
     doc = json.loads((d / "vectors-hash.json").read_text())
     assert doc["count"] == 40 and doc["built"]["texts_embedded"] == 20  # this session's
+    assert doc["built"]["device"] == "CPU"  # the hash embedder: no onnxruntime session
     replay = ReplayedEmbedder("hash", vectors.check(d, "hash", 384, 40))
     texts = [m["content"] for m in msgs(40)][::-1]  # any order: found by text
     assert np.array_equal(replay.encode(texts), HashEmbedder().encode(texts))

@@ -79,6 +79,13 @@ class FastembedEmbedder(Embedder):
             return np.zeros((0, self.dim), dtype=np.float32)
         return np.asarray(np.stack(rows), dtype=np.float32)
 
+    def execution_providers(self) -> list[str] | None:
+        """The onnxruntime providers the loaded model's session runs on, first the one it
+        prefers (fastembed takes CUDA where onnxruntime offers it); None before it loads."""
+        session = getattr(getattr(self._model, "model", None), "model", None)
+        get = getattr(session, "get_providers", None)
+        return list(get()) if callable(get) else None
+
     def settings(self) -> dict[str, Any]:
         return {
             "name": self.name,
@@ -87,6 +94,7 @@ class FastembedEmbedder(Embedder):
             "model_dir": self.model_dir,
             "onnx_threads": self.threads,
             "fastembed_batch_size": self.batch_size,
+            "execution_providers": self.execution_providers(),
         }
 
     def close(self) -> None:

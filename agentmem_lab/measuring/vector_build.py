@@ -47,6 +47,13 @@ def _providers() -> list[str]:
         return []
 
 
+def _device(session_providers: Any) -> str:
+    """``GPU (CUDA)`` where the embedding session ran on CUDA, else ``CPU`` (the hash
+    embedder, or a session on onnxruntime's CPU provider)."""
+    first = session_providers[0] if session_providers else None
+    return "GPU (CUDA)" if first == "CUDAExecutionProvider" else "CPU"
+
+
 def model_digest(settings: dict[str, Any]) -> str | None:
     """The SHA-256 of a model folder's files (names and bytes), or None without one."""
     folder = settings.get("model_dir")
@@ -209,6 +216,8 @@ def build(
             "seconds": seconds,
             "machine": {"cpu_model": cpu_model(), "cpu_count": os.cpu_count()},
             "onnx_providers": _providers(),
+            # what the model's session ran on: CUDA where onnxruntime offers it
+            "device": _device(settings.get("execution_providers")),
             "at": datetime.now(UTC).isoformat(timespec="seconds"),
         },
     }
