@@ -133,6 +133,11 @@ def test_a_run_stops_on_its_budget_and_keeps_what_it_stored(tmp_path, limit):
     assert i.acknowledged == 1000 == g.stopped["items"] and len(g.windows) == 1
     assert i.lost == 0 and i.orphans == 0 and i.core == 1000
     assert r.search is not None
+    # the report's items column shows what was written, not what was asked
+    assert r.items == 3000 and r.items_written == 1000
+    from agentmem_lab import report
+
+    assert report.result_row(r)["items"] == 1000
 
 
 def test_open_loop_runs_are_one_schedule_without_windows(tmp_path):

@@ -440,6 +440,14 @@ def test_the_growth_section_curves_table_and_answer():
         "no bulk-1000 curve came near 1,000,000 items here (the largest stored 20,000; "
         "agentmem-lab sweep --grid scale writes every store towards 1,000,000)."
     )
+    # curves that passed a size without a window near it (the scale grid's 50,000 apart)
+    coarse = grown_result("lancedb", [9_000.0] * 20, 50_000)
+    assert "no window near 20,000 items (the first at 50,000)" in report.growth_sentence([coarse])
+    # a dataset caps the curves: no hint to write further
+    chat = grown_result("usearch", [2_000.0] * 2, 13_000, dataset="chitchat")
+    assert report.growth_sentence([chat]).endswith(
+        "no bulk-1000 curve came near 1,000,000 items here (the largest stored 26,000)."
+    )
     assert "Growth" in report.answers_html(tg.load(), rs)
     fig = report.growth_figure(rs)
     assert len(fig.axes) == 4 and len(fig.axes[0].lines) == 3

@@ -96,7 +96,7 @@ def conversations_table(results: Sequence[Result]) -> Any:
             {
                 "configuration": r.name,
                 "dataset": f"{d.get('name', r.dataset)} {d.get('version', '')}".strip(),
-                "items": r.items,
+                "items": r.items_written,
                 "people": d.get("users"),
                 "conversations": d.get("sessions"),
                 "repeated texts": None

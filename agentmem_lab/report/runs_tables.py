@@ -47,7 +47,7 @@ def result_row(r: Result) -> dict[str, Any]:
         "mode": r.mode,
         "batch": r.batch_size,
         "concurrency": r.concurrency,
-        "items": r.items,
+        "items": r.items_written,
         "throughput ops/s": round(r.throughput_ops_s, 1),
         # the spread over independent samples (--processes): the median's 95 % interval
         "processes": spread.count if spread else 1,

@@ -120,6 +120,24 @@ def growth_sentence(results: Sequence[Result]) -> str | None:
     return "Growth, write rate as the stores grow: " + ". ".join(texts) + "."
 
 
+def _none_near(runs: Sequence[Result], size: int) -> str:
+    """Why no curve of one workload has a window near ``size``: its windows are coarser
+    (the curves passed it), or no curve got there (a dataset holds fewer messages; the
+    default sweep stops at 20,000, the scale grid goes on)."""
+    reached = max(r.integrity.acknowledged for r in runs)
+    first = min(r.growth.windows[0]["items"] for r in runs if r.growth and r.growth.windows)
+    if reached >= size:
+        return f"no window near {size:,} items (the first at {first:,})"
+    hint = (
+        "; agentmem-lab sweep --grid scale writes every store towards 1,000,000"
+        if all(r.dataset == "synthetic" for r in runs)
+        else ""
+    )
+    return (
+        f"no bulk-1000 curve came near {size:,} items here (the largest stored {reached:,}{hint})"
+    )
+
+
 def _leaders(runs: Sequence[Result]) -> list[str]:
     parts = []
     for size in GROWTH_SIZES:
@@ -129,12 +147,7 @@ def _leaders(runs: Sequence[Result]) -> list[str]:
             if (w := window_at(r, size)) is not None and w["throughput_ops_s"] is not None
         ]
         if not at:
-            reached = max(r.integrity.acknowledged for r in runs)
-            parts.append(
-                f"no bulk-1000 curve came near {size:,} items here (the largest "
-                f"stored {reached:,}; agentmem-lab sweep --grid scale writes every "
-                "store towards 1,000,000)"
-            )
+            parts.append(_none_near(runs, size))
             continue
         r, w = max(at, key=lambda rw: rw[1]["throughput_ops_s"])
         recall = w["recall_at_10"]

@@ -183,6 +183,14 @@ class Result:
         return f"{name}-replayed" if self.replayed else name
 
     @property
+    def items_written(self) -> int:
+        """The items the run wrote: ``items``, or fewer where it stopped early on its time
+        or memory budget (``growth.stopped``: the scale grid's runs). What a report's
+        ``items`` column shows, so a throughput is read beside the size it was measured at."""
+        stopped = self.growth.stopped if self.growth is not None else None
+        return int(stopped["items"]) if stopped else self.items
+
+    @property
     def replayed(self) -> bool:
         """Whether its embed stage replayed precomputed vectors (``--vectors``): its
         throughput is the stores' alone, the model's cost left out."""
