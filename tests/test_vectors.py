@@ -132,3 +132,64 @@ def test_vectors_built_into_a_folder_of_caches_are_replayed_from_there(tmp_path,
     assert main([*run, "--vectors-dir", str(caches), "--out", str(out_dir)]) == 0
     r = Result.load(out_dir / "result.json")
     assert r.replayed and r.integrity.lost == 0 and r.settings["vectors_dir"] == str(caches)
+
+
+@pytest.mark.slow
+def test_minilm_vectors_survive_a_sigkill_mid_build_and_are_the_models_own(tmp_path):
+    """Issue 35's first two Done-when items on a real model: a build killed with SIGKILL
+    after its first chunk resumes from it, a second build does nothing, and the vectors a
+    run replays are MiniLM's (a sample embedded again: cosine >= 0.999)."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from agentmem_lab.embedders import get_embedder
+    from agentmem_lab.embedders.models import MINILM, install
+
+    install(MINILM)  # idempotent: quick when `make model` built it
+    topics = ["tea", "rain", "code"]
+    lines = [
+        {
+            **m,
+            "content": f"{m['content']}: note {i * 7919 % 1000} on {topics[i % 3]}",
+        }
+        for i, m in enumerate(msgs(1200))
+    ]
+    d = folder(tmp_path, lines)
+    cmd = [sys.executable, "-m", "agentmem_lab.cli", "vectors", "build", "--dataset", str(d)]
+    cmd += ["--embedder", "minilm", "--onnx-threads", "1"]
+    child = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    state = d / "vectors-minilm.partial.json"
+    deadline = time.monotonic() + 120
+
+    def done() -> int:
+        try:
+            return int(json.loads(state.read_text())["done"])
+        except (OSError, ValueError, KeyError):  # not written yet, or being written
+            return 0
+
+    while time.monotonic() < deadline and done() < 512:  # killed after its first chunk
+        time.sleep(0.05)
+    if child.poll() is not None:  # a fast machine (a GPU) may finish before the kill
+        pytest.skip("the build ended before it could be killed mid-way")
+    os.kill(child.pid, signal.SIGKILL)
+    child.wait()
+    assert child.returncode == -signal.SIGKILL and vectors.find(d, "minilm") is None
+    again = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+    assert again.returncode == 0, again.stderr
+    assert (
+        "resuming at 512 of 1,200" in again.stderr or "resuming at 1,024 of 1,200" in again.stderr
+    )
+    assert "(already built" in subprocess.run(cmd, capture_output=True, text=True).stdout
+    found = vectors.check(d, "minilm", 384, 1200)
+    array, _ = found.load()
+    sample = list(range(0, 1200, 97))
+    model = get_embedder("minilm")
+    fresh = model.encode([lines[i]["content"] for i in sample])
+    model.close()
+    cos = np.sum(np.asarray(array[sample]) * fresh, axis=1) / (
+        np.linalg.norm(array[sample], axis=1) * np.linalg.norm(fresh, axis=1)
+    )
+    assert cos.min() >= 0.999
