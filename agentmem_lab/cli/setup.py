@@ -142,13 +142,6 @@ def add_vectors_options(p: argparse.ArgumentParser) -> None:
         help="a folder's empty messages: refuse (one line naming it) or skip, as the runs do",
     )
     b.add_argument("--onnx-threads", type=int, default=None, metavar="N")
-    b.add_argument(
-        "--dir",
-        default=None,
-        metavar="DIR",
-        help="write them into DIR/<the dataset folder's name>/ instead of the dataset folder "
-        "(runs find them with --vectors-dir DIR)",
-    )
     n = sub.add_parser(
         "neighbours",
         help="the exact top-10 of a run's held-out queries, once, for its search figures",
@@ -171,13 +164,14 @@ def add_vectors_options(p: argparse.ArgumentParser) -> None:
     )
     n.add_argument("--empty-messages", choices=("refuse", "skip"), default="refuse")
     n.add_argument("--onnx-threads", type=int, default=None, metavar="N")
-    n.add_argument(
-        "--dir",
-        default=None,
-        metavar="DIR",
-        help="write them into DIR/<the dataset folder's name>/ instead of the dataset folder "
-        "(runs find them with --vectors-dir DIR)",
-    )
+    for action in (b, n):
+        action.add_argument(
+            "--dir",
+            default=None,
+            metavar="DIR",
+            help="write them into DIR/<the dataset folder's name>/ instead of the dataset "
+            "folder (runs find them with --vectors-dir DIR)",
+        )
 
 
 def _folder(args: argparse.Namespace) -> Path:

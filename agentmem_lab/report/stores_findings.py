@@ -125,8 +125,8 @@ def _none_near(runs: Sequence[Result], size: int) -> str:
     (the curves passed it), or no curve got there (a dataset holds fewer messages; the
     default sweep stops at 20,000, the scale grid goes on)."""
     reached = max(r.integrity.acknowledged for r in runs)
-    first = min(r.growth.windows[0]["items"] for r in runs if r.growth and r.growth.windows)
     if reached >= size:
+        first = min(r.growth.windows[0]["items"] for r in runs if r.growth and r.growth.windows)
         return f"no window near {size:,} items (the first at {first:,})"
     hint = (
         "; agentmem-lab sweep --grid scale writes every store towards 1,000,000"

@@ -88,8 +88,8 @@ def dsn_of(settings: StoreSettings) -> str:
 async def keep_session(conn: Any) -> None:
     """asyncpg's pool resets a connection as it is given back (``RESET ALL`` and more: a
     round trip per checkout, measured in docs/servers.md, and it would undo
-    ``hnsw.ef_search``). The
-    stores' sessions hold no state but their settings: nothing to reset."""
+    ``hnsw.ef_search``). The stores' sessions hold no state but their settings: nothing to
+    reset."""
 
 
 class PgTables:
